@@ -1,0 +1,1 @@
+"""Domain, persistence and engines. Pure Python: never imports Qt or planner.ui."""

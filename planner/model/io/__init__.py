@@ -1,0 +1,1 @@
+"""Importers and exporters. Every importer is all-or-nothing and returns an ImportReport."""
