@@ -1,0 +1,265 @@
+"""Column mapping of CRM exports and parsing of their text values.
+
+Headers are matched after *normalising* them: case, spaces, underscores and punctuation are
+ignored, so "Billing Zip/Postal Code", "billing_zip_postal_code" and "BillingZipPostalCode" are
+one name. Each field lists its known headers in order of preference (Salesforce, HubSpot,
+Dynamics, Chinese CRMs, plain English); the first one present wins and a column serves one
+field only. An explicit ``mapping`` (the CLI's ``--map field=column``) overrides.
+
+Value parsers work on whole pandas Series: the common plain case is vectorised
+(``pd.to_numeric``) and only the rest is parsed value by value (once per distinct value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from planner.model.io.report import ImportReport
+
+
+def norm(header: str) -> str:
+    """Header key: lower case, without spaces, underscores or punctuation (CJK kept)."""
+    return re.sub(r"[\W_]+", "", str(header).casefold())
+
+
+def resolve_mapping(
+    headers: Sequence[str],
+    synonyms: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    override: Mapping[str, str] | None,
+    report: ImportReport,
+) -> dict[str, str]:
+    """``{field: column}`` for this file; refuses unknown fields, absent columns, missing ids."""
+    found = ", ".join(f"'{h}'" for h in headers)
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(norm(h), h)
+    mapping: dict[str, str] = {}
+    for fld, column in (override or {}).items():
+        if fld not in synonyms:
+            raise report.refuse(
+                f"{report.file}: unknown field '{fld}' in the column mapping; "
+                f"known fields: {', '.join(synonyms)}"
+            )
+        col = column if column in headers else by_norm.get(norm(column))
+        if col is None:
+            raise report.refuse(
+                f"{report.file}: column '{column}' (mapped to {fld}) is not in the file; "
+                f"columns found: {found}"
+            )
+        mapping[fld] = col
+    used = set(mapping.values())
+    for fld, names in synonyms.items():
+        if fld in mapping:
+            continue
+        for name in names:
+            col = by_norm.get(norm(name))
+            if col is not None and col not in used:
+                mapping[fld] = col
+                used.add(col)
+                break
+    missing = [f for f in required if f not in mapping]
+    if missing:
+        raise report.refuse(
+            f"{report.file}: required column(s) missing: {', '.join(missing)} "
+            f"(map one with --map {missing[0]}=COLUMN); columns found: {found}"
+        )
+    report.extra["mapping"] = dict(mapping)
+    return mapping
+
+
+# -- numbers -----------------------------------------------------------------------------------
+
+_CURRENCY = re.compile(
+    r"^(?:US\$|USD|CNY|RMB|EUR|GBP|HK\$|C\$|A\$|[$¥￥€£])|(?:USD|CNY|RMB|EUR|GBP|元|圆)$",
+    re.IGNORECASE,
+)
+_SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9, "万": 1e4, "亿": 1e8}
+_SCALE_RE = re.compile(r"^(.*?\d)\s*(k|mm|mn|m|bn|b|万|亿)$", re.IGNORECASE)
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009'_]")
+
+
+def parse_money_text(text: str) -> float | None:
+    """One money value, or None when it is not a number.
+
+    Accepted: ``$1,200,000``, ``¥3,500``, ``1.2M``, ``350k``, ``3.5万``, ``(1,000)`` (negative),
+    ``-1200``, ``1 200 000,50`` and ``1.200.000,50`` (European). Separator rules: when both
+    ``,`` and ``.`` appear the *last* one is the decimal point; a lone ``,`` is a thousands
+    separator when it groups exactly three digits (``1,200`` = 1200, the US reading) and a decimal
+    comma otherwise (``1200,50``); several ``.`` are thousands separators (``1.200.000``); a single
+    ``.`` is a decimal point (``1.200`` = 1.2).
+    """
+    s = text.strip()
+    if not s:
+        return None
+    neg = False
+    if s.startswith("(") and s.endswith(")"):
+        neg, s = True, s[1:-1].strip()
+    if s.startswith("-"):
+        neg, s = not neg, s[1:].strip()
+    for _ in range(2):  # symbol and code may both appear: "USD $1,000"
+        s = _CURRENCY.sub("", s).strip()
+    if s.startswith("-"):
+        neg, s = not neg, s[1:].strip()
+    scale = 1.0
+    m = _SCALE_RE.match(s)
+    if m:
+        s, scale = m.group(1), _SCALE[m.group(2).lower()]
+    s = _SPACES.sub("", s)
+    if not s or not re.fullmatch(r"[\d.,]+", s) or not any(c.isdigit() for c in s):
+        return None
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        thou = "." if dec == "," else ","
+        s = s.replace(thou, "").replace(dec, ".")
+    elif "," in s:
+        s = s.replace(",", "") if _GROUPED.match(s) else s.replace(",", ".")
+    elif s.count(".") > 1:
+        s = s.replace(".", "")
+    try:
+        value = float(s) * scale
+    except ValueError:
+        return None
+    return -value if neg else value
+
+
+def _parse_series(values: pd.Series, one: Callable[[str], float | None]) -> np.ndarray:
+    """Floats (NaN for blank or bad) by a vectorised pass, then ``one`` for the rest."""
+    text = values.astype(str).str.strip()
+    out = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
+    todo = np.flatnonzero(np.isnan(out) & (text != "").to_numpy())
+    if len(todo):
+        cache: dict[str, float | None] = {}
+        for i in todo:
+            t = text.iat[i]
+            if t not in cache:
+                cache[t] = one(t)
+            v = cache[t]
+            out[i] = np.nan if v is None else v
+    return out
+
+
+def parse_money(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(amounts with NaN for blank, mask of non-blank values that are not money)."""
+    out = _parse_series(values, parse_money_text)
+    bad = np.isnan(out) & (values.astype(str).str.strip() != "").to_numpy()
+    return out, bad
+
+
+def parse_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Plain numbers (``12``, ``12.5``, ``12,5``); same return as :func:`parse_money`."""
+
+    def one(t: str) -> float | None:
+        t = _SPACES.sub("", t)
+        if re.fullmatch(r"-?\d+,\d+", t):
+            t = t.replace(",", ".")
+        try:
+            return float(t)
+        except ValueError:
+            return None
+
+    out = _parse_series(values, one)
+    out[~np.isfinite(out)] = np.nan
+    bad = np.isnan(out) & (values.astype(str).str.strip() != "").to_numpy()
+    return out, bad
+
+
+# -- flags and dates ---------------------------------------------------------------------------
+
+_TRUE = {"y", "yes", "true", "t", "1", "x", "是", "对", "真", "√", "✓", "✔", "on"}
+_FALSE = {"n", "no", "false", "f", "0", "否", "不是", "假", "off", "-"}
+
+
+def parse_flag(text: str) -> bool | None:
+    """yes/no/true/false/1/0/x/是/否 -> bool; '' -> False; anything else -> None."""
+    t = text.strip().casefold()
+    if t == "" or t in _FALSE:
+        return False
+    if t in _TRUE:
+        return True
+    return None
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%m-%d-%Y",
+    "%d.%m.%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+)
+_CJK_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """A date in ISO, US ``m/d/Y`` (slashes are read month first, as US CRMs export),
+    ``d.m.Y``, ``Mar 5, 2024`` or ``2024年3月5日`` form; None when unparseable."""
+    s = text.strip()
+    m = _CJK_DATE.match(s)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    s = re.sub(r"(\.\d+)?(Z|[+-]\d{2}:?\d{2})$", "", s)  # fractional seconds / zone
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_dates(values: pd.Series) -> tuple[list[dt.date | None], np.ndarray]:
+    """(dates, None for blank; mask of non-blank values that are not dates)."""
+    cache: dict[str, dt.date | None] = {}
+    out: list[dt.date | None] = []
+    bad = np.zeros(len(values), dtype=bool)
+    for i, raw in enumerate(values.astype(str)):
+        t = raw.strip()
+        if not t:
+            out.append(None)
+            continue
+        if t not in cache:
+            cache[t] = parse_date_text(t)
+        d = cache[t]
+        out.append(d)
+        bad[i] = d is None
+    return out, bad
+
+
+def synonym_table(text: str) -> dict[str, tuple[str, ...]]:
+    """``{field: headers}`` from lines ``field: Header One | Header Two | ...``.
+
+    A text table keeps the long synonym lists readable in the importers; an indented line
+    continues the previous field's list.
+    """
+    merged: list[str] = []
+    for line in text.strip("\n").splitlines():
+        if line[:1].isspace() and merged:
+            merged[-1] += " " + line.strip()
+        elif line.strip():
+            merged.append(line.strip())
+    out: dict[str, tuple[str, ...]] = {}
+    for line in merged:
+        fld, _, names = line.partition(": ")
+        out[fld.strip()] = tuple(n.strip() for n in names.split("|") if n.strip())
+    return out
