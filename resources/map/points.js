@@ -1,0 +1,222 @@
+/*
+ * TPPointsLayer: draws 100,000+ account points on one canvas, as one Leaflet layer.
+ *
+ * Why not L.circleMarker: one Leaflet object per point costs ~1 KB and a full canvas redraw walks
+ * them all; 100k of them stalls panning. Here points live in typed arrays, are projected once to
+ * normalised Web Mercator, drawn in one path per colour, and hit-tested with a screen-space grid
+ * rebuilt on every redraw. The canvas follows the map pane while panning (like Leaflet's own
+ * renderers) and is redrawn on moveend, so a pan costs nothing until the mouse is released.
+ */
+(function () {
+  "use strict";
+
+  var CELL = 16; // hit-test grid cell in CSS pixels
+  var MAX_LAT = 85.0511287798;
+
+  /* toPalette(data): accept {colour: [css...]} or {territory: [int...], palette: [css...]}. */
+  function toPalette(data, n) {
+    var index = new Int32Array(n);
+    var palette = [];
+    if (data.territory && data.palette) {
+      palette = data.palette.slice();
+      palette.push("#868e96"); // unassigned (-1) -> last entry
+      for (var i = 0; i < n; i++) {
+        var t = data.territory[i];
+        index[i] = t >= 0 && t < data.palette.length ? t : palette.length - 1;
+      }
+    } else {
+      var seen = {};
+      var colours = data.colour || [];
+      for (var j = 0; j < n; j++) {
+        var c = colours[j] || "#1c7ed6";
+        if (!(c in seen)) {
+          seen[c] = palette.length;
+          palette.push(c);
+        }
+        index[j] = seen[c];
+      }
+    }
+    return { index: index, palette: palette };
+  }
+
+  window.TPPointsLayer = L.Layer.extend({
+    options: { pane: "tpAccounts", padding: 0.3, radius: 3 },
+
+    /* initialize(data): copy to typed arrays, project to normalised Web Mercator once. */
+    initialize: function (data, options) {
+      L.setOptions(this, options);
+      var n = (data.ids || []).length;
+      this._n = n;
+      this._ids = data.ids;
+      this._names = data.names || null;
+      this._mx = new Float64Array(n);
+      this._my = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        var lat = Math.max(-MAX_LAT, Math.min(MAX_LAT, data.lat[i]));
+        var s = Math.sin((lat * Math.PI) / 180);
+        this._mx[i] = (data.lon[i] + 180) / 360;
+        this._my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+      }
+      var pal = toPalette(data, n);
+      this._colourIndex = pal.index;
+      this._palette = pal.palette;
+      this._px = new Float32Array(n); // container-relative pixels of the last draw
+      this._py = new Float32Array(n);
+    },
+
+    count: function () {
+      return this._n;
+    },
+    idAt: function (i) {
+      return this._ids[i];
+    },
+
+    onAdd: function (map) {
+      var canvas = (this._canvas = L.DomUtil.create("canvas", "tp-points leaflet-zoom-animated"));
+      this._ctx = canvas.getContext("2d");
+      this.getPane().appendChild(canvas);
+      this._reset();
+    },
+    onRemove: function () {
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+    },
+    getEvents: function () {
+      return { moveend: this._reset, zoomanim: this._onZoomAnim, zoom: this._onZoom, resize: this._reset };
+    },
+
+    /* _onZoomAnim / _onZoom: scale the last frame during zoom, as L.Renderer does. */
+    _onZoomAnim: function (e) {
+      this._updateTransform(e.center, e.zoom);
+    },
+    _onZoom: function () {
+      this._updateTransform(this._map.getCenter(), this._map.getZoom());
+    },
+    _updateTransform: function (center, zoom) {
+      var map = this._map;
+      var scale = map.getZoomScale(zoom, this._zoom);
+      var viewHalf = map.getSize().multiplyBy(0.5 + this.options.padding);
+      var currentCenterPoint = map.project(this._center, zoom);
+      var topLeft = viewHalf.multiplyBy(-scale).add(currentCenterPoint).subtract(map._getNewPixelOrigin(center, zoom));
+      L.DomUtil.setTransform(this._canvas, topLeft, scale);
+    },
+
+    /* _reset: size the canvas to the view plus padding and redraw every visible point. */
+    _reset: function () {
+      var map = this._map;
+      if (!map || !this._canvas) return;
+      var p = this.options.padding;
+      var size = map.getSize();
+      var min = map.containerPointToLayerPoint(size.multiplyBy(-p)).round();
+      var dim = size.multiplyBy(1 + p * 2).round();
+      this._center = map.getCenter();
+      this._zoom = map.getZoom();
+      this._origin = min; // layer point of the canvas' top-left
+      var ratio = window.devicePixelRatio || 1;
+      L.DomUtil.setPosition(this._canvas, min);
+      this._canvas.width = dim.x * ratio;
+      this._canvas.height = dim.y * ratio;
+      this._canvas.style.width = dim.x + "px";
+      this._canvas.style.height = dim.y + "px";
+      this._ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this._dim = dim;
+      this.lastDrawMs = this._draw();
+    },
+
+    /* _draw: one path per colour; returns ms. Also rebuilds the hit-test grid. */
+    _draw: function () {
+      var t0 = performance.now();
+      var map = this._map;
+      var ctx = this._ctx;
+      var scale = 256 * Math.pow(2, this._zoom);
+      var pixelOrigin = map.getPixelOrigin();
+      var ox = pixelOrigin.x + this._origin.x; // world pixel of canvas (0, 0)
+      var oy = pixelOrigin.y + this._origin.y;
+      var w = this._dim.x, h = this._dim.y;
+      var r = this._zoom >= 9 ? this.options.radius + 1 : this.options.radius;
+      var n = this._n, mx = this._mx, my = this._my, ci = this._colourIndex;
+      var px = this._px, py = this._py;
+      var visible = new Int32Array(n);
+      var nv = 0;
+      for (var i = 0; i < n; i++) {
+        var x = mx[i] * scale - ox, y = my[i] * scale - oy;
+        px[i] = x;
+        py[i] = y;
+        if (x >= -r && y >= -r && x <= w + r && y <= h + r) visible[nv++] = i;
+      }
+      ctx.clearRect(0, 0, w, h);
+      ctx.globalAlpha = 0.85;
+      var tiny = r <= 3 && nv > 20000; // squares are ~5x cheaper than arcs and look the same at 3 px
+      for (var c = 0; c < this._palette.length; c++) {
+        ctx.fillStyle = this._palette[c];
+        ctx.beginPath();
+        for (var k = 0; k < nv; k++) {
+          var j = visible[k];
+          if (ci[j] !== c) continue;
+          if (tiny) {
+            ctx.rect(px[j] - r, py[j] - r, 2 * r, 2 * r);
+          } else {
+            ctx.moveTo(px[j] + r, py[j]);
+            ctx.arc(px[j], py[j], r, 0, 2 * Math.PI);
+          }
+        }
+        ctx.fill();
+      }
+      this._buildGrid(visible, nv, w, h);
+      return performance.now() - t0;
+    },
+
+    /* _buildGrid: counting sort of visible points into CELL-sized screen cells. */
+    _buildGrid: function (visible, nv, w, h) {
+      var cols = Math.ceil(w / CELL) + 1, rows = Math.ceil(h / CELL) + 1;
+      var start = new Int32Array(cols * rows + 1);
+      var cellOf = new Int32Array(nv);
+      for (var k = 0; k < nv; k++) {
+        var j = visible[k];
+        var cx = Math.max(0, Math.min(cols - 1, Math.floor(this._px[j] / CELL)));
+        var cy = Math.max(0, Math.min(rows - 1, Math.floor(this._py[j] / CELL)));
+        cellOf[k] = cy * cols + cx;
+        start[cellOf[k] + 1]++;
+      }
+      for (var c = 0; c < cols * rows; c++) start[c + 1] += start[c];
+      var fill = start.slice(0, cols * rows);
+      var items = new Int32Array(nv);
+      for (var m = 0; m < nv; m++) items[fill[cellOf[m]]++] = visible[m];
+      this._grid = { cols: cols, rows: rows, start: start, items: items };
+    },
+
+    /* hitTest(containerPoint): index of the nearest point within radius + 3 px, or -1. */
+    hitTest: function (cp) {
+      if (!this._grid || !this._map) return -1;
+      var pos = L.DomUtil.getPosition(this._map.getPane("mapPane"));
+      // container point -> canvas point: undo the map pane offset and the canvas origin
+      var x = cp.x - pos.x - this._origin.x, y = cp.y - pos.y - this._origin.y;
+      var g = this._grid, best = -1, bestD = Math.pow(this.options.radius + 3, 2);
+      var cx = Math.floor(x / CELL), cy = Math.floor(y / CELL);
+      for (var dy = -1; dy <= 1; dy++) {
+        for (var dx = -1; dx <= 1; dx++) {
+          var gx = cx + dx, gy = cy + dy;
+          if (gx < 0 || gy < 0 || gx >= g.cols || gy >= g.rows) continue;
+          var cell = gy * g.cols + gx;
+          for (var k = g.start[cell]; k < g.start[cell + 1]; k++) {
+            var i = g.items[k];
+            var d = (this._px[i] - x) * (this._px[i] - x) + (this._py[i] - y) * (this._py[i] - y);
+            if (d <= bestD) {
+              bestD = d;
+              best = i;
+            }
+          }
+        }
+      }
+      return best;
+    },
+
+    /* tooltipContent(i, el): DOM text for a point; names go through textContent. */
+    tooltipContent: function (i, el) {
+      var box = el("div", "tp-tip-body");
+      if (this._names) box.appendChild(el("div", "tp-tip-name", this._names[i]));
+      box.appendChild(el("div", "tp-tip-code", "Account " + this._ids[i]));
+      return box;
+    },
+  });
+})();
