@@ -1,0 +1,264 @@
+"""Territory totals, O(|S|) deltas, deviation from target, Gini and disruption.
+
+Totals per territory are kept in a ``K x len(TOTAL_COLUMNS)`` matrix. Moving atoms ``S`` changes
+only the rows of the territories they leave and join, by subtracting and adding the atoms'
+contributions, so a move costs O(|S|) whatever the project size.
+
+Workload
+--------
+``workload_hours(t) = sum(visits_a * (minutes_per_visit_a + travel_a(t))) / 60`` over accounts in t,
+with the travel time of one visit estimated as a round trip from the territory's anchor by road::
+
+    travel_minutes = 2 * ROAD_FACTOR * great_circle_km(anchor, account) / SPEED_KMH * 60
+
+``ROAD_FACTOR = 1.3`` (road distance over great-circle distance, a common planning constant) and
+``SPEED_KMH = 60`` (mixed rural/urban driving). The anchor is the home base of the territory's
+rep; a territory without a rep home base uses the visit-weighted centre of its accounts at load
+time (held fixed while editing, so deltas stay O(|S|)). For a unit atom the distance is taken to
+the visit-weighted centroid of the unit's accounts: exact for small units, an approximation for
+large ones (documented in README "Balance").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.model.atoms import COL, FOLLOW, AtomData
+
+ROAD_FACTOR = 1.3
+SPEED_KMH = 60.0
+EARTH_RADIUS_KM = 6371.0088
+
+#: Internal total columns: the base columns plus travel minutes.
+TOTAL_COLUMNS = ("accounts", "potential", "revenue", "pipeline", "visits", "call_minutes", "travel")
+TRAVEL = len(TOTAL_COLUMNS) - 1
+#: Metrics shown to users and balanced, in display order.
+METRICS = ("accounts", "potential", "workload_hours", "revenue", "pipeline")
+
+
+def haversine_km(
+    lon1: NDArray[np.float64],
+    lat1: NDArray[np.float64],
+    lon2: float | NDArray,
+    lat2: float | NDArray,
+) -> NDArray[np.float64]:
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def travel_minutes_per_visit(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], anchor_lon: NDArray, anchor_lat: NDArray
+) -> NDArray[np.float64]:
+    """Round-trip drive minutes from an anchor; 0 where either point is unknown."""
+    km = haversine_km(lon, lat, anchor_lon, anchor_lat)
+    return np.nan_to_num(2.0 * ROAD_FACTOR * km / SPEED_KMH * 60.0, nan=0.0)
+
+
+def gini(values: NDArray[np.float64]) -> float:
+    """Gini coefficient of non-negative values (0 = perfectly equal)."""
+    v = np.sort(np.clip(np.asarray(values, dtype=np.float64), 0.0, None))
+    n = len(v)
+    if n == 0 or v.sum() <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * (ranks * v).sum()) / (n * v.sum()) - (n + 1.0) / n)
+
+
+class Balance:
+    """Mutable totals of one alignment. The caller owns the alignment vector and passes changes.
+
+    ``unit_matrix`` holds each unit's sums over the accounts that FOLLOW it; pinning an account
+    takes its row out of its unit and unpinning puts it back, so moving a unit never moves a
+    pinned account.
+    """
+
+    def __init__(self, atoms: AtomData, alignment: NDArray[np.int32]) -> None:
+        self.atoms = atoms
+        self.alignment = alignment  # shared with the Plan: Balance updates it in apply()
+        self.anchor_lon, self.anchor_lat = self._anchors()
+        self.unit_matrix = self._unit_matrix()
+        self.totals = self.recompute()
+
+    # -- set-up ------------------------------------------------------------------------------
+    def _unit_matrix(self) -> NDArray[np.float64]:
+        a = self.atoms
+        acc_al = self.alignment[a.n_units :]
+        follows = (a.account_unit >= 0) & (acc_al == FOLLOW)
+        out = np.zeros((a.n_units, a.account_matrix.shape[1]))
+        for j in range(out.shape[1]):
+            out[:, j] = np.bincount(
+                a.account_unit[follows], weights=a.account_matrix[follows, j], minlength=a.n_units
+            )
+        return out
+
+    def _anchors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Rep home bases; for territories without one, the visit-weighted centre at load."""
+        a = self.atoms
+        lon, lat = a.home_lon.copy(), a.home_lat.copy()
+        missing = ~(np.isfinite(lon) & np.isfinite(lat))
+        if missing.any():
+            from planner.model.atoms import account_territories
+
+            terr = account_territories(a, self.alignment)
+            ok = (terr >= 0) & np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
+            w = np.maximum(a.account_matrix[ok, COL["visits"]], 1e-9)
+            k = a.n_territories
+            ws = np.bincount(terr[ok], weights=w, minlength=k)
+            cx = np.bincount(terr[ok], weights=w * a.account_lon[ok], minlength=k)
+            cy = np.bincount(terr[ok], weights=w * a.account_lat[ok], minlength=k)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lon[missing] = (cx / ws)[missing]
+                lat[missing] = (cy / ws)[missing]
+        return lon, lat
+
+    # -- contributions -----------------------------------------------------------------------
+    def _rows(self, atom_idx: NDArray[np.int64]) -> tuple[NDArray, NDArray, NDArray]:
+        """Base rows and travel location of atoms (units: current follower sums)."""
+        a = self.atoms
+        is_unit = atom_idx < a.n_units
+        rows = np.empty((len(atom_idx), self.unit_matrix.shape[1]))
+        lon = np.empty(len(atom_idx))
+        lat = np.empty(len(atom_idx))
+        u = atom_idx[is_unit]
+        rows[is_unit] = self.unit_matrix[u]
+        lon[is_unit], lat[is_unit] = a.unit_travel_lon[u], a.unit_travel_lat[u]
+        acc = atom_idx[~is_unit] - a.n_units
+        rows[~is_unit] = a.account_matrix[acc]
+        lon[~is_unit], lat[~is_unit] = a.account_lon[acc], a.account_lat[acc]
+        return rows, lon, lat
+
+    def _contribution(self, rows: NDArray, lon: NDArray, lat: NDArray, terr: NDArray) -> NDArray:
+        """Total-column contributions of rows placed in territories ``terr`` (all >= 0)."""
+        travel = rows[:, COL["visits"]] * travel_minutes_per_visit(
+            lon, lat, self.anchor_lon[terr], self.anchor_lat[terr]
+        )
+        return np.column_stack([rows, travel])
+
+    def _add(self, rows: NDArray, lon: NDArray, lat: NDArray, terr: NDArray, sign: float) -> None:
+        ok = terr >= 0
+        if ok.any():
+            contrib = self._contribution(rows[ok], lon[ok], lat[ok], terr[ok])
+            np.add.at(self.totals, terr[ok], sign * contrib)
+
+    def _effective(self, atom_idx: NDArray[np.int64], values: NDArray[np.int32]) -> NDArray:
+        """Territory an atom counts in for a given alignment value (FOLLOW -> its unit's)."""
+        a = self.atoms
+        eff = values.astype(np.int64).copy()
+        follow = values == FOLLOW
+        if follow.any():
+            au = a.account_unit[atom_idx[follow] - a.n_units]
+            eff[follow] = np.where(au >= 0, self.alignment[np.maximum(au, 0)], -1)
+        return eff
+
+    # -- the O(|S|) update -------------------------------------------------------------------
+    def apply(self, atom_idx: NDArray[np.int64], new_values: NDArray[np.int32]) -> None:
+        """Set ``alignment[atom_idx] = new_values`` and update totals in O(len(atom_idx)).
+
+        Accounts are processed before units so a MoveSet that pins an account and moves its
+        unit in one step stays exact (the unit's rows no longer include the pinned account).
+        """
+        atom_idx = np.asarray(atom_idx, dtype=np.int64)
+        new_values = np.asarray(new_values, dtype=np.int32)
+        a = self.atoms
+        is_acc = atom_idx >= a.n_units
+        if is_acc.any():
+            self._apply_accounts(atom_idx[is_acc], new_values[is_acc])
+        if (~is_acc).any():
+            units, vals = atom_idx[~is_acc], new_values[~is_acc]
+            rows, lon, lat = self._rows(units)
+            self._add(rows, lon, lat, self.alignment[units].astype(np.int64), -1.0)
+            self.alignment[units] = vals
+            self._add(rows, lon, lat, vals.astype(np.int64), +1.0)
+
+    def _apply_accounts(self, atom_idx: NDArray[np.int64], new_values: NDArray[np.int32]) -> None:
+        a = self.atoms
+        old_values = self.alignment[atom_idx]
+        rows, lon, lat = self._rows(atom_idx)
+        acc = atom_idx - a.n_units
+        unit = a.account_unit[acc]
+        for values, sign in ((old_values, -1.0), (new_values, +1.0)):
+            # An account that follows its unit travels from the unit's centre (as the unit
+            # row counts it); a pinned or free-form account from its own location.
+            via_unit = (values == FOLLOW) & (unit >= 0)
+            u = np.maximum(unit, 0)
+            plon = np.where(via_unit, a.unit_travel_lon[u] if a.n_units else lon, lon)
+            plat = np.where(via_unit, a.unit_travel_lat[u] if a.n_units else lat, lat)
+            self._add(rows, plon, plat, self._effective(atom_idx, values), sign)
+        leaving = (old_values == FOLLOW) & (new_values != FOLLOW) & (unit >= 0)
+        joining = (old_values != FOLLOW) & (new_values == FOLLOW) & (unit >= 0)
+        np.subtract.at(self.unit_matrix, unit[leaving], a.account_matrix[acc[leaving]])
+        np.add.at(self.unit_matrix, unit[joining], a.account_matrix[acc[joining]])
+        self.alignment[atom_idx] = new_values
+
+    # -- full recompute (independent path, used at load and to verify deltas) ---------------
+    def recompute(self) -> NDArray[np.float64]:
+        """Totals from scratch with bincount over atoms (does not use the delta path)."""
+        a = self.atoms
+        k = a.n_territories
+        totals = np.zeros((k, len(TOTAL_COLUMNS)))
+        units = np.arange(a.n_units)
+        unit_terr = self.alignment[: a.n_units].astype(np.int64)
+        acc_idx = np.arange(a.n_units, a.n_atoms)
+        acc_terr = self.alignment[a.n_units :].astype(np.int64)
+        own = acc_terr >= 0  # pinned or free-form accounts count on their own
+        for idx, terr in ((units, unit_terr), (acc_idx[own], acc_terr[own])):
+            ok = terr >= 0
+            if not ok.any():
+                continue
+            rows, lon, lat = self._rows(idx[ok])
+            contrib = self._contribution(rows, lon, lat, terr[ok])
+            for j in range(contrib.shape[1]):
+                totals[:, j] += np.bincount(terr[ok], weights=contrib[:, j], minlength=k)
+        return totals
+
+    # -- derived measures --------------------------------------------------------------------
+    def metric_values(self, totals: NDArray[np.float64] | None = None) -> dict[str, NDArray]:
+        t = self.totals if totals is None else totals
+        return metric_values(t)
+
+
+def metric_values(totals: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """User-facing metrics per territory from a totals matrix."""
+    return {
+        "accounts": totals[:, COL["accounts"]],
+        "potential": totals[:, COL["potential"]],
+        "revenue": totals[:, COL["revenue"]],
+        "pipeline": totals[:, COL["pipeline"]],
+        "visits": totals[:, COL["visits"]],
+        "workload_hours": (totals[:, COL["call_minutes"]] + totals[:, TRAVEL]) / 60.0,
+    }
+
+
+def deviations(values: NDArray[np.float64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(value - target) / target with target = total x weight / sum(weights); 0 where no target."""
+    w = np.asarray(weights, dtype=np.float64)
+    if len(values) == 0 or w.sum() <= 0:
+        return np.zeros(len(values))
+    target = values.sum() * w / w.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(target > 0, (values - target) / target, 0.0)
+
+
+def summary(
+    totals: NDArray[np.float64], weights: NDArray[np.float64]
+) -> dict[str, dict[str, float]]:
+    """max |deviation|, mean |deviation| and Gini per user-facing metric."""
+    vals = metric_values(totals)
+    out: dict[str, dict[str, float]] = {
+        "max_abs_deviation": {},
+        "mean_abs_deviation": {},
+        "gini": {},
+    }
+    for m in METRICS:
+        dev = np.abs(deviations(vals[m], weights))
+        out["max_abs_deviation"][m] = float(dev.max()) if len(dev) else 0.0
+        out["mean_abs_deviation"][m] = float(dev.mean()) if len(dev) else 0.0
+        out["gini"][m] = gini(vals[m])
+    return out

@@ -1,0 +1,123 @@
+"""MoveSet: the one shape every edit takes, and the builders that turn gestures into one.
+
+A lasso, a paint stroke, a reshaped outline, a pin, a merge, a split or the optimiser's result
+all become a :class:`MoveSet` ``(atoms, before, after)``. It is applied, undone, previewed,
+logged and persisted the same way whatever produced it (DESIGN.md). Unlike the first sketch in
+DESIGN.md, ``after`` is per atom, not a single destination: merges, splits and optimiser
+results move atoms to several territories in one undoable step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from planner.model.atoms import FOLLOW
+from planner.model.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.model.plan import Plan
+
+
+def _frozen(values: NDArray, dtype: type) -> NDArray:
+    arr = np.array(values, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class MoveSet:
+    """Atoms and their alignment values before and after (read-only arrays)."""
+
+    atoms: NDArray[np.int64]
+    before: NDArray[np.int32]
+    after: NDArray[np.int32]
+    kind: str = "move"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "atoms", _frozen(self.atoms, np.int64))
+        object.__setattr__(self, "before", _frozen(self.before, np.int32))
+        object.__setattr__(self, "after", _frozen(self.after, np.int32))
+        if not (len(self.atoms) == len(self.before) == len(self.after)):
+            raise ValueError("MoveSet arrays differ in length")
+        if len(np.unique(self.atoms)) != len(self.atoms):
+            raise ValueError("MoveSet atoms must be unique")
+
+    def __len__(self) -> int:
+        return len(self.atoms)
+
+    def inverse(self) -> MoveSet:
+        return MoveSet(self.atoms, self.after, self.before, self.kind, f"undo {self.label}")
+
+    @classmethod
+    def empty(cls, kind: str = "move", label: str = "") -> MoveSet:
+        z = np.zeros(0)
+        return cls(z, z, z, kind, label)
+
+
+def build(plan: Plan, atoms: NDArray[np.int64], to: int, kind: str, label: str) -> MoveSet:
+    """Move ``atoms`` to territory ``to`` (or FOLLOW/UNASSIGNED), skipping no-ops and locks.
+
+    Atoms whose current territory is locked are left where they are; moving into a locked
+    territory is refused with a message naming it.
+    """
+    a = plan.atoms
+    atoms = np.unique(np.asarray(atoms, dtype=np.int64))
+    if to >= 0 and a.territory_locked[to]:
+        raise PlannerError(f"territory '{a.territory_names[to]}' is locked; unlock it to edit")
+    before = plan.alignment[atoms]
+    eff = plan.effective_territories(atoms)
+    keep = before != to
+    lockable = eff >= 0
+    keep &= ~(lockable & a.territory_locked[np.maximum(eff, 0)])
+    atoms = atoms[keep]
+    return MoveSet(atoms, plan.alignment[atoms], np.full(len(atoms), to), kind, label)
+
+
+def for_units(plan: Plan, units: NDArray[np.int64], to: int, kind: str = "paint") -> MoveSet:
+    """Paint: these unit indices go to ``to``."""
+    name = plan.territory_label(to)
+    ms = build(plan, np.asarray(units, dtype=np.int64), to, kind, "")
+    return _relabel(ms, f"{kind} {len(ms)} unit(s) to {name}")
+
+
+def for_polygon(plan: Plan, polygon: shapely.Geometry, to: int, kind: str = "lasso") -> MoveSet:
+    """Lasso: units whose representative point is inside (free-form: accounts inside)."""
+    a = plan.atoms
+    if a.free_form:
+        inside = shapely.contains_xy(polygon, a.account_lon, a.account_lat)
+        atoms = np.flatnonzero(inside) + a.n_units
+        what = "account(s)"
+    else:
+        inside = shapely.contains_xy(polygon, a.unit_rep_lon, a.unit_rep_lat)
+        atoms = np.flatnonzero(inside)
+        what = "unit(s)"
+    ms = build(plan, atoms, to, kind, "")
+    return _relabel(ms, f"{kind} {len(ms)} {what} to {plan.territory_label(to)}")
+
+
+def for_pin(plan: Plan, account: int, to: int) -> MoveSet:
+    """Pin an account (index) to a territory; ``to=FOLLOW`` unpins it."""
+    a = plan.atoms
+    if a.free_form:
+        raise PlannerError("pins need a unit layer: in a free-form project draw the territory")
+    ms = build(plan, np.array([a.n_units + account]), to, "pin" if to != FOLLOW else "unpin", "")
+    name = a.account_names[account]
+    verb = f"pin {name} to {plan.territory_label(to)}" if to != FOLLOW else f"unpin {name}"
+    return _relabel(ms, verb)
+
+
+def for_merge(plan: Plan, source: int, target: int) -> MoveSet:
+    """Everything of ``source`` (units, pins, free-form accounts) goes to ``target``."""
+    held = np.flatnonzero(plan.alignment == source)
+    ms = build(plan, held, target, "merge", "")
+    return _relabel(ms, f"merge {plan.territory_label(source)} into {plan.territory_label(target)}")
+
+
+def _relabel(ms: MoveSet, label: str) -> MoveSet:
+    return MoveSet(ms.atoms, ms.before, ms.after, ms.kind, label)

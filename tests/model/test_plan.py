@@ -1,0 +1,117 @@
+"""Plan: edits persist at once, undo restores exactly, previews equal applies, stale writes fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from planner.model import moves
+from planner.model.errors import PlannerError
+from planner.model.plan import Plan, StaleScenario
+from planner.model.schema import Territory
+from planner.model.store import Project
+
+
+def test_lasso_moves_units_by_representative_point_and_persists(grid) -> None:
+    plan = Plan.load(grid)
+    # Cells x=0..1 (stripe T1) and y=0..1: a lasso around the representative points of 4 cells.
+    lasso = shapely.box(-84.0, 33.0, -83.8, 33.2)
+    ms = moves.for_polygon(plan, lasso, to=2)
+    assert sorted(plan.atoms.unit_codes[ms.atoms]) == ["U0_0", "U0_1", "U1_0", "U1_1"]
+    plan.apply(ms)
+    reopened = Plan.load(Project.open(grid.location))
+    np.testing.assert_array_equal(reopened.alignment, plan.alignment)
+    np.testing.assert_allclose(reopened.balance.totals, plan.balance.totals)
+
+
+def test_undo_restores_totals_and_file_exactly(grid) -> None:
+    plan = Plan.load(grid)
+    before = plan.balance.totals.copy()
+    align = plan.alignment.copy()
+    ms = moves.for_units(plan, np.array([0, 1, 2]), 2)
+    log_id = plan.apply(ms)
+    assert not np.allclose(plan.balance.totals, before)
+    plan.undo(ms, log_id)
+    np.testing.assert_allclose(plan.balance.totals, before, rtol=1e-12)
+    np.testing.assert_array_equal(plan.alignment, align)
+    np.testing.assert_array_equal(Plan.load(Project.open(grid.location)).alignment, align)
+    assert plan.history() == []  # the undone step is not part of the history to restore
+
+
+def test_history_restores_applied_steps_in_order(grid) -> None:
+    plan = Plan.load(grid)
+    a = moves.for_units(plan, np.array([0]), 1)
+    plan.apply(a)
+    b = moves.for_units(plan, np.array([5, 6]), 2)
+    plan.apply(b)
+    again = Plan.load(Project.open(grid.location))
+    hist = again.history()
+    assert [ms.label for _, ms in hist] == [a.label, b.label]
+    np.testing.assert_array_equal(hist[1][1].atoms, b.atoms)
+    np.testing.assert_array_equal(hist[1][1].before, b.before)
+    # Undoing the restored steps in reverse brings back the original alignment.
+    for log_id, ms in reversed(hist):
+        again.undo(ms, log_id)
+    np.testing.assert_array_equal(again.alignment, Plan.load(grid, 1).baseline)
+
+
+def test_preview_matches_apply_and_changes_nothing(grid) -> None:
+    plan = Plan.load(grid)
+    totals = plan.balance.totals.copy()
+    align = plan.alignment.copy()
+    ms = moves.for_units(plan, np.array([0, 4, 8]), 2)
+    pv = plan.preview(ms)
+    np.testing.assert_array_equal(plan.alignment, align)
+    np.testing.assert_array_equal(plan.balance.totals, totals)
+    assert pv.units == 3
+    assert pv.accounts == 15  # 5 accounts per cell
+    plan.apply(ms)
+    after = {r["name"]: r for r in plan.rows()}
+    for td in pv.territories:
+        for m, v in td.after.items():
+            assert after[td.name][m] == pytest.approx(v)
+
+
+def test_events_name_the_touched_territories(grid) -> None:
+    plan = Plan.load(grid)
+    seen = []
+    plan.changed.connect(seen.append)
+    ms = moves.for_units(plan, np.array([0]), 2)
+    plan.apply(ms)
+    assert seen[0].moveset is ms
+    assert set(seen[0].touched) == {0, 2}
+    assert not seen[0].undone
+
+
+def test_locked_territory_is_neither_source_nor_target(grid) -> None:
+    with grid.transaction() as s:
+        s.get(Territory, 1).locked = True
+    plan = Plan.load(grid)
+    with pytest.raises(PlannerError, match="locked"):
+        moves.for_units(plan, np.array([20]), 0)
+    ms = moves.for_units(plan, np.array([0, 12]), 2)  # unit 0 is in locked T1
+    assert list(plan.atoms.unit_codes[ms.atoms]) == ["U3_0"]
+
+
+def test_stale_copy_cannot_overwrite_a_colleague(grid) -> None:
+    mine = Plan.load(grid)
+    theirs = Plan.load(Project.open(grid.location))
+    theirs.user = "colleague"
+    theirs.apply(moves.for_units(theirs, np.array([0]), 2))
+    with pytest.raises(StaleScenario, match="colleague"):
+        mine.apply(moves.for_units(mine, np.array([1]), 2))
+    # Nothing of the refused edit reached the file.
+    fresh = Plan.load(Project.open(grid.location))
+    assert fresh.alignment[1] == theirs.alignment[1]
+
+
+def test_disruption_counts_accounts_revenue_and_potential(grid) -> None:
+    plan = Plan.load(grid)
+    assert plan.disruption() == {"accounts": 0.0, "revenue": 0.0, "potential": 0.0}
+    plan.apply(moves.for_units(plan, np.array([0]), 2))
+    d = plan.disruption()
+    pinned = plan.alignment[plan.atoms.n_units :] >= 0
+    moved = (plan.atoms.account_unit == 0) & ~pinned
+    assert d["accounts"] == pytest.approx(moved.sum() / plan.atoms.n_accounts)
+    assert 0 < d["potential"] < 1
