@@ -93,7 +93,7 @@ def import_territories(
     with project.transaction() as s:
         tids = _ensure_territories(s, names, colours, reps, report)
         _clear_scenario(s, sid)
-        units = s.execute(select(Unit.id, Unit.rep_lon, Unit.rep_lat)).tuples().all()
+        units = s.execute(select(Unit.id, Unit.rep_lon, Unit.rep_lat)).all()
         if units:
             xy = np.array([(u[1], u[2]) for u in units], dtype=np.float64)
             where = place_points(xy[:, 0], xy[:, 1], geoms)
@@ -147,8 +147,8 @@ def _ensure_territories(
     s: Session, names: list[str], colours: list[str], reps: list[str], report: ImportReport
 ) -> list[int]:
     """Territory id per name, creating missing territories (and reps named in the file)."""
-    existing = dict(s.execute(select(Territory.name, Territory.id)).tuples().all())
-    rep_ids = dict(s.execute(select(Rep.name, Rep.id)).tuples().all())
+    existing = dict(s.execute(select(Territory.name, Territory.id)).all())
+    rep_ids = dict(s.execute(select(Rep.name, Rep.id)).all())
     created: list[str] = []
     ids: list[int] = []
     for nm, colour, rep in zip(names, colours, reps, strict=True):
@@ -185,15 +185,11 @@ def _clear_scenario(s: Session, sid: int) -> None:
 def _assign_accounts(
     s: Session, sid: int, geoms: np.ndarray, tids: list[int], report: ImportReport
 ) -> list[dict[str, Any]]:
-    accounts = (
-        s.execute(
-            select(Account.id, Account.lon, Account.lat).where(
-                Account.lon.is_not(None), Account.lat.is_not(None)
-            )
+    accounts = s.execute(
+        select(Account.id, Account.lon, Account.lat).where(
+            Account.lon.is_not(None), Account.lat.is_not(None)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     if not accounts:
         return []
     xy = np.array([(a[1], a[2]) for a in accounts], dtype=np.float64)
@@ -232,10 +228,10 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
     owners = [str(v).strip() for v in df[owner_col]]
     with project.transaction() as s:
         if key_col == "unit_code":
-            known = dict(s.execute(select(Unit.code, Unit.id)).tuples().all())
+            known = dict(s.execute(select(Unit.code, Unit.id)).all())
             what = "unit code"
         else:
-            known = dict(s.execute(select(Account.external_id, Account.id)).tuples().all())
+            known = dict(s.execute(select(Account.external_id, Account.id)).all())
             what = "account id"
         valid: list[tuple[int, str]] = []
         seen: dict[str, int] = {}
@@ -274,15 +270,15 @@ def _row(sid: int, kind: str, atom: int, tid: int) -> dict[str, Any]:
 
 def _owner_resolver(s: Session, report: ImportReport) -> Any:
     """Owner name -> territory id: a territory name, else a rep's territory, else a new one."""
-    terr = dict(s.execute(select(Territory.name, Territory.id)).tuples().all())
+    terr = dict(s.execute(select(Territory.name, Territory.id)).all())
     rep_terr: dict[str, int] = {}
     for rep_name, tid in s.execute(
         select(Rep.name, Territory.id)
         .join(Territory, Territory.rep_id == Rep.id)
         .order_by(Territory.id.desc())
-    ).tuples():
+    ):
         rep_terr[rep_name] = tid  # descending ids: the rep's first territory wins
-    reps = dict(s.execute(select(Rep.name, Rep.id)).tuples().all())
+    reps = dict(s.execute(select(Rep.name, Rep.id)).all())
     created: list[str] = []
     report.extra["territories_created"] = created
 
@@ -304,7 +300,7 @@ def _owner_resolver(s: Session, report: ImportReport) -> Any:
 def _units_by_majority(
     s: Session, sid: int, atoms: list[tuple[int, int]], report: ImportReport
 ) -> list[dict[str, Any]]:
-    unit_of = dict(s.execute(select(Account.id, Account.unit_id)).tuples().all())
+    unit_of = dict(s.execute(select(Account.id, Account.unit_id)).all())
     votes: dict[int, Counter[int]] = {}
     first_seen: dict[int, int] = {}
     for i, (_acc, tid) in enumerate(atoms):

@@ -128,7 +128,7 @@ def import_units(
         for i in range(len(codes))
     ]
     with project.transaction() as s:
-        existing = dict(s.execute(select(Unit.code, Unit.id)).tuples().all())
+        existing = dict(s.execute(select(Unit.code, Unit.id)).all())
         new = [r for r in rows if r["code"] not in existing]
         changed = [{"id": existing[r["code"]], **r} for r in rows if r["code"] in existing]
         if new:
@@ -146,16 +146,12 @@ def replace_accounts(session: Any) -> int:
 
     Runs inside the caller's transaction. Accounts without coordinates keep ``unit_id`` NULL.
     """
-    units = session.execute(select(Unit.id, Unit.geometry)).tuples().all()
-    accounts = (
-        session.execute(
-            select(Account.id, Account.lon, Account.lat).where(
-                Account.lon.is_not(None), Account.lat.is_not(None)
-            )
+    units = session.execute(select(Unit.id, Unit.geometry)).all()
+    accounts = session.execute(
+        select(Account.id, Account.lon, Account.lat).where(
+            Account.lon.is_not(None), Account.lat.is_not(None)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     if not accounts:
         return 0
     unit_ids = np.array([u[0] for u in units], dtype=np.int64)
