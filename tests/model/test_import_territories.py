@@ -1,0 +1,203 @@
+"""import_territories: polygon files (unit and free-form projects) and plan CSVs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from planner.model.errors import ImportRefused
+from planner.model.io.territories import import_territories
+from planner.model.io.units import import_units
+from planner.model.schema import Account, Assignment, Pin, Rep, Territory, TerritoryShape, Unit
+from planner.model.store import Project
+
+
+def square(x: float, y: float, w: float = 1.0, h: float = 1.0) -> dict[str, Any]:
+    ring = [[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def write_geojson(path: Path, items: list[tuple[dict[str, Any], dict[str, Any]]]) -> Path:
+    feats = [{"type": "Feature", "properties": p, "geometry": g} for g, p in items]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def dump(project: Project) -> list[str]:
+    assert project.path is not None
+    con = sqlite3.connect(project.path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def add_accounts(project: Project, points: dict[str, tuple[float, float]]) -> None:
+    with project.transaction() as s:
+        for ext, (lon, lat) in points.items():
+            s.add(Account(external_id=ext, name=ext, lon=lon, lat=lat, location_source="exact"))
+
+
+@pytest.fixture
+def unit_project(tmp_path: Path) -> Project:
+    """Four units in a row, x 0..4 (codes U0..U3), one account in each and two in U3."""
+    p = Project.create(tmp_path / "p.tplan")
+    add_accounts(p, {"a0": (0.5, 0.5), "a1": (1.5, 0.5), "a2": (2.5, 0.5), "a3": (3.5, 0.5)})
+    add_accounts(p, {"b3": (3.6, 0.6)})
+    units = [(square(i, 0), {"CODE": f"U{i}"}) for i in range(4)]
+    import_units(p, write_geojson(tmp_path / "units.geojson", units))
+    return p
+
+
+def assignments(project: Project, kind: str) -> dict[str, str]:
+    """atom code/external id -> territory name of the baseline."""
+    key = Unit.code if kind == "unit" else Account.external_id
+    table = Unit if kind == "unit" else Account
+    with project.session() as s:
+        rows = s.execute(
+            select(key, Territory.name)
+            .join(Assignment, Assignment.atom_id == table.id)
+            .join(Territory, Territory.id == Assignment.territory_id)
+            .where(Assignment.atom_kind == kind)
+        ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def test_polygons_assign_units_first_in_file_wins_overlap(
+    unit_project: Project, tmp_path: Path
+) -> None:
+    path = write_geojson(
+        tmp_path / "t.geojson",
+        [
+            (square(0, 0, 2.6), {"Territory": "West", "colour": "#ff0000", "rep": "Ana"}),
+            (square(2, 0, 2), {"Territory": "East"}),
+        ],
+    )
+    report = import_territories(unit_project, path)
+    assert assignments(unit_project, "unit") == {
+        "U0": "West",
+        "U1": "West",
+        "U2": "West",
+        "U3": "East",
+    }
+    assert report.extra["territories_created"] == ["West", "East"]
+    overlap = [w.reason for w in report.warnings if "overlap" in w.reason]
+    assert len(overlap) == 1
+    assert "'West' and 'East' overlap by" in overlap[0]
+    assert "goes to 'West' (the territory that comes first in the file)" in overlap[0]
+    with unit_project.session() as s:
+        west = s.scalar(select(Territory).where(Territory.name == "West"))
+        assert west is not None
+        assert west.colour == "#ff0000"
+        assert s.scalar(select(Rep.name).where(Rep.id == west.rep_id)) == "Ana"
+
+
+def test_free_form_stores_shapes_and_assigns_accounts(tmp_path: Path) -> None:
+    p = Project.create(tmp_path / "p.tplan")
+    add_accounts(p, {"x": (0.5, 0.5), "y": (5.5, 0.5), "z": (50, 50)})
+    path = write_geojson(
+        tmp_path / "t.geojson", [(square(0, 0), {"name": "A"}), (square(5, 0), {"name": "B"})]
+    )
+    report = import_territories(p, path)
+    assert assignments(p, "account") == {"x": "A", "y": "B"}
+    assert report.extra["unassigned_accounts"] == 1
+    with p.session() as s:
+        assert len(s.scalars(select(TerritoryShape)).all()) == 2
+
+
+def test_reimport_replaces_previous_alignment(unit_project: Project, tmp_path: Path) -> None:
+    one = write_geojson(tmp_path / "1.geojson", [(square(0, 0, 4), {"name": "All"})])
+    import_territories(unit_project, one)
+    two = write_geojson(tmp_path / "2.geojson", [(square(0, 0, 1), {"name": "Small"})])
+    import_territories(unit_project, two)
+    assert assignments(unit_project, "unit") == {"U0": "Small"}
+
+
+def test_refusals_leave_project_unchanged(unit_project: Project, tmp_path: Path) -> None:
+    before = dump(unit_project)
+    bad = [
+        (
+            write_geojson(tmp_path / "n.geojson", [(square(0, 0), {"colour": "#fff"})]),
+            "no territory name column",
+        ),
+        (tmp_path / "e.geojson", "the file is empty"),
+        (
+            write_geojson(
+                tmp_path / "d.geojson",
+                [(square(0, 0), {"name": "A"}), (square(1, 0), {"name": "A"})],
+            ),
+            "appears twice",
+        ),
+    ]
+    (tmp_path / "e.geojson").write_bytes(b"")
+    for path, text in bad:
+        with pytest.raises(ImportRefused, match=text):
+            import_territories(unit_project, path)
+    assert dump(unit_project) == before
+
+
+def test_plan_csv_unit_codes(unit_project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_code,territory\nU0,North\nU1,North\nU2,South\n")
+    report = import_territories(unit_project, path)
+    assert report.kind == "plan"
+    assert report.extra["territories_created"] == ["North", "South"]
+    assert assignments(unit_project, "unit") == {"U0": "North", "U1": "North", "U2": "South"}
+
+
+def test_plan_csv_unknown_unit_rejected_per_row(unit_project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_code,territory\nU0,North\nZZ,South\n")
+    before = dump(unit_project)
+    with pytest.raises(ImportRefused, match="row 3, field 'unit_code': unknown unit code 'ZZ'"):
+        import_territories(unit_project, path)
+    assert dump(unit_project) == before
+    report = import_territories(unit_project, path, skip_invalid=True)
+    assert report.imported == 1
+    assert report.extra["territories_created"] == ["North"]
+
+
+def test_plan_accounts_in_unit_project_majority_and_pins(
+    unit_project: Project, tmp_path: Path
+) -> None:
+    with unit_project.transaction() as s:
+        s.add(Rep(name="Bo"))
+        s.flush()
+        s.add(Territory(name="Central", rep_id=s.scalar(select(Rep.id).where(Rep.name == "Bo"))))
+    path = tmp_path / "plan.csv"
+    path.write_text("account_id,owner\na0,West\na1,West\na3,Bo\nb3,West\na2,Bo\n")
+    report = import_territories(unit_project, path)
+    # U3 holds a3 (Bo -> Central) and b3 (West): a tie, West is named first in the file.
+    assert assignments(unit_project, "unit") == {
+        "U0": "West",
+        "U1": "West",
+        "U2": "Central",
+        "U3": "West",
+    }
+    assert report.extra["pins"] == 1
+    assert report.extra["territories_created"] == ["West"]
+    assert "pinned" in report.warnings[0].reason
+    with unit_project.session() as s:
+        pin = s.execute(
+            select(Account.external_id, Territory.name)
+            .join(Pin, Pin.account_id == Account.id)
+            .join(Territory, Territory.id == Pin.territory_id)
+        ).all()
+    assert [tuple(r) for r in pin] == [("a3", "Central")]
+
+
+def test_plan_accounts_free_form_and_bad_columns(tmp_path: Path) -> None:
+    p = Project.create(tmp_path / "p.tplan")
+    add_accounts(p, {"x": (0.5, 0.5), "y": (5.5, 0.5)})
+    path = tmp_path / "plan.csv"
+    path.write_text("Account_ID,Owner\nx,A\ny,B\n")
+    import_territories(p, path)
+    assert assignments(p, "account") == {"x": "A", "y": "B"}
+    path.write_text("foo,bar\n1,2\n")
+    with pytest.raises(ImportRefused, match="unit_code,territory or account_id,owner"):
+        import_territories(p, path)
