@@ -238,3 +238,13 @@ def account_territories(atoms: AtomData, alignment: NDArray[np.int32]) -> NDArra
         unit_al = alignment[: atoms.n_units]
         acc[follow] = np.where(au >= 0, unit_al[np.maximum(au, 0)] if len(unit_al) else -1, -1)
     return acc
+
+
+def load_unit_geometries(project: Project) -> NDArray[np.object_]:
+    """Unit polygons in the order of :attr:`AtomData.unit_ids` (kept out of AtomData: only the
+    map, exports and the optimiser need them)."""
+    import shapely
+
+    with project.engine.connect() as conn:
+        wkb = [row[0] for row in conn.execute(text("SELECT geometry FROM unit ORDER BY id"))]
+    return np.asarray(shapely.from_wkb(wkb), dtype=object) if wkb else np.zeros(0, dtype=object)

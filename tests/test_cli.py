@@ -1,0 +1,105 @@
+"""The headless CLI: documented --json shapes, one-line errors with exit 1, exports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from planner.cli import main
+from tests.model.reference import reference_balance
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_balance_json_matches_independent_computation(grid, capsys) -> None:
+    code, out, _ = run(capsys, "balance", grid.location, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["scenario"] == "Baseline"
+    assert set(data["summary"]) >= {"max_abs_deviation", "gini"}
+    assert data["unassigned_accounts"] == 0
+    ref = reference_balance(grid, grid.baseline_id())
+    for t in data["territories"]:
+        assert set(t) >= {"name", "rep", "accounts", "potential", "revenue", "workload_hours",
+                          "pipeline", "deviation"}  # fmt: skip
+        for m in ("accounts", "potential", "revenue", "pipeline", "workload_hours"):
+            assert t[m] == pytest.approx(ref.loc[t["name"], m], rel=1e-9)
+        assert set(t["deviation"]) >= {"potential", "workload_hours", "accounts"}
+
+
+def test_assign_moves_units_and_balance_follows(grid, capsys) -> None:
+    _, before, _ = run(capsys, "balance", grid.location, "--json")
+    code, out, _ = run(capsys, "assign", grid.location, "--units", "U0_0", "U0_1", "--to", "T3",
+                       "--json")  # fmt: skip
+    assert code == 0
+    moved = json.loads(out)
+    assert (moved["moved_units"], moved["moved_accounts"]) == (2, 10)
+    _, after, _ = run(capsys, "balance", grid.location, "--json")
+    b = {t["name"]: t["accounts"] for t in json.loads(before)["territories"]}
+    a = {t["name"]: t["accounts"] for t in json.loads(after)["territories"]}
+    assert a["T3"] - b["T3"] == moved["moved_accounts"]
+    assert b["T1"] - a["T1"] == moved["moved_accounts"]
+    assert sum(a.values()) == sum(b.values())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["balance", "{missing}"], "no such project file"),
+        (["assign", "{grid}", "--units", "U0_0", "--to", "Nowhere"], "no territory 'Nowhere'"),
+        (["assign", "{grid}", "--units", "ZZZ", "--to", "T1"], "unknown unit code(s): ZZZ"),
+        (["balance", "{grid}", "--scenario", "Nope"], "no scenario 'Nope'"),
+        (["import-accounts", "{grid}", "x.csv", "--map", "nonsense"], "--map expects FIELD=COLUMN"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_1(grid, tmp_path, capsys, argv, message) -> None:
+    args = [a.format(grid=grid.location, missing=tmp_path / "missing.tplan") for a in argv]
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert err.startswith("planner: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err + out
+
+
+def test_cli_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner", "balance", str(tmp_path / "nope.tplan")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"planner: error: {tmp_path / 'nope.tplan'}: no such project file"
+
+
+def test_exports_write_complete_files(grid, tmp_path, capsys) -> None:
+    xlsx, csv, gj = tmp_path / "p.xlsx", tmp_path / "p.csv", tmp_path / "p.geojson"
+    assert run(capsys, "export", grid.location, "--format", "xlsx", str(xlsx))[0] == 0
+    assert run(capsys, "export", grid.location, "--format", "csv", str(csv))[0] == 0
+    assert run(capsys, "export", grid.location, "--format", "geojson", str(gj))[0] == 0
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    assert wb.sheetnames == ["Balance", "Summary", "Accounts", "Units"]
+    balance_rows = list(wb["Balance"].iter_rows(values_only=True))
+    assert [r[0] for r in balance_rows[1:]] == ["T1", "T2", "T3"]
+    assert sum(r[2] for r in balance_rows[1:]) == 120  # accounts column
+    assert len(csv.read_text(encoding="utf-8-sig").splitlines()) == 121
+    fc = json.loads(gj.read_text())
+    assert [f["properties"]["name"] for f in fc["features"]] == ["T1", "T2", "T3"]
+    assert all(f["geometry"]["type"] == "Polygon" for f in fc["features"])  # stripes are solid
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_new_refuses_to_overwrite(tmp_path, capsys) -> None:
+    target = tmp_path / "n.tplan"
+    assert run(capsys, "new", str(target))[0] == 0
+    code, _, err = run(capsys, "new", str(target))
+    assert code == 1
+    assert "already exists" in err
