@@ -1,0 +1,265 @@
+"""The map widget: a QWebEngineView showing our local Leaflet page, driven through ``window.TP``.
+
+Why this shape (as Anki's webview does): the page is built once to a file and loaded by URL; the
+QWebChannel and the bridge exist before the load starts; Python->JS calls made before the page
+says ``ready`` are queued and flushed in order; results of calls made before a reload are dropped
+so a stale callback never updates a fresh page's state.
+
+Security: an off-the-record profile owned by this view, a URL request interceptor that lets
+through only our files, ``qrc:``/``data:`` (and the tile host when online tiles are configured),
+and a page that refuses navigation away from the map. See ``_security``.
+
+Teardown: call :meth:`dispose` before dropping the view (tests, scripts and the main window's
+close). It follows the sequence that avoided crashes at exit on this stack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QUrl, Signal
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from planner.ui.map import RESOURCES_DIR
+from planner.ui.map._security import LocalOnlyInterceptor, MapPage
+from planner.ui.map.bridge import MapBridge
+from planner.ui.map.page import build_page
+
+log = logging.getLogger(__name__)
+
+JsCallback = Callable[[Any], None]
+MODES = ("pan", "lasso", "paint", "draw", "split", "reshape")
+
+_WRAP = (
+    "(function(){try{return JSON.stringify({ok:true,value:(%s)});}"
+    "catch(e){return JSON.stringify({ok:false,error:String(e&&e.stack||e)});}})()"
+)
+
+
+class MapView(QWebEngineView):
+    """Map widget. Public methods mirror ``window.TP`` in ``resources/map/bridge.js``.
+
+    Parameters
+    ----------
+    page_dir
+        Where to write the page; a private temporary directory (removed by :meth:`dispose`) if
+        omitted.
+    tiles_url, tiles_attribution
+        Optional online tiles; without them the map is fully offline (bundled vector basemap).
+
+    Signals
+    -------
+    mapReady
+        The page is up and every queued call has been sent: push data layers now. Emitted again
+        after :meth:`reload_page` (layers must then be pushed again).
+    """
+
+    mapReady = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        page_dir: Path | None = None,
+        tiles_url: str | None = None,
+        tiles_attribution: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if page_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="tplan-map-")
+            page_dir = Path(self._tmp.name)
+        self.page_path = build_page(
+            page_dir, tiles_url=tiles_url, tiles_attribution=tiles_attribution
+        )
+        self._page_url = QUrl.fromLocalFile(str(self.page_path.resolve()))
+        self._ready = False
+        self._queue: list[tuple[str, JsCallback | None]] = []
+        self._generation = 0
+        self._disposed = False
+
+        # Off the record: no cache or cookies on disk, nothing shared with other views.
+        self._profile = QWebEngineProfile(self)
+        self.interceptor = LocalOnlyInterceptor([RESOURCES_DIR, page_dir], tiles_url, self._profile)
+        self._profile.setUrlRequestInterceptor(self.interceptor)
+        # The page is the profile's child so it is always destroyed before the profile.
+        self._page = MapPage(self._profile, self._page_url, self._profile)
+        settings = self._page.settings()
+        attr = QWebEngineSettings.WebAttribute
+        # Set both explicitly: enabling remote access alone switched file access off.
+        settings.setAttribute(attr.LocalContentCanAccessFileUrls, True)
+        settings.setAttribute(attr.LocalContentCanAccessRemoteUrls, bool(tiles_url))
+        settings.setAttribute(attr.JavascriptCanOpenWindows, False)
+        settings.setAttribute(attr.ErrorPageEnabled, False)
+
+        self.bridge = MapBridge(self)
+        self._channel = QWebChannel(self._page)
+        self._channel.registerObject("bridge", self.bridge)
+        self._page.setWebChannel(self._channel)
+        self.setPage(self._page)
+        self.bridge.ready.connect(self._on_ready)
+        self.reload_page()
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def is_ready(self) -> bool:
+        """True once the current page load said ``ready``."""
+        return self._ready
+
+    @property
+    def map_page(self) -> MapPage:
+        """The page (for its ``refused`` navigation list and console log)."""
+        return self._page
+
+    def reload_page(self) -> None:
+        """(Re)load the page file; pending results from the previous page are dropped."""
+        self._generation += 1
+        self._ready = False
+        self.load(self._page_url)
+
+    def _on_ready(self) -> None:
+        self._ready = True
+        queued, self._queue = self._queue, []
+        for script, callback in queued:
+            self.run_js_json(script, callback)
+        self.mapReady.emit()
+
+    def dispose(self, *, delete_view: bool = True) -> None:
+        """Tear down in the order that is safe on this stack; idempotent.
+
+        The page is deleted at once (it must go before its profile, or Chromium warns and may
+        crash at exit); the view itself, and with it the profile, is deleted later. Pass
+        ``delete_view=False`` when someone else closes and deletes the widget (pytest-qt).
+        """
+        if self._disposed:
+            return
+        self._disposed = True
+        self._queue.clear()
+        tmp, self._tmp = self._tmp, None
+        if delete_view:
+            self.close()
+        self._page.deleteLater()
+        # processEvents() alone does not run deferred deletes outside an event loop.
+        QCoreApplication.sendPostedEvents(self._page, QEvent.Type.DeferredDelete)
+        if delete_view:
+            self.deleteLater()
+        QCoreApplication.processEvents()
+        if tmp is not None:
+            tmp.cleanup()
+
+    # ------------------------------------------------------------------ JS calls
+    def run_js_json(self, script: str, callback: JsCallback | None = None) -> None:
+        """Run a JS *expression* and pass its JSON-decoded value to ``callback``.
+
+        ``runJavaScript`` returns ``''`` for objects in PySide6 6.12, so the value is wrapped in
+        ``JSON.stringify``. A JS exception is logged and reported through ``bridge.jsError``;
+        the callback then gets ``None``. Results arriving after a reload are dropped.
+        """
+        if self._disposed:
+            return
+        generation = self._generation
+
+        def done(result: object) -> None:
+            if self._disposed or generation != self._generation:
+                return
+            try:
+                reply = json.loads(result) if isinstance(result, str) and result else {}
+            except ValueError:
+                reply = {}
+            if not reply.get("ok", False):
+                message = str(reply.get("error", f"no result from {script[:80]!r}"))
+                log.warning("map JS failed: %s", message)
+                self.bridge.jsError.emit(message)
+                value = None
+            else:
+                value = reply.get("value")
+            if callback is not None:
+                callback(value)
+
+        self._page.runJavaScript(_WRAP % script, 0, done)
+
+    def call(self, function: str, *args: object, callback: JsCallback | None = None) -> None:
+        """Call ``TP.<function>(*args)`` with JSON arguments, queued until the page is ready."""
+        script = f"TP.{function}({', '.join(json.dumps(a, allow_nan=False) for a in args)})"
+        if self._ready:
+            self.run_js_json(script, callback)
+        else:
+            self._queue.append((script, callback))
+
+    # ------------------------------------------------------------------ TP mirror
+    def set_units(self, fc: Mapping[str, Any], callback: JsCallback | None = None) -> None:
+        """Replace the units layer; features carry ``{id, code, name, territory, colour}``."""
+        self.call("setUnits", fc, callback=callback)
+
+    def restyle_units(self, mapping: Mapping[int, str], callback: JsCallback | None = None) -> None:
+        """Recolour only these units (``{unit id: css colour}``); callback gets the JS ms."""
+        self.call("restyleUnits", {str(k): v for k, v in mapping.items()}, callback=callback)
+
+    def set_outlines(self, fc: Mapping[str, Any]) -> None:
+        """Territory outlines; features carry ``{id, name?, colour?}``."""
+        self.call("setOutlines", fc)
+
+    def set_accounts(
+        self,
+        ids: Sequence[int],
+        lon: Sequence[float],
+        lat: Sequence[float],
+        colours: Sequence[str],
+        names: Sequence[str] | None = None,
+        callback: JsCallback | None = None,
+    ) -> None:
+        """Draw account points (100k+ is fine); colours are sent as a palette plus indices."""
+        palette: dict[str, int] = {}
+        index = [palette.setdefault(str(c), len(palette)) for c in colours]
+        data: dict[str, object] = {
+            "ids": [int(i) for i in ids],
+            "lon": [round(float(x), 5) for x in lon],
+            "lat": [round(float(y), 5) for y in lat],
+            "territory": index,
+            "palette": list(palette),
+        }
+        if names is not None:
+            data["names"] = [str(n) for n in names]
+        self.call("setAccounts", data, callback=callback)
+
+    def set_reps(self, reps: Iterable[Mapping[str, Any]]) -> None:
+        """Rep home bases: ``[{id, name, lon, lat}]``."""
+        self.call("setReps", [dict(r) for r in reps])
+
+    def show_preview(self, fc: Mapping[str, Any]) -> None:
+        """Overlay a proposed change (dashed orange)."""
+        self.call("showPreview", fc)
+
+    def clear_preview(self) -> None:
+        """Remove the preview overlay."""
+        self.call("clearPreview")
+
+    def set_selection(self, ids: Iterable[int]) -> None:
+        """Outline these units as selected (replaces the previous selection)."""
+        self.call("setSelection", [int(i) for i in ids])
+
+    def fit_bounds(self, south: float, west: float, north: float, east: float) -> None:
+        """Zoom the map to a lon/lat box."""
+        self.call("fitBounds", [[south, west], [north, east]])
+
+    def set_legend(self, items: Iterable[tuple[str, str]]) -> None:
+        """Legend rows as ``(label, colour)``; labels are shown as plain text."""
+        self.call("setLegend", [{"label": str(lbl), "colour": str(c)} for lbl, c in items])
+
+    def set_mode(self, mode: str) -> None:
+        """One of ``pan``, ``lasso``, ``paint``, ``draw``, ``split``, ``reshape``."""
+        if mode not in MODES:
+            raise ValueError(f"unknown map mode {mode!r}; expected one of {MODES}")
+        self.call("setMode", mode)
+
+    def edit_outline(self, territory_id: int) -> None:
+        """Make one territory outline editable (switches to reshape mode)."""
+        self.call("editOutline", int(territory_id))
