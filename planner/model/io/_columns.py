@@ -129,45 +129,61 @@ def parse_money_text(text: str) -> float | None:
     return -value if neg else value
 
 
-def _parse_series(values: pd.Series, one: Callable[[str], float | None]) -> np.ndarray:
-    """Floats (NaN for blank or bad) by a vectorised pass, then ``one`` for the rest."""
-    text = values.astype(str).str.strip()
-    out = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
-    todo = np.flatnonzero(np.isnan(out) & (text != "").to_numpy())
+def _parse_series(
+    values: pd.Series,
+    one: Callable[[str], float | None],
+    fast: Callable[[str], str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(floats with NaN for blank or bad, mask of non-blank values ``one`` could not parse).
+
+    ``pd.to_numeric`` parses the plain values in C (after the optional ``fast`` clean-up of
+    each text); only the rest go through ``one``, once per distinct value.
+    """
+    text = [str(v).strip() for v in values.tolist()]
+    blank = np.array([t == "" for t in text], dtype=bool)
+    pre = [None if t == "" else (fast(t) if fast else t) for t in text]
+    numeric = pd.to_numeric(pd.Series(pre, dtype=object), errors="coerce")
+    out = np.array(numeric, dtype=float)  # a writable copy (pandas 3 arrays are read-only)
+    out[~np.isfinite(out)] = np.nan
+    todo = np.flatnonzero(np.isnan(out) & ~blank)
     if len(todo):
         cache: dict[str, float | None] = {}
         for i in todo:
-            t = text.iat[i]
+            t = text[i]
             if t not in cache:
                 cache[t] = one(t)
             v = cache[t]
             out[i] = np.nan if v is None else v
-    return out
+    out[~np.isfinite(out)] = np.nan
+    return out, np.isnan(out) & ~blank
+
+
+_PLAIN_US_MONEY = re.compile(r"\$?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+def _fast_money(t: str) -> str:
+    """``$1,200,000.50`` -> ``1200000.50``; other forms are left to :func:`parse_money_text`."""
+    return t.replace("$", "").replace(",", "") if _PLAIN_US_MONEY.fullmatch(t) else t
 
 
 def parse_money(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(amounts with NaN for blank, mask of non-blank values that are not money)."""
-    out = _parse_series(values, parse_money_text)
-    bad = np.isnan(out) & (values.astype(str).str.strip() != "").to_numpy()
-    return out, bad
+    return _parse_series(values, parse_money_text, _fast_money)
+
+
+def _one_number(t: str) -> float | None:
+    t = _SPACES.sub("", t)
+    if re.fullmatch(r"-?\d+,\d+", t):
+        t = t.replace(",", ".")
+    try:
+        return float(t)
+    except ValueError:
+        return None
 
 
 def parse_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Plain numbers (``12``, ``12.5``, ``12,5``); same return as :func:`parse_money`."""
-
-    def one(t: str) -> float | None:
-        t = _SPACES.sub("", t)
-        if re.fullmatch(r"-?\d+,\d+", t):
-            t = t.replace(",", ".")
-        try:
-            return float(t)
-        except ValueError:
-            return None
-
-    out = _parse_series(values, one)
-    out[~np.isfinite(out)] = np.nan
-    bad = np.isnan(out) & (values.astype(str).str.strip() != "").to_numpy()
-    return out, bad
+    return _parse_series(values, _one_number)
 
 
 # -- flags and dates ---------------------------------------------------------------------------
@@ -233,8 +249,8 @@ def parse_dates(values: pd.Series) -> tuple[list[dt.date | None], np.ndarray]:
     cache: dict[str, dt.date | None] = {}
     out: list[dt.date | None] = []
     bad = np.zeros(len(values), dtype=bool)
-    for i, raw in enumerate(values.astype(str)):
-        t = raw.strip()
+    for i, raw in enumerate(values.tolist()):
+        t = str(raw).strip()
         if not t:
             out.append(None)
             continue

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.model.io.report import ImportReport
@@ -27,6 +28,9 @@ _BOMS = (
 #: Encodings charset-normalizer may name for simplified-Chinese text; GB18030 is their superset
 #: (every GBK/GB2312 byte sequence decodes the same way), so one decoder covers them all.
 _CHINESE = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn"}
+#: Detector answers that, for a file that is not UTF-8, are usually GBK misread (short files).
+_EAST_ASIAN = ("big5", "cp949", "euc_kr", "cp932", "shift_jis", "euc_jis", "johab", "iso2022")
+_LATIN = ("cp125", "latin", "iso8859", "mac_", "cp850", "cp437")
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office binary files)
 
@@ -99,7 +103,39 @@ def _detect_encoding(path: Path, data: bytes, report: ImportReport) -> str:
     name = best.encoding.lower().replace("-", "_")
     if name in _CHINESE:
         return "gb18030"
+    if (name.startswith(_EAST_ASIAN) or name.startswith("utf_")) and _plausible_gb(data):
+        # Short files fool the detector (a GBK header is often called Big5, CP949 or even
+        # UTF-16); text that decodes as GB18030 to Chinese characters only is taken as such.
+        return "gb18030"
+    if name.startswith(_LATIN) and _decodes(data, "cp1252"):
+        # On short files the detector picks among Latin code pages almost at random (Ångström
+        # read as cp1250 becomes Ĺngström); Excel's Western CSV is cp1252, so prefer it.
+        # Central-European files need --encoding cp1250.
+        return "cp1252"
     return best.encoding
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plausible_gb(data: bytes) -> bool:
+    """True when ``data`` decodes as GB18030 and every non-ASCII character is Chinese."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return all(
+        ord(ch) < 128
+        or 0x3000 <= ord(ch) <= 0x303F
+        or 0x4E00 <= ord(ch) <= 0x9FFF
+        or 0xFF00 <= ord(ch) <= 0xFFEF
+        for ch in text
+    )
 
 
 def _check_text(path: Path, text: str, report: ImportReport) -> None:
@@ -135,15 +171,23 @@ def _read_csv(text: str) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _drop_blank(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Drop wholly blank records (trailing Excel rows) but keep the row numbers of the rest."""
-    frame = frame.fillna("")
-    rows = pd.Series(range(2, len(frame) + 2), dtype="int64")
-    if len(frame.columns):
-        blank = (frame.apply(lambda col: col.astype(str).str.strip()) == "").all(axis=1)
-        keep = ~blank.to_numpy()
-        frame = frame.loc[keep].reset_index(drop=True)
-        rows = rows.loc[keep].reset_index(drop=True)
-    return frame, rows
+    """Strip every cell, drop wholly blank records (trailing Excel rows), keep row numbers.
+
+    Leading/trailing spaces in CRM cells are padding, never data. Plain list comprehensions:
+    pandas' ``.str.strip`` is ten times slower on 100,000 rows.
+    """
+    cells = {
+        c: np.array(["" if v is None else str(v).strip() for v in frame[c].tolist()], dtype=object)
+        for c in frame.columns
+    }
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    keep = np.zeros(len(frame), dtype=bool)
+    for col in cells.values():
+        keep |= col != ""
+    out = pd.DataFrame(
+        {c: col[keep] for c, col in cells.items()}, columns=list(cells), dtype=object
+    )
+    return out, pd.Series(rows[keep])
 
 
 def _cell_text(value: object) -> str:
