@@ -13,6 +13,7 @@ fraction of a second.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,13 @@ class AtomData:
         return {int(a): i for i, a in enumerate(self.account_ids)}
 
 
+_TERRITORY_SQL = (
+    "SELECT t.id, t.name, t.colour, t.rep_id, t.target_weight, t.locked, "
+    "r.home_lon, r.home_lat FROM territory t LEFT JOIN rep r ON r.id = t.rep_id "
+    "WHERE t.level = 'territory' ORDER BY t.id"
+)
+
+
 def _frame(project: Project, sql: str, **params: object) -> pd.DataFrame:
     with project.engine.connect() as conn:
         return pd.read_sql_query(text(sql), conn, params=params)
@@ -121,12 +129,7 @@ def load_atoms(project: Project) -> AtomData:
         "SELECT account_id, SUM(amount) AS pipeline FROM opportunity "
         "WHERE is_open GROUP BY account_id",
     )
-    terr = _frame(
-        project,
-        "SELECT t.id, t.name, t.colour, t.rep_id, t.target_weight, t.locked, "
-        "r.home_lon, r.home_lat FROM territory t LEFT JOIN rep r ON r.id = t.rep_id "
-        "WHERE t.level = 'territory' ORDER BY t.id",
-    )
+    terr = _frame(project, _TERRITORY_SQL)
     reps = _frame(project, "SELECT id, name FROM rep")
 
     unit_ids = units["id"].to_numpy(np.int64)
@@ -189,6 +192,23 @@ def load_atoms(project: Project) -> AtomData:
         home_lat=terr["home_lat"].astype(float).to_numpy(np.float64),
         rep_names={int(r.id): str(r.name) for r in reps.itertuples()},
     )
+
+
+def load_atoms_territories(project: Project) -> dict[str, Any]:
+    """Territory columns of :class:`AtomData` only (cheap; for metadata refreshes)."""
+    terr = _frame(project, _TERRITORY_SQL)
+    reps = _frame(project, "SELECT id, name FROM rep")
+    return {
+        "id": [int(v) for v in terr["id"]],
+        "names": terr["name"].to_numpy(object),
+        "colours": terr["colour"].to_numpy(object),
+        "rep_ids": terr["rep_id"].astype(float).to_numpy(np.float64),
+        "weights": terr["target_weight"].fillna(1.0).to_numpy(np.float64),
+        "locked": terr["locked"].fillna(False).astype(bool).to_numpy(),
+        "home_lon": terr["home_lon"].astype(float).to_numpy(np.float64),
+        "home_lat": terr["home_lat"].astype(float).to_numpy(np.float64),
+        "rep_names": {int(r.id): str(r.name) for r in reps.itertuples()},
+    }
 
 
 def load_alignment(project: Project, atoms: AtomData, scenario_id: int) -> NDArray[np.int32]:

@@ -26,6 +26,7 @@ from planner.model.atoms import (
     account_territories,
     load_alignment,
     load_atoms,
+    load_atoms_territories,
 )
 from planner.model.balance import METRICS, Balance, deviations, metric_values, summary
 from planner.model.errors import PlannerError
@@ -113,6 +114,63 @@ class Plan:
         alignment = load_alignment(project, atoms, sid)
         baseline = alignment.copy() if base_id == sid else load_alignment(project, atoms, base_id)
         return cls(project, atoms, sid, alignment, baseline, name=name, version=version)
+
+    def refresh_territories(self) -> None:
+        """Reload territory names, colours, reps, weights and locks (and new territories).
+
+        Existing territory indices keep their meaning: new territories are appended, so the
+        alignment vector and MoveSets held by undo commands stay valid. A territory deleted
+        from the project keeps its slot (with zero totals) until the plan is reloaded.
+        """
+        import dataclasses
+
+        fresh = load_atoms_territories(self.project)
+        old_ids = list(self.atoms.territory_ids)
+        order = old_ids + [t for t in fresh["id"] if t not in set(old_ids)]
+        pos = {t: i for i, t in enumerate(fresh["id"])}
+
+        def col(key: str, default: Any) -> np.ndarray:
+            old = getattr(
+                self.atoms, f"territory_{key}" if key != "home_lon" and key != "home_lat" else key
+            )
+            vals = [fresh[key][pos[t]] if t in pos else old[i] for i, t in enumerate(order)]
+            return np.asarray(vals, dtype=old.dtype if len(old) else type(default))
+
+        new_atoms = dataclasses.replace(
+            self.atoms,
+            territory_ids=np.asarray(order, dtype=np.int64),
+            territory_names=col("names", ""),
+            territory_colours=col("colours", ""),
+            territory_rep_ids=col("rep_ids", 0.0),
+            territory_weights=col("weights", 1.0),
+            territory_locked=col("locked", False),
+            home_lon=col("home_lon", 0.0),
+            home_lat=col("home_lat", 0.0),
+            rep_names=fresh["rep_names"],
+        )
+        added = len(order) - len(old_ids)
+        self.atoms = new_atoms
+        self.balance.atoms = new_atoms
+        if added:
+            self.balance.totals = np.vstack(
+                [self.balance.totals, np.zeros((added, self.balance.totals.shape[1]))]
+            )
+            self.balance.anchor_lon = np.append(
+                self.balance.anchor_lon, new_atoms.home_lon[-added:]
+            )
+            self.balance.anchor_lat = np.append(
+                self.balance.anchor_lat, new_atoms.home_lat[-added:]
+            )
+
+    def set_anchor(self, territory: int, lon: float, lat: float) -> None:
+        """Travel anchor of a territory without a rep home base (e.g. one just split off)."""
+        if not (
+            np.isfinite(self.atoms.home_lon[territory])
+            and np.isfinite(self.atoms.home_lat[territory])
+        ):
+            self.balance.anchor_lon[territory] = lon
+            self.balance.anchor_lat[territory] = lat
+            self.balance.totals = self.balance.recompute()
 
     # -- queries -------------------------------------------------------------------------------
     def territory_label(self, t: int) -> str:

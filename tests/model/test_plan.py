@@ -115,3 +115,23 @@ def test_disruption_counts_accounts_revenue_and_potential(grid) -> None:
     moved = (plan.atoms.account_unit == 0) & ~pinned
     assert d["accounts"] == pytest.approx(moved.sum() / plan.atoms.n_accounts)
     assert 0 < d["potential"] < 1
+
+
+def test_new_territory_joins_the_plan_and_balance_stays_exact(grid) -> None:
+    from planner.model.territories import create_territory, update_territory
+    from tests.model.test_balance import assert_matches_reference
+
+    plan = Plan.load(grid)
+    tid = create_territory(grid, "North", "#00aa00")
+    plan.refresh_territories()
+    assert plan.atoms.territory_names[-1] == "North"
+    new = plan.atoms.n_territories - 1
+    plan.apply(moves.for_units(plan, np.array([0, 1]), new))
+    plan.set_anchor(new, -83.95, 33.1)
+    assert plan.rows()[new]["accounts"] > 0
+    update_territory(grid, tid, name="North East", colour="#00bb00")
+    plan.refresh_territories()
+    assert plan.rows()[new]["name"] == "North East"
+    np.testing.assert_allclose(plan.balance.totals, plan.balance.recompute())
+    # A fresh load (anchor from the centre of its accounts as documented) matches pandas.
+    assert_matches_reference(Plan.load(Project.open(grid.location)))
