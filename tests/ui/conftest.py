@@ -28,6 +28,8 @@ JS_TIMEOUT_MS = 10_000
 @pytest.fixture
 def map_view(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
     """A shown ``MapView`` whose page has said ready; torn down in the crash-free order."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     from planner.ui.map.view import MapView
 
     view = MapView(page_dir=tmp_path / "page")
@@ -38,7 +40,10 @@ def map_view(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
     with qtbot.waitSignal(view.mapReady, timeout=READY_TIMEOUT_MS):
         view.show()
     yield view
+    # pytest-qt has closed the view and called deleteLater() by now: run that delete before the
+    # next test, or the view lives until exit, where Chromium complains about its profile.
     view.dispose(delete_view=False)  # no-op if pytest-qt's close already ran it
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture

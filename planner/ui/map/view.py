@@ -135,25 +135,28 @@ class MapView(QWebEngineView):
     def dispose(self, *, delete_view: bool = True) -> None:
         """Tear down in the order that is safe on this stack; idempotent.
 
-        The page is deleted at once (it must go before its profile, or Chromium warns and may
-        crash at exit); the view itself, and with it the profile, is deleted later. Pass
-        ``delete_view=False`` when someone else closes and deletes the widget (pytest-qt).
+        The page goes first (before its profile, or Chromium warns and may crash at exit), then
+        the view and with it the profile. Both deletions run now, not at some later event loop
+        turn, because ``processEvents()`` outside a running loop does not run deferred deletes
+        and a view left alive until exit triggers the same warning. Pass ``delete_view=False``
+        when someone else closes and deletes the widget (pytest-qt's ``addWidget``); they must
+        then flush deferred deletes (``QCoreApplication.sendPostedEvents(None,
+        QEvent.Type.DeferredDelete)``).
         """
         if self._disposed:
             return
         self._disposed = True
         self._queue.clear()
         tmp, self._tmp = self._tmp, None
-        if delete_view:
-            self.close()
         self._page.deleteLater()
-        # processEvents() alone does not run deferred deletes outside an event loop.
         QCoreApplication.sendPostedEvents(self._page, QEvent.Type.DeferredDelete)
-        if delete_view:
-            self.deleteLater()
-        QCoreApplication.processEvents()
         if tmp is not None:
             tmp.cleanup()
+        if delete_view:
+            self.close()
+            self.deleteLater()
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
 
     # ------------------------------------------------------------------ JS calls
     def run_js_json(self, script: str, callback: JsCallback | None = None) -> None:
