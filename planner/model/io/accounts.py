@@ -121,6 +121,7 @@ def import_accounts(
 
     data: dict[str, Any] = {f: text(f) for f in ("external_id", "name", *_TEXT_FIELDS)}
     ok = _validate(data, frame, fmap, rows, report)
+    report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
     report.check_rejections(skip_invalid)
 
     keep = np.flatnonzero(ok)
