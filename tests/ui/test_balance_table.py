@@ -1,0 +1,197 @@
+"""Balance table: live refresh of touched rows only, formatting, sorting, literal names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtWidgets import QStyleOptionViewItem
+from sqlalchemy import update
+
+from planner.model import moves
+from planner.model.plan import Plan
+from planner.model.schema import Territory
+from planner.model.synthetic import grid_project
+from planner.ui.balance_table import (
+    COLUMN,
+    RAW_ROLE,
+    BalanceDock,
+    BalanceTableModel,
+    BalanceTableView,
+    DeviationBarDelegate,
+)
+
+# Grid 6 x 4, stripes of two columns: units 0-7 are T1, 8-15 T2, 16-23 T3 (index = i * 4 + j).
+T2_UNITS = np.array([8, 9])
+
+
+@pytest.fixture
+def plan(tmp_path: Path) -> Plan:
+    return Plan.load(grid_project(tmp_path / "g.tplan", pins=2))
+
+
+def _text(model: Any, row: int, key: str) -> str:
+    return model.index(row, COLUMN[key]).data()
+
+
+def _assert_matches_plan(model: BalanceTableModel, plan: Plan) -> None:
+    for r, row in enumerate(plan.rows()):
+        assert _text(model, r, "name") == row["name"]
+        assert _text(model, r, "accounts") == f"{row['accounts']:,.0f}"
+        assert _text(model, r, "potential") == f"{row['potential']:,.0f}"
+        assert _text(model, r, "workload_hours") == f"{row['workload_hours']:,.1f}"
+        assert _text(model, r, "revenue") == f"{row['revenue']:,.0f}"
+        dev = model.index(r, COLUMN["deviation"]).data(RAW_ROLE)
+        assert dev == pytest.approx(row["deviation"][model.deviation_metric])
+        assert _text(model, r, "disruption") == f"{row['disruption'] * 100:.1f} %"
+
+
+def test_model_passes_qt_model_tester(qtbot: Any, qtmodeltester: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    qtmodeltester.check(view.balance_model)
+    qtmodeltester.check(view.proxy)
+
+
+def test_apply_refreshes_only_touched_rows_without_reset(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    model = view.balance_model
+    changed: list[tuple[int, int]] = []
+    resets: list[str] = []
+    model.dataChanged.connect(lambda tl, br, _roles=(): changed.append((tl.row(), br.row())))
+    model.modelReset.connect(lambda: resets.append("reset"))
+    model.layoutChanged.connect(lambda: resets.append("layout"))
+
+    ms = moves.for_units(plan, T2_UNITS, 0)
+    log_id = plan.apply(ms)
+
+    rows = {r for top, bottom in changed for r in range(top, bottom + 1)}
+    assert rows == {0, 1}  # T1 gained, T2 lost; T3 kept every figure (potential is conserved)
+    assert resets == []
+    _assert_matches_plan(model, plan)
+
+    changed.clear()
+    plan.undo(ms, log_id)
+    assert {r for top, bottom in changed for r in range(top, bottom + 1)} == {0, 1}
+    assert resets == []
+    _assert_matches_plan(model, plan)
+    assert _text(model, 0, "disruption") == "0.0 %"
+
+
+def test_workload_deviation_change_repaints_all_rows_that_changed(qtbot: Any, plan: Plan) -> None:
+    """Workload's total changes with travel, so every row's deviation may move: refreshed."""
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    model = view.balance_model
+    model.set_deviation_metric("workload_hours")
+    before = [model.index(r, COLUMN["deviation"]).data(RAW_ROLE) for r in range(3)]
+    plan.apply(moves.for_units(plan, T2_UNITS, 0))
+    after = [model.index(r, COLUMN["deviation"]).data(RAW_ROLE) for r in range(3)]
+    assert after == pytest.approx([row["deviation"]["workload_hours"] for row in plan.rows()])
+    assert after != before
+
+
+def test_numbers_right_aligned_with_thousands_separators(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    idx = view.balance_model.index(0, COLUMN["potential"])
+    assert "," in idx.data()  # tens of thousands per account x 40 accounts
+    assert idx.data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
+    name = view.balance_model.index(0, COLUMN["name"])
+    assert name.data(Qt.ItemDataRole.DecorationRole).name() == plan.rows()[0]["colour"]
+
+
+def test_sorting_by_potential_is_numeric(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    view.sortByColumn(COLUMN["potential"], Qt.SortOrder.DescendingOrder)
+    shown = [
+        view.proxy.index(r, COLUMN["potential"]).data(RAW_ROLE)
+        for r in range(view.proxy.rowCount())
+    ]
+    assert shown == sorted((row["potential"] for row in plan.rows()), reverse=True)
+    # Clicking the top row reports the Plan's territory index, not the proxy row.
+    top = int(np.argmax([row["potential"] for row in plan.rows()]))
+    with qtbot.waitSignal(view.territorySelected) as sig:
+        view.setCurrentIndex(view.proxy.index(0, 0))
+    assert sig.args == [top]
+
+
+def test_markup_in_a_territory_name_is_shown_literally(qtbot: Any, tmp_path: Path) -> None:
+    project = grid_project(tmp_path / "g.tplan")
+    with project.transaction() as s:
+        s.execute(update(Territory).where(Territory.name == "T1").values(name="<b>x</b>"))
+        s.execute(update(Territory).where(Territory.name == "T2").values(name="x"))
+    plan = Plan.load(project)
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    model = view.balance_model
+    assert _text(model, 0, "name") == "<b>x</b>"
+    # The view's plain-text delegate lays out all eight characters: wider than the bare "x".
+    opt = QStyleOptionViewItem()
+    opt.initFrom(view)
+    delegate = view.itemDelegateForIndex(view.proxy.index(0, 0))
+    wide = delegate.sizeHint(opt, view.proxy.mapFromSource(model.index(0, 0))).width()
+    narrow = delegate.sizeHint(opt, view.proxy.mapFromSource(model.index(1, 0))).width()
+    assert wide > narrow + view.fontMetrics().horizontalAdvance("<b></b>") // 2
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_deviation_bar_colours_and_geometry() -> None:
+    d = DeviationBarDelegate(tolerance=0.05, warning=0.15, scale=0.30)
+    assert d.colour_for(0.04) == d.GREEN
+    assert d.colour_for(-0.10) == d.AMBER
+    assert d.colour_for(0.2) == d.RED
+    cell = QRect(0, 0, 206, 24)  # inner width 200, centre x = 103
+    right = d.bar_rect(cell, 0.15)
+    left = d.bar_rect(cell, -0.15)
+    assert (right.left(), right.width()) == (103, 50)
+    assert (left.right() + 1, left.width()) == (103, 50)
+    assert d.bar_rect(cell, 5.0).width() == 100  # clipped at the edge
+    d.tolerance = 0.2
+    assert d.colour_for(0.15) == d.GREEN
+
+
+def test_deviation_bars_paint(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    view.resize(900, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    assert not view.grab().isNull()
+
+
+def test_dock_summary_metric_switch_and_disruption_meter(qtbot: Any, plan: Plan) -> None:
+    dock = BalanceDock(plan)
+    qtbot.addWidget(dock)
+    assert "Disruption 0.0 %" in dock.summary.text()
+    assert dock.meter.accounts_bar.value() == 0
+    dock.metric_box.setCurrentIndex(dock.metric_box.findData("accounts"))
+    model = dock.table.balance_model
+    assert model.deviation_metric == "accounts"
+    assert "Accounts" in model.headerData(COLUMN["deviation"], Qt.Orientation.Horizontal)
+    plan.apply(moves.for_units(plan, T2_UNITS, 0))
+    d = plan.disruption()
+    assert d["accounts"] > 0
+    assert f"Disruption {d['accounts'] * 100:.1f} %" in dock.summary.text()
+    max_dev = plan.summary()["max_abs_deviation"]["accounts"]
+    assert f"Max |deviation| {max_dev * 100:.1f} %" in dock.summary.text()
+    assert dock.meter.accounts_bar.value() == round(d["accounts"] * 1000)
+    assert dock.meter.revenue_bar.value() == round(d["revenue"] * 1000)
+
+
+def test_set_plan_resets_and_follows_the_new_plan(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    model = view.balance_model
+    other = Plan.load(plan.project)
+    with qtbot.waitSignal(model.modelReset):
+        view.set_plan(other)
+    before = _text(model, 0, "accounts")
+    plan.apply(moves.for_units(plan, T2_UNITS, 0))  # the old plan no longer drives the table
+    assert _text(model, 0, "accounts") == before
+    assert model.rowCount(QModelIndex()) == 3
