@@ -331,3 +331,38 @@ def test_refused_import_leaves_existing_project_untouched(project: Project, tmp_
     assert "row 3" in msg
     assert "'name'" in msg
     assert accounts(project)["001A"].name == "Acme Corp"
+
+
+def test_unknown_status_imported_as_customer_with_one_warning(
+    project: Project, tmp_path: Path
+) -> None:
+    content = "id,name,Type\na,A,Other\nb,B,Other\nc,C,Reseller\nd,D,\n"
+    report = import_accounts(project, write(tmp_path, "s.csv", content))
+    acc = accounts(project)
+    assert [acc[k].status for k in "abcd"] == ["customer", "customer", "partner", "customer"]
+    status_warnings = [w for w in report.warnings if w.field == "status"]
+    assert len(status_warnings) == 1
+    assert status_warnings[0].row == 2
+    assert "'Other'" in status_warnings[0].reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ('"$1,200,000"', 1_200_000),
+        ("1.2M", 1_200_000),
+        ("350k", 350_000),
+        ('"¥3,500"', 3500),
+        ("3.5万", 35_000),
+        ('"(1,000)"', -1000),
+        ("-42.5", -42.5),
+        ('"1 200 000,50"', 1_200_000.5),
+        ('"1.200.000,50"', 1_200_000.5),
+        ('"1,5"', 1.5),
+        ("EUR 900", 900),
+        ("", 0),
+    ],
+)
+def test_money_formats(project: Project, tmp_path: Path, cell: str, expected: float) -> None:
+    import_accounts(project, write(tmp_path, "m.csv", f"id,name,revenue\na,A,{cell}\n"))
+    assert accounts(project)["a"].revenue == pytest.approx(expected)

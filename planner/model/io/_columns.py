@@ -186,7 +186,25 @@ def parse_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return _parse_series(values, _one_number)
 
 
-# -- flags and dates ---------------------------------------------------------------------------
+# -- statuses, flags and dates -------------------------------------------------------------
+
+_PROSPECT = ("prospect", "lead", "suspect", "潜在", "意向", "目标")
+_CUSTOMER = ("customer", "client", "active", "existing", "客户", "签约", "成交")
+_PARTNER = ("partner", "reseller", "channel", "distributor", "integrator", "合作", "伙伴", "渠道",
+            "代理", "经销")  # fmt: skip
+
+
+def classify_status(value: str) -> str | None:
+    """prospect / customer / partner from a CRM status or type; None when not recognised.
+
+    Order matters: "潜在客户" is a prospect and Salesforce's "Customer - Channel" a customer.
+    """
+    v = value.casefold()
+    for status, words in (("prospect", _PROSPECT), ("customer", _CUSTOMER), ("partner", _PARTNER)):
+        if any(w in v for w in words):
+            return status
+    return None
+
 
 _TRUE = {"y", "yes", "true", "t", "1", "x", "是", "对", "真", "√", "✓", "✔", "on"}
 _FALSE = {"n", "no", "false", "f", "0", "否", "不是", "假", "off", "-"}

@@ -222,38 +222,9 @@ def _validate(
     return ok
 
 
-_PROSPECT = ("prospect", "lead", "suspect", "潜在", "意向", "目标")
-_CUSTOMER = ("customer", "client", "active", "existing", "客户", "签约", "成交")
-_PARTNER = (
-    "partner",
-    "reseller",
-    "channel",
-    "distributor",
-    "integrator",
-    "var",
-    "合作",
-    "伙伴",
-    "渠道",
-    "代理",
-    "经销",
-)
-
-
-def classify_status(value: str) -> str | None:
-    """prospect / customer / partner from a CRM status or type; None when not recognised.
-
-    Order matters: "潜在客户" is a prospect and Salesforce's "Customer - Channel" a customer.
-    """
-    v = value.casefold()
-    for status, words in (("prospect", _PROSPECT), ("customer", _CUSTOMER), ("partner", _PARTNER)):
-        if any(w in v for w in words):
-            return status
-    return None
-
-
 def _statuses(values: pd.Series, rows: np.ndarray, report: ImportReport) -> list[str]:
     """Status per row; blanks are customers, each unrecognised value is warned about once."""
-    uniq = {v: (classify_status(v) if v else FALLBACK_STATUS) for v in values.unique()}
+    uniq = {v: (cols.classify_status(v) if v else FALLBACK_STATUS) for v in values.unique()}
     out = [uniq[v] or FALLBACK_STATUS for v in values]
     for v, s in uniq.items():
         if s is None:
