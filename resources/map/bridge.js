@@ -516,6 +516,15 @@
     return (items || []).length;
   };
 
+  /* TP.notifyPainted(tag): send {kind: "rendered", layer: tag} after the next painted frame
+     (lets Python time "call + repaint"). */
+  TP.notifyPainted = function (tag) {
+    afterPaint(function () {
+      send({ kind: "rendered", layer: String(tag) });
+    });
+    return true;
+  };
+
   /* TP.state(): a small summary for tests and debugging. */
   TP.state = function () {
     return {

@@ -58,8 +58,15 @@
         this._my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
       }
       var pal = toPalette(data, n);
-      this._colourIndex = pal.index;
       this._palette = pal.palette;
+      // Points grouped by colour (a counting sort) so one pass draws one path per colour.
+      var start = new Int32Array(pal.palette.length + 1);
+      for (var a = 0; a < n; a++) start[pal.index[a] + 1]++;
+      for (var b = 0; b < pal.palette.length; b++) start[b + 1] += start[b];
+      var fill = start.slice(0, pal.palette.length);
+      this._order = new Int32Array(n);
+      for (var c = 0; c < n; c++) this._order[fill[pal.index[c]]++] = c;
+      this._colourStart = start;
       this._px = new Float32Array(n); // container-relative pixels of the last draw
       this._py = new Float32Array(n);
     },
@@ -134,30 +141,28 @@
       var oy = pixelOrigin.y + this._origin.y;
       var w = this._dim.x, h = this._dim.y;
       var r = this._zoom >= 9 ? this.options.radius + 1 : this.options.radius;
-      var n = this._n, mx = this._mx, my = this._my, ci = this._colourIndex;
+      var mx = this._mx, my = this._my, order = this._order, start = this._colourStart;
       var px = this._px, py = this._py;
-      var visible = new Int32Array(n);
+      var visible = new Int32Array(this._n);
       var nv = 0;
-      for (var i = 0; i < n; i++) {
-        var x = mx[i] * scale - ox, y = my[i] * scale - oy;
-        px[i] = x;
-        py[i] = y;
-        if (x >= -r && y >= -r && x <= w + r && y <= h + r) visible[nv++] = i;
-      }
+      var tiny = r <= 3 && this._n > 20000; // squares are ~5x cheaper than arcs, same look at 3 px
       ctx.clearRect(0, 0, w, h);
       ctx.globalAlpha = 0.85;
-      var tiny = r <= 3 && nv > 20000; // squares are ~5x cheaper than arcs and look the same at 3 px
       for (var c = 0; c < this._palette.length; c++) {
         ctx.fillStyle = this._palette[c];
         ctx.beginPath();
-        for (var k = 0; k < nv; k++) {
-          var j = visible[k];
-          if (ci[j] !== c) continue;
+        for (var k = start[c]; k < start[c + 1]; k++) {
+          var i = order[k];
+          var x = mx[i] * scale - ox, y = my[i] * scale - oy;
+          px[i] = x;
+          py[i] = y;
+          if (x < -r || y < -r || x > w + r || y > h + r) continue;
+          visible[nv++] = i;
           if (tiny) {
-            ctx.rect(px[j] - r, py[j] - r, 2 * r, 2 * r);
+            ctx.rect(x - r, y - r, 2 * r, 2 * r);
           } else {
-            ctx.moveTo(px[j] + r, py[j]);
-            ctx.arc(px[j], py[j], r, 0, 2 * Math.PI);
+            ctx.moveTo(x + r, y);
+            ctx.arc(x, y, r, 0, 2 * Math.PI);
           }
         }
         ctx.fill();
