@@ -90,12 +90,20 @@ def simplify(geoms: np.ndarray) -> np.ndarray:
 
 
 def counties_geojson(props: list[dict[str, str]], geoms: np.ndarray) -> str:
-    feats = [
-        {"type": "Feature", "properties": p, "geometry": mapping(g)}
+    """A FeatureCollection with one feature per line, properties first.
+
+    Still plain GeoJSON, but the app can pick a region's lines by their ``"state"`` and hand
+    each line straight to GEOS (``shapely.from_geojson``) without decoding the rest.
+    """
+    lines = [
+        json.dumps(
+            {"type": "Feature", "properties": p, "geometry": mapping(g)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         for p, g in zip(props, geoms, strict=True)
     ]
-    fc = {"type": "FeatureCollection", "features": feats}
-    return json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def places_csv(props: list[dict[str, str]], geoms: np.ndarray) -> tuple[str, int]:
