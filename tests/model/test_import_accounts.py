@@ -366,3 +366,11 @@ def test_unknown_status_imported_as_customer_with_one_warning(
 def test_money_formats(project: Project, tmp_path: Path, cell: str, expected: float) -> None:
     import_accounts(project, write(tmp_path, "m.csv", f"id,name,revenue\na,A,{cell}\n"))
     assert accounts(project)["a"].revenue == pytest.approx(expected)
+
+
+def test_overlong_text_rejected(project: Project, tmp_path: Path) -> None:
+    path = write(tmp_path, "long.csv", f"id,name,state\na,A,{'X' * 61}\n")
+    msg = refused(project, path)
+    assert "row 2" in msg
+    assert "'state'" in msg
+    assert "longer than 60" in msg

@@ -184,12 +184,12 @@ def _validate(
         ok[mask] = False
 
     reject((ext == "").to_numpy(), "external_id", "empty account id")
-    reject(
-        np.array([len(e) > 100 for e in ext.tolist()]),
-        "external_id",
-        "account id longer than 100 characters",
-    )
     reject((name == "").to_numpy(), "name", "empty account name")
+    for fld in ("external_id", "name", *_TEXT_FIELDS):  # the database (PostgreSQL) would refuse
+        limit = getattr(Account.__table__.c[fld].type, "length", None)
+        if limit and fld in fmap:
+            long = np.array([len(v) > limit for v in data[fld].tolist()], dtype=bool)
+            reject(long, fld, f"longer than {limit} characters")
     ext_list = ext.tolist()
     dup = ext.duplicated(keep="first").to_numpy() & (ext != "").to_numpy()
     if dup.any():

@@ -148,6 +148,7 @@ def import_related(
                 ok[i] = False
         parse = {"contacts": _contacts, "opportunities": _opportunities, "activities": _activities}
         parse[kind](frame, fmap, text, rows, ok, values, report)
+        _reject_long(_TABLES[kind], values, rows, ok, report)
         report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
         report.check_rejections(skip_invalid)
         keep = np.flatnonzero(ok)
@@ -179,6 +180,24 @@ def _reject_bad(
     for i in np.flatnonzero(bad & ok):
         report.reject(int(rows[i]), fld, f"'{raw[i]}' is not {what}")
     ok[bad] = False
+
+
+def _reject_long(
+    model: type,
+    values: dict[str, list[Any]],
+    rows: np.ndarray,
+    ok: np.ndarray,
+    report: ImportReport,
+) -> None:
+    """Reject text longer than its column allows (PostgreSQL would refuse the whole insert)."""
+    for fld, vals in values.items():
+        limit = getattr(model.__table__.c[fld].type, "length", None)  # type: ignore[attr-defined]
+        if not limit:
+            continue
+        for i, v in enumerate(vals):
+            if ok[i] and isinstance(v, str) and len(v) > limit:
+                report.reject(int(rows[i]), fld, f"longer than {limit} characters")
+                ok[i] = False
 
 
 def _flags(
