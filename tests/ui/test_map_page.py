@@ -163,23 +163,96 @@ def test_hostile_names_show_as_text_in_tooltip_popup_legend_and_reps(
     assert js("typeof window.__pwned") == "undefined"
 
 
-def test_lasso_from_geoman_reaches_python_as_a_polygon(qtbot: Any, map_view: Any, js: JS) -> None:
+@pytest.mark.parametrize(
+    ("mode", "shape", "latlngs", "signal", "geom_type"),
+    [
+        ("lasso", "Polygon", "[[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]]", "lassoDrawn", "Polygon"),
+        ("draw", "Polygon", "[[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]]", "polygonDrawn", "Polygon"),
+        ("split", "Line", "[[38.2,-98.8],[38.8,-98.2]]", "lineDrawn", "LineString"),
+    ],
+)
+def test_shapes_drawn_with_geoman_reach_python_as_geojson(
+    qtbot: Any,
+    map_view: Any,
+    js: JS,
+    mode: str,
+    shape: str,
+    latlngs: str,
+    signal: str,
+    geom_type: str,
+) -> None:
     _show_units(qtbot, map_view, js, _grid())
-    map_view.set_mode("lasso")
-    assert js("TP.state().mode") == "lasso"
+    map_view.set_mode(mode)
+    assert js("TP.state().mode") == mode
     assert js("TP.map().pm.globalDrawModeEnabled()") is True
-    ring = "[[38.2,-98.8],[38.2,-98.2],[38.8,-98.2],[38.8,-98.8]]"
-    with qtbot.waitSignal(map_view.bridge.lassoDrawn, timeout=10_000) as blocker:
-        # The event Geoman fires when the user closes a polygon.
+    ctor = "L.polygon" if shape == "Polygon" else "L.polyline"
+    with qtbot.waitSignal(getattr(map_view.bridge, signal), timeout=10_000) as blocker:
+        # The event Geoman fires when the user finishes a shape.
         js(
-            f"(function(){{var l=L.polygon({ring}).addTo(TP.map());"
-            "TP.map().fire('pm:create',{shape:'Polygon',layer:l});"
-            "window.__lassoLayer=l;return 1;})()"
+            f"(function(){{var l={ctor}({latlngs}).addTo(TP.map());"
+            f"TP.map().fire('pm:create',{{shape:'{shape}',layer:l}});"
+            "window.__drawn=l;return 1;})()"
         )
-    shape = shapely.geometry.shape(blocker.args[0])
-    assert shape.is_valid
-    assert shape.bounds == pytest.approx((-98.8, 38.2, -98.2, 38.8))
-    assert js("TP.map().hasLayer(window.__lassoLayer)") is False  # the drawn layer is removed
+    geometry = shapely.geometry.shape(blocker.args[0])
+    assert geometry.geom_type == geom_type
+    assert geometry.is_valid
+    assert geometry.bounds == pytest.approx((-98.8, 38.2, -98.2, 38.8))
+    assert js("TP.map().hasLayer(window.__drawn)") is False  # the drawn layer is removed
+
+
+def test_reshaping_an_outline_reports_the_edited_geometry(
+    qtbot: Any, map_view: Any, js: JS
+) -> None:
+    _show_units(qtbot, map_view, js, _grid())
+    outline = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": 5, "name": "North", "colour": "#222"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[-99, 39], [-97, 39], [-97, 40], [-99, 40], [-99, 39]]],
+                },
+            }
+        ],
+    }
+    with qtbot.waitSignal(map_view.bridge.rendered, check_params_cb="outlines".__eq__):
+        map_view.set_outlines(outline)
+    map_view.edit_outline(5)
+    assert js("TP.state().mode") == "reshape"
+    with qtbot.waitSignal(map_view.bridge.reshaped, timeout=10_000) as blocker:
+        # What a finished vertex drag amounts to: the layer moved a vertex, Geoman fires pm:edit.
+        js(
+            "(function(){var e=null;TP.map().eachLayer(function(l){if(l.pm&&l.pm.enabled&&"
+            "l.pm.enabled())e=l;});var ll=e.getLatLngs();ll[0][1]=L.latLng(38.5,-97);"
+            "e.setLatLngs(ll);e.fire('pm:edit',{layer:e});return 1;})()"
+        )
+    territory, geometry = blocker.args
+    assert territory == 5
+    assert shapely.geometry.shape(geometry).bounds == pytest.approx((-99, 38.5, -97, 40))
+    map_view.set_mode("pan")  # leaving reshape mode removes the editable copy
+    editable = (
+        "(function(){var n=0;TP.map().eachLayer(function(l){if(l.pm&&l.pm.enabled&&"
+        "l.pm.enabled())n++;});return n;})()"
+    )
+    assert js(editable) == 0
+
+
+def test_selection_preview_and_legend_layers(qtbot: Any, map_view: Any, js: JS) -> None:
+    _show_units(qtbot, map_view, js, _grid())
+    map_view.set_selection([0, 1, 99])  # 99 does not exist: ignored
+    preview = _grid(RED)
+    preview["features"] = preview["features"][:2]
+    with qtbot.waitSignal(map_view.bridge.rendered, check_params_cb="preview".__eq__):
+        map_view.show_preview(preview)
+    map_view.set_legend([("North", RED), ("South", BLUE)])
+    state = js("TP.state()")
+    assert state["selected"] == 2
+    assert state["preview"] is True
+    assert js("document.querySelectorAll('.tp-legend-row').length") == 2
+    map_view.clear_preview()
+    assert js("TP.state().preview") is False
 
 
 def _mouse(js: JS, events: list[tuple[str, QPoint]]) -> None:
