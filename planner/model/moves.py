@@ -121,3 +121,59 @@ def for_merge(plan: Plan, source: int, target: int) -> MoveSet:
 
 def _relabel(ms: MoveSet, label: str) -> MoveSet:
     return MoveSet(ms.atoms, ms.before, ms.after, ms.kind, label)
+
+
+def for_reshape(plan: Plan, territory: int, outline: shapely.Geometry) -> MoveSet:
+    """Reshape: units whose representative point changes side of the edited outline.
+
+    Units now inside join ``territory``; units of ``territory`` now outside go to the territory
+    of the nearest unit (by representative point) that is neither leaving nor in ``territory``.
+    """
+    a = plan.atoms
+    if a.free_form:
+        inside = shapely.contains_xy(outline, a.account_lon, a.account_lat)
+        ms = build(plan, np.flatnonzero(inside) + a.n_units, territory, "reshape", "")
+        return _relabel(ms, f"reshape {plan.territory_label(territory)}: {len(ms)} account(s)")
+    unit_terr = plan.alignment[: a.n_units]
+    inside = shapely.contains_xy(outline, a.unit_rep_lon, a.unit_rep_lat)
+    joining = np.flatnonzero(inside & (unit_terr != territory))
+    leaving = np.flatnonzero(~inside & (unit_terr == territory))
+    others = np.flatnonzero((unit_terr != territory) & (unit_terr >= 0) & ~inside)
+    atoms, after = list(joining), [territory] * len(joining)
+    if len(leaving) and len(others):
+        tree = shapely.STRtree(shapely.points(a.unit_rep_lon[others], a.unit_rep_lat[others]))
+        near = tree.nearest(shapely.points(a.unit_rep_lon[leaving], a.unit_rep_lat[leaving]))
+        atoms += list(leaving)
+        after += list(unit_terr[others[near]])
+    atoms_arr = np.asarray(atoms, dtype=np.int64)
+    after_arr = np.asarray(after, dtype=np.int32)
+    locked = (
+        a.territory_locked[np.maximum(plan.alignment[atoms_arr], 0)]
+        | a.territory_locked[np.maximum(after_arr, 0)]
+    )
+    atoms_arr, after_arr = atoms_arr[~locked], after_arr[~locked]
+    return MoveSet(
+        atoms_arr,
+        plan.alignment[atoms_arr],
+        after_arr,
+        "reshape",
+        f"reshape {plan.territory_label(territory)}: {len(atoms_arr)} unit(s) change side",
+    )
+
+
+def for_split(
+    plan: Plan, territory: int, outline: shapely.Geometry, line: shapely.Geometry, new: int
+) -> MoveSet:
+    """Split ``territory`` (its ``outline``) by a drawn line: every piece but the largest goes
+    to the (just created) territory ``new``."""
+    from shapely.ops import split
+
+    pieces = sorted(split(outline, line).geoms, key=lambda g: g.area, reverse=True)
+    if len(pieces) < 2:
+        raise PlannerError("the line must cross the territory from one side to the other")
+    cut = shapely.union_all(pieces[1:])
+    a = plan.atoms
+    mine = np.flatnonzero(plan.alignment[: a.n_units] == territory)
+    inside = shapely.contains_xy(cut, a.unit_rep_lon[mine], a.unit_rep_lat[mine])
+    ms = build(plan, mine[inside], new, "split", "")
+    return _relabel(ms, f"split {plan.territory_label(territory)}: {len(ms)} unit(s) to new")

@@ -1,39 +1,263 @@
-"""The main window: the map in the centre, docks around it, menus, toolbar, status bar."""
+"""The main window: the map in the centre, docks around it, menus, toolbar, status bar.
+
+Wiring only: edits go through :class:`~planner.ui.workspace.MapWorkspace`, figures come from
+the Plan, every dock takes the plan and subscribes to its change events itself.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from planner.model.errors import PlannerError
+from planner.model.plan import Plan
+from planner.model.store import Project
+from planner.ui import actions
+from planner.ui.map.view import MapView
+from planner.ui.preview_bar import PreviewBar
+from planner.ui.workspace import MapWorkspace
+
+MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    map_rendered = Signal()
+    planChanged = Signal(object)  # the new Plan after open / scenario switch
+
+    def __init__(self, *, page_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Territory Planner")
-        self.project = None
-        self.plan = None
-        self._placeholder = QLabel("Open a project (File > Open) or run `make run` for the demo.")
-        self.setCentralWidget(self._placeholder)
-        self.statusBar().showMessage("Ready")
+        self.project: Project | None = None
+        self.plan: Plan | None = None
+        self.undo_stack = QUndoStack(self)
+        self.map_view = MapView(self, page_dir=page_dir)
+        self.preview_bar = PreviewBar(self)
+        centre = QWidget(self)
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.preview_bar)
+        lay.addWidget(self.map_view, 1)
+        self.setCentralWidget(centre)
 
-    def open_project(self, path: Path, scenario: str | None = None) -> bool:
-        from planner.model.plan import Plan
-        from planner.model.store import Project
+        self.workspace = MapWorkspace(self.map_view, self.undo_stack)
+        self.workspace.previewChanged.connect(self._on_preview)
+        self.workspace.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.workspace.error.connect(self._show_error)
+        self.workspace.rendered.connect(self.map_rendered)
+        self.workspace.territoriesChanged.connect(self._fill_territories)
+        self.preview_bar.applyRequested.connect(self.workspace.apply_pending)
+        self.preview_bar.cancelRequested.connect(self.workspace.cancel_pending)
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self, self._enter)
+        QShortcut(QKeySequence(Qt.Key.Key_Enter), self, self._enter)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.workspace.cancel_pending)
 
+        self.territory_combo = QComboBox(self)
+        self.territory_combo.setMinimumWidth(200)
+        self.territory_combo.setToolTip("Active territory: lasso, paint and draw move units to it")
+        self.territory_combo.currentIndexChanged.connect(self._set_active)
+        self.history_view = QUndoView(self.undo_stack)
+        self.history_view.setEmptyLabel("Opened")
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock(
+            "history", "Edit history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.selected_account: int | None = None
+        self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
+        self.selection_label = QLabel()
+        self.statusBar().addPermanentWidget(self.selection_label)
+        actions.build_menus(self)
+        self.undo_stack.indexChanged.connect(lambda _i: self._update_status())
+        self._restore_layout()
+
+    # -- docks -----------------------------------------------------------------------------
+    def _add_dock(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        return dock
+
+    # -- project ---------------------------------------------------------------------------
+    def open_project(self, path: Path | str, scenario: str | None = None) -> bool:
         try:
             project = Project.open(path)
             plan = Plan.load(project, scenario)
         except PlannerError as err:
-            QMessageBox.warning(self, "Cannot open project", str(err))
+            self._show_error(str(err), title="Cannot open project")
             return False
-        self.project, self.plan = project, plan
-        name = project.info().get("name", Path(str(path)).stem)
-        self.setWindowTitle(f"{name} — {plan.name} — Territory Planner")
-        self.statusBar().showMessage(
-            f"{plan.atoms.n_territories} territories, {plan.atoms.n_units} units, "
-            f"{plan.atoms.n_accounts} accounts"
-        )
+        if self.project is not None:
+            self.project.close()
+        self.project = project
+        self._remember_recent(str(path))
+        self.set_plan(plan)
         return True
+
+    def set_plan(self, plan: Plan) -> None:
+        """Show a plan (after open or a scenario switch) and restore its session history."""
+        self.plan = plan
+        self.undo_stack.clear()
+        self.workspace.set_plan(plan)
+        self._restore_history(plan)
+        info = plan.project.info()
+        self.setWindowTitle(f"{info.get('name', 'Project')} — {plan.name} — Territory Planner")
+        self._fill_territories()
+        active = info.get(f"active_territory:{plan.scenario_id}")
+        tidx = plan.atoms.territory_index()
+        if active is not None and active.isdigit() and int(active) in tidx:
+            self.territory_combo.setCurrentIndex(tidx[int(active)])
+        plan.changed.connect(lambda _c: self._update_status())
+        self._update_status()
+        self.planChanged.emit(plan)
+
+    def _restore_history(self, plan: Plan) -> None:
+        from planner.ui.commands import MoveCommand
+
+        for log_id, ms in plan.history():
+            self.undo_stack.push(MoveCommand(plan, ms, log_id, ms.label, self._show_error))
+        self.undo_stack.setClean()
+
+    def _fill_territories(self) -> None:
+        if self.plan is None:
+            return
+        a = self.plan.atoms
+        self.territory_combo.blockSignals(True)
+        self.territory_combo.clear()
+        for name in a.territory_names:
+            self.territory_combo.addItem(str(name))
+        self.territory_combo.setCurrentIndex(min(self.workspace.active, a.n_territories - 1))
+        self.territory_combo.blockSignals(False)
+
+    def _set_active(self, index: int) -> None:
+        if self.plan is None or index < 0:
+            return
+        self.workspace.active = index
+        tid = int(self.plan.atoms.territory_ids[index])
+        self.plan.project.set_info(**{f"active_territory:{self.plan.scenario_id}": tid})
+        self._update_status()
+
+    # -- status ------------------------------------------------------------------------------
+    def _update_status(self) -> None:
+        plan = self.plan
+        if plan is None or plan.atoms.n_territories == 0:
+            self.selection_label.setText("")
+            return
+        r = plan.rows()[self.workspace.active]
+        dev = r["deviation"]["potential"]
+        self.selection_label.setText(
+            f"{r['name']}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} "
+            f"({dev:+.1%}) · workload {r['workload_hours']:,.0f} h · revenue {r['revenue']:,.0f}"
+        )
+
+    def _on_preview(self, pv: object) -> None:
+        if pv is None:
+            self.preview_bar.hide()
+        else:
+            self.preview_bar.show_preview(pv, self.workspace.metric)
+
+    def _enter(self) -> None:
+        if self.workspace.pending is not None:
+            self.workspace.apply_pending()
+
+    def _show_error(self, text: str, title: str = "Territory Planner") -> None:
+        self.statusBar().showMessage(text, 10000)
+        if self.isVisible() and not _headless():
+            QMessageBox.warning(self, title, text)
+
+    # -- files -----------------------------------------------------------------------------
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.tplan)")
+        if path:
+            self.open_project(path)
+
+    def save_as(self) -> None:
+        if self.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", "", "Projects (*.tplan)")
+        if not path:
+            return
+        if not path.endswith(".tplan"):
+            path += ".tplan"
+        try:
+            copy = self.project.save_as(Path(path), overwrite=Path(path).exists())
+        except PlannerError as err:
+            self._show_error(str(err))
+            return
+        copy.close()
+        self.open_project(path)
+
+    def recent_projects(self) -> list[str]:
+        value = QSettings().value("recentProjects", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+
+    def _remember_recent(self, path: str) -> None:
+        items = [p for p in self.recent_projects() if p != path]
+        QSettings().setValue("recentProjects", [path, *items][:MAX_RECENT])
+        actions.refresh_recent_menu(self)
+
+    # -- layout ----------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = QSettings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: object) -> None:
+        s = QSettings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        self.map_view.dispose(delete_view=False)
+        if self.project is not None:
+            self.project.close()
+        super().closeEvent(event)
+
+    def select_account(self, index: int) -> None:
+        """Remember the account for pin/unpin and show its details."""
+        self.selected_account = index
+        panel = getattr(self, "account_panel", None)
+        if panel is not None and self.plan is not None:
+            panel.show_account(self.plan.project, int(self.plan.atoms.account_ids[index]))
+
+    def _on_account_clicked(self, account_id: int) -> None:
+        if self.plan is not None:
+            index = self.plan.atoms.account_index().get(int(account_id))
+            if index is not None:
+                self.select_account(index)
+
+    def zoom_to_active(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        a = plan.atoms
+        units = np.flatnonzero(plan.alignment[: a.n_units] == self.workspace.active)
+        if len(units):
+            lon, lat = a.unit_rep_lon[units], a.unit_rep_lat[units]
+            pad = 0.2
+            self.map_view.fit_bounds(
+                lat.min() - pad, lon.min() - pad, lat.max() + pad, lon.max() + pad
+            )
+
+
+def _headless() -> bool:
+    import os
+
+    return os.environ.get("QT_QPA_PLATFORM", "") == "offscreen"

@@ -32,6 +32,9 @@ def take_snapshot(
         window.close()
         return 1
     timer.stop()
+    settle = QEventLoop()  # let the compositor deliver the last frame (fitBounds, legend)
+    QTimer.singleShot(700, settle.quit)
+    settle.exec()
     app.processEvents()
     image = window.grab()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -135,3 +135,28 @@ def test_new_territory_joins_the_plan_and_balance_stays_exact(grid) -> None:
     np.testing.assert_allclose(plan.balance.totals, plan.balance.recompute())
     # A fresh load (anchor from the centre of its accounts as documented) matches pandas.
     assert_matches_reference(Plan.load(Project.open(grid.location)))
+
+
+def test_reshape_moves_units_whose_point_changes_side(grid) -> None:
+    plan = Plan.load(grid)
+    # T1 is columns x=0..1 (lon -84.0..-83.8). Pull its east edge to -83.7 and cut off row y=3.
+    outline = shapely.box(-84.0, 33.0, -83.7, 33.3)
+    ms = moves.for_reshape(plan, 0, outline)
+    got = dict(zip(plan.atoms.unit_codes[ms.atoms], ms.after, strict=True))
+    assert {c for c, t in got.items() if t == 0} == {"U2_0", "U2_1", "U2_2"}
+    assert {c: t for c, t in got.items() if t != 0} == {"U0_3": 1, "U1_3": 1}
+
+
+def test_split_sends_the_smaller_piece_to_the_new_territory(grid) -> None:
+    from planner.model.territories import create_territory
+
+    plan = Plan.load(grid)
+    create_territory(grid, "T1 south", "#abcdef")
+    plan.refresh_territories()
+    new = plan.atoms.n_territories - 1
+    outline = shapely.box(-84.0, 33.0, -83.8, 33.4)
+    line = shapely.LineString([(-84.1, 33.1), (-83.7, 33.1)])
+    ms = moves.for_split(plan, 0, outline, line, new)
+    assert sorted(plan.atoms.unit_codes[ms.atoms]) == ["U0_0", "U1_0"]
+    with pytest.raises(PlannerError, match="cross the territory"):
+        moves.for_split(plan, 0, outline, shapely.LineString([(-85, 30), (-85, 31)]), new)

@@ -1,0 +1,280 @@
+"""The map workspace: binds the active Plan to the MapView and turns gestures into edits.
+
+DESIGN.md "data flow of one edit": a bridge message becomes a MoveSet (planner.model.moves),
+its preview is shown, Enter applies it through the Plan and pushes a MoveCommand; the Plan's
+change event restyles only the touched units and outlines (one JS call each), never the page.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import shapely
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from planner.model import mapdata, moves
+from planner.model.atoms import load_unit_geometries
+from planner.model.errors import PlannerError
+from planner.model.events import PlanChange
+from planner.model.geo import outlines
+from planner.model.moves import MoveSet
+from planner.model.plan import Plan, Preview
+from planner.model.territories import create_territory, unique_name
+from planner.ui.commands import MoveCommand, effect_text
+from planner.ui.map.view import MapView
+
+PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
+           "#bcf60c", "#008080", "#9a6324", "#800000", "#808000", "#000075")  # fmt: skip
+
+
+class MapWorkspace(QObject):
+    """Owns no widgets: it drives a MapView and an undo stack for one Plan at a time."""
+
+    previewChanged = Signal(object)  # Preview or None
+    message = Signal(str)
+    error = Signal(str)
+    rendered = Signal()
+    territoriesChanged = Signal()
+    lastEditSeconds = Signal(float)  # bridge message -> model + table + restyle call issued
+
+    def __init__(self, view: MapView, undo: QUndoStack) -> None:
+        super().__init__(view)
+        self.view = view
+        self.undo = undo
+        self.plan: Plan | None = None
+        self.active = 0
+        self.pending: MoveSet | None = None
+        self.colour_mode = "territory"
+        self.metric = "potential"
+        self._geoms = np.zeros(0, dtype=object)
+        self._display = np.zeros(0, dtype=object)
+        self._layers_sent = False
+        self._waiting: set[str] = set()
+        b = view.bridge
+        b.lassoDrawn.connect(self._on_lasso)
+        b.polygonDrawn.connect(self._on_polygon)
+        b.paintStroke.connect(self._on_paint)
+        b.reshaped.connect(self._on_reshape)
+        b.lineDrawn.connect(self._on_line)
+        b.rendered.connect(self._on_rendered)
+        view.mapReady.connect(self._push_layers)
+
+    # -- plan ------------------------------------------------------------------------------
+    def set_plan(self, plan: Plan, *, geoms: np.ndarray | None = None) -> None:
+        if self.plan is not None:
+            self.plan.changed.disconnect(self._on_change)
+        self.plan = plan
+        self.cancel_pending()
+        if geoms is None:
+            geoms = load_unit_geometries(plan.project)
+        self._geoms = geoms
+        self._display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
+        plan.changed.connect(self._on_change)
+        self.active = min(self.active, max(plan.atoms.n_territories - 1, 0))
+        self._layers_sent = False
+        if self.view.is_ready:
+            self._push_layers()
+
+    def _push_layers(self) -> None:
+        plan = self.plan
+        if plan is None or self._layers_sent:
+            return
+        self._layers_sent = True
+        self._waiting = set()
+        if plan.atoms.n_units:
+            self._waiting |= {"units", "outlines"}
+            self.view.set_units(mapdata.units_collection(plan, self._display))
+            self.view.set_outlines(mapdata.outlines_collection(plan, self._display))
+        pts = mapdata.account_points(plan)
+        if pts["ids"]:
+            self._waiting.add("accounts")
+            self.view.set_accounts(pts["ids"], pts["lon"], pts["lat"], pts["colour"], pts["names"])
+        a = plan.atoms
+        reps = [
+            {"id": int(a.territory_ids[i]), "name": a.rep_names.get(int(r), ""),
+             "lon": float(a.home_lon[i]), "lat": float(a.home_lat[i])}
+            for i, r in enumerate(a.territory_rep_ids)
+            if np.isfinite(r) and np.isfinite(a.home_lon[i])
+        ]  # fmt: skip
+        self.view.set_reps(reps)
+        self._legend()
+        box = mapdata.bounds(plan)
+        if box is not None:
+            self.view.fit_bounds(*box)
+
+    def _legend(self) -> None:
+        a = self.plan.atoms
+        if self.colour_mode == "deviation":
+            items = [("≥ +30 % over target", mapdata.deviation_colour(0.3)),
+                     ("on target", mapdata.deviation_colour(0.0)),
+                     ("≤ −30 % under target", mapdata.deviation_colour(-0.3))]  # fmt: skip
+        else:
+            items = [
+                (str(n), str(c))
+                for n, c in zip(a.territory_names, a.territory_colours, strict=True)
+            ]
+        self.view.set_legend(items)
+
+    def _on_rendered(self, layer: str) -> None:
+        """Announce once every layer pushed at open has painted (the snapshot waits for it)."""
+        if layer in self._waiting:
+            self._waiting.discard(layer)
+            if not self._waiting:
+                self.rendered.emit()
+
+    # -- display updates on every change -------------------------------------------------
+    def _on_change(self, change: PlanChange) -> None:
+        plan = self.plan
+        units = change.moveset.atoms[change.moveset.atoms < plan.atoms.n_units]
+        if self.colour_mode == "deviation":
+            self.restyle_all()
+        elif len(units):
+            colours = mapdata.unit_colours(plan)
+            self.view.restyle_units({int(plan.atoms.unit_ids[u]): colours[u] for u in units})
+        if plan.atoms.n_units and change.touched:
+            self.view.set_outlines(mapdata.outlines_collection(plan, self._display))
+
+    def restyle_all(self) -> None:
+        plan = self.plan
+        if plan is None or not plan.atoms.n_units:
+            return
+        colours = mapdata.unit_colours(plan, self.colour_mode, self.metric)
+        self.view.restyle_units(
+            {int(u): c for u, c in zip(plan.atoms.unit_ids, colours, strict=True)}
+        )
+        self._legend()
+
+    def set_colour_mode(self, mode: str, metric: str | None = None) -> None:
+        self.colour_mode = mode
+        self.metric = metric or self.metric
+        self.restyle_all()
+
+    def refresh_territory_display(self) -> None:
+        """After rename/recolour: colours, outlines and legend."""
+        self.restyle_all()
+        if self.plan is not None and self.plan.atoms.n_units:
+            self.view.set_outlines(mapdata.outlines_collection(self.plan, self._display))
+
+    # -- gestures -> pending MoveSet -------------------------------------------------------
+    def _propose(self, build: Any, started: float | None = None) -> None:
+        if self.plan is None:
+            return
+        try:
+            ms = build()
+        except PlannerError as err:
+            self.error.emit(str(err))
+            return
+        if len(ms) == 0:
+            self.message.emit("Nothing would change.")
+            return
+        self.pending = ms
+        pv = self.plan.preview(ms)
+        self._show_preview_overlay(ms)
+        self.previewChanged.emit(pv)
+        if started is not None:
+            self.lastEditSeconds.emit(time.perf_counter() - started)
+
+    def _show_preview_overlay(self, ms: MoveSet) -> None:
+        n_u = self.plan.atoms.n_units
+        units = ms.atoms[ms.atoms < n_u]
+        feats = [
+            {"type": "Feature", "properties": {},
+             "geometry": shapely.geometry.mapping(self._display[u])}
+            for u in units[:5000]
+        ]  # fmt: skip
+        self.view.show_preview({"type": "FeatureCollection", "features": feats})
+
+    def _on_lasso(self, geometry: dict) -> None:
+        t0 = time.perf_counter()
+        poly = shapely.geometry.shape(geometry)
+        self._propose(lambda: moves.for_polygon(self.plan, poly, self.active), t0)
+
+    def _on_paint(self, unit_ids: list) -> None:
+        t0 = time.perf_counter()
+        index = self.plan.atoms.unit_index()
+        units = np.array([index[int(u)] for u in unit_ids if int(u) in index], dtype=np.int64)
+        self._propose(lambda: moves.for_units(self.plan, units, self.active), t0)
+
+    def _on_reshape(self, territory_id: int, geometry: dict) -> None:
+        tidx = self.plan.atoms.territory_index()
+        if territory_id not in tidx:
+            return
+        poly = shapely.geometry.shape(geometry)
+        self._propose(lambda: moves.for_reshape(self.plan, tidx[territory_id], poly))
+
+    def _on_polygon(self, geometry: dict) -> None:
+        """Draw a new territory: create it, then everything inside moves to it (one step)."""
+        poly = shapely.geometry.shape(geometry)
+        plan = self.plan
+        name = unique_name(plan.project, "New territory")
+        colour = PALETTE[plan.atoms.n_territories % len(PALETTE)]
+        create_territory(plan.project, name, colour)
+        plan.refresh_territories()
+        new = plan.atoms.n_territories - 1
+        c = poly.centroid
+        plan.set_anchor(new, c.x, c.y)
+        self.active = new
+        self.territoriesChanged.emit()
+        self._propose(lambda: moves.for_polygon(plan, poly, new, kind="draw"))
+
+    def _on_line(self, geometry: dict) -> None:
+        """Split the active territory by a drawn line into a new territory."""
+        plan = self.plan
+        line = shapely.geometry.shape(geometry)
+        outline = outlines(self._geoms, plan.alignment[: plan.atoms.n_units], [self.active])
+        shape = outline.get(self.active)
+        if shape is None or shape.is_empty:
+            self.error.emit("the active territory has no units to split")
+            return
+        name = unique_name(plan.project, f"{plan.territory_label(self.active)} (split)")
+        new_id = create_territory(
+            plan.project, name, PALETTE[plan.atoms.n_territories % len(PALETTE)]
+        )
+        plan.refresh_territories()
+        new = plan.atoms.n_territories - 1
+        self.territoriesChanged.emit()
+        try:
+            ms = moves.for_split(plan, self.active, shape, line, new)
+        except PlannerError as err:
+            from planner.model.territories import delete_territory
+
+            delete_territory(plan.project, new_id)
+            self.error.emit(str(err))
+            return
+        sub = ms.atoms[ms.atoms < plan.atoms.n_units]
+        plan.set_anchor(new, float(plan.atoms.unit_rep_lon[sub].mean()),
+                        float(plan.atoms.unit_rep_lat[sub].mean()))  # fmt: skip
+        self._propose(lambda: ms)
+
+    # -- apply / cancel -------------------------------------------------------------------
+    def apply_pending(self) -> bool:
+        if self.pending is None or self.plan is None:
+            return False
+        ms, self.pending = self.pending, None
+        self.view.clear_preview()
+        self.previewChanged.emit(None)
+        return self.apply(ms)
+
+    def apply(self, ms: MoveSet) -> bool:
+        """Apply a MoveSet now and push it on the undo stack as one step."""
+        before = self.plan.summary()["max_abs_deviation"]
+        try:
+            log_id = self.plan.apply(ms)
+        except PlannerError as err:
+            self.error.emit(str(err))
+            return False
+        text = effect_text(self.plan, before, ms.label, self.metric)
+        self.undo.push(MoveCommand(self.plan, ms, log_id, text, self.error.emit))
+        return True
+
+    def cancel_pending(self) -> None:
+        if self.pending is not None:
+            self.pending = None
+            self.view.clear_preview()
+            self.previewChanged.emit(None)
+
+    def preview_pending(self) -> Preview | None:
+        return None if self.pending is None else self.plan.preview(self.pending)
