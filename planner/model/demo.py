@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from sqlalchemy import Connection
 
-from planner.model.errors import PlannerError
+from planner.model.errors import PlannerError, ProjectFileError
 from planner.model.geo import adjacency, area_km2
 from planner.model.store import Project
 
@@ -71,6 +71,8 @@ def create_demo(
         raise PlannerError(f"unknown demo region {region!r}; choose one of {', '.join(REGIONS)}")
     if accounts < 1:
         raise PlannerError("the demo needs at least one account")
+    if Path(path).exists() and not overwrite:  # fail before the work, not after
+        raise ProjectFileError(f"{path}: already exists (choose another name)")
     n_reps = reps if reps is not None else DEFAULT_REPS[region]
     rng = np.random.default_rng(seed)
     counties = load_counties(REGIONS[region])
@@ -559,11 +561,13 @@ def _org_rows(
         (t0r + r, r_names[r], "#3a3a3a", "region", vp0 + r, None, 1.0, False) for r in range(n_r)
     ]
     terrs += [
-        (t0d + d, d_names[d], str(PALETTE[2 * d % 20]), "district", mgr0 + d, t0r + int(region_of[d]), 1.0, False)
+        (t0d + d, d_names[d], str(PALETTE[2 * d % 20]), "district", mgr0 + d,
+         t0r + int(region_of[d]), 1.0, False)
         for d in range(n_d)
     ]  # fmt: skip
     terrs += [
-        (t + 1, f"T{t + 1:02d} {short[t]}", colours[t], "territory", t + 1, t0d + int(district_of[t]), 1.0, False)
+        (t + 1, f"T{t + 1:02d} {short[t]}", colours[t], "territory", t + 1,
+         t0d + int(district_of[t]), 1.0, False)
         for t in range(n_t)
     ]  # fmt: skip
     return reps, terrs, people[:n_t]
@@ -635,8 +639,12 @@ def write_project(
         _insert(conn, "account", "id external_id name address city state postal_code country lon "
                 "lat location_source unit_id industry segment status potential revenue "
                 "visits_per_year minutes_per_visit owner notes", accounts)  # fmt: skip
-        _insert(conn, "assignment", "scenario_id atom_kind atom_id territory_id",
-                ((base, "unit", c + 1, t + 1) for c, t in enumerate(terr_of_county.tolist())))  # fmt: skip
+        _insert(
+            conn,
+            "assignment",
+            "scenario_id atom_kind atom_id territory_id",
+            ((base, "unit", c + 1, t + 1) for c, t in enumerate(terr_of_county.tolist())),
+        )
         _insert(conn, "pin", "scenario_id account_id territory_id",
                 ((base, a + 1, t + 1) for a, t in pins.tolist()))  # fmt: skip
         _insert(conn, "project_info", "key value", info.items())
@@ -711,7 +719,7 @@ def _related(
     email = local + "@" + domain[a_of]
     _insert(conn, "contact", "id account_id name role decision_maker phone email",
             zip(range(1, m + 1), (a_of + 1).tolist(), person.tolist(), role.tolist(),
-                dm.tolist(), phone.tolist(), email.tolist()))  # fmt: skip
+                dm.tolist(), phone.tolist(), email.tolist(), strict=True))  # fmt: skip
 
     has = rel[rng.random(len(rel)) < 0.35]
     o_of = np.repeat(has, 1 + (rng.random(len(has)) < 0.2))
@@ -727,7 +735,7 @@ def _related(
             zip(range(1, m + 1), (o_of + 1).tolist(),
                 (OPP_KINDS[r[0] % len(OPP_KINDS)] + year[off]).tolist(),
                 stage_names[stage].tolist(), amount.tolist(), day[off].tolist(), step.tolist(),
-                is_open.tolist()))  # fmt: skip
+                is_open.tolist(), strict=True))  # fmt: skip
 
     lo = np.select([status == "customer", status == "partner"], [2, 1], 0)
     hi = np.select([status == "customer", status == "partner"], [9, 6], 4)
@@ -736,6 +744,7 @@ def _related(
     kind = rng.choice(4, size=m, p=[0.35, 0.25, 0.25, 0.15])
     off = 600 - rng.integers(0, 548, size=m)
     summary = ACT_TEXT[kind] + " " + TOPICS[rng.integers(0, len(TOPICS), size=m)]
+    by = owner[v_of].tolist()
     _insert(conn, "activity", "id account_id type date summary by",
             zip(range(1, m + 1), (v_of + 1).tolist(), ACT_TYPES[kind].tolist(),
-                day[off].tolist(), summary.tolist(), owner[v_of].tolist()))  # fmt: skip
+                day[off].tolist(), summary.tolist(), by, strict=True))  # fmt: skip
