@@ -327,3 +327,17 @@ def test_navigation_away_from_the_map_is_refused(qtbot: Any, map_view: Any, js: 
     js("(window.open('http://example.net/'), 1)")
     assert js("typeof TP.setUnits") == "function"  # still our page
     assert map_view.url().isLocalFile()
+
+
+def test_reload_drops_stale_results_and_replays_calls_queued_before_ready(
+    qtbot: Any, map_view: Any, js: JS
+) -> None:
+    stale: list[Any] = []
+    map_view.run_js_json("TP.state()", stale.append)
+    map_view.reload_page()  # the result above now belongs to a page that is gone
+    assert map_view.is_ready is False
+    map_view.set_legend([("Queued", RED)])  # made before the new page is ready
+    with qtbot.waitSignal(map_view.mapReady, timeout=20_000):
+        pass
+    assert js("document.querySelector('.tp-legend').textContent") == "Queued"
+    assert stale == []
