@@ -225,15 +225,19 @@ def _validate(
 def _statuses(values: pd.Series, rows: np.ndarray, report: ImportReport) -> list[str]:
     """Status per row; blanks are customers, each unrecognised value is warned about once."""
     uniq = {v: (cols.classify_status(v) if v else FALLBACK_STATUS) for v in values.unique()}
-    out = [uniq[v] or FALLBACK_STATUS for v in values]
-    for v, s in uniq.items():
+    out: list[str] = []
+    unknown: dict[str, list[int]] = {}  # value -> [first position, count]
+    for i, v in enumerate(values.tolist()):
+        s = uniq[v]
         if s is None:
-            hits = np.flatnonzero((values == v).to_numpy())
-            report.warn(
-                int(rows[hits[0]]),
-                "status",
-                f"'{v}' is not a known status ({len(hits)} row(s)); imported as {FALLBACK_STATUS}",
-            )
+            unknown.setdefault(v, [i, 0])[1] += 1
+        out.append(s or FALLBACK_STATUS)
+    for v, (first, count) in unknown.items():
+        report.warn(
+            int(rows[first]),
+            "status",
+            f"'{v}' is not a known status ({count} row(s)); imported as {FALLBACK_STATUS}",
+        )
     return out
 
 
