@@ -200,6 +200,28 @@ def test_shapes_drawn_with_geoman_reach_python_as_geojson(
     assert js("TP.map().hasLayer(window.__drawn)") is False  # the drawn layer is removed
 
 
+def test_a_lasso_clicked_with_the_real_mouse_reaches_python(
+    qtbot: Any, map_view: Any, js: JS
+) -> None:
+    """Geoman's own polygon tool, driven by Qt mouse events: 3 vertices, then close on the first."""
+    _show_units(qtbot, map_view, js, _grid())
+    qtbot.waitUntil(lambda: _is(_pixel(map_view, js, 0)[1], "blue"), timeout=10_000)
+    map_view.set_mode("lasso")
+    assert js("TP.state().mode") == "lasso"
+    corners = [_pixel(map_view, js, uid)[0] for uid in (0, 3, 33)]
+    target = map_view.focusProxy() or map_view
+    with qtbot.waitSignal(map_view.bridge.lassoDrawn, timeout=10_000) as blocker:
+        for point in [*corners, corners[0]]:
+            QTest.mouseMove(target, point)
+            QTest.mouseClick(
+                target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
+            )
+    lasso = shapely.geometry.shape(blocker.args[0])
+    assert lasso.is_valid
+    assert len(lasso.exterior.coords) == 4  # a triangle, closed
+    assert lasso.contains(shapely.geometry.Point(-97.5, 38.5))  # inside the triangle
+
+
 def test_reshaping_an_outline_reports_the_edited_geometry(
     qtbot: Any, map_view: Any, js: JS
 ) -> None:
