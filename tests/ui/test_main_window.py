@@ -1,0 +1,134 @@
+"""The main window with the real map page: lasso -> preview -> Enter -> balance -> undo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from planner.model.plan import Plan
+from planner.model.store import Project
+from planner.model.synthetic import grid_project
+from tests.model.reference import reference_balance
+
+pytestmark = pytest.mark.webengine
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings().clear()
+    from planner.ui.main_window import MainWindow
+
+    grid_project(tmp_path / "g.tplan", pins=2).close()
+    w = MainWindow(page_dir=tmp_path / "page")
+    qtbot.addWidget(w, before_close_func=lambda win: win.map_view.dispose(delete_view=False))
+    w.resize(1200, 800)
+    w.show()
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(tmp_path / "g.tplan")
+    yield w
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def js(qtbot: Any, w: Any, expression: str) -> Any:
+    box: list[Any] = []
+    w.map_view.run_js_json(expression, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    return box[0]
+
+
+def unit_fill(qtbot: Any, w: Any, unit_id: int) -> str:
+    return js(
+        qtbot, w,
+        "(function(){var c=null;TP.map().eachLayer(function(l){"
+        f"if(l.feature&&l.feature.properties.code&&l.feature.properties.id==={unit_id})"
+        "c=l.options.fillColor;});return c;})()",
+    )  # fmt: skip
+
+
+LASSO = "L.polygon([[33.0, -84.0], [33.2, -84.0], [33.2, -83.8], [33.0, -83.8]])"
+
+
+def test_lasso_through_the_page_previews_applies_and_undoes(qtbot: Any, window: Any) -> None:
+    w = window
+    plan: Plan = w.plan
+    w.territory_combo.setCurrentIndex(2)  # T3 is the active territory
+    before_totals = plan.balance.totals.copy()
+    before_align = plan.alignment.copy()
+    js(qtbot, w, "TP.setMode('lasso')")
+    # The same JS path Geoman's pm:create takes: the drawn layer goes through the web channel.
+    with qtbot.waitSignal(w.workspace.previewChanged, timeout=10_000) as sig:
+        js(qtbot, w, f"TP._onPmCreate({{layer: {LASSO}.addTo(TP.map())}}) || 1")
+    preview = sig.args[0]
+    assert preview.units == 4
+    assert w.preview_bar.isVisible()
+    assert "4 units" in w.preview_bar.label.text()
+    np.testing.assert_array_equal(plan.alignment, before_align)  # nothing applied yet
+
+    w.workspace.apply_pending()  # what Enter does
+    moved = {str(c) for c in plan.atoms.unit_codes[plan.alignment[: plan.atoms.n_units] == 2]}
+    assert {"U0_0", "U0_1", "U1_0", "U1_1"} <= moved
+    # Balance equals the independent pandas computation from the project file.
+    ref = reference_balance(Project.open(w.project.location), plan.scenario_id)
+    for r in plan.rows():
+        assert r["potential"] == pytest.approx(ref.loc[r["name"], "potential"])
+        assert r["accounts"] == ref.loc[r["name"], "accounts"]
+    t3 = str(plan.atoms.territory_colours[2])
+    qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t3, timeout=10_000)
+    assert w.undo_stack.count() == 1
+    assert w.undo_stack.text(0).startswith("lasso 4 unit(s) to T3 · max dev ")
+    w.undo_stack.undo()
+    np.testing.assert_allclose(plan.balance.totals, before_totals, rtol=1e-12)
+    np.testing.assert_array_equal(plan.alignment, before_align)
+    t1 = str(plan.atoms.territory_colours[0])
+    qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t1, timeout=10_000)
+
+
+def test_escape_cancels_a_pending_edit(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    w = window
+    before = w.plan.alignment.copy()
+    w.map_view.bridge.receive('{"kind": "paint", "units": [13, 14]}')
+    assert w.workspace.pending is not None
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    assert w.workspace.pending is None
+    assert not w.preview_bar.isVisible()
+    np.testing.assert_array_equal(w.plan.alignment, before)
+
+
+def test_window_screenshot_shows_territory_colours(qtbot: Any, window: Any) -> None:
+    w = window
+    qtbot.wait(300)
+    image = w.grab().toImage()
+    # Pixel at the centre of unit U3_1 (T2, orange #ff7f0e under a translucent fill).
+    point = js(qtbot, w, "(function(){var p=TP.map().latLngToContainerPoint([33.15,-83.65]);"
+                         "return [p.x, p.y];})()")  # fmt: skip
+    from PySide6.QtCore import QPoint
+
+    at = w.map_view.mapTo(w, QPoint(int(point[0]), int(point[1])))
+    c = image.pixelColor(at)
+    assert c.red() > c.blue() + 60, (c.red(), c.green(), c.blue())  # orange, not basemap grey
+    point = js(qtbot, w, "(function(){var p=TP.map().latLngToContainerPoint([33.35,-83.95]);"
+                         "return [p.x, p.y];})()")  # fmt: skip
+    c = image.pixelColor(w.map_view.mapTo(w, QPoint(int(point[0]), int(point[1]))))
+    assert c.blue() > c.red() + 40, (c.red(), c.green(), c.blue())  # T1 blue
+
+
+def test_rename_is_undoable_and_reaches_the_legend(qtbot: Any, window: Any) -> None:
+    from planner.ui.commands import TerritoryEditCommand
+
+    w = window
+    tid = int(w.plan.atoms.territory_ids[0])
+    w.undo_stack.push(TerritoryEditCommand(w.plan, tid, {"name": "<b>North</b>"}, "rename",
+                                           lambda _t: w._fill_territories()))  # fmt: skip
+    assert w.territory_combo.itemText(0) == "<b>North</b>"
+    assert w.plan.rows()[0]["name"] == "<b>North</b>"
+    w.undo_stack.undo()
+    assert w.plan.rows()[0]["name"] == "T1"
