@@ -1,0 +1,261 @@
+"""The impact report: an XLSX workbook (one sheet per section) and a printable HTML page.
+
+The workbook has the sheets ``Summary``, ``Moved accounts``, ``Territories`` and ``Reps``; the
+last three end with a bold ``Total`` row where a sum means something (counts and money; not
+deviations or shares). It is written to a temporary name in the destination folder and renamed,
+so a crash or a full disk never leaves a half-written report under the real name.
+
+:func:`impact_html` renders the same content as HTML for printing (``planner.ui.printing``
+turns it into a PDF). Every string that comes from the user's data (names of accounts,
+territories, reps, scenarios) goes through :func:`html.escape`: a name like ``<script>`` prints
+literally and can never become markup.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.model.balance import METRICS
+from planner.model.impact import Impact
+
+SHEETS = ("Summary", "Moved accounts", "Territories", "Reps")
+LABELS = {
+    "accounts": "Accounts",
+    "potential": "Potential",
+    "workload_hours": "Workload (h)",
+    "revenue": "Revenue",
+    "pipeline": "Open pipeline",
+}
+#: Rows of the moved-accounts table printed in the HTML report (the XLSX has them all).
+HTML_MOVED_LIMIT = 500
+
+
+# -- tables shared by both formats -------------------------------------------------------------
+def summary_rows(imp: Impact) -> list[tuple[str, Any]]:
+    s = imp.summary
+    return [
+        ("Scenario", imp.scenario),
+        ("Compared with", imp.against),
+        ("Accounts moved", s.accounts_moved),
+        ("Units moved", s.units_moved),
+        ("Potential moved", s.potential_moved),
+        ("Revenue moved", s.revenue_moved),
+        ("Open pipeline moved", s.pipeline_moved),
+        ("Open opportunities moved", s.open_opportunities_moved),
+        ("Disruption: accounts", s.disruption["accounts"]),
+        ("Disruption: revenue", s.disruption["revenue"]),
+        ("Disruption: potential", s.disruption["potential"]),
+        ("Reps flagged", s.reps_flagged),
+        ("Flag threshold (book change)", s.threshold),
+    ]
+
+
+def balance_frame(imp: Impact) -> pd.DataFrame:
+    """Max |deviation| and Gini per metric, before and after."""
+    s = imp.summary
+    return pd.DataFrame(
+        {
+            "Metric": [LABELS[m] for m in METRICS],
+            "Max |deviation| before": [s.balance_before["max_abs_deviation"][m] for m in METRICS],
+            "Max |deviation| after": [s.balance_after["max_abs_deviation"][m] for m in METRICS],
+            "Gini before": [s.balance_before["gini"][m] for m in METRICS],
+            "Gini after": [s.balance_after["gini"][m] for m in METRICS],
+        }
+    )
+
+
+def _with_total(frame: pd.DataFrame, label_col: str, sum_cols: list[str]) -> pd.DataFrame:
+    total: dict[str, Any] = {c: None for c in frame.columns}
+    total[label_col] = "Total"
+    for c in sum_cols:
+        total[c] = frame[c].sum()
+    return pd.concat([frame, pd.DataFrame([total], columns=frame.columns)], ignore_index=True)
+
+
+def _headers(frame: pd.DataFrame) -> pd.DataFrame:
+    def nice(col: str) -> str:
+        for m, label in LABELS.items():
+            if col.startswith(m + "_"):
+                return f"{label} {col[len(m) + 1 :].replace('_', ' ')}"
+        return col.replace("_", " ").capitalize()
+
+    return frame.rename(columns={c: nice(c) for c in frame.columns})
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+def write_xlsx(imp: Impact, out: Path) -> Path:
+    """Write the workbook to ``out`` atomically; returns ``out``."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".partial")
+    moved = _with_total(
+        imp.moved, "account_id", ["potential", "revenue", "pipeline", "open_opportunities"]
+    )
+    moved.loc[len(moved) - 1, "name"] = f"{len(imp.moved)} accounts"
+    terr_sums = ["accounts_gained", "accounts_lost"] + [
+        f"{m}_{p}" for m in METRICS for p in ("before", "after", "delta")
+    ]
+    terr = _with_total(imp.territories, "territory", terr_sums)
+    rep_sums = [f"{v}_{k}" for v in ("accounts", "potential", "revenue")
+                for k in ("before", "after", "kept", "gained", "lost")]  # fmt: skip
+    reps = _with_total(imp.reps, "rep", rep_sums)
+    reps["flagged"] = reps["flagged"].map({True: "yes", False: ""})
+    summary = pd.DataFrame(summary_rows(imp), columns=["Item", "Value"])
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            summary.to_excel(xw, sheet_name="Summary", index=False)
+            balance_frame(imp).to_excel(
+                xw, sheet_name="Summary", index=False, startrow=len(summary) + 2
+            )
+            for name, frame in (("Moved accounts", moved), ("Territories", terr), ("Reps", reps)):
+                _headers(frame).to_excel(xw, sheet_name=name, index=False, freeze_panes=(1, 0))
+            _style(xw, {"Moved accounts": len(moved), "Territories": len(terr), "Reps": len(reps)})
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _style(xw: pd.ExcelWriter, total_rows: dict[str, int]) -> None:
+    from openpyxl.styles import Font
+
+    for ws in xw.book.worksheets:
+        for col in ws.columns:
+            width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
+            ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 10), 40)
+        if ws.title in total_rows:
+            for cell in ws[total_rows[ws.title] + 1]:  # header row + data rows
+                cell.font = Font(bold=True)
+
+
+# -- HTML --------------------------------------------------------------------------------------
+def _fmt(v: Any, kind: str = "num") -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if kind == "pct":
+        return f"{float(v):+.1%}"
+    if kind == "share":
+        return f"{float(v):.1%}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.2f}"
+    return escape(str(v))
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def impact_html(imp: Impact, *, title: str = "") -> str:
+    """A printable report of ``imp`` (self-contained HTML, no scripts, no external resources)."""
+    s = imp.summary
+    title = title or f"Impact of {imp.scenario} against {imp.against}"
+    shares = {"Disruption: accounts", "Disruption: revenue", "Disruption: potential",
+              "Flag threshold (book change)"}  # fmt: skip
+    summary = _table(
+        ["", ""],
+        [[escape(k), _fmt(v, "share" if k in shares else "num")] for k, v in summary_rows(imp)],
+        "kv",
+    )
+    bal = balance_frame(imp)
+    balance = _table(
+        list(bal.columns),
+        [
+            [escape(r[0])] + [_fmt(x, "share") for x in r[1:3]] + [f"{x:.3f}" for x in r[3:]]
+            for r in bal.itertuples(index=False)
+        ],
+    )
+    terr_rows = []
+    for r in imp.territories.to_dict("records"):
+        row = [_fmt(r["territory"]), _fmt(r["rep"]), _fmt(r["accounts_gained"]),
+               _fmt(r["accounts_lost"])]  # fmt: skip
+        for m in METRICS:
+            row.append(f"{_fmt(r[f'{m}_after'])}<br><small>{_fmt(r[f'{m}_delta'])}</small>")
+            row.append(
+                f"{_fmt(r[f'{m}_deviation_before'], 'pct')} &rarr; "
+                f"{_fmt(r[f'{m}_deviation_after'], 'pct')}"
+            )
+        terr_rows.append(row)
+    terr_head = ["Territory", "Rep", "Gained", "Lost"]
+    for m in METRICS:
+        terr_head += [f"{LABELS[m]} after (delta)", "Deviation"]
+    rep_rows = [
+        [_fmt(r["rep"]), _fmt(r["territories"]),
+         f"{_fmt(r['accounts_kept'])} / {_fmt(r['accounts_gained'])} / {_fmt(r['accounts_lost'])}",
+         f"{_fmt(r['potential_kept'])} / {_fmt(r['potential_gained'])} / "
+         f"{_fmt(r['potential_lost'])}",
+         f"{_fmt(r['revenue_kept'])} / {_fmt(r['revenue_gained'])} / {_fmt(r['revenue_lost'])}",
+         _fmt(r["change_potential"], "share"), _fmt(r["change_revenue"], "share"),
+         "<b>flagged</b>" if r["flagged"] else ""]
+        for r in imp.reps.to_dict("records")
+    ]  # fmt: skip
+    shown = imp.moved.head(HTML_MOVED_LIMIT)
+    moved_rows = [
+        [_fmt(r["account_id"]), _fmt(r["name"]), _fmt(r["from_territory"]) or "unassigned",
+         _fmt(r["from_rep"]), _fmt(r["to_territory"]) or "unassigned", _fmt(r["to_rep"]),
+         _fmt(r["potential"]), _fmt(r["revenue"]), _fmt(r["pipeline"]),
+         _fmt(r["open_opportunities"])]
+        for r in shown.to_dict("records")
+    ]  # fmt: skip
+    more = len(imp.moved) - len(shown)
+    note = f"<p>{more:,} more moved accounts are listed in the XLSX report.</p>" if more else ""
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{escape(title)}</title>
+<style>
+body {{ font-size: 9pt; }}
+h1 {{ font-size: 15pt; }} h2 {{ font-size: 12pt; margin-top: 12pt; }}
+table {{ border-collapse: collapse; margin-bottom: 8pt; }}
+th, td {{ border: 1px solid #999; padding: 2px 4px; }}
+th {{ background: #e8e8e8; }}
+td {{ text-align: right; }} td:first-child, td:nth-child(2) {{ text-align: left; }}
+.section {{ page-break-before: always; }}
+</style></head><body>
+<h1>{escape(title)}</h1>
+<h2>Summary</h2>{summary}
+<h2>Balance before and after</h2>{balance}
+<h2 class="section">Territories</h2>
+<p>Value after the change, the change below it; deviation from target before &rarr; after.</p>
+{_table(terr_head, terr_rows)}
+<h2>Reps</h2>
+<p>Kept / gained / lost. A rep is flagged when the book changes by more than
+{s.threshold:.0%} of potential or revenue ((gained + lost) / larger book).</p>
+{
+        _table(
+            [
+                "Rep",
+                "Territories",
+                "Accounts",
+                "Potential",
+                "Revenue",
+                "Change potential",
+                "Change revenue",
+                "",
+            ],
+            rep_rows,
+        )
+    }
+<h2 class="section">Moved accounts ({len(imp.moved):,})</h2>
+{
+        _table(
+            [
+                "Account",
+                "Name",
+                "From",
+                "From rep",
+                "To",
+                "To rep",
+                "Potential",
+                "Revenue",
+                "Open pipeline",
+                "Open opps",
+            ],
+            moved_rows,
+        )
+    }
+{note}
+</body></html>
+"""

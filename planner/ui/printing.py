@@ -1,0 +1,154 @@
+"""HTML to PDF with Qt's text engine: reports, impact summaries and handover packets.
+
+Why QTextDocument + QPrinter rather than the web engine: it needs no GPU, no Chromium process
+and no event loop, so the headless CLI (``planner impact --pdf``) prints the same document the
+GUI does, offscreen, in a fraction of a second. The price is Qt's HTML subset (tables, CSS
+basics, ``page-break-before/after: always`` on block elements), which is all a report needs.
+
+Pagination is done by hand: the document is laid out at the body height of a page and each page
+is painted with a header line (``title``, ``header`` right-aligned) and a footer
+``page x of y``. Text in Chinese, Japanese or Korean prints as glyphs because the default font
+lists a CJK family (Noto Sans CJK, installed by scripts/setup.sh) after the Latin one; the
+fonts used are embedded in the PDF (subsetted) by Qt.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QTextDocument,
+)
+from PySide6.QtPrintSupport import QPrinter
+
+PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans", "Arial")
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR")
+BASE_POINT_SIZE = 9
+_app: QCoreApplication | None = None  # kept alive for the process when we had to create it
+
+
+def ensure_app() -> QCoreApplication:
+    """The running Qt application, or a new offscreen QGuiApplication (CLI, no display)."""
+    global _app
+    app = QCoreApplication.instance()
+    if app is not None:
+        return app
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _app = QGuiApplication([])
+    return _app
+
+
+def font_families() -> list[str]:
+    """A Latin family then a CJK fallback, among those installed (may be empty: Qt default)."""
+    installed = set(QFontDatabase.families())
+    latin = [f for f in LATIN_FAMILIES if f in installed][:1]
+    cjk = [f for f in CJK_FAMILIES if f in installed][:1]
+    return latin + cjk
+
+
+def html_to_pdf(
+    html: str,
+    out: Path,
+    *,
+    page_size: str = "A4",
+    title: str = "",
+    header: str = "",
+    landscape: bool = False,
+) -> Path:
+    """Print ``html`` to the PDF file ``out`` (written under a temporary name, then renamed).
+
+    ``page_size`` is "A4" or "Letter"; ``title`` goes left in the header line of every page
+    and into the PDF's metadata, ``header`` right. Returns ``out``.
+    """
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    ensure_app()
+    out = Path(out)
+    tmp = out.with_name(out.name + ".partial")
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp))
+    printer.setPageSize(QPageSize(PAGE_SIZES[page_size]))
+    printer.setPageOrientation(
+        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
+    )
+    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+    printer.setDocName(title)
+    printer.setCreator("Territory Planner")
+
+    families = font_families()
+    font = QFont()
+    if families:
+        font.setFamilies(families)
+    font.setPointSize(BASE_POINT_SIZE)
+    small = QFont(font)
+    small.setPointSize(BASE_POINT_SIZE - 1)
+
+    try:
+        _paint(printer, html, font, small, title, header)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _paint(
+    printer: QPrinter, html: str, font: QFont, small: QFont, title: str, header: str
+) -> None:
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError(f"cannot write {printer.outputFileName()}")
+    try:
+        page = printer.pageRect(QPrinter.Unit.DevicePixel)
+        width, height = page.width(), page.height()
+        painter.setFont(small)
+        line_h = painter.fontMetrics().height()
+        band = line_h * 2.0  # header and footer bands: a line of text plus a gap
+        body_h = height - 2 * band
+
+        doc = QTextDocument()
+        doc.documentLayout().setPaintDevice(printer)
+        doc.setDefaultFont(font)
+        if font.families():
+            css_families = ", ".join(f"'{f}'" for f in font.families())
+            doc.setDefaultStyleSheet(f"body, table, td, th {{ font-family: {css_families}; }}")
+        doc.setHtml(html)
+        doc.setPageSize(QSizeF(width, body_h))
+        pages = max(doc.pageCount(), 1)
+
+        for i in range(pages):
+            if i:
+                printer.newPage()
+            painter.setFont(small)
+            painter.setPen(Qt.GlobalColor.black)
+            top = QRectF(0, 0, width, line_h)
+            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+            painter.drawText(
+                top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, header
+            )
+            painter.drawLine(0, int(line_h * 1.3), int(width), int(line_h * 1.3))
+            painter.drawText(
+                QRectF(0, height - line_h, width, line_h),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                f"page {i + 1} of {pages}",
+            )
+            painter.save()
+            painter.translate(0, band - i * body_h)
+            ctx = QAbstractTextDocumentLayout.PaintContext()
+            ctx.clip = QRectF(0, i * body_h, width, body_h)
+            painter.setClipRect(ctx.clip)
+            doc.documentLayout().draw(painter, ctx)
+            painter.restore()
+    finally:
+        painter.end()
