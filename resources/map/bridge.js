@@ -27,6 +27,7 @@
     legend: null,
     editing: null, // {territory, layer} while a territory outline is being reshaped
     tooltip: null,
+    tooltipFor: null, // the unit entry whose content the tooltip shows
     paint: null, // {ids: {}, order: []} while a paint stroke is in progress
   };
   var SELECTED_STYLE = { color: "#111", weight: 3, opacity: 1 };
@@ -122,7 +123,8 @@
     }
     if (options.tilesUrl) {
       L.tileLayer(options.tilesUrl, {
-        attribution: options.attribution || "",
+        // Leaflet renders attribution as HTML: the setting is shown as plain text.
+        attribution: escapeHtml(options.attribution || ""),
         maxZoom: 19,
         pmIgnore: true,
       }).addTo(map);
@@ -155,6 +157,7 @@
     S.unitById = {};
     S.unitList = [];
     S.selected = {};
+    hideTooltip();
     S.units = L.geoJSON(fc, {
       renderer: S.unitRenderer,
       interactive: false, // hit-testing is ours (unitAt), so one code path serves click/hover/paint
@@ -270,7 +273,11 @@
 
   /* TP.showUnitTooltip(id) / TP.showUnitPopup(id): the hover and click paths, callable by id. */
   function showUnitTooltip(entry, latlng) {
-    S.tooltip.setContent(unitTooltipContent(entry.feature.properties));
+    if (S.tooltipFor !== entry) {
+      // Build the DOM only when the hovered unit changes, not on every mouse move.
+      S.tooltip.setContent(unitTooltipContent(entry.feature.properties));
+      S.tooltipFor = entry;
+    }
     S.tooltip.setLatLng(latlng || entry.bounds.getCenter());
     if (!S.map.hasLayer(S.tooltip)) S.tooltip.addTo(S.map);
   }
@@ -291,6 +298,7 @@
     return !!entry;
   };
   function hideTooltip() {
+    S.tooltipFor = null;
     if (S.tooltip && S.map.hasLayer(S.tooltip)) S.map.removeLayer(S.tooltip);
   }
 
@@ -321,6 +329,7 @@
     var hit = S.accounts ? S.accounts.hitTest(e.containerPoint) : -1;
     if (hit >= 0) {
       S.tooltip.setContent(S.accounts.tooltipContent(hit, el));
+      S.tooltipFor = null;
       S.tooltip.setLatLng(e.latlng);
       if (!S.map.hasLayer(S.tooltip)) S.tooltip.addTo(S.map);
       return;

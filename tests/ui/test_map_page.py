@@ -142,6 +142,13 @@ def test_hostile_names_show_as_text_in_tooltip_popup_legend_and_reps(
     qtbot: Any, map_view: Any, js: JS
 ) -> None:
     _show_units(qtbot, map_view, js, _grid(BLUE, names={0: XSS_IMG, 1: XSS_SCRIPT}))
+    qtbot.waitUntil(lambda: _is(_pixel(map_view, js, 0)[1], "blue"), timeout=10_000)
+    # Hover with the real mouse: the tooltip path a user triggers.
+    tip = (
+        "(function(){var t=document.querySelector('.leaflet-tooltip');return t&&t.textContent;})()"
+    )
+    QTest.mouseMove(map_view.focusProxy() or map_view, _pixel(map_view, js, 0)[0])
+    qtbot.waitUntil(lambda: XSS_IMG in (js(tip) or ""), timeout=10_000)
     assert js("TP.showUnitTooltip(0)") is True
     tooltip = js("document.querySelector('.leaflet-tooltip').textContent")
     assert XSS_IMG in tooltip
