@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -22,8 +23,10 @@ from planner.model import moves
 from planner.model.atoms import UNASSIGNED
 from planner.model.balance import METRICS
 from planner.model.impact import MOVED_COLUMNS, impact
+from planner.model.io.impact_report import SHEETS, impact_html, write_xlsx
 from planner.model.plan import Plan
 from planner.model.scenarios import create_scenario, scenario_id
+from planner.model.schema import Account, Territory
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
 from tests.model.reference import reference_balance
@@ -275,3 +278,53 @@ def test_free_form_project_matches_the_reference(tmp_path: Path) -> None:
         assert imp.summary.disruption["revenue"] == pytest.approx(ref["disruption"]["revenue"])
     finally:
         project.close()
+
+
+def test_xlsx_report_has_the_documented_sheets_and_totals(
+    scenarios: Project, tmp_path: Path
+) -> None:
+    imp = impact(scenarios, "Pinned")
+    out = write_xlsx(imp, tmp_path / "impact.xlsx")
+    assert not (tmp_path / "impact.xlsx.partial").exists()
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == list(SHEETS)
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["Scenario"] == "Pinned"
+    assert summary["Accounts moved"] == imp.summary.accounts_moved
+    moved = pd.read_excel(out, sheet_name="Moved accounts")
+    assert len(moved) == len(imp.moved) + 1
+    total = moved.iloc[-1]
+    assert total["Account id"] == "Total"
+    assert total["Potential"] == pytest.approx(imp.summary.potential_moved)
+    assert total["Revenue"] == pytest.approx(imp.summary.revenue_moved)
+    terr = pd.read_excel(out, sheet_name="Territories")
+    assert terr.iloc[-1]["Territory"] == "Total"
+    assert terr.iloc[-1]["Accounts gained"] == imp.territories["accounts_gained"].sum()
+    # The total delta is what left the territories: the potential of the unassigned cell.
+    assert terr.iloc[-1]["Potential delta"] == pytest.approx(
+        imp.territories["potential_delta"].sum()
+    )
+    assert terr.iloc[-1]["Potential delta"] < 0
+    assert pd.isna(terr.iloc[-1]["Potential deviation after"])  # no total of deviations
+    reps = pd.read_excel(out, sheet_name="Reps")
+    assert reps.iloc[-1]["Rep"] == "Total"
+    assert reps.iloc[-1]["Potential lost"] == pytest.approx(imp.reps["potential_lost"].sum())
+
+
+def test_html_report_escapes_every_user_string(tmp_path: Path) -> None:
+    project = grid_project(tmp_path / "g.tplan")
+    try:
+        with project.transaction() as s:
+            s.get(Account, 1).name = "<script>alert('x')</script>"
+            s.get(Territory, 3).name = "T3 & <i>co</i>"
+        create_scenario(project, "East <b>")
+        plan = Plan.load(project, "East <b>")
+        plan.apply(moves.for_units(plan, np.arange(0, 4), 2))
+        html = impact_html(impact(project, "East <b>"))
+    finally:
+        project.close()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "T3 &amp; &lt;i&gt;co&lt;/i&gt;" in html
+    assert "East &lt;b&gt;" in html
+    assert "<i>" not in html
