@@ -285,7 +285,17 @@ def _swap_boundaries(
     size = np.bincount(terr, minlength=len(appetite))
 
     def still_connected(c: int, t: int) -> bool:  # is territory t connected without county c?
-        start = next((int(n) for n in indices[indptr[c] : indptr[c + 1]] if terr[n] == t), -1)
+        near = {n for n in indices[indptr[c] : indptr[c + 1]].tolist() if terr[n] == t}
+        start = next(iter(near))
+        seen, todo = {start}, [start]
+        while todo:  # cheap sufficient test first: c's neighbours in t connect among themselves
+            u = todo.pop()
+            for n in indices[indptr[u] : indptr[u + 1]].tolist():
+                if n in near and n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        if len(seen) == len(near):
+            return True
         seen, todo = {c, start}, [start]
         while todo:
             u = todo.pop()
@@ -295,7 +305,7 @@ def _swap_boundaries(
                     todo.append(n)
         return len(seen) == size[t]
 
-    for _ in range(50):
+    for _ in range(30):
         ratio = load / appetite
         a, b = terr[coo.row], terr[coo.col]
         cand = np.flatnonzero((a != b) & (ratio[a] > ratio[b]))
@@ -469,28 +479,32 @@ def _colours(n: int, pairs: NDArray) -> list[str]:
     return [str(PALETTE[c]) for c in colour]
 
 
-def _zip_codes(states: NDArray, lon: NDArray, lat: NDArray) -> tuple[NDArray, NDArray]:
-    """Nearest real ZIP code of the same state and its phone area code (``zipcodes`` data)."""
+def _zip_codes(
+    counties: dict[str, NDArray], county: NDArray, lon: NDArray, lat: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Nearest real ZIP code in the account's state and its phone area code (``zipcodes``)."""
     import zipcodes
     from scipy.spatial import cKDTree
 
+    states, state_of_county = np.unique(counties["state"], return_inverse=True)
+    st = state_of_county[county]
+    order = np.argsort(st, kind="stable")
+    bounds = np.searchsorted(st[order], np.arange(len(states) + 1))
+    zips = zipcodes.list_all() if len(states) > 10 else None  # one scan beats many then
     zip_out, area_out = np.empty(len(lon), dtype=object), np.empty(len(lon), dtype=object)
-    wanted = np.unique(states).tolist()
-    everything = pd.DataFrame(zipcodes.list_all()) if len(wanted) > 10 else None  # one scan
-    for st in wanted:
-        if everything is None:
-            z = pd.DataFrame(zipcodes.filter_by(state=st, zip_code_type="STANDARD", active=True))
+    for i, code in enumerate(states.tolist()):
+        if zips is None:
+            z = zipcodes.filter_by(state=code, zip_code_type="STANDARD", active=True)
         else:
-            z = everything[
-                (everything["state"] == st) & (everything["zip_code_type"] == "STANDARD")
-            ]
-            z = z[z["active"].astype(bool)]
-        mine = np.flatnonzero(states == st)
-        xy = _km_xy(z["long"].astype(float).to_numpy(), z["lat"].astype(float).to_numpy())
-        _, near = cKDTree(xy).query(_km_xy(lon[mine], lat[mine]))
-        zip_out[mine] = z["zip_code"].to_numpy(dtype=object)[near]
-        codes = [a[0] if a else "555" for a in z["area_codes"]]
-        area_out[mine] = np.array(codes, dtype=object)[near]
+            z = [r for r in zips if r["state"] == code and r["zip_code_type"] == "STANDARD"]
+            z = [r for r in z if r["active"]]
+        mine = order[bounds[i] : bounds[i + 1]]
+        zlon = np.array([float(r["long"]) for r in z])
+        zlat = np.array([float(r["lat"]) for r in z])
+        _, near = cKDTree(_km_xy(zlon, zlat)).query(_km_xy(lon[mine], lat[mine]))
+        zip_out[mine] = np.array([r["zip_code"] for r in z], dtype=object)[near]
+        area = [r["area_codes"][0] if r["area_codes"] else "555" for r in z]
+        area_out[mine] = np.array(area, dtype=object)[near]
     return zip_out, area_out
 
 
@@ -610,7 +624,7 @@ def write_project(
     acc_terr[pins[:, 0]] = pins[:, 1]
     owner = np.array(rep_names, dtype=object)[acc_terr]
     state = counties["state"][acc["county"]].astype(object)
-    postal, area = _zip_codes(state, acc["lon"], acc["lat"])
+    postal, area = _zip_codes(counties, acc["county"], acc["lon"], acc["lat"])
     accounts = zip(
         range(1, n_acc + 1), [f"D{k:07d}" for k in range(1, n_acc + 1)], acc["name"].tolist(),
         acc["address"].tolist(), acc["city"].tolist(), state.tolist(), postal.tolist(),
@@ -706,8 +720,10 @@ def _related(
     dm = np.where(first, (acc["status"][a_of] == "customer") | (rng.random(m) < 0.5),
                   rng.random(m) < 0.15)  # fmt: skip
     r = rng.integers(0, 1 << 30, size=(4, m))
-    person = FIRST_NAMES[r[0] % len(FIRST_NAMES)] + " " + SURNAMES[r[1] % len(SURNAMES)]
-    local = np.array([p.lower().replace(" ", ".") for p in person.tolist()], dtype=object)
+    full = np.add.outer(FIRST_NAMES + " ", SURNAMES).ravel()
+    pick = (r[0] % len(FIRST_NAMES)) * len(SURNAMES) + r[1] % len(SURNAMES)
+    person = full[pick]
+    local = np.array([p.lower().replace(" ", ".") for p in full.tolist()], dtype=object)[pick]
     cj = acc["cjk"][a_of]
     person[cj] = CJK_PEOPLE[r[0][cj] % len(CJK_PEOPLE)]
     local[cj] = "contact" + (np.flatnonzero(cj) + 1).astype(str).astype(object)
