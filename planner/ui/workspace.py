@@ -136,6 +136,22 @@ class MapWorkspace(QObject):
             self.view.restyle_units({int(plan.atoms.unit_ids[u]): colours[u] for u in units})
         if plan.atoms.n_units and change.touched:
             self.view.set_outlines(mapdata.outlines_collection(plan, self._display))
+        self._recolour_accounts(change.moveset)
+
+    def _recolour_accounts(self, ms: MoveSet) -> None:
+        """Account points of moved units, pins and free-form accounts take their new colour."""
+        a = self.plan.atoms
+        units = ms.atoms[ms.atoms < a.n_units]
+        accounts = ms.atoms[ms.atoms >= a.n_units] - a.n_units
+        if len(units):
+            accounts = np.union1d(accounts, np.flatnonzero(np.isin(a.account_unit, units)))
+        if not len(accounts):
+            return
+        terr = self.plan.account_territories()[accounts]
+        palette = np.append(a.territory_colours, mapdata.UNASSIGNED_COLOUR)
+        self.view.restyle_accounts(
+            {int(a.account_ids[i]): str(palette[t]) for i, t in zip(accounts, terr, strict=True)}
+        )
 
     def restyle_all(self) -> None:
         plan = self.plan

@@ -86,6 +86,7 @@
       ["tpOutlines", 410, true],
       ["tpPreview", 420, true],
       ["tpAccounts", 430, true],
+      ["tpReps", 440, false],
       ["tpEdit", 450, false],
     ];
     panes.forEach(function (p) {
@@ -462,6 +463,24 @@
     return ms;
   };
 
+  /* TP.restyleAccounts({id: colour}): recolour just these account points; returns count. */
+  TP.restyleAccounts = function (mapping) {
+    return S.accounts ? S.accounts.recolour(mapping) : 0;
+  };
+
+  /* TP.accountColour(id): the colour an account point is drawn in (tests, debugging). */
+  TP.accountColour = function (id) {
+    return S.accounts ? S.accounts.colourOf(id) : null;
+  };
+
+  /* TP.setLayerVisible(name, on): show or hide a data layer's pane (survives layer resets). */
+  TP.setLayerVisible = function (name, on) {
+    var pane = { units: "tpUnits", outlines: "tpOutlines", accounts: "tpAccounts", reps: "tpReps" }[name];
+    if (!pane) return false;
+    S.map.getPane(pane).style.display = on ? "" : "none";
+    return !!on;
+  };
+
   /* TP.setReps([{id, name, lon, lat}]): rep home bases as small DOM markers with a name tooltip. */
   TP.setReps = function (reps) {
     if (S.reps) S.map.removeLayer(S.reps);
@@ -469,6 +488,7 @@
     (reps || []).forEach(function (rep) {
       var marker = L.marker([rep.lat, rep.lon], {
         icon: L.divIcon({ className: "tp-rep", iconSize: [14, 14] }),
+        pane: "tpReps",
         pmIgnore: true,
         keyboard: false,
       });

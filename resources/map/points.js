@@ -59,16 +59,53 @@
       }
       var pal = toPalette(data, n);
       this._palette = pal.palette;
-      // Points grouped by colour (a counting sort) so one pass draws one path per colour.
-      var start = new Int32Array(pal.palette.length + 1);
-      for (var a = 0; a < n; a++) start[pal.index[a] + 1]++;
-      for (var b = 0; b < pal.palette.length; b++) start[b + 1] += start[b];
-      var fill = start.slice(0, pal.palette.length);
-      this._order = new Int32Array(n);
-      for (var c = 0; c < n; c++) this._order[fill[pal.index[c]]++] = c;
-      this._colourStart = start;
+      this._index = pal.index;
+      this._group();
       this._px = new Float32Array(n); // container-relative pixels of the last draw
       this._py = new Float32Array(n);
+    },
+
+    /* _group(): points grouped by colour (a counting sort) so one pass draws one path each. */
+    _group: function () {
+      var n = this._n, index = this._index, k = this._palette.length;
+      var start = new Int32Array(k + 1);
+      for (var a = 0; a < n; a++) start[index[a] + 1]++;
+      for (var b = 0; b < k; b++) start[b + 1] += start[b];
+      var fill = start.slice(0, k);
+      this._order = new Int32Array(n);
+      for (var c = 0; c < n; c++) this._order[fill[index[c]]++] = c;
+      this._colourStart = start;
+    },
+
+    /* recolour({id: css}): new colours for some points (after a move); O(n) regroup + redraw. */
+    recolour: function (mapping) {
+      if (!this._pos) {
+        this._pos = {};
+        for (var i = 0; i < this._n; i++) this._pos[this._ids[i]] = i;
+      }
+      var seen = {};
+      for (var p = 0; p < this._palette.length; p++) seen[this._palette[p]] = p;
+      var changed = 0;
+      Object.keys(mapping).forEach(function (id) {
+        var j = this._pos[id];
+        if (j === undefined) return;
+        var colour = mapping[id];
+        if (!(colour in seen)) {
+          seen[colour] = this._palette.length;
+          this._palette.push(colour);
+        }
+        this._index[j] = seen[colour];
+        changed++;
+      }, this);
+      this._group();
+      if (this._map) this._draw();
+      return changed;
+    },
+
+    colourOf: function (id) {
+      if (!this._pos) this.recolour({});
+      var j = this._pos[id];
+      return j === undefined ? null : this._palette[this._index[j]];
     },
 
     count: function () {

@@ -132,3 +132,21 @@ def test_rename_is_undoable_and_reaches_the_legend(qtbot: Any, window: Any) -> N
     assert w.plan.rows()[0]["name"] == "<b>North</b>"
     w.undo_stack.undo()
     assert w.plan.rows()[0]["name"] == "T1"
+
+
+def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: Any) -> None:
+    w = window
+    plan = w.plan
+    acc = int(np.flatnonzero((plan.atoms.account_unit == 0)
+                             & (plan.alignment[plan.atoms.n_units:] < 0))[0])  # fmt: skip
+    acc_id = int(plan.atoms.account_ids[acc])
+    assert js(qtbot, w, f"TP.accountColour({acc_id})") == str(plan.atoms.territory_colours[0])
+    w.workspace.apply(__import__("planner.model.moves", fromlist=["x"]).for_units(
+        plan, np.array([0]), 2))  # fmt: skip
+    t3 = str(plan.atoms.territory_colours[2])
+    qtbot.waitUntil(lambda: js(qtbot, w, f"TP.accountColour({acc_id})") == t3, timeout=10_000)
+    w.map_view.set_layer_visible("accounts", False)
+    qtbot.waitUntil(
+        lambda: js(qtbot, w, "TP.map().getPane('tpAccounts').style.display") == "none",
+        timeout=10_000,
+    )

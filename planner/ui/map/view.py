@@ -233,6 +233,14 @@ class MapView(QWebEngineView):
             data["names"] = [str(n) for n in names]
         self.call("setAccounts", data, callback=callback)
 
+    def restyle_accounts(self, mapping: Mapping[int, str]) -> None:
+        """Recolour only these account points (``{account id: css colour}``)."""
+        self.call("restyleAccounts", {str(k): v for k, v in mapping.items()})
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        """Show or hide ``units``, ``outlines``, ``accounts`` or ``reps``."""
+        self.call("setLayerVisible", name, bool(visible))
+
     def set_reps(self, reps: Iterable[Mapping[str, Any]]) -> None:
         """Rep home bases: ``[{id, name, lon, lat}]``."""
         self.call("setReps", [dict(r) for r in reps])
