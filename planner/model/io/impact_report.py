@@ -30,6 +30,8 @@ LABELS = {
     "revenue": "Revenue",
     "pipeline": "Open pipeline",
 }
+SHORT = {"accounts": "Accounts", "potential": "Potential", "workload_hours": "Workload h",
+         "revenue": "Revenue", "pipeline": "Pipeline"}  # fmt: skip
 #: Rows of the moved-accounts table printed in the HTML report (the XLSX has them all).
 HTML_MOVED_LIMIT = 500
 
@@ -144,10 +146,12 @@ def _fmt(v: Any, kind: str = "num") -> str:
     return escape(str(v))
 
 
-def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+def _table(head: list[str] | None, rows: list[list[str]], *, wide: bool = True) -> str:
+    th = "".join(f"<th>{escape(h)}</th>" for h in head) if head else ""
+    thead = f"<thead><tr>{th}</tr></thead>" if head else ""
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+    width = ' width="100%"' if wide else ""
+    return f'<table cellspacing="0"{width}>{thead}<tbody>{body}</tbody></table>'
 
 
 def impact_html(imp: Impact, *, title: str = "") -> str:
@@ -157,14 +161,15 @@ def impact_html(imp: Impact, *, title: str = "") -> str:
     shares = {"Disruption: accounts", "Disruption: revenue", "Disruption: potential",
               "Flag threshold (book change)"}  # fmt: skip
     summary = _table(
-        ["", ""],
+        None,
         [[escape(k), _fmt(v, "share" if k in shares else "num")] for k, v in summary_rows(imp)],
-        "kv",
+        wide=False,
     )
     bal = balance_frame(imp)
     balance = _table(
         list(bal.columns),
-        [
+        wide=False,
+        rows=[
             [escape(r[0])] + [_fmt(x, "share") for x in r[1:3]] + [f"{x:.3f}" for x in r[3:]]
             for r in bal.itertuples(index=False)
         ],
@@ -174,15 +179,17 @@ def impact_html(imp: Impact, *, title: str = "") -> str:
         row = [_fmt(r["territory"]), _fmt(r["rep"]), _fmt(r["accounts_gained"]),
                _fmt(r["accounts_lost"])]  # fmt: skip
         for m in METRICS:
-            row.append(f"{_fmt(r[f'{m}_after'])}<br><small>{_fmt(r[f'{m}_delta'])}</small>")
+            delta = r[f"{m}_delta"]
+            change = f"<br><small>{'+' if delta > 0 else ''}{_fmt(delta)}</small>" if delta else ""
+            row.append(f"{_fmt(r[f'{m}_after'])}{change}")
             row.append(
-                f"{_fmt(r[f'{m}_deviation_before'], 'pct')} &rarr; "
+                f"{_fmt(r[f'{m}_deviation_before'], 'pct')}<br>&rarr; "
                 f"{_fmt(r[f'{m}_deviation_after'], 'pct')}"
             )
         terr_rows.append(row)
     terr_head = ["Territory", "Rep", "Gained", "Lost"]
     for m in METRICS:
-        terr_head += [f"{LABELS[m]} after (delta)", "Deviation"]
+        terr_head += [SHORT[m], "Deviation"]
     rep_rows = [
         [_fmt(r["rep"]), _fmt(r["territories"]),
          f"{_fmt(r['accounts_kept'])} / {_fmt(r['accounts_gained'])} / {_fmt(r['accounts_lost'])}",
@@ -211,13 +218,14 @@ h1 {{ font-size: 15pt; }} h2 {{ font-size: 12pt; margin-top: 12pt; }}
 table {{ border-collapse: collapse; margin-bottom: 8pt; }}
 th, td {{ border: 1px solid #999; padding: 2px 4px; }}
 th {{ background: #e8e8e8; }}
-td {{ text-align: right; }} td:first-child, td:nth-child(2) {{ text-align: left; }}
-.section {{ page-break-before: always; }}
+table {{ font-size: 8pt; }}
+td {{ text-align: right; white-space: nowrap; }}
+td:first-child, td:nth-child(2) {{ text-align: left; white-space: normal; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <h2>Summary</h2>{summary}
 <h2>Balance before and after</h2>{balance}
-<h2 class="section">Territories</h2>
+<h2 style="page-break-before: always">Territories</h2>
 <p>Value after the change, the change below it; deviation from target before &rarr; after.</p>
 {_table(terr_head, terr_rows)}
 <h2>Reps</h2>
@@ -238,7 +246,7 @@ td {{ text-align: right; }} td:first-child, td:nth-child(2) {{ text-align: left;
             rep_rows,
         )
     }
-<h2 class="section">Moved accounts ({len(imp.moved):,})</h2>
+<h2 style="page-break-before: always">Moved accounts ({len(imp.moved):,})</h2>
 {
         _table(
             [
