@@ -25,7 +25,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.model.balance import METRICS
@@ -78,6 +78,7 @@ class BalanceChart(QWidget):
         self.target_line.attachAxis(self.line_x_axis)
         self.target_line.attachAxis(self.y_axis)
         self._sets: list[QBarSet] = []
+        self._stale = False
         top = QHBoxLayout()
         top.addWidget(QLabel("Metric", self))
         top.addWidget(self.metric_box)
@@ -109,13 +110,20 @@ class BalanceChart(QWidget):
         self._rebuild()
 
     def values(self) -> list[float]:
-        """The bar heights shown, in territory order."""
+        """The bar heights shown, in territory order (brought up to date if stale)."""
+        self._flush()
         return [s.at(i) for i, s in enumerate(self._sets)]
 
     def target_values(self) -> list[float]:
         """The target line's level over each bar, in territory order."""
+        self._flush()
         pts = self.target_line.points()
         return [pts[2 * i].y() for i in range(len(pts) // 2)]
+
+    def _flush(self) -> None:
+        if self._stale:
+            self._stale = False
+            self._update()
 
     def bar_sets(self) -> list[QBarSet]:
         return list(self._sets)
@@ -125,8 +133,28 @@ class BalanceChart(QWidget):
         if shiboken6.isValid(self):
             self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
-        """Replace values in place (after an edit, a metric switch or a rename/recolour)."""
+        """Update values in place (after an edit, a metric switch or a rename/recolour).
+
+        Only bars whose value, label or colour changed are touched (each QBarSet change
+        re-lays out the chart: ~0.5 ms each). A hidden chart (a tabbed-away dock) only marks
+        itself stale and catches up when shown.
+        """
+        plan = self._plan
+        if plan is None:
+            return
+        if not self.isVisible() and self._sets:
+            self._stale = True
+            return
+        self._stale = False
+        self._update()
+
+    def _update(self) -> None:
         plan = self._plan
         if plan is None:
             return
@@ -136,19 +164,30 @@ class BalanceChart(QWidget):
             return
         vals = np.asarray(plan.metrics()[self.metric], dtype=np.float64)
         tgt = targets(vals, a.territory_weights)
+        names = [str(n) for n in a.territory_names]
         for i, s in enumerate(self._sets):
-            s.replace(i, float(vals[i]))
-            s.setLabel(str(a.territory_names[i]))
-            s.setColor(QColor(str(a.territory_colours[i])))
-        self.x_axis.setCategories([str(n) for n in a.territory_names])
+            if s.at(i) != float(vals[i]):
+                s.replace(i, float(vals[i]))
+            if s.label() != names[i]:
+                s.setLabel(names[i])
+            colour = QColor(str(a.territory_colours[i]))
+            if s.color() != colour:
+                s.setColor(colour)
+        if self.x_axis.categories() != names:
+            self.x_axis.setCategories(names)
         points = []
         for i, t in enumerate(tgt):
             points += [QPointF(i - 0.45, float(t)), QPointF(i + 0.45, float(t))]
         self.target_line.replace(points)
         top = max(float(vals.max(initial=0.0)), float(tgt.max(initial=0.0)))
-        self.y_axis.setRange(0.0, top * 1.1 if top > 0 else 1.0)
-        self.y_axis.setLabelFormat("%.1f" if top < 10 else "%.0f")
-        self.y_axis.setTitleText(METRIC_LABELS[self.metric])
+        top = top * 1.1 if top > 0 else 1.0
+        if abs(self.y_axis.max() - top) > 0.02 * top or self.y_axis.min() != 0.0:
+            self.y_axis.setRange(0.0, top)  # hysteresis: do not re-lay out for tiny changes
+        fmt = "%.1f" if top < 10 else "%.0f"
+        if self.y_axis.labelFormat() != fmt:
+            self.y_axis.setLabelFormat(fmt)
+        if self.y_axis.titleText() != METRIC_LABELS[self.metric]:
+            self.y_axis.setTitleText(METRIC_LABELS[self.metric])
 
     def _rebuild(self) -> None:
         self.bars.clear()  # deletes the old sets
@@ -167,4 +206,4 @@ class BalanceChart(QWidget):
             sets.append(s)
         self.bars.append(sets)
         self._sets = sets
-        self.refresh()
+        self._update()

@@ -323,10 +323,10 @@ class BalanceTableView(QTableView):
                 return
 
 
-def summary_text(plan: Plan, metric: str) -> str:
+def summary_text(plan: Plan, metric: str, disruption: dict[str, float] | None = None) -> str:
     """The footer line: max |deviation| and Gini of ``metric``, disruption, unassigned."""
     s = plan.summary()
-    d = plan.disruption()
+    d = disruption if disruption is not None else plan.disruption()
     return (
         f"Max |deviation| {s['max_abs_deviation'][metric] * 100:.1f} % · "
         f"Gini {s['gini'][metric]:.3f} · "
@@ -414,6 +414,6 @@ class BalanceDock(QWidget):
             self.summary.setText("")
             self.meter.set_values(0.0, 0.0)
             return
-        self.summary.setText(summary_text(self._plan, self.metric))
         d = self._plan.disruption()
+        self.summary.setText(summary_text(self._plan, self.metric, d))
         self.meter.set_values(d["accounts"], d["revenue"])

@@ -81,3 +81,17 @@ def test_new_territory_rebuilds_and_renders(qtbot: Any, plan: Plan) -> None:
     assert chart.values() == []
     chart.set_plan(plan)
     assert len(chart.values()) == 3
+
+
+def test_hidden_chart_catches_up_when_shown(qtbot: Any, plan: Plan) -> None:
+    """A tabbed-away chart does no work per edit; showing it brings it up to date."""
+    chart = BalanceChart(plan)
+    qtbot.addWidget(chart)
+    first = chart.bar_sets()[0].at(0)
+    plan.apply(moves.for_units(plan, np.array([8, 9]), 0))
+    assert chart.bar_sets()[0].at(0) == first  # hidden: untouched
+    chart.show()
+    qtbot.waitExposed(chart)
+    assert chart.bar_sets()[0].at(0) == pytest.approx(_metric(plan, "potential")[0])
+    plan.apply(moves.for_units(plan, np.array([10]), 0))  # visible: follows at once
+    assert chart.bar_sets()[0].at(0) == pytest.approx(_metric(plan, "potential")[0])
