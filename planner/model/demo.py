@@ -14,8 +14,14 @@ the ``manager_id`` of the level below) but own no accounts.
 
 The starting alignment is grown from each rep's home county over the county adjacency graph,
 the least loaded territory (by account potential, scaled by a hidden per-territory appetite)
-claiming its nearest free neighbour next. This gives contiguous territories imbalanced by some
-10-30 % like a legacy plan, so there is something to rebalance.
+claiming its nearest free neighbour next, then boundary counties are swapped towards lighter
+neighbours. Territories are contiguous and off their fair share by a median ~20-25 %, like a
+legacy plan; a metro county is one unit, so e.g. Miami-Dade alone stays ~3x the mean load.
+
+Accounts: places are drawn with probability proportional to population, jittered by a few km
+(more in big cities) and redrawn until inside the place's county; postal codes and phone area
+codes come from the nearest real ZIP of the state (``zipcodes``). Above ``RELATED_CAP``
+accounts, CRM records are made for that many accounts only (customers first).
 """
 
 from __future__ import annotations
