@@ -669,6 +669,8 @@ def write_project(
                 ((base, a + 1, t + 1) for a, t in pins.tolist()))  # fmt: skip
         _insert(conn, "project_info", "key value", info.items())
         _related(conn, rng, acc, owner, area)
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default again
 
 
 DM_ROLES = _words("CEO|Owner|VP Operations|Procurement Director|General Manager", "|")
