@@ -59,7 +59,7 @@ def run_gui(
     window.resize(width, height)
     window.show()
     if project is not None:
-        window.open_project(project, scenario=scenario)
+        window.open_project(project, scenario=scenario, background=True)
     if snapshot is not None:
         from planner.ui.snapshot import take_snapshot
 

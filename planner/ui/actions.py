@@ -103,7 +103,7 @@ def refresh_recent_menu(w: MainWindow) -> None:
     menu.clear()
     for path in w.recent_projects():
         a = menu.addAction(path)
-        a.triggered.connect(lambda _c=False, p=path: w.open_project(p))
+        a.triggered.connect(lambda _c=False, p=path: w.open_project(p, background=True))
     menu.setEnabled(bool(w.recent_projects()))
 
 
@@ -136,9 +136,7 @@ def _edit(w: MainWindow, fields: dict, text: str) -> None:
 
 
 def _after_meta(w: MainWindow) -> None:
-    w._fill_territories()
-    w.workspace.refresh_territory_display()
-    w.planChanged.emit(w.plan)
+    w.refresh_territory_widgets()
 
 
 def rename(w: MainWindow) -> None:

@@ -26,7 +26,11 @@ from PySide6.QtWidgets import (
 from planner.model.errors import PlannerError
 from planner.model.plan import Plan
 from planner.model.store import Project
-from planner.ui import actions
+from planner.ui import actions, workers
+from planner.ui.account_panel import AccountPanel
+from planner.ui.balance_chart import BalanceChart
+from planner.ui.balance_table import BalanceDock
+from planner.ui.layers_panel import LayersPanel
 from planner.ui.map.view import MapView
 from planner.ui.preview_bar import PreviewBar
 from planner.ui.workspace import MapWorkspace
@@ -59,7 +63,7 @@ class MainWindow(QMainWindow):
         self.workspace.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.workspace.error.connect(self._show_error)
         self.workspace.rendered.connect(self.map_rendered)
-        self.workspace.territoriesChanged.connect(self._fill_territories)
+        self.workspace.territoriesChanged.connect(self.refresh_territory_widgets)
         self.preview_bar.applyRequested.connect(self.workspace.apply_pending)
         self.preview_bar.cancelRequested.connect(self.workspace.cancel_pending)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self, self._enter)
@@ -69,13 +73,26 @@ class MainWindow(QMainWindow):
         self.territory_combo = QComboBox(self)
         self.territory_combo.setMinimumWidth(200)
         self.territory_combo.setToolTip("Active territory: lasso, paint and draw move units to it")
-        self.territory_combo.currentIndexChanged.connect(self._set_active)
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("Opened")
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock(
-            "history", "Edit history", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
+        self.balance_dock = BalanceDock(None, self)
+        self.balance_dock.table.territorySelected.connect(self.territory_combo.setCurrentIndex)
+        self.balance_dock.metric_box.currentIndexChanged.connect(lambda _i: self._sync_metric())
+        self.chart = BalanceChart(None, self)
+        self.account_panel = AccountPanel(None, self)
+        self.layers_panel = LayersPanel(self)
+        self.layers_panel.layerToggled.connect(self.map_view.set_layer_visible)
+        self.layers_panel.colourModeChanged.connect(self.workspace.set_colour_mode)
+        self._add_dock("balance", "Balance", self.balance_dock, right)
+        self._add_dock("chart", "Balance chart", self.chart, right)
+        self._add_dock("history", "Edit history", self.history_view, right)
+        self._add_dock("account", "Account", self.account_panel, left)
+        self._add_dock("layers", "Layers", self.layers_panel, left)
+        self.tabifyDockWidget(self.docks["chart"], self.docks["history"])
+        self.docks["chart"].raise_()
+        self.territory_combo.currentIndexChanged.connect(self._set_active)
         self.selected_account: int | None = None
         self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
         self.selection_label = QLabel()
@@ -96,25 +113,46 @@ class MainWindow(QMainWindow):
         return dock
 
     # -- project ---------------------------------------------------------------------------
-    def open_project(self, path: Path | str, scenario: str | None = None) -> bool:
+    def open_project(
+        self, path: Path | str, scenario: str | None = None, *, background: bool = False
+    ) -> bool:
+        """Open a project. ``background`` reads it on a worker thread with progress and Cancel
+        (the window stays responsive); otherwise it blocks (tests, scripts)."""
+        from planner.model.loading import load_project
+
+        if background:
+            self._job = workers.run_job(
+                self, "Opening project", lambda: load_project(path, scenario),
+                on_done=lambda loaded: self._opened(path, loaded),
+                on_error=lambda err: self._show_error(str(err), title="Cannot open project"),
+                on_cancel=lambda: self.statusBar().showMessage("Opening cancelled", 5000),
+            )  # fmt: skip
+            return True
+        gen = load_project(path, scenario)
         try:
-            project = Project.open(path)
-            plan = Plan.load(project, scenario)
+            while True:
+                next(gen)
+        except StopIteration as stop:
+            self._opened(path, stop.value)
+            return True
         except PlannerError as err:
             self._show_error(str(err), title="Cannot open project")
             return False
+
+    def _opened(self, path: Path | str, loaded: object) -> None:
         if self.project is not None:
             self.project.close()
-        self.project = project
+        self.project = loaded.plan.project
         self._remember_recent(str(path))
-        self.set_plan(plan)
-        return True
+        self.set_plan(loaded.plan, geoms=loaded.geometries, display=loaded.display)
 
-    def set_plan(self, plan: Plan) -> None:
+    def set_plan(self, plan: Plan, *, geoms: object = None, display: object = None) -> None:
         """Show a plan (after open or a scenario switch) and restore its session history."""
         self.plan = plan
         self.undo_stack.clear()
-        self.workspace.set_plan(plan)
+        self.workspace.set_plan(plan, geoms=geoms, display=display)
+        for widget in (self.balance_dock, self.chart, self.account_panel):
+            widget.set_plan(plan)
         self._restore_history(plan)
         info = plan.project.info()
         self.setWindowTitle(f"{info.get('name', 'Project')} — {plan.name} — Territory Planner")
@@ -126,6 +164,16 @@ class MainWindow(QMainWindow):
         plan.changed.connect(lambda _c: self._update_status())
         self._update_status()
         self.planChanged.emit(plan)
+
+    def refresh_territory_widgets(self) -> None:
+        """After rename/recolour/rep changes: table, chart, combo, map."""
+        self._fill_territories()
+        self.balance_dock.refresh()
+        self.chart.refresh()
+        self.workspace.refresh_territory_display()
+
+    def _sync_metric(self) -> None:
+        self.workspace.metric = self.balance_dock.metric
 
     def _restore_history(self, plan: Plan) -> None:
         from planner.ui.commands import MoveCommand
@@ -144,11 +192,16 @@ class MainWindow(QMainWindow):
             self.territory_combo.addItem(str(name))
         self.territory_combo.setCurrentIndex(min(self.workspace.active, a.n_territories - 1))
         self.territory_combo.blockSignals(False)
+        self.territory_combo.setCurrentIndex(self.territory_combo.currentIndex())
 
     def _set_active(self, index: int) -> None:
         if self.plan is None or index < 0:
             return
         self.workspace.active = index
+        table = self.balance_dock.table
+        table.blockSignals(True)
+        table.select_territory(index)
+        table.blockSignals(False)
         tid = int(self.plan.atoms.territory_ids[index])
         self.plan.project.set_info(**{f"active_territory:{self.plan.scenario_id}": tid})
         self._update_status()
@@ -185,7 +238,7 @@ class MainWindow(QMainWindow):
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Projects (*.tplan)")
         if path:
-            self.open_project(path)
+            self.open_project(path, background=True)
 
     def save_as(self) -> None:
         if self.project is None:
@@ -225,6 +278,7 @@ class MainWindow(QMainWindow):
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
+        workers.cancel_all()
         self.map_view.dispose(delete_view=False)
         if self.project is not None:
             self.project.close()

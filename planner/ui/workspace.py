@@ -63,7 +63,9 @@ class MapWorkspace(QObject):
         view.mapReady.connect(self._push_layers)
 
     # -- plan ------------------------------------------------------------------------------
-    def set_plan(self, plan: Plan, *, geoms: np.ndarray | None = None) -> None:
+    def set_plan(
+        self, plan: Plan, *, geoms: np.ndarray | None = None, display: np.ndarray | None = None
+    ) -> None:
         if self.plan is not None:
             self.plan.changed.disconnect(self._on_change)
         self.plan = plan
@@ -71,7 +73,9 @@ class MapWorkspace(QObject):
         if geoms is None:
             geoms = load_unit_geometries(plan.project)
         self._geoms = geoms
-        self._display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
+        if display is None:
+            display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
+        self._display = display
         plan.changed.connect(self._on_change)
         self.active = min(self.active, max(plan.atoms.n_territories - 1, 0))
         self._layers_sent = False

@@ -12,6 +12,7 @@ import pytest
 from planner.model.plan import Plan
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
+from planner.ui.balance_table import COLUMN, RAW_ROLE
 from tests.model.reference import reference_balance
 
 pytestmark = pytest.mark.webengine
@@ -79,6 +80,14 @@ def test_lasso_through_the_page_previews_applies_and_undoes(qtbot: Any, window: 
     for r in plan.rows():
         assert r["potential"] == pytest.approx(ref.loc[r["name"], "potential"])
         assert r["accounts"] == ref.loc[r["name"], "accounts"]
+    # The balance table shows the recomputed figures (raw values and display text).
+    model = w.balance_dock.table.balance_model
+    for r in plan.rows():
+        for key in ("accounts", "potential", "workload_hours"):
+            cell = model.index(r["index"], COLUMN[key])
+            assert model.data(cell, RAW_ROLE) == pytest.approx(ref.loc[r["name"], key])
+    shown = model.data(model.index(2, COLUMN["potential"]))
+    assert shown == f"{ref.loc['T3', 'potential']:,.0f}"
     t3 = str(plan.atoms.territory_colours[2])
     qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t3, timeout=10_000)
     assert w.undo_stack.count() == 1
@@ -86,6 +95,10 @@ def test_lasso_through_the_page_previews_applies_and_undoes(qtbot: Any, window: 
     w.undo_stack.undo()
     np.testing.assert_allclose(plan.balance.totals, before_totals, rtol=1e-12)
     np.testing.assert_array_equal(plan.alignment, before_align)
+    before_rows = Plan.load(Project.open(w.project.location)).rows()
+    for r in before_rows:
+        cell = model.index(r["index"], COLUMN["potential"])
+        assert model.data(cell, RAW_ROLE) == pytest.approx(r["potential"], rel=1e-12)
     t1 = str(plan.atoms.territory_colours[0])
     qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t1, timeout=10_000)
 

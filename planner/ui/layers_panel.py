@@ -1,0 +1,45 @@
+"""The Layers dock: which map layers are shown and how units are coloured."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QRadioButton, QVBoxLayout, QWidget
+
+from planner.model.balance import METRICS
+
+LAYERS = (("units", "Units"), ("outlines", "Territory outlines"), ("accounts", "Accounts"),
+          ("reps", "Rep home bases"))  # fmt: skip
+
+
+class LayersPanel(QWidget):
+    layerToggled = Signal(str, bool)
+    colourModeChanged = Signal(str, str)  # mode ("territory" | "deviation"), metric
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        self.boxes: dict[str, QCheckBox] = {}
+        for key, label in LAYERS:
+            box = QCheckBox(label)
+            box.setChecked(True)
+            box.toggled.connect(lambda on, k=key: self.layerToggled.emit(k, on))
+            lay.addWidget(box)
+            self.boxes[key] = box
+        self.by_territory = QRadioButton("Colour units by territory")
+        self.by_deviation = QRadioButton("Colour units by deviation from target")
+        self.by_territory.setChecked(True)
+        self.metric = QComboBox()
+        self.metric.addItems(list(METRICS))
+        self.metric.setCurrentText("potential")
+        form = QFormLayout()
+        form.addRow("Deviation of", self.metric)
+        lay.addWidget(self.by_territory)
+        lay.addWidget(self.by_deviation)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        self.by_deviation.toggled.connect(lambda _on: self._emit_mode())
+        self.metric.currentTextChanged.connect(lambda _m: self._emit_mode())
+
+    def _emit_mode(self) -> None:
+        mode = "deviation" if self.by_deviation.isChecked() else "territory"
+        self.colourModeChanged.emit(mode, self.metric.currentText())
