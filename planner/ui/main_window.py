@@ -36,6 +36,7 @@ from planner.ui.preview_bar import PreviewBar
 from planner.ui.workspace import MapWorkspace
 
 MAX_RECENT = 8
+LAYOUT_VERSION = 2  # bump when docks change, so an older saved layout is not restored
 
 
 class MainWindow(QMainWindow):
@@ -91,7 +92,12 @@ class MainWindow(QMainWindow):
         self._add_dock("account", "Account", self.account_panel, left)
         self._add_dock("layers", "Layers", self.layers_panel, left)
         self.tabifyDockWidget(self.docks["chart"], self.docks["history"])
+        self.tabifyDockWidget(self.docks["account"], self.docks["layers"])
         self.docks["chart"].raise_()
+        self.docks["account"].raise_()
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        self.resizeDocks([self.docks["balance"], self.docks["chart"]], [560, 320], vertical)
+        self.resizeDocks([self.docks["balance"], self.docks["account"]], [560, 260], horizontal)
         self.territory_combo.currentIndexChanged.connect(self._set_active)
         self.selected_account: int | None = None
         self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
@@ -268,7 +274,7 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
         s = QSettings()
-        geometry, state = s.value("window/geometry"), s.value("window/state")
+        geometry, state = s.value("window/geometry"), s.value(f"window/state-v{LAYOUT_VERSION}")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
@@ -277,7 +283,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: object) -> None:
         s = QSettings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue(f"window/state-v{LAYOUT_VERSION}", self.saveState())
         workers.cancel_all()
         self.map_view.dispose(delete_view=False)
         if self.project is not None:
