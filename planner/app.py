@@ -59,7 +59,12 @@ def run_gui(
     window.resize(width, height)
     window.show()
     if project is not None:
-        window.open_project(project, scenario=scenario, background=True)
+        # A snapshot opens synchronously so a bad project fails at once with its reason.
+        opened = window.open_project(project, scenario=scenario, background=snapshot is None)
+        if not opened and snapshot is not None:
+            sys.stderr.write(f"planner: error: {window.last_error}\n")
+            window.close()
+            return 1
     if snapshot is not None:
         from planner.ui.snapshot import take_snapshot
 

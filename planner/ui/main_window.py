@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["balance"], self.docks["account"]], [560, 260], horizontal)
         self.territory_combo.currentIndexChanged.connect(self._set_active)
         self.selected_account: int | None = None
+        self.last_error = ""
         self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
         self.selection_label = QLabel()
         self.statusBar().addPermanentWidget(self.selection_label)
@@ -236,6 +237,7 @@ class MainWindow(QMainWindow):
             self.workspace.apply_pending()
 
     def _show_error(self, text: str, title: str = "Territory Planner") -> None:
+        self.last_error = text
         self.statusBar().showMessage(text, 10000)
         if self.isVisible() and not _headless():
             QMessageBox.warning(self, title, text)
