@@ -1,0 +1,832 @@
+"""Auto-balance: move boundary units between adjacent territories until the metrics balance.
+
+Works at unit level on the queen adjacency graph (DESIGN.md "an alignment is a vector"). A
+unit's metric values are the sums of the accounts that follow it; workload's travel term is
+``visits x minutes-per-visit-from-the-territory's-anchor``, precomputed as a ``units x K`` matrix
+(anchors without a rep home base follow the territory's centre and are refreshed each round),
+so every candidate move is priced in O(1). Final figures come from the exact Balance engine.
+
+Objective, minimised: ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2)``
+plus ``compactness x cut edges``. The hinge makes out-of-tolerance territories dominate, and
+inside the tolerance band compactness can win ties. Each round prices every boundary move at
+once with numpy and applies, best first, moves whose two territories no earlier move in the
+round touched (so the vectorised price is exact) and that keep the donor connected (local BFS
+among the donor's units), respect locks, frozen units and the disruption budget. Every state
+the search visits is valid, so cancelling keeps a usable, contiguous result.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from planner.model.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.model.moves import MoveSet
+    from planner.model.plan import Plan
+    from planner.model.store import Project
+
+HINGE = 200.0
+#: Share of the tolerance the search aims at, so exact re-measurement stays inside it.
+AIM = 0.8
+
+
+@dataclass(frozen=True)
+class OptimizeOptions:
+    """What to balance and what must not change. ``from_scratch`` = K builds K new territories."""
+
+    metrics: dict[str, float] = field(
+        default_factory=lambda: {"potential": 1.0, "workload_hours": 1.0}
+    )
+    tolerance: float = 0.05
+    locked_units: tuple[int, ...] = ()
+    #: Share of accounts (or revenue, see ``disruption_by``) allowed to change territory.
+    max_disruption: float | None = None
+    disruption_by: str = "accounts"
+    from_scratch: int | None = None
+    time_limit: float = 30.0
+    seed: int = 0
+    #: Weight of one cut adjacency edge, in units of tolerance² (compactness tie-breaker).
+    compactness: float = 0.02
+    cancel: threading.Event | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float
+    message: str
+    best_score: float
+    #: Builds the result of the best state so far (valid after the generator was closed).
+    snapshot: Callable[[], OptimizeResult] | None = None
+
+
+@dataclass(frozen=True)
+class MoveReason:
+    """Why a unit moved: its last move and the deviations of the two territories it changed."""
+
+    unit: int
+    from_territory: int
+    to_territory: int
+    deviation_before: dict[int, dict[str, float]]
+    deviation_after: dict[int, dict[str, float]]
+    score_gain: float
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    unit_alignment: NDArray[np.int32]
+    start: NDArray[np.int32]
+    n_territories: int
+    reasons: dict[int, MoveReason]
+    score_before: float
+    score_after: float
+    seconds: float
+    rounds: int
+    cancelled: bool
+    #: Per metric: the smallest max |deviation| possible (a single unit above its target).
+    reachable_tolerance: dict[str, float]
+
+    @property
+    def moved_units(self) -> NDArray[np.int64]:
+        return np.flatnonzero(self.unit_alignment != self.start)
+
+
+@dataclass(frozen=True)
+class OptimizeInputs:
+    """Plain arrays the search needs (built from a Plan, or directly by benchmarks and tests).
+
+    Value of metric ``j`` for unit ``u`` in territory ``t``:
+    ``base[u, j] + per_minute[u, j] * travel_minutes(u, anchor_t)``; ``offset`` holds fixed
+    contributions (pinned accounts). NaN anchors follow the territory's potential centre.
+    """
+
+    graph: sparse.csr_matrix
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    base: NDArray[np.float64]
+    per_minute: NDArray[np.float64]
+    metrics: tuple[str, ...]
+    start: NDArray[np.int32]
+    anchor_lon: NDArray[np.float64]
+    anchor_lat: NDArray[np.float64]
+    target_weights: NDArray[np.float64]
+    offset: NDArray[np.float64] | None = None
+    frozen: NDArray[np.bool_] | None = None
+    locked_territories: NDArray[np.bool_] | None = None
+    cost: NDArray[np.float64] | None = None
+    #: Weights of the centre that anchors rep-less territories (visits); default base[:, 0].
+    centre_weight: NDArray[np.float64] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.start)
+
+
+def optimize(
+    plan_or_inputs: object, options: OptimizeOptions | None = None
+) -> Generator[Progress, None, OptimizeResult]:
+    """Yield :class:`Progress` while improving; return the :class:`OptimizeResult`.
+
+    ``plan_or_inputs`` is a :class:`planner.model.plan.Plan` or :class:`OptimizeInputs`. Stop
+    early with ``options.cancel.set()`` (returns normally) or ``gen.close()`` (then call the
+    last Progress's ``snapshot()``): both keep the best valid alignment so far.
+    """
+    opts = options or OptimizeOptions()
+    if isinstance(plan_or_inputs, OptimizeInputs):
+        inp = plan_or_inputs
+    else:
+        inp = inputs_from_plan(plan_or_inputs, opts)  # type: ignore[arg-type]
+    return _run(inp, opts)
+
+
+def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None, OptimizeResult]:
+    t0 = time.perf_counter()
+    k = opts.from_scratch or len(inp.target_weights)
+    if opts.from_scratch and opts.max_disruption is not None:
+        raise PlannerError("a plan built from scratch cannot keep a disruption budget")
+    search = _Search(inp, opts, k)
+    if opts.from_scratch:
+        search.seed_from_scratch()
+    score0 = search.score()
+    yield Progress(0.0, "seeded", score0, search.snapshot)
+    deadline = t0 + opts.time_limit
+    rounds = 0
+    cancelled = False
+    history = [score0]
+    while True:
+        if opts.cancel is not None and opts.cancel.is_set():
+            cancelled = True
+            break
+        if time.perf_counter() > deadline:
+            break
+        if rounds % 10 == 0:
+            search.refresh()
+        applied = search.round()
+        rounds += 1
+        if rounds % 5 == 0 or applied == 0:
+            frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
+            yield Progress(
+                frac, f"round {rounds}: {applied} moves", search.score(), search.snapshot
+            )
+        history.append(search.score())
+        stalled = len(history) > 20 and history[-21] - history[-1] < 1e-9 + 2e-3 * history[-1]
+        if applied == 0 or stalled:
+            search.refresh()
+            if search.swap_round() == 0 and (stalled or search.round() == 0):
+                break
+    search.rounds = rounds
+    return search.result(score0, time.perf_counter() - t0, cancelled)
+
+
+def run_to_end(gen: Generator[Progress, None, OptimizeResult]) -> OptimizeResult:
+    """Drive an :func:`optimize` generator to its result (CLI, tests, benchmarks)."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def travel_matrix(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], alon: NDArray, alat: NDArray
+) -> NDArray[np.float64]:
+    """Round-trip minutes per visit from every anchor to every unit (``units x K``)."""
+    from planner.model.balance import travel_minutes_per_visit
+
+    return travel_minutes_per_visit(lon[:, None], lat[:, None], alon[None, :], alat[None, :])
+
+
+class _Search:
+    """The mutable state of one optimisation: assignment, totals, neighbour counts, budget."""
+
+    def __init__(self, inp: OptimizeInputs, opts: OptimizeOptions, k: int) -> None:
+        n = inp.n
+        self.inp, self.opts, self.k = inp, opts, k
+        self.indptr, self.indices = inp.graph.indptr, inp.graph.indices
+        self.rng = np.random.default_rng(opts.seed)
+        w = np.array([opts.metrics.get(m, 0.0) for m in inp.metrics], dtype=np.float64)
+        self.w = w / w.sum()
+        self.tw = _pad(inp.target_weights, k, 1.0)
+        self.locked = _pad(inp.locked_territories, k, False).astype(bool)
+        self.frozen = (inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)) | (
+            inp.start >= 0
+        ) & self.locked[np.clip(inp.start, 0, None)]
+        self.cost = inp.cost if inp.cost is not None else np.zeros(n)
+        self.budget = np.inf if opts.max_disruption is None else opts.max_disruption
+        self.offset = _pad(inp.offset, k, 0.0) if inp.offset is not None else np.zeros((k, 2))
+        if self.offset.shape[1] != len(inp.metrics):
+            self.offset = np.zeros((k, len(inp.metrics)))
+        self.home = np.isfinite(_pad(inp.anchor_lon, k, np.nan))
+        self.alon = _pad(inp.anchor_lon, k, np.nan)
+        self.alat = _pad(inp.anchor_lat, k, np.nan)
+        self.assign = inp.start.astype(np.int64).copy()
+        if opts.from_scratch:
+            self.assign[~self.frozen] = -1
+        self.reasons: dict[int, MoveReason] = {}
+        self.failed: dict[int, tuple[int, int]] = {}
+        self.version = np.zeros(k, dtype=np.int64)
+        self.rounds = 0
+        self.lam = opts.compactness * opts.tolerance**2
+        self.refresh()
+
+    # -- totals --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-anchor rep-less territories at their centre, rebuild totals and targets exactly."""
+        inp, k, a = self.inp, self.k, self.assign
+        ok = a >= 0
+        wts = np.maximum(inp.base[:, 0] if inp.centre_weight is None else inp.centre_weight, 1e-9)
+        ws = np.bincount(a[ok], weights=wts[ok], minlength=k)
+        cx = np.bincount(a[ok], weights=(wts * inp.lon)[ok], minlength=k)
+        cy = np.bincount(a[ok], weights=(wts * inp.lat)[ok], minlength=k)
+        fill = ~self.home & (ws > 0)
+        self.alon[fill], self.alat[fill] = cx[fill] / ws[fill], cy[fill] / ws[fill]
+        alon = np.nan_to_num(self.alon, nan=float(np.nanmean(inp.lon)))
+        alat = np.nan_to_num(self.alat, nan=float(np.nanmean(inp.lat)))
+        self.travel = travel_matrix(inp.lon, inp.lat, alon, alat)
+        self.totals = self.offset.copy()
+        self.size = np.bincount(a[ok], minlength=k)
+        for j in range(len(inp.metrics)):
+            val = inp.base[ok, j] + inp.per_minute[ok, j] * self.travel[ok, a[ok]]
+            self.totals[:, j] += np.bincount(a[ok], weights=val, minlength=k)
+        grand = self.totals.sum(axis=0)
+        if ok.sum() < len(a):  # unassigned units will join: count them at their mean travel
+            free = ~ok
+            extra = inp.base[free] + inp.per_minute[free] * self.travel[free].mean(axis=1)[:, None]
+            grand = grand + extra.sum(axis=0)
+        self.target = self._targets(grand)
+        onehot = sparse.csr_matrix(
+            (np.ones(ok.sum()), (np.flatnonzero(ok), a[ok])), shape=(len(a), k)
+        )
+        self.nbr = np.asarray((inp.graph.astype(np.float64) @ onehot).todense(), dtype=np.int32)
+        changed = (a != inp.start) & (a >= 0)
+        self.used = float(self.cost[changed].sum())
+
+    def _targets(self, grand: NDArray) -> NDArray:
+        """Equal shares (by target weight), except that a territory made of one unit bigger
+        than its share keeps that unit as its target and the others share the rest: the
+        search then balances the territories it can balance instead of chasing the excess."""
+        share = self.tw / self.tw.sum()
+        target = np.outer(share, grand)
+        solo = np.zeros(self.k, dtype=bool)
+        one = np.flatnonzero(self.size == 1)
+        if len(one):
+            unit_of = np.full(self.k, -1)
+            unit_of[self.assign[np.isin(self.assign, one)]] = np.flatnonzero(
+                np.isin(self.assign, one)
+            )
+            for _ in range(len(one)):
+                own = self.totals[one] @ (self.w / np.maximum(grand, 1e-12))
+                left = grand - self.totals[solo].sum(axis=0)
+                rest = share[~solo].sum()
+                big = one[(own >= share[one] / max(rest, 1e-12) * (left @ (self.w / grand)))]
+                big = big[~solo[big]]
+                if len(big) == 0:
+                    break
+                solo[big] = True
+            if solo.any():
+                left = grand - self.totals[solo].sum(axis=0)
+                target[~solo] = np.outer(share[~solo] / share[~solo].sum(), left)
+                target[solo] = self.totals[solo]
+        return np.maximum(target, 1e-12)
+
+    def _terms(self, tot: NDArray, tgt: NDArray) -> NDArray:
+        dev = tot / tgt - 1.0
+        over = np.maximum(np.abs(dev) - AIM * self.opts.tolerance, 0.0)
+        return ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1)
+
+    def score(self) -> float:
+        cut = float(self.nbr.sum() - self.nbr[np.arange(len(self.assign)), self.assign].sum())
+        return float(self._terms(self.totals, self.target).sum()) + self.lam * cut / 2
+
+    def value(self, u: int | NDArray, t: int | NDArray) -> NDArray:
+        return self.inp.base[u] + self.inp.per_minute[u] * self.travel[u, t][..., None]
+
+    # -- one round -----------------------------------------------------------------------------
+    def round(self) -> int:
+        """Apply the best non-conflicting improving boundary moves; return how many."""
+        a = self.assign
+        us, bs = np.nonzero(self._candidates())
+        if len(us) == 0:
+            return 0
+        fa = a[us]
+        ca, cb = self.value(us, fa), self.value(us, bs)
+        ta, tb = self.totals[fa], self.totals[bs]
+        ga, gb = self.target[fa], self.target[bs]
+        delta = (
+            self._terms(ta - ca, ga)
+            + self._terms(tb + cb, gb)
+            - self._terms(ta, ga)
+            - self._terms(tb, gb)
+        )
+        delta += self.lam * (self.nbr[us, fa] - self.nbr[us, bs])
+        delta += self.rng.uniform(0, 1e-15, len(delta))  # seeded tie-break
+        start = self.inp.start
+        dcost = self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
+        good = delta < -1e-13
+        if np.isfinite(self.budget):
+            good &= self.used + dcost <= self.budget + 1e-12
+            unit = max(
+                float(self.cost[self.cost > 0].mean()) if (self.cost > 0).any() else 1, 1e-12
+            )
+            key = delta / np.maximum(dcost / unit, 0.05)
+        else:
+            key = delta
+        order = np.flatnonzero(good)[np.argsort(key[good], kind="stable")]
+        touched = np.zeros(self.k, dtype=bool)
+        applied = 0
+        for i in order.tolist():
+            u, fa_i, b = int(us[i]), int(fa[i]), int(bs[i])
+            if a[u] != fa_i or self.size[fa_i] <= 1 or self.nbr[u, b] == 0:
+                continue
+            gain = float(-delta[i])
+            if touched[fa_i] or touched[b]:  # re-price against the totals as they are now
+                gain = self._gain(u, fa_i, b)
+                if gain <= 1e-13:
+                    continue
+            if self.used + dcost[i] > self.budget + 1e-12 or not self._can_leave(u, fa_i):
+                continue
+            self._move(u, fa_i, b, gain, float(dcost[i]))
+            touched[fa_i] = touched[b] = True
+            applied += 1
+        return applied
+
+    def swap_round(self) -> int:
+        """Exchange one unit each way between adjacent territories (changes a territory's mix
+        of metrics when any single move would worsen one of them); returns swaps applied."""
+        a = self.assign
+        mask = self._candidates()
+        us, bs = np.nonzero(mask)
+        if len(us) == 0:
+            return 0
+        fa = a[us]
+        pair_key = np.minimum(fa, bs) * self.k + np.maximum(fa, bs)
+        order = np.argsort(pair_key, kind="stable")
+        keys, starts = np.unique(pair_key[order], return_index=True)
+        ends = np.append(starts[1:], len(order))
+        touched = np.zeros(self.k, dtype=bool)
+        applied = 0
+        for key, lo, hi in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            t1, t2 = divmod(key, self.k)
+            if touched[t1] or touched[t2]:
+                continue
+            idx = order[lo:hi]
+            out, inn = us[idx[fa[idx] == t1]], us[idx[fa[idx] == t2]]
+            if len(out) == 0 or len(inn) == 0:
+                continue
+            if self._try_swap(out, inn, t1, t2):
+                touched[t1] = touched[t2] = True
+                applied += 1
+        return applied
+
+    def _try_swap(self, out: NDArray, inn: NDArray, t1: int, t2: int) -> bool:
+        ta, tb = self.totals[t1], self.totals[t2]
+        g = self.target[[t1, t2]]
+        new_a = ta - self.value(out, t1)[:, None, :] + self.value(inn, t1)[None, :, :]
+        new_b = tb + self.value(out, t2)[:, None, :] - self.value(inn, t2)[None, :, :]
+        gain = (
+            self._terms(np.stack([ta, tb]), g).sum()
+            - self._terms(new_a, g[0])
+            - self._terms(new_b, g[1])
+        ).ravel()
+        start = self.inp.start
+        for flat in np.argsort(-gain)[:6].tolist():
+            if gain[flat] <= 1e-12:
+                return False
+            u, v = int(out[flat // len(inn)]), int(inn[flat % len(inn)])
+            du = self.cost[u] * (float(start[u] != t2) - float(start[u] != t1))
+            dv = self.cost[v] * (float(start[v] != t1) - float(start[v] != t2))
+            if self.used + du + dv > self.budget + 1e-12 or not self._can_leave(u, t1):
+                continue
+            self._move(u, t1, t2, 0.0, du)
+            if self.nbr[v, t1] > 0 and self._can_leave(v, t2):
+                self._move(v, t2, t1, float(gain[flat]), dv)
+                return True
+            self._move(u, t2, t1, 0.0, -du)  # undo
+            self.reasons.pop(u, None)
+        return False
+
+    def _candidates(self) -> NDArray[np.bool_]:
+        a = self.assign
+        mask = self.nbr > 0
+        mask[a < 0] = False
+        mask[np.flatnonzero(a >= 0), a[a >= 0]] = False
+        mask[self.frozen] = False
+        mask[:, self.locked] = False
+        return mask
+
+    def _gain(self, u: int, a: int, b: int) -> float:
+        ta, tb = self.totals[a], self.totals[b]
+        ca, cb = self.value(u, a), self.value(u, b)
+        terms = self._terms(np.stack([ta, tb, ta - ca, tb + cb]), self.target[[a, b, a, b]])
+        return float(terms[0] + terms[1] - terms[2] - terms[3]) - self.lam * float(
+            self.nbr[u, a] - self.nbr[u, b]
+        )
+
+    def _can_leave(self, u: int, t: int) -> bool:
+        """True when territory ``t`` stays connected without unit ``u`` (exact).
+
+        The neighbours of u in t are grouped by the edges among them (usually one group: done).
+        Otherwise one BFS per group runs in lockstep until the groups meet (connected) or one
+        group runs out of units (u is a cut vertex), so the cost is bounded by the smaller
+        side. A refusal is remembered until ``t`` changes.
+        """
+        ip, ix, a = self.indptr, self.indices, self.assign
+        nb = [int(v) for v in ix[ip[u] : ip[u + 1]] if a[v] == t]
+        if len(nb) <= 1:
+            return True
+        ring = set(nb)
+        label: dict[int, int] = {}
+        groups = 0
+        for start in nb:
+            if start in label:
+                continue
+            label[start] = groups
+            stack = [start]
+            while stack:
+                x = stack.pop()
+                for v in ix[ip[x] : ip[x + 1]].tolist():
+                    if v in ring and v not in label:
+                        label[v] = groups
+                        stack.append(v)
+            groups += 1
+        if groups == 1:
+            return True
+        if self.failed.get(u) == (t, int(self.version[t])):
+            return False
+        ok = self._groups_meet(u, t, label, groups)
+        if not ok:
+            self.failed[u] = (t, int(self.version[t]))
+        return ok
+
+    def _groups_meet(self, u: int, t: int, label: dict[int, int], groups: int) -> bool:
+        ip, ix, a = self.indptr, self.indices, self.assign
+        parent = list(range(groups))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        queues = [deque(v for v, g in label.items() if g == i) for i in range(groups)]
+        label[u] = -1
+        roots = groups
+        while roots > 1:
+            alive = [False] * groups
+            for i in range(groups):
+                if queues[i]:
+                    alive[find(i)] = True
+            if not all(alive[r] for r in {find(i) for i in range(groups)}):
+                return False  # a group is exhausted: it is cut off without u
+            for i in range(groups):
+                if not queues[i]:
+                    continue
+                x = queues[i].popleft()
+                for v in ix[ip[x] : ip[x + 1]].tolist():
+                    if a[v] != t:
+                        continue
+                    g = label.get(v)
+                    if g is None:
+                        label[v] = i
+                        queues[i].append(v)
+                    elif g >= 0 and find(g) != find(i):
+                        parent[find(g)] = find(i)
+                        roots -= 1
+        return True
+
+    def _move(self, u: int, a: int, b: int, gain: float, dcost: float) -> None:
+        ca, cb = self.value(u, a), self.value(u, b)
+        before = {t: self._devs(t) for t in (a, b)}
+        self.totals[a] -= ca
+        self.totals[b] += cb
+        self.size[a] -= 1
+        self.size[b] += 1
+        self.version[a] += 1
+        self.version[b] += 1
+        nbrs = self.indices[self.indptr[u] : self.indptr[u + 1]]
+        self.nbr[nbrs, a] -= 1
+        self.nbr[nbrs, b] += 1
+        self.assign[u] = b
+        self.used += dcost
+        prev = self.reasons.get(u)
+        self.reasons[u] = MoveReason(
+            u, prev.from_territory if prev else a, b, before, {t: self._devs(t) for t in (a, b)},
+            gain,
+        )  # fmt: skip
+
+    def _devs(self, t: int) -> dict[str, float]:
+        dev = self.totals[t] / self.target[t] - 1.0
+        return {m: float(d) for m, d in zip(self.inp.metrics, dev, strict=True)}
+
+    # -- from scratch --------------------------------------------------------------------------
+    def seed_from_scratch(self) -> None:
+        """Recursive spanning-tree bisection of the free units, then regions matched to reps.
+
+        Each region holding ``k`` territories is cut along one edge of a random spanning tree
+        so that both sides carry their share of every metric within a shrinking tolerance
+        (as GerryChain's ``recursive_tree_part``, but on all metrics at once). Regions are then
+        given to territories by an optimal assignment: nearest rep home base, or, without home
+        bases, the most overlap with the starting plan (least disruption).
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        free = np.flatnonzero(self.assign < 0)
+        open_t = [t for t in range(self.k) if not self.locked[t]]
+        if not open_t or len(free) == 0:
+            return
+        region = np.full(len(self.assign), -1, dtype=np.int64)
+        labels_left = list(range(len(open_t)))
+        raw = np.maximum(self.inp.base, 0.0)
+        combined = (raw / np.maximum(raw[free].sum(axis=0), 1e-12)) @ self.w
+        while len(labels_left) > 1:  # a unit above a territory's share gets one of its own
+            big = free[combined[free] * len(labels_left) >= combined[free].sum()]
+            if len(big) == 0:
+                break
+            u = int(big[np.argmax(combined[big])])
+            region[u] = labels_left.pop()
+            free = free[free != u]
+        stack: list[tuple[NDArray[np.int64], list[int]]] = [(free, labels_left)]
+        while stack:
+            units, labels = stack.pop()
+            if len(labels) == 1 or len(units) <= 1:
+                region[units] = labels[0] if labels else -1
+                continue
+            k1 = len(labels) // 2
+            share = (
+                self.tw[[open_t[i] for i in labels[:k1]]].sum()
+                / self.tw[[open_t[i] for i in labels]].sum()
+            )
+            side = self._split(units, float(share))
+            stack.append((units[side], labels[:k1]))
+            stack.append((units[~side], labels[k1:]))
+        inp = self.inp
+        n_open = len(open_t)
+        ok = region >= 0
+        w = np.maximum(inp.base[:, 0], 1e-12)
+        cost = np.zeros((n_open, n_open))
+        if self.home[open_t].all():
+            ws = np.bincount(region[ok], weights=w[ok], minlength=n_open)
+            cx = np.bincount(region[ok], weights=(w * inp.lon)[ok], minlength=n_open) / ws
+            cy = np.bincount(region[ok], weights=(w * inp.lat)[ok], minlength=n_open) / ws
+            for i, t in enumerate(open_t):
+                cost[:, i] = (cx - self.alon[t]) ** 2 + (cy - self.alat[t]) ** 2
+        else:
+            start = inp.start
+            for i, t in enumerate(open_t):
+                hit = ok & (start == t)
+                cost[:, i] = -np.bincount(region[hit], weights=w[hit], minlength=n_open)
+        rows, cols = linear_sum_assignment(cost)
+        to_terr = np.empty(n_open, dtype=np.int64)
+        to_terr[rows] = np.asarray(open_t)[cols]
+        self.assign[ok] = to_terr[region[ok]]
+        self._repair()
+        self.refresh()
+
+    def _repair(self) -> None:
+        """Keep each territory's largest piece; give stray pieces to a neighbouring territory.
+
+        Bisection can leave a region in pieces when removing big units or locked territories
+        cut the map; reassigning strays this way always ends with every piece attached."""
+        from scipy.sparse.csgraph import connected_components
+
+        a, g = self.assign, self.inp.graph
+        for _ in range(len(a)):
+            same = a[g.indices] == np.repeat(a, np.diff(g.indptr))
+            same &= np.repeat(a >= 0, np.diff(g.indptr))
+            sub = sparse.csr_matrix((same.astype(np.int8), g.indices, g.indptr), shape=g.shape)
+            _, comp = connected_components(sub, directed=False)
+            stray = np.zeros(len(a), dtype=bool)
+            for t in range(self.k):
+                held = np.flatnonzero(a == t)
+                if len(held) and not self.frozen[held].all():
+                    sizes = np.bincount(comp[held])
+                    stray[held] = comp[held] != np.argmax(sizes)
+            stray &= ~self.frozen
+            if not stray.any():
+                return
+            a[stray] = -1
+            for u in np.flatnonzero(stray).tolist():  # grow back from attached neighbours
+                nb = a[g.indices[g.indptr[u] : g.indptr[u + 1]]]
+                nb = nb[(nb >= 0) & ~self.locked[np.maximum(nb, 0)]]
+                if len(nb):
+                    a[u] = int(np.bincount(nb).argmax())
+
+    def _split(self, units: NDArray[np.int64], share: float) -> NDArray[np.bool_]:
+        """Side of a random spanning-tree cut closest to ``share`` of every metric."""
+        from scipy.sparse.csgraph import breadth_first_order, connected_components
+        from scipy.sparse.csgraph import minimum_spanning_tree as mst
+
+        sub = self.inp.graph[units][:, units]
+        tri = sparse.triu(sub, k=1, format="coo")
+        # One combined measure (weighted shares of every metric): a 1-D target is hit by some
+        # subtree of almost every random tree; the local search then fixes the mix.
+        raw = np.maximum(self.inp.base[units], 0.0)
+        vals = (raw / np.maximum(raw.sum(axis=0), 1e-12)) @ self.w
+        vals = vals[:, None]
+        total = vals.sum(axis=0)
+        want = np.maximum(share * total, 1e-12)
+        ncomp, comp = connected_components(sub, directed=False)
+        best_err, best = np.inf, np.zeros(len(units), dtype=bool)
+        for attempt in range(400):
+            weights = self.rng.random(len(tri.data)) + 1e-3
+            tree = mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=sub.shape))
+            tree = tree + tree.T
+            sums = vals.copy()
+            parent = np.full(len(units), -1, dtype=np.int64)
+            orders = []
+            for c in range(ncomp):
+                root = int(np.flatnonzero(comp == c)[0])
+                order, pred = breadth_first_order(tree, root, directed=False)
+                parent[order[1:]] = pred[order[1:]]
+                orders.append(order)
+            order = np.concatenate(orders)
+            plist = parent.tolist()
+            cols = [sums[:, j].tolist() for j in range(sums.shape[1])]
+            for node in reversed(order.tolist()):
+                p = plist[node]
+                if p >= 0:
+                    for col in cols:
+                        col[p] += col[node]
+            sums = np.column_stack(cols)
+            err1 = np.abs(sums[:, 0] / want[0] - 1.0)  # subtree is side 1
+            err2 = np.abs((total[0] - sums[:, 0]) / want[0] - 1.0)  # subtree is side 2
+            i1, i2 = int(np.argmin(err1)), int(np.argmin(err2))
+            flip = err2[i2] < err1[i1]
+            node, err = (i2, err2[i2]) if flip else (i1, err1[i1])
+            if err < best_err:
+                best_err = float(err)
+                inside = self._subtree(order, parent, node)
+                best = ~inside if flip else inside
+            if best_err <= self.opts.tolerance * (0.05 + attempt / 200):
+                break
+        return best
+
+    @staticmethod
+    def _subtree(order: NDArray, parent: NDArray, node: int) -> NDArray[np.bool_]:
+        inside = np.zeros(len(order), dtype=bool)
+        inside[node] = True
+        for x in order.tolist():  # BFS order: parents come before children
+            p = parent[x]
+            if p >= 0 and inside[p]:
+                inside[x] = True
+        return inside
+
+    # -- result --------------------------------------------------------------------------------
+    def snapshot(self) -> OptimizeResult:
+        return self.result(float("nan"), float("nan"), True)
+
+    def result(self, score0: float, seconds: float, cancelled: bool) -> OptimizeResult:
+        final = self.assign.astype(np.int32).copy()
+        start = self.inp.start.astype(np.int32)
+        moved = set(np.flatnonzero(final != start).tolist())
+        reasons = {u: r for u, r in self.reasons.items() if u in moved}
+        unit_max = np.max(self.inp.base[:, None, :] / self.target[None, :, :], axis=(0, 1))
+        reach = {
+            m: float(max(0.0, v - 1.0)) for m, v in zip(self.inp.metrics, unit_max, strict=True)
+        }
+        return OptimizeResult(
+            final, start, self.k, reasons, score0, self.score(), seconds, self.rounds, cancelled,
+            reach,
+        )  # fmt: skip
+
+
+def _pad(arr: NDArray | None, k: int, fill: float | bool) -> NDArray:
+    """Per-territory arrays grown (or cut) to K entries for from-scratch runs."""
+    if arr is None:
+        return np.full(k, fill)
+    arr = np.asarray(arr)
+    if arr.ndim == 2:
+        out2 = np.full((k, arr.shape[1]), fill, dtype=np.float64)
+        out2[: min(k, len(arr))] = arr[:k]
+        return out2
+    out = np.full(k, fill, dtype=arr.dtype if arr.dtype != bool else bool)
+    out[: min(k, len(arr))] = arr[:k]
+    return out
+
+
+# -- glue to a project ------------------------------------------------------------------------
+def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
+    """Unit rows (followers only: pinned accounts never move) and fixed pinned contributions."""
+    from planner.model.atoms import COL, load_unit_geometries
+    from planner.model.balance import metric_values
+    from planner.model.geo import adjacency
+
+    a = plan.atoms
+    if a.free_form:
+        raise PlannerError("auto-balance needs a unit layer (this project has drawn territories)")
+    um = plan.balance.unit_matrix
+    metrics = tuple(opts.metrics)
+    unknown = [m for m in metrics if m not in (*COL, "workload_hours")]
+    if unknown:
+        raise PlannerError(f"cannot balance {', '.join(unknown)}")
+    base = np.column_stack(
+        [
+            um[:, COL["call_minutes"]] / 60 if m == "workload_hours" else um[:, COL[m]]
+            for m in metrics
+        ]
+    )
+    per_minute = np.column_stack(
+        [
+            um[:, COL["visits"]] / 60 if m == "workload_hours" else np.zeros(a.n_units)
+            for m in metrics
+        ]
+    )
+    lon = np.where(np.isfinite(a.unit_travel_lon), a.unit_travel_lon, a.unit_rep_lon)
+    lat = np.where(np.isfinite(a.unit_travel_lat), a.unit_travel_lat, a.unit_rep_lat)
+    start = plan.alignment[: a.n_units].astype(np.int32)
+    bal = plan.balance
+    travel = travel_matrix(lon, lat, bal.anchor_lon, bal.anchor_lat)
+    ok = start >= 0
+    vals = metric_values(bal.totals)
+    offset = np.zeros((a.n_territories, len(metrics)))
+    for j, m in enumerate(metrics):
+        unit_val = base[ok, j] + per_minute[ok, j] * travel[ok, start[ok]]
+        offset[:, j] = vals[m] - np.bincount(start[ok], weights=unit_val, minlength=len(offset))
+    frozen = np.zeros(a.n_units, dtype=bool)
+    frozen[list(opts.locked_units)] = True
+    col = a.account_matrix[:, COL[opts.disruption_by]]
+    cost = um[:, COL[opts.disruption_by]] / max(float(col.sum()), 1e-12)
+    graph, _ = adjacency(load_unit_geometries(plan.project))
+    return OptimizeInputs(
+        graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,
+        start=start, anchor_lon=a.home_lon, anchor_lat=a.home_lat,
+        target_weights=a.territory_weights, offset=offset, frozen=frozen,
+        locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]],
+    )  # fmt: skip
+
+
+def to_moveset(plan: Plan, result: OptimizeResult, label: str = "") -> MoveSet:
+    """One undoable step of every changed unit (kind ``optimize``)."""
+    from planner.model.moves import MoveSet
+
+    n = plan.atoms.n_units
+    units = np.flatnonzero(plan.alignment[:n] != result.unit_alignment)
+    text = label or f"auto-balance: {len(units)} unit(s) moved"
+    return MoveSet(units, plan.alignment[units], result.unit_alignment[units], "optimize", text)
+
+
+def save_as_scenario(
+    project: Project, result: OptimizeResult, name: str, based_on: int | str | None = None
+) -> Plan:
+    """Copy ``based_on`` (default baseline) into a new scenario and apply the result as ONE step.
+
+    From-scratch results with more territories than the project has add territories
+    ("Auto 1", ...). Returns the new scenario's Plan (its edit log holds the step for undo).
+    """
+    from planner.model.plan import Plan
+
+    try:
+        from planner.model import scenarios  # type: ignore[attr-defined]
+
+        create = scenarios.create_scenario
+    except (ImportError, AttributeError):
+        create = _create_scenario
+    source = Plan.load(project, based_on)
+    extra = result.n_territories - source.atoms.n_territories
+    if extra > 0:
+        _add_territories(project, extra)
+    create(project, name, based_on=source.scenario_id)
+    plan = Plan.load(project, name)
+    plan.apply(to_moveset(plan, result))
+    return plan
+
+
+def _create_scenario(project: Project, name: str, based_on: int | None = None) -> int:
+    """Minimal stand-in for scenarios.create_scenario: copies assignments and pins."""
+    from sqlalchemy import insert, select
+
+    from planner.model.schema import Assignment, Pin, Scenario
+
+    with project.transaction() as s:
+        if s.scalar(select(Scenario.id).where(Scenario.name == name)) is not None:
+            raise PlannerError(f"a scenario named '{name}' already exists")
+        row = Scenario(name=name, based_on_id=based_on, description="auto-balance result")
+        s.add(row)
+        s.flush()
+        for table in (Assignment, Pin):
+            cols = [c.name for c in table.__table__.columns if c.name not in ("id", "scenario_id")]
+            src = s.execute(select(table).where(table.scenario_id == based_on)).scalars().all()
+            rows = [{**{c: getattr(r, c) for c in cols}, "scenario_id": row.id} for r in src]
+            if rows:
+                s.execute(insert(table), rows)
+        return int(row.id)
+
+
+def _add_territories(project: Project, count: int) -> None:
+    from sqlalchemy import func, select
+
+    from planner.model.schema import Territory
+
+    with project.transaction() as s:
+        have = s.scalar(select(func.count(Territory.id))) or 0
+        for i in range(count):
+            s.add(Territory(name=f"Auto {have + i + 1}"))

@@ -1,0 +1,166 @@
+"""Auto-balance: contiguous results, locks and budgets respected, tolerance met when possible."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import shapely
+from sqlalchemy import select
+
+from planner.model.errors import PlannerError
+from planner.model.geo import adjacency
+from planner.model.measures import disruption, pieces
+from planner.model.optimize import (
+    OptimizeInputs,
+    OptimizeOptions,
+    optimize,
+    run_to_end,
+    save_as_scenario,
+)
+from planner.model.plan import Plan
+from planner.model.schema import EditLog, Scenario
+
+NX, NY = 12, 6
+
+
+def _grid_inputs(start_widths: tuple[int, ...], **kw: object) -> OptimizeInputs:
+    """A 12x6 grid of real square polygons. Every column holds the same values, so equal-width
+    vertical stripes balance both metrics exactly: a balanced contiguous plan exists."""
+    boxes = [shapely.box(i, j, i + 1, j + 1) for i in range(NX) for j in range(NY)]
+    graph, _ = adjacency(np.array(boxes, dtype=object))
+    col = np.repeat(np.arange(NX), NY)
+    row = np.tile(np.arange(NY), NX)
+    base = np.column_stack([10.0 + 3 * row, 20.0 - 2 * row]).astype(float)
+    edges = np.cumsum(start_widths)
+    start = np.searchsorted(edges, col, side="right").astype(np.int32)
+    k = len(start_widths)
+    args = {
+        "graph": graph,
+        "lon": -84 + col * 0.1,
+        "lat": 33 + row * 0.1,
+        "base": base,
+        "per_minute": np.zeros_like(base),
+        "metrics": ("potential", "workload_hours"),
+        "start": start,
+        "anchor_lon": np.full(k, np.nan),
+        "anchor_lat": np.full(k, np.nan),
+        "target_weights": np.ones(k),
+        "cost": np.full(NX * NY, 1.0 / (NX * NY)),
+    }
+    args.update(kw)
+    return OptimizeInputs(**args)  # type: ignore[arg-type]
+
+
+def _max_dev(inp: OptimizeInputs, labels: np.ndarray, k: int) -> float:
+    tot = np.column_stack(
+        [np.bincount(labels, weights=inp.base[:, j], minlength=k) for j in (0, 1)]
+    )
+    return float(np.abs(tot / tot.mean(axis=0) - 1).max())
+
+
+def _run(inp: OptimizeInputs, **opts: object):
+    options = OptimizeOptions(time_limit=20, **opts)  # type: ignore[arg-type]
+    return run_to_end(optimize(inp, options))
+
+
+def test_unbalanced_start_reaches_tolerance_and_stays_contiguous() -> None:
+    inp = _grid_inputs((2, 3, 7))
+    assert _max_dev(inp, inp.start, 3) > 0.4
+    result = _run(inp, tolerance=0.05)
+    assert _max_dev(inp, result.unit_alignment, 3) <= 0.05
+    assert (pieces(inp.graph, result.unit_alignment) == 1).all()
+    assert result.score_after < result.score_before
+    for u in result.moved_units:  # every moved unit says why
+        why = result.reasons[int(u)]
+        assert why.to_territory == result.unit_alignment[u]
+        assert why.score_gain >= 0
+
+
+def test_from_scratch_builds_k_contiguous_balanced_territories() -> None:
+    inp = _grid_inputs((12,), target_weights=np.ones(1))
+    result = _run(inp, tolerance=0.05, from_scratch=4, seed=3)
+    labels = result.unit_alignment
+    assert sorted(np.unique(labels)) == [0, 1, 2, 3]
+    assert (pieces(inp.graph, labels) == 1).all()
+    assert _max_dev(inp, labels, 4) <= 0.05
+
+
+def test_locked_units_and_territories_never_move() -> None:
+    frozen = np.zeros(NX * NY, dtype=bool)
+    frozen[[13, 14, 60]] = True  # inside the heavy stripe and the light one
+    locked = np.array([False, True, False])
+    inp = _grid_inputs((2, 3, 7), frozen=frozen, locked_territories=locked)
+    result = _run(inp)
+    labels = result.unit_alignment
+    np.testing.assert_array_equal(labels[frozen], inp.start[frozen])
+    np.testing.assert_array_equal(labels == 1, inp.start == 1)  # locked stripe as it was
+    assert (pieces(inp.graph, labels) == 1).all()
+
+
+@pytest.mark.parametrize("budget", [0.0, 0.05, 0.15])
+def test_disruption_budget_is_never_exceeded(budget: float) -> None:
+    inp = _grid_inputs((2, 3, 7))
+    result = _run(inp, max_disruption=budget)
+    moved = disruption(result.unit_alignment, inp.start, {"accounts": inp.cost})["accounts"]
+    assert moved <= budget + 1e-9
+    assert (pieces(inp.graph, result.unit_alignment) == 1).all()
+
+
+def test_closing_after_one_step_keeps_a_valid_alignment() -> None:
+    inp = _grid_inputs((2, 3, 7))
+    gen = optimize(inp, OptimizeOptions())
+    first = next(gen)
+    gen.close()
+    assert first.snapshot is not None
+    result = first.snapshot()
+    assert result.cancelled
+    assert (result.unit_alignment >= 0).all()
+    assert (pieces(inp.graph, result.unit_alignment) == 1).all()
+
+
+def test_cancel_flag_returns_the_best_so_far() -> None:
+    inp = _grid_inputs((2, 3, 7))
+    stop = threading.Event()
+    gen = optimize(inp, OptimizeOptions(cancel=stop))
+    next(gen)
+    stop.set()
+    result = run_to_end(gen)
+    assert result.cancelled
+    assert (pieces(inp.graph, result.unit_alignment) == 1).all()
+
+
+def test_same_seed_same_result() -> None:
+    inp = _grid_inputs((12,), target_weights=np.ones(1))
+    a = _run(inp, from_scratch=3, seed=7).unit_alignment
+    b = _run(inp, from_scratch=3, seed=7).unit_alignment
+    np.testing.assert_array_equal(a, b)
+
+
+def test_from_scratch_refuses_a_disruption_budget() -> None:
+    inp = _grid_inputs((6, 6))
+    with pytest.raises(PlannerError, match="from scratch"):
+        _run(inp, from_scratch=2, max_disruption=0.1)
+
+
+def test_project_result_is_saved_as_one_undoable_scenario_step(grid) -> None:
+    plan = Plan.load(grid)
+    pinned = plan.alignment[plan.atoms.n_units :].copy()
+    result = run_to_end(optimize(plan, OptimizeOptions(tolerance=0.05, time_limit=10)))
+    assert (result.unit_alignment >= 0).all()
+    saved = save_as_scenario(grid, result, "Auto-balanced")
+    np.testing.assert_array_equal(saved.alignment[: plan.atoms.n_units], result.unit_alignment)
+    np.testing.assert_array_equal(saved.alignment[plan.atoms.n_units :], pinned)
+    reopened = Plan.load(grid, "Auto-balanced")
+    np.testing.assert_array_equal(reopened.alignment, saved.alignment)
+    assert Plan.load(grid).alignment.tolist() == plan.alignment.tolist()  # baseline untouched
+    with grid.session() as s:
+        sid = s.scalar(select(Scenario.id).where(Scenario.name == "Auto-balanced"))
+        kinds = s.scalars(select(EditLog.kind).where(EditLog.scenario_id == sid)).all()
+    assert kinds == ["optimize"]
+    before, after = plan.summary()["max_abs_deviation"], saved.summary()["max_abs_deviation"]
+    assert (
+        after["potential"] + after["workload_hours"]
+        < before["potential"] + before["workload_hours"]
+    )
