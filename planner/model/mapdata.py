@@ -7,6 +7,7 @@ Strings are sent as data and escaped by the page when displayed.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,12 +29,49 @@ def display_geometries(geoms: NDArray[np.object_], n_units: int) -> NDArray[np.o
     return simplify_for_display(geoms, tol)
 
 
-def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features}
+def geometry_json(geoms: NDArray[np.object_]) -> list[str]:
+    """GeoJSON text per geometry, coordinates rounded to 1e-5 deg (~1 m), vectorised."""
+    if len(geoms) == 0:
+        return []
+    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, 5))
+    return [str(g) for g in shapely.to_geojson(rounded)]
 
 
-def _round(geom: shapely.Geometry) -> dict[str, Any]:
-    return shapely.geometry.mapping(shapely.set_precision(geom, 1e-5))
+def collection_json(properties: list[dict[str, Any]], geometries: list[str]) -> str:
+    """A FeatureCollection as JSON text (properties serialised by json.dumps, so escaped)."""
+    feats = ",".join(
+        f'{{"type":"Feature","properties":{json.dumps(p)},"geometry":{g}}}'
+        for p, g in zip(properties, geometries, strict=True)
+    )
+    return f'{{"type":"FeatureCollection","features":[{feats}]}}'
+
+
+def unit_properties(plan: Plan) -> list[dict[str, Any]]:
+    a = plan.atoms
+    colours = unit_colours(plan)
+    terr = plan.alignment[: a.n_units]
+    names = np.append(a.territory_names, "unassigned")
+    return [
+        {"id": int(a.unit_ids[i]), "code": str(a.unit_codes[i]), "name": str(a.unit_names[i]),
+         "territory": str(names[terr[i]]), "colour": colours[i]}
+        for i in range(a.n_units)
+    ]  # fmt: skip
+
+
+def outlines_json(
+    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
+) -> tuple[str, list[int]]:
+    """Outlines of ``touched`` territories (all if None) as JSON text, and their ids."""
+    a = plan.atoms
+    shapes = outlines(display, plan.alignment[: a.n_units], touched)
+    keep = [(t, g) for t, g in shapes.items() if not g.is_empty]
+    props = [
+        {"id": int(a.territory_ids[t]), "name": str(a.territory_names[t]),
+         "colour": str(a.territory_colours[t])}
+        for t, _ in keep
+    ]  # fmt: skip
+    geoms = geometry_json(np.array([g for _, g in keep], dtype=object))
+    return collection_json(props, geoms), [int(a.territory_ids[t]) for t in shapes]
 
 
 def unit_colours(plan: Plan, mode: str = "territory", metric: str = "potential") -> list[str]:
@@ -56,51 +94,6 @@ def deviation_colour(d: float) -> str:
         return f"#ff{g:02x}{b:02x}"
     r = g = int(255 - 180 * -x)
     return f"#{r:02x}{g:02x}ff"
-
-
-def units_collection(plan: Plan, display: NDArray[np.object_]) -> dict[str, Any]:
-    a = plan.atoms
-    colours = unit_colours(plan)
-    terr = plan.alignment[: a.n_units]
-    names = np.append(a.territory_names, "unassigned")
-    return _fc(
-        [
-            {
-                "type": "Feature",
-                "properties": {
-                    "id": int(a.unit_ids[i]),
-                    "code": str(a.unit_codes[i]),
-                    "name": str(a.unit_names[i]),
-                    "territory": str(names[terr[i]]),
-                    "colour": colours[i],
-                },
-                "geometry": _round(display[i]),
-            }
-            for i in range(a.n_units)
-        ]
-    )
-
-
-def outlines_collection(
-    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
-) -> dict[str, Any]:
-    a = plan.atoms
-    shapes = outlines(display, plan.alignment[: a.n_units], touched)
-    return _fc(
-        [
-            {
-                "type": "Feature",
-                "properties": {
-                    "id": int(a.territory_ids[t]),
-                    "name": str(a.territory_names[t]),
-                    "colour": str(a.territory_colours[t]),
-                },
-                "geometry": _round(g),
-            }
-            for t, g in shapes.items()
-            if not g.is_empty
-        ]
-    )
 
 
 def account_points(plan: Plan) -> dict[str, list[Any]]:

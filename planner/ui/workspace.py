@@ -24,7 +24,7 @@ from planner.model.moves import MoveSet
 from planner.model.plan import Plan, Preview
 from planner.model.territories import create_territory, unique_name
 from planner.ui.commands import MoveCommand, effect_text
-from planner.ui.map.view import MapView
+from planner.ui.map.view import MapView, RawJson
 
 PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
            "#bcf60c", "#008080", "#9a6324", "#800000", "#808000", "#000075")  # fmt: skip
@@ -76,6 +76,7 @@ class MapWorkspace(QObject):
         if display is None:
             display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
         self._display = display
+        self._unit_geojson = mapdata.geometry_json(display)
         plan.changed.connect(self._on_change)
         self.active = min(self.active, max(plan.atoms.n_territories - 1, 0))
         self._layers_sent = False
@@ -90,8 +91,9 @@ class MapWorkspace(QObject):
         self._waiting = set()
         if plan.atoms.n_units:
             self._waiting |= {"units", "outlines"}
-            self.view.set_units(mapdata.units_collection(plan, self._display))
-            self.view.set_outlines(mapdata.outlines_collection(plan, self._display))
+            props = mapdata.unit_properties(plan)
+            self.view.set_units(RawJson(mapdata.collection_json(props, self._unit_geojson)))
+            self.view.set_outlines(RawJson(mapdata.outlines_json(plan, self._display)[0]))
         pts = mapdata.account_points(plan)
         if pts["ids"]:
             self._waiting.add("accounts")
@@ -139,7 +141,8 @@ class MapWorkspace(QObject):
             colours = mapdata.unit_colours(plan)
             self.view.restyle_units({int(plan.atoms.unit_ids[u]): colours[u] for u in units})
         if plan.atoms.n_units and change.touched:
-            self.view.set_outlines(mapdata.outlines_collection(plan, self._display))
+            fc, ids = mapdata.outlines_json(plan, self._display, list(change.touched))
+            self.view.update_outlines(RawJson(fc), ids)
         self._recolour_accounts(change.moveset)
 
     def _recolour_accounts(self, ms: MoveSet) -> None:
@@ -176,7 +179,7 @@ class MapWorkspace(QObject):
         """After rename/recolour: colours, outlines and legend."""
         self.restyle_all()
         if self.plan is not None and self.plan.atoms.n_units:
-            self.view.set_outlines(mapdata.outlines_collection(self.plan, self._display))
+            self.view.set_outlines(RawJson(mapdata.outlines_json(self.plan, self._display)[0]))
 
     # -- gestures -> pending MoveSet -------------------------------------------------------
     def _propose(self, build: Any, started: float | None = None) -> None:

@@ -450,6 +450,20 @@
     return Object.keys(S.outlineById).length;
   };
 
+  /* TP.updateOutlines(fc, ids): replace the outlines of territories ``ids`` by fc's features. */
+  TP.updateOutlines = function (fc, ids) {
+    if (!S.outlines) return TP.setOutlines(fc);
+    (ids || []).forEach(function (id) {
+      var entry = S.outlineById[id];
+      if (entry) {
+        S.outlines.removeLayer(entry.layer);
+        delete S.outlineById[id];
+      }
+    });
+    S.outlines.addData(fc);
+    return Object.keys(S.outlineById).length;
+  };
+
   /* TP.setAccounts({ids, lon, lat, colour | territory + palette, names?}): one canvas layer. */
   TP.setAccounts = function (data) {
     if (S.accounts) S.map.removeLayer(S.accounts);

@@ -77,7 +77,9 @@
       this._colourStart = start;
     },
 
-    /* recolour({id: css}): new colours for some points (after a move); O(n) regroup + redraw. */
+    /* recolour({id: css}): new colours for some points (after a move). Only the changed
+       points are painted over their old dots now (O(changed)); the colour grouping is redone
+       lazily at the next full draw (pan/zoom), so a move never redraws all 100k points. */
     recolour: function (mapping) {
       if (!this._pos) {
         this._pos = {};
@@ -85,7 +87,7 @@
       }
       var seen = {};
       for (var p = 0; p < this._palette.length; p++) seen[this._palette[p]] = p;
-      var changed = 0;
+      var changed = [];
       Object.keys(mapping).forEach(function (id) {
         var j = this._pos[id];
         if (j === undefined) return;
@@ -95,11 +97,31 @@
           this._palette.push(colour);
         }
         this._index[j] = seen[colour];
-        changed++;
+        changed.push(j);
       }, this);
-      this._group();
-      if (this._map) this._draw();
-      return changed;
+      if (changed.length) this._regroup = true;
+      if (this._map && this._ctx && this._drawn) this._paintPoints(changed);
+      return changed.length;
+    },
+
+    /* _paintPoints(list): draw these points (by index) at their last drawn positions. */
+    _paintPoints: function (list) {
+      var ctx = this._ctx, r = this._lastRadius, px = this._px, py = this._py;
+      var w = this._dim.x, h = this._dim.y;
+      ctx.globalAlpha = 1;
+      for (var k = 0; k < list.length; k++) {
+        var i = list[k], x = px[i], y = py[i];
+        if (x < -r || y < -r || x > w + r || y > h + r) continue;
+        ctx.fillStyle = this._palette[this._index[i]];
+        ctx.beginPath();
+        if (this._lastTiny) {
+          ctx.rect(x - r, y - r, 2 * r, 2 * r);
+        } else {
+          ctx.arc(x, y, r + 0.5, 0, 2 * Math.PI); // a hair larger: covers the old dot's edge
+        }
+        ctx.fill();
+      }
+      ctx.globalAlpha = 0.85;
     },
 
     colourOf: function (id) {
@@ -177,12 +199,19 @@
       var ox = pixelOrigin.x + this._origin.x; // world pixel of canvas (0, 0)
       var oy = pixelOrigin.y + this._origin.y;
       var w = this._dim.x, h = this._dim.y;
+      if (this._regroup) {
+        this._group();
+        this._regroup = false;
+      }
       var r = this._zoom >= 9 ? this.options.radius + 1 : this.options.radius;
+      this._lastRadius = r;
+      this._drawn = true;
       var mx = this._mx, my = this._my, order = this._order, start = this._colourStart;
       var px = this._px, py = this._py;
       var visible = new Int32Array(this._n);
       var nv = 0;
       var tiny = r <= 3 && this._n > 20000; // squares are ~5x cheaper than arcs, same look at 3 px
+      this._lastTiny = tiny;
       ctx.clearRect(0, 0, w, h);
       ctx.globalAlpha = 0.85;
       for (var c = 0; c < this._palette.length; c++) {

@@ -195,3 +195,20 @@ def test_set_plan_resets_and_follows_the_new_plan(qtbot: Any, plan: Plan) -> Non
     plan.apply(moves.for_units(plan, T2_UNITS, 0))  # the old plan no longer drives the table
     assert _text(model, 0, "accounts") == before
     assert model.rowCount(QModelIndex()) == 3
+
+
+def test_sorted_table_resorts_after_an_edit(qtbot: Any, plan: Plan) -> None:
+    view = BalanceTableView(plan)
+    qtbot.addWidget(view)
+    view.sortByColumn(COLUMN["accounts"], Qt.SortOrder.DescendingOrder)
+
+    def column() -> list[float]:
+        return [view.proxy.data(view.proxy.index(r, COLUMN["accounts"]), RAW_ROLE)
+                for r in range(view.proxy.rowCount())]  # fmt: skip
+
+    assert column() == [41.0, 40.0, 39.0]  # T2, T1, T3
+    # Give T2 every unit of T1: T1 keeps only its pinned account and drops to the bottom.
+    t1_units = np.flatnonzero(plan.alignment[: plan.atoms.n_units] == 0)
+    plan.apply(moves.for_units(plan, t1_units, 1))
+    qtbot.waitUntil(lambda: column() == [80.0, 39.0, 1.0], timeout=5000)
+    assert view.proxy.data(view.proxy.index(2, COLUMN["name"])) == "T1"

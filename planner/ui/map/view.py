@@ -44,6 +44,10 @@ _WRAP = (
 )
 
 
+class RawJson(str):
+    """Text that is already valid JSON (made by json.dumps / shapely.to_geojson)."""
+
+
 class MapView(QWebEngineView):
     """Map widget. Public methods mirror ``window.TP`` in ``resources/map/bridge.js``.
 
@@ -190,15 +194,22 @@ class MapView(QWebEngineView):
         self._page.runJavaScript(_WRAP % script, 0, done)
 
     def call(self, function: str, *args: object, callback: JsCallback | None = None) -> None:
-        """Call ``TP.<function>(*args)`` with JSON arguments, queued until the page is ready."""
-        script = f"TP.{function}({', '.join(json.dumps(a, allow_nan=False) for a in args)})"
+        """Call ``TP.<function>(*args)`` with JSON arguments, queued until the page is ready.
+
+        An argument that is a :class:`RawJson` is already-serialised JSON (built vectorised for
+        big layers) and is passed through as is.
+        """
+        parts = (a if isinstance(a, RawJson) else json.dumps(a, allow_nan=False) for a in args)
+        script = f"TP.{function}({', '.join(parts)})"
         if self._ready:
             self.run_js_json(script, callback)
         else:
             self._queue.append((script, callback))
 
     # ------------------------------------------------------------------ TP mirror
-    def set_units(self, fc: Mapping[str, Any], callback: JsCallback | None = None) -> None:
+    def set_units(
+        self, fc: Mapping[str, Any] | RawJson, callback: JsCallback | None = None
+    ) -> None:
         """Replace the units layer; features carry ``{id, code, name, territory, colour}``."""
         self.call("setUnits", fc, callback=callback)
 
@@ -206,7 +217,13 @@ class MapView(QWebEngineView):
         """Recolour only these units (``{unit id: css colour}``); callback gets the JS ms."""
         self.call("restyleUnits", {str(k): v for k, v in mapping.items()}, callback=callback)
 
-    def set_outlines(self, fc: Mapping[str, Any]) -> None:
+    def update_outlines(
+        self, fc: Mapping[str, Any] | RawJson, territory_ids: Sequence[int]
+    ) -> None:
+        """Replace the outlines of just these territories (others stay as drawn)."""
+        self.call("updateOutlines", fc, [int(t) for t in territory_ids])
+
+    def set_outlines(self, fc: Mapping[str, Any] | RawJson) -> None:
         """Territory outlines; features carry ``{id, name?, colour?}``."""
         self.call("setOutlines", fc)
 
