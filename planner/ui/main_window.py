@@ -174,9 +174,11 @@ class MainWindow(QMainWindow):
 
     def refresh_territory_widgets(self) -> None:
         """After rename/recolour/rep changes: table, chart, combo, map."""
-        self._fill_territories()
+        # First the table model (a new territory's row must exist before it is selected).
+        self.balance_dock.table.balance_model.refresh()
         self.balance_dock.refresh()
         self.chart.refresh()
+        self._fill_territories()
         self.workspace.refresh_territory_display()
 
     def _sync_metric(self) -> None:
@@ -199,7 +201,7 @@ class MainWindow(QMainWindow):
             self.territory_combo.addItem(str(name))
         self.territory_combo.setCurrentIndex(min(self.workspace.active, a.n_territories - 1))
         self.territory_combo.blockSignals(False)
-        self.territory_combo.setCurrentIndex(self.territory_combo.currentIndex())
+        self._set_active(self.territory_combo.currentIndex())  # persist, e.g. a new territory
 
     def _set_active(self, index: int) -> None:
         if self.plan is None or index < 0:

@@ -163,3 +163,20 @@ def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: 
         lambda: js(qtbot, w, "TP.map().getPane('tpAccounts').style.display") == "none",
         timeout=10_000,
     )
+
+
+def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: Any) -> None:
+    w = window
+    js(qtbot, w, "TP.setMode('draw')")
+    with qtbot.waitSignal(w.workspace.previewChanged, timeout=10_000):
+        js(qtbot, w, f"TP._onPmCreate({{layer: {LASSO}}}) || 1")
+    w.workspace.apply_pending()
+    assert w.territory_combo.currentText() == "New territory"
+    assert w.plan.rows()[-1]["accounts"] > 0
+    assert w.balance_dock.table.balance_model.rowCount() == 4
+    table = w.balance_dock.table
+    current = table.proxy.mapToSource(table.currentIndex())
+    assert table.balance_model.territory_index(current.row()) == 3  # the new one is selected
+    info = Project.open(w.project.location).info()
+    new_id = int(w.plan.atoms.territory_ids[-1])
+    assert info[f"active_territory:{w.plan.scenario_id}"] == str(new_id)
