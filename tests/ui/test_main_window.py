@@ -180,3 +180,49 @@ def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: An
     info = Project.open(w.project.location).info()
     new_id = int(w.plan.atoms.territory_ids[-1])
     assert info[f"active_territory:{w.plan.scenario_id}"] == str(new_id)
+
+
+def test_deviation_colour_mode_recolours_units(qtbot: Any, window: Any) -> None:
+    from planner.model.mapdata import deviation_colour
+
+    w = window
+    w.layers_panel.by_deviation.setChecked(True)
+    dev = w.plan.deviation("potential")
+    expected = deviation_colour(float(dev[0])).lower()
+    qtbot.waitUntil(lambda: str(unit_fill(qtbot, w, 1)).lower() == expected, timeout=10_000)
+    w.layers_panel.by_territory.setChecked(True)
+    t1 = str(w.plan.atoms.territory_colours[0])
+    qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t1, timeout=10_000)
+
+
+def test_account_click_shows_details_and_pin_holds_it(qtbot: Any, window: Any) -> None:
+    from planner.model.atoms import FOLLOW
+    from planner.ui import actions
+
+    w = window
+    plan = w.plan
+    acc = int(np.flatnonzero(plan.alignment[plan.atoms.n_units :] == FOLLOW)[0])
+    acc_id = int(plan.atoms.account_ids[acc])
+    w.map_view.bridge.receive(f'{{"kind": "account_clicked", "id": {acc_id}}}')
+    assert w.selected_account == acc
+    assert str(plan.atoms.account_names[acc]) in w.account_panel.browser.toPlainText()
+    w.territory_combo.setCurrentIndex(2)
+    actions.pin(w, True)
+    assert plan.account_territories()[acc] == 2
+    assert plan.alignment[plan.atoms.n_units + acc] == 2
+    unit = int(plan.atoms.account_unit[acc])
+    w.workspace.apply(__import__("planner.model.moves", fromlist=["x"]).for_units(
+        plan, np.array([unit]), 1))  # fmt: skip
+    assert plan.account_territories()[acc] == 2  # pinned: stays when its unit moves
+    actions.pin(w, False)
+    assert plan.account_territories()[acc] == 1
+
+
+def test_find_account_selects_and_reports(qtbot: Any, window: Any) -> None:
+    from planner.ui.actions import select_account_by_text
+
+    w = window
+    assert select_account_by_text(w, "account 7") == 7
+    assert w.selected_account == 7
+    assert select_account_by_text(w, "no such thing") is None
+    assert "No account matches" in w.statusBar().currentMessage()
