@@ -162,6 +162,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     rounds = 0
     cancelled = False
     history = [score0]
+    best = (score0, search.assign.copy())
+    flowing = not opts.from_scratch
     while True:
         if opts.cancel is not None and opts.cancel.is_set():
             cancelled = True
@@ -170,19 +172,26 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             break
         if rounds % 10 == 0:
             search.refresh()
-        applied = search.round()
+        applied = search.flow_round() if flowing else search.round()
         rounds += 1
+        score = search.score()
+        history.append(score)
+        if score < best[0]:
+            best = (score, search.assign.copy())
         if rounds % 5 == 0 or applied == 0:
             frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
-            yield Progress(
-                frac, f"round {rounds}: {applied} moves", search.score(), search.snapshot
-            )
-        history.append(search.score())
+            yield Progress(frac, f"round {rounds}: {applied} moves", best[0], search.snapshot)
         stalled = len(history) > 20 and history[-21] - history[-1] < 1e-9 + 2e-3 * history[-1]
+        if flowing and (applied == 0 or stalled):
+            flowing, history = False, [score]
+            continue
         if applied == 0 or stalled:
             search.refresh()
             if search.swap_round() == 0 and (stalled or search.round() == 0):
                 break
+    if best[0] < search.score():
+        search.assign[:] = best[1]
+        search.refresh()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
 
@@ -356,6 +365,55 @@ class _Search:
                 continue
             self._move(u, fa_i, b, gain, float(dcost[i]))
             touched[fa_i] = touched[b] = True
+            applied += 1
+        return applied
+
+    def flow_round(self) -> int:
+        """Move units along a balancing flow between adjacent territories; returns moves made.
+
+        Single moves that must lower the objective only diffuse an excess one neighbour at a
+        time. Here the excess of every territory (weighted deviations, in shares of a target)
+        is routed at once: potentials ``phi`` solve ``L phi = excess`` on the territory graph
+        (L its Laplacian) and ``phi_a - phi_b`` is what a should hand to b, passing through
+        balanced territories when needed (diffusion load balancing as in graph partitioners).
+        Boundary units are then moved along positive flows without overshooting them.
+        """
+        k, a = self.k, self.assign
+        ok = a >= 0
+        excess = (self.totals / self.target - 1.0) @ self.w
+        touch = np.zeros((k, k))
+        np.add.at(touch, a[ok], self.nbr[ok])
+        adj = (touch > 0) & ~np.eye(k, dtype=bool)
+        adj[self.locked] = False
+        adj[:, self.locked] = False
+        lap = np.diag(adj.sum(axis=1)) - adj
+        phi = np.linalg.lstsq(lap, excess - excess.mean(), rcond=None)[0]
+        remaining = np.where(adj, phi[:, None] - phi[None, :], 0.0)
+        us, bs = np.nonzero(self._candidates())
+        if len(us) == 0:
+            return 0
+        fa = a[us]
+        keep = remaining[fa, bs] > 0
+        us, bs, fa = us[keep], bs[keep], fa[keep]
+        size = (self.value(us, fa) / self.target[fa]) @ self.w
+        start = self.inp.start
+        dcost = self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
+        key = (self.nbr[us, fa] - self.nbr[us, bs]).astype(float)
+        if np.isfinite(self.budget):
+            key += 4.0 * dcost / np.maximum(size, 1e-12) / max(float(self.cost.mean()), 1e-12)
+        key += self.rng.uniform(0, 1e-6, len(key))
+        applied = 0
+        for i in np.argsort(key, kind="stable").tolist():
+            u, t, b = int(us[i]), int(fa[i]), int(bs[i])
+            if a[u] != t or self.size[t] <= 1 or self.nbr[u, b] == 0:
+                continue
+            if size[i] > 1.5 * remaining[t, b] or self.used + dcost[i] > self.budget + 1e-12:
+                continue
+            if not self._can_leave(u, t):
+                continue
+            gain = self._gain(u, t, b)
+            self._move(u, t, b, max(gain, 0.0), float(dcost[i]))
+            remaining[t, b] -= size[i]
             applied += 1
         return applied
 
@@ -688,7 +746,9 @@ class _Search:
         final = self.assign.astype(np.int32).copy()
         start = self.inp.start.astype(np.int32)
         moved = set(np.flatnonzero(final != start).tolist())
-        reasons = {u: r for u, r in self.reasons.items() if u in moved}
+        reasons = {
+            u: r for u, r in self.reasons.items() if u in moved and r.to_territory == final[u]
+        }
         unit_max = np.max(self.inp.base[:, None, :] / self.target[None, :, :], axis=(0, 1))
         reach = {
             m: float(max(0.0, v - 1.0)) for m, v in zip(self.inp.metrics, unit_max, strict=True)
