@@ -56,7 +56,7 @@ class OptimizeOptions:
     time_limit: float = 30.0
     seed: int = 0
     #: Weight of one cut adjacency edge, in units of tolerance² (compactness tie-breaker).
-    compactness: float = 0.02
+    compactness: float = 1.0
     cancel: threading.Event | None = None
 
 
