@@ -630,18 +630,22 @@ class _Search:
         n_open = len(open_t)
         ok = region >= 0
         w = np.maximum(inp.base[:, 0], 1e-12)
+        # Regions go to the territory whose anchor is nearest: the rep's home base, or for a
+        # territory without one its centre in the starting plan (least disruption).
+        ws = np.bincount(region[ok], weights=w[ok], minlength=n_open)
+        cx = np.bincount(region[ok], weights=(w * inp.lon)[ok], minlength=n_open) / ws
+        cy = np.bincount(region[ok], weights=(w * inp.lat)[ok], minlength=n_open) / ws
+        start = inp.start
         cost = np.zeros((n_open, n_open))
-        if self.home[open_t].all():
-            ws = np.bincount(region[ok], weights=w[ok], minlength=n_open)
-            cx = np.bincount(region[ok], weights=(w * inp.lon)[ok], minlength=n_open) / ws
-            cy = np.bincount(region[ok], weights=(w * inp.lat)[ok], minlength=n_open) / ws
-            for i, t in enumerate(open_t):
-                cost[:, i] = (cx - self.alon[t]) ** 2 + (cy - self.alat[t]) ** 2
-        else:
-            start = inp.start
-            for i, t in enumerate(open_t):
-                hit = ok & (start == t)
-                cost[:, i] = -np.bincount(region[hit], weights=w[hit], minlength=n_open)
+        for i, t in enumerate(open_t):
+            if self.home[t]:
+                hx, hy = self.alon[t], self.alat[t]
+            elif (held := start == t).any():
+                hx = float(np.average(inp.lon[held], weights=w[held]))
+                hy = float(np.average(inp.lat[held], weights=w[held]))
+            else:
+                continue
+            cost[:, i] = (cx - hx) ** 2 + ((cy - hy) * 1.2) ** 2
         rows, cols = linear_sum_assignment(cost)
         to_terr = np.empty(n_open, dtype=np.int64)
         to_terr[rows] = np.asarray(open_t)[cols]
@@ -857,7 +861,9 @@ def save_as_scenario(
     create(project, name, based_on=source.scenario_id)
     plan = Plan.load(project, name)
     plan.apply(to_moveset(plan, result))
-    return plan
+    # Reload: Balance fixes the anchors of rep-less territories at load time, and a territory
+    # that was empty before this step would otherwise keep no anchor (no travel counted).
+    return Plan.load(project, name)
 
 
 def _create_scenario(project: Project, name: str, based_on: int | None = None) -> int:
