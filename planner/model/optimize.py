@@ -409,13 +409,52 @@ class _Search:
                 continue
             if size[i] > 1.5 * remaining[t, b] or self.used + dcost[i] > self.budget + 1e-12:
                 continue
-            if not self._can_leave(u, t):
-                continue
-            gain = self._gain(u, t, b)
-            self._move(u, t, b, max(gain, 0.0), float(dcost[i]))
-            remaining[t, b] -= size[i]
-            applied += 1
+            if self._can_leave(u, t):
+                gain = self._gain(u, t, b)
+                self._move(u, t, b, max(gain, 0.0), float(dcost[i]))
+                remaining[t, b] -= size[i]
+                applied += 1
+            elif (moved := self._move_piece(u, t, b, remaining[t, b])) > 0:
+                remaining[t, b] -= moved
+                applied += 1
         return applied
+
+    def _move_piece(self, u: int, t: int, b: int, room: float) -> float:
+        """Move cut vertex ``u`` together with the parts of ``t`` it would cut off (all but
+        the largest) to ``b``: both stay connected. Returns the size moved (0 if refused)."""
+        ip, ix, a = self.indptr, self.indices, self.assign
+        held = np.flatnonzero(a == t)
+        if len(held) > 2000:
+            return 0.0
+        comp: dict[int, int] = {}
+        sizes: list[float] = []
+        for start in held.tolist():
+            if start == u or start in comp:
+                continue
+            comp[start] = len(sizes)
+            stack, total = [start], 0.0
+            while stack:
+                x = stack.pop()
+                total += float((self.value(x, t) / self.target[t]) @ self.w)
+                for v in ix[ip[x] : ip[x + 1]].tolist():
+                    if v != u and a[v] == t and v not in comp:
+                        comp[v] = len(sizes)
+                        stack.append(v)
+            sizes.append(total)
+        if len(sizes) < 2:
+            return 0.0
+        keep = int(np.argmax(sizes))
+        piece = [u] + [x for x, c in comp.items() if c != keep]
+        arr = np.array(piece)
+        size = float(((self.value(arr, t) / self.target[t]) @ self.w).sum())
+        start = self.inp.start
+        changes = (b != start[arr]).astype(float) - (t != start[arr])
+        dcost = float((self.cost[arr] * changes).sum())
+        if size > 1.5 * room or self.frozen[arr].any() or self.used + dcost > self.budget + 1e-12:
+            return 0.0
+        for x, ch in zip(piece, changes.tolist(), strict=True):  # u first: the rest hang on u
+            self._move(x, t, b, 0.0, float(self.cost[x] * ch))
+        return size
 
     def swap_round(self) -> int:
         """Exchange one unit each way between adjacent territories (changes a territory's mix
