@@ -6,13 +6,18 @@ unit's metric values are the sums of the accounts that follow it; workload's tra
 (anchors without a rep home base follow the territory's centre and are refreshed each round),
 so every candidate move is priced in O(1). Final figures come from the exact Balance engine.
 
-Objective, minimised: ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2)``
-plus ``compactness x cut edges``. The hinge makes out-of-tolerance territories dominate, and
-inside the tolerance band compactness can win ties. Each round prices every boundary move at
-once with numpy and applies, best first, moves whose two territories no earlier move in the
-round touched (so the vectorised price is exact) and that keep the donor connected (local BFS
-among the donor's units), respect locks, frozen units and the disruption budget. Every state
-the search visits is valid, so cancelling keeps a usable, contiguous result.
+Phases: (1) from scratch only, recursive random-spanning-tree bisection on the combined
+metric, regions matched to rep home bases (``linear_sum_assignment``); (2) existing plans,
+flow rounds: the excess of every territory is routed over the territory graph (Laplacian
+potentials) and boundary units, or a cut vertex with the part it would cut off, move along the
+flow, so an excess crosses balanced territories instead of diffusing one neighbour at a time;
+(3) polish: every boundary move priced at once with numpy against the objective
+``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
+(the hinge makes out-of-tolerance territories dominate; inside the band compactness wins
+ties), best first, then one-for-one swaps when single moves stall. Every move keeps the donor
+connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
+frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
+usable, contiguous result (the best-scoring state is returned).
 """
 
 from __future__ import annotations
@@ -886,44 +891,18 @@ def save_as_scenario(
     ("Auto 1", ...). Returns the new scenario's Plan (its edit log holds the step for undo).
     """
     from planner.model.plan import Plan
+    from planner.model.scenarios import create_scenario
 
-    try:
-        from planner.model import scenarios  # type: ignore[attr-defined]
-
-        create = scenarios.create_scenario
-    except (ImportError, AttributeError):
-        create = _create_scenario
     source = Plan.load(project, based_on)
     extra = result.n_territories - source.atoms.n_territories
     if extra > 0:
         _add_territories(project, extra)
-    create(project, name, based_on=source.scenario_id)
+    create_scenario(project, name, based_on=source.scenario_id, description="auto-balance result")
     plan = Plan.load(project, name)
     plan.apply(to_moveset(plan, result))
     # Reload: Balance fixes the anchors of rep-less territories at load time, and a territory
     # that was empty before this step would otherwise keep no anchor (no travel counted).
     return Plan.load(project, name)
-
-
-def _create_scenario(project: Project, name: str, based_on: int | None = None) -> int:
-    """Minimal stand-in for scenarios.create_scenario: copies assignments and pins."""
-    from sqlalchemy import insert, select
-
-    from planner.model.schema import Assignment, Pin, Scenario
-
-    with project.transaction() as s:
-        if s.scalar(select(Scenario.id).where(Scenario.name == name)) is not None:
-            raise PlannerError(f"a scenario named '{name}' already exists")
-        row = Scenario(name=name, based_on_id=based_on, description="auto-balance result")
-        s.add(row)
-        s.flush()
-        for table in (Assignment, Pin):
-            cols = [c.name for c in table.__table__.columns if c.name not in ("id", "scenario_id")]
-            src = s.execute(select(table).where(table.scenario_id == based_on)).scalars().all()
-            rows = [{**{c: getattr(r, c) for c in cols}, "scenario_id": row.id} for r in src]
-            if rows:
-                s.execute(insert(table), rows)
-        return int(row.id)
 
 
 def _add_territories(project: Project, count: int) -> None:
