@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.model.atoms import load_atoms, load_unit_geometries
+from planner.model.errors import PlannerError
 from planner.model.mapdata import display_geometries
 from planner.model.plan import Plan
 from planner.model.progress import Progress
@@ -32,7 +33,7 @@ def load_project(
         yield Progress(0.1, "Reading units and accounts…")
         atoms = load_atoms(project)
         yield Progress(0.5, "Reading the scenario…")
-        plan = Plan.load(project, scenario, atoms=atoms)
+        plan = _load_plan(project, scenario, atoms)
         yield Progress(0.6, "Preparing the map…")
         geoms = load_unit_geometries(project)
         display = display_geometries(geoms, len(geoms)) if len(geoms) else geoms
@@ -41,3 +42,15 @@ def load_project(
         raise
     yield Progress(1.0, "Done")
     return LoadedProject(plan, geoms, display)
+
+
+def _load_plan(project: Project, scenario: str | int | None, atoms: object) -> Plan:
+    """The asked scenario; without one, the scenario last worked on (or the baseline)."""
+    if scenario is None:
+        last = project.info().get("active_scenario", "")
+        if last.isdigit():
+            try:
+                return Plan.load(project, int(last), atoms=atoms)
+            except PlannerError:
+                pass  # deleted since: fall back to the baseline
+    return Plan.load(project, scenario, atoms=atoms)

@@ -72,8 +72,16 @@ def build_menus(w: MainWindow) -> None:
     view.addAction(dev)
     w.deviation_action = dev
     tb.addSeparator()
+    tb.addWidget(w.scenario_combo)
     tb.addWidget(w.territory_combo)
 
+    scen = mb.addMenu("&Scenario")
+    _act(w, scen, "&New scenario (copy of this one)…", w.new_scenario, QKeySequence("Ctrl+N"))
+    _act(w, scen, "&Publish this scenario…", lambda: w.publish_scenario())
+    _act(w, scen, "Show &impact", lambda: (w.docks["impact"].show(), w.docks["impact"].raise_()),
+         QKeySequence("Ctrl+I"))  # fmt: skip
+    _act(w, scen, "&Manage scenarios", lambda: (w.docks["scenarios"].show(),
+                                                w.docks["scenarios"].raise_()))  # fmt: skip
     terr = mb.addMenu("&Territory")
     _act(w, terr, "&Rename…", lambda: rename(w), QKeySequence("F2"))
     _act(w, terr, "Re&colour…", lambda: recolour(w))

@@ -53,6 +53,7 @@ class MapWorkspace(QObject):
         self._display = np.zeros(0, dtype=object)
         self._layers_sent = False
         self._waiting: set[str] = set()
+        self._previous_project: object = None
         b = view.bridge
         b.lassoDrawn.connect(self._on_lasso)
         b.polygonDrawn.connect(self._on_polygon)
@@ -66,22 +67,54 @@ class MapWorkspace(QObject):
     def set_plan(
         self, plan: Plan, *, geoms: np.ndarray | None = None, display: np.ndarray | None = None
     ) -> None:
-        if self.plan is not None:
-            self.plan.changed.disconnect(self._on_change)
+        previous = self.plan
+        if previous is not None:
+            previous.changed.disconnect(self._on_change)
+        self._previous_project = previous.project if previous is not None else None
         self.plan = plan
         self.cancel_pending()
+        soft = geoms is None and self.plan_project_same(plan)
         if geoms is None:
-            geoms = load_unit_geometries(plan.project)
-        self._geoms = geoms
-        if display is None:
-            display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
-        self._display = display
-        self._unit_geojson = mapdata.geometry_json(display)
+            geoms = self._geoms if soft else load_unit_geometries(plan.project)
+        if not soft:  # a scenario switch keeps the same geometry and its display form
+            self._geoms = geoms
+            if display is None:
+                display = mapdata.display_geometries(geoms, len(geoms)) if len(geoms) else geoms
+            self._display = display
+            self._unit_geojson = mapdata.geometry_json(display)
         plan.changed.connect(self._on_change)
         self.active = min(self.active, max(plan.atoms.n_territories - 1, 0))
+        if soft and self._layers_sent and self.view.is_ready:
+            self._restyle_for_switch()
+            return
         self._layers_sent = False
         if self.view.is_ready:
             self._push_layers()
+
+    def plan_project_same(self, plan: Plan) -> bool:
+        return self._previous_project is plan.project and len(self._geoms) == plan.atoms.n_units
+
+    def set_baseline_outlines(self, alignment: np.ndarray | None) -> None:
+        """Dashed outlines of another alignment (the baseline) over the scenario's."""
+        if alignment is None or self.plan is None or not self.plan.atoms.n_units:
+            self.view.set_baseline_outlines(None)
+            return
+        shapes = outlines(self._display, alignment[: self.plan.atoms.n_units])
+        keep = [g for g in shapes.values() if not g.is_empty]
+        props = [{} for _ in keep]
+        fc = mapdata.collection_json(props, mapdata.geometry_json(np.array(keep, dtype=object)))
+        self.view.set_baseline_outlines(RawJson(fc))
+
+    def _restyle_for_switch(self) -> None:
+        """Another scenario of the same project: same geometry, new colours and outlines."""
+        plan = self.plan
+        self.restyle_all()
+        if plan.atoms.n_units:
+            self.view.set_outlines(RawJson(mapdata.outlines_json(plan, self._display)[0]))
+        pts = mapdata.account_points(plan)
+        if pts["ids"]:
+            self.view.set_accounts(pts["ids"], pts["lon"], pts["lat"], pts["colour"], pts["names"])
+        self._legend()
 
     def _push_layers(self) -> None:
         plan = self.plan

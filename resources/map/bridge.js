@@ -450,6 +450,22 @@
     return Object.keys(S.outlineById).length;
   };
 
+  /* TP.setBaselineOutlines(fc | null): the baseline's outlines, dashed, over the scenario's. */
+  TP.setBaselineOutlines = function (fc) {
+    if (S.baseOutlines) S.map.removeLayer(S.baseOutlines);
+    S.baseOutlines = null;
+    if (!fc) return 0;
+    S.baseOutlines = L.geoJSON(fc, {
+      renderer: S.outlineRenderer,
+      interactive: false,
+      pmIgnore: true,
+      style: function () {
+        return { color: "#111", weight: 2, opacity: 0.9, dashArray: "6 5", fill: false };
+      },
+    }).addTo(S.map);
+    return S.baseOutlines.getLayers().length;
+  };
+
   /* TP.updateOutlines(fc, ids): replace the outlines of territories ``ids`` by fc's features. */
   TP.updateOutlines = function (fc, ids) {
     if (!S.outlines) return TP.setOutlines(fc);

@@ -223,6 +223,10 @@ class MapView(QWebEngineView):
         """Replace the outlines of just these territories (others stay as drawn)."""
         self.call("updateOutlines", fc, [int(t) for t in territory_ids])
 
+    def set_baseline_outlines(self, fc: Mapping[str, Any] | RawJson | None) -> None:
+        """Dashed outlines of the baseline over the scenario (None removes them)."""
+        self.call("setBaselineOutlines", fc)
+
     def set_outlines(self, fc: Mapping[str, Any] | RawJson) -> None:
         """Territory outlines; features carry ``{id, name?, colour?}``."""
         self.call("setOutlines", fc)

@@ -1,0 +1,195 @@
+"""The Impact dock: what the active scenario changes against the baseline (or any scenario).
+
+Recomputed in memory from the two alignment vectors (``impact.compare``) a moment after each
+edit, so it is live while planning; only the open-opportunity counts of moved accounts are
+read from the project.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.model import scenarios
+from planner.model.atoms import load_alignment
+from planner.model.errors import PlannerError
+from planner.model.impact import Impact, compare, open_opportunity_counts
+from planner.model.plan import Plan
+from planner.ui.frame_model import RAW_ROLE, FrameModel
+
+DEBOUNCE_MS = 250
+
+
+def summary_text(imp: Impact) -> str:
+    s = imp.summary
+    mb, ma = s.balance_before["max_abs_deviation"], s.balance_after["max_abs_deviation"]
+    return (
+        f"{imp.scenario} vs {imp.against}: {s.accounts_moved:,} accounts move "
+        f"({s.disruption['accounts']:.1%}), revenue {s.revenue_moved:,.0f} "
+        f"({s.disruption['revenue']:.1%}), potential {s.potential_moved:,.0f} "
+        f"({s.disruption['potential']:.1%}), {s.open_opportunities_moved} open opportunities · "
+        f"max |dev| potential {mb['potential']:.1%} → {ma['potential']:.1%}, workload "
+        f"{mb['workload_hours']:.1%} → {ma['workload_hours']:.1%} · "
+        f"{s.reps_flagged} rep(s) flagged"
+    )
+
+
+def _table(model: FrameModel) -> tuple[QTableView, QSortFilterProxyModel]:
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(RAW_ROLE)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    proxy.setFilterKeyColumn(-1)
+    view = QTableView()
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.verticalHeader().hide()
+    return view, proxy
+
+
+class ImpactDock(QWidget):
+    highlightUnits = Signal(list)  # unit ids to outline on the map ([] clears)
+    baselineOutlines = Signal(object)  # alignment vector of the "against" scenario, or None
+    error = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: Plan | None = None
+        self.impact: Impact | None = None
+        self._against_id: int | None = None
+        self._against: np.ndarray | None = None
+        self.against = QComboBox()
+        self.against.currentIndexChanged.connect(lambda _i: self._choose_against())
+        self.highlight = QCheckBox("Highlight changes on map")
+        self.highlight.setChecked(True)
+        self.highlight.toggled.connect(lambda _on: self._emit_map())
+        self.outlines = QCheckBox("Show baseline outlines")
+        self.outlines.toggled.connect(lambda _on: self._emit_map())
+        xlsx, pdf = QPushButton("Export XLSX…"), QPushButton("Export PDF…")
+        xlsx.clicked.connect(lambda: self._export("xlsx"))
+        pdf.clicked.connect(lambda: self._export("pdf"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Against"))
+        top.addWidget(self.against, 1)
+        for w in (self.highlight, self.outlines, xlsx, pdf):
+            top.addWidget(w)
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.moved_model, self.territory_model, self.rep_model = (FrameModel() for _ in range(3))
+        self.moved_view, self.moved_proxy = _table(self.moved_model)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter moved accounts (name, id, territory, rep)…")
+        self.filter.textChanged.connect(self.moved_proxy.setFilterFixedString)
+        moved = QWidget()
+        ml = QVBoxLayout(moved)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.filter)
+        ml.addWidget(self.moved_view)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(moved, "Moved accounts")
+        self.tabs.addTab(_table(self.territory_model)[0], "Territories")
+        self.tabs.addTab(_table(self.rep_model)[0], "Reps")
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.tabs, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.recompute)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def set_plan(self, plan: Plan | None) -> None:
+        if self.plan is not None:
+            self.plan.changed.disconnect(self._schedule)
+        self.plan = plan
+        if plan is None:
+            return
+        plan.changed.connect(self._schedule)
+        self.against.blockSignals(True)
+        self.against.clear()
+        for row in scenarios.list_scenarios(plan.project):
+            self.against.addItem(row["name"], row["id"])
+        base = self.against.findData(plan.project.baseline_id())
+        self.against.setCurrentIndex(max(base, 0))
+        self.against.blockSignals(False)
+        self._choose_against()
+
+    def _schedule(self, *_args: object) -> None:
+        self._timer.start()
+
+    def _choose_against(self) -> None:
+        if self.plan is None or self.against.currentIndex() < 0:
+            return
+        self._against_id = int(self.against.currentData())
+        self._against = load_alignment(self.plan.project, self.plan.atoms, self._against_id)
+        self.recompute()
+
+    # -- computing -----------------------------------------------------------------------------
+    def recompute(self) -> None:
+        plan = self.plan
+        if plan is None or self._against is None:
+            return
+        against = self._against
+        if len(against) != len(plan.alignment) or plan.atoms.n_territories > int(
+            max(against.max(initial=-1), plan.alignment.max(initial=-1)) + 1
+        ):
+            against = load_alignment(plan.project, plan.atoms, self._against_id)
+            self._against = against
+        project = plan.project
+        self.impact = compare(
+            plan.atoms, against, plan.alignment, scenario=plan.name,
+            against=self.against.currentText(),
+            count_open=lambda ids: open_opportunity_counts(project, ids),
+        )  # fmt: skip
+        self.summary.setText(summary_text(self.impact))
+        self.moved_model.set_frame(self.impact.moved)
+        self.territory_model.set_frame(self.impact.territories)
+        self.rep_model.set_frame(self.impact.reps)
+        self._emit_map()
+
+    def _emit_map(self) -> None:
+        if self.impact is None or self.plan is None:
+            return
+        units = self.plan.atoms.unit_ids[self.impact.moved_unit_index]
+        self.highlightUnits.emit([int(u) for u in units] if self.highlight.isChecked() else [])
+        self.baselineOutlines.emit(self._against if self.outlines.isChecked() else None)
+
+    # -- export --------------------------------------------------------------------------------
+    def _export(self, kind: str) -> None:
+        if self.impact is None:
+            return
+        pattern = "Excel (*.xlsx)" if kind == "xlsx" else "PDF (*.pdf)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export impact report", "", pattern)
+        if path:
+            self.export(kind, Path(path))
+
+    def export(self, kind: str, out: Path) -> Path | None:
+        from planner.model.io.impact_report import impact_html, write_xlsx
+
+        try:
+            if kind == "xlsx":
+                return write_xlsx(self.impact, out)
+            from planner.ui.printing import html_to_pdf
+
+            return html_to_pdf(impact_html(self.impact), out, title="Impact report",
+                               header=self.impact.scenario, landscape=True)  # fmt: skip
+        except (PlannerError, OSError) as err:
+            self.error.emit(str(err))
+            return None
