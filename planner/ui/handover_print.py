@@ -1,0 +1,151 @@
+"""Handover packets to PDF and print preview, with the packet's name on every page.
+
+Uses the same Qt text engine as :mod:`planner.ui.printing` (no GPU, no Chromium, works
+headless) but paginates by itself: each packet is laid out as its own QTextDocument so every
+page's header names *its* packet ("Handover: Ana Ruiz → Ben Okafor", with "packet page i of n"
+on the right). The footer "page x of y" counts the whole document. Page breaks come from the
+HTML (:mod:`planner.model.io.handover_export`): one before each packet and each account.
+
+Chinese and Japanese names print as glyphs: the default font lists a CJK family (Noto Sans CJK,
+from ``printing.font_families()``) after the Latin one and Qt embeds the subsets it used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QTextDocument,
+)
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QWidget
+
+from planner.model.handover import Packet
+from planner.model.io.handover_export import STYLE, packet_body
+from planner.ui.printing import BASE_POINT_SIZE, PAGE_SIZES, ensure_app, font_families
+
+TITLE = "Handover packets"
+
+
+def _fonts() -> tuple[QFont, QFont]:
+    font = QFont()
+    families = font_families()
+    if families:
+        font.setFamilies(families)
+    font.setPointSize(BASE_POINT_SIZE)
+    small = QFont(font)
+    small.setPointSize(BASE_POINT_SIZE - 1)
+    return font, small
+
+
+def setup_printer(printer: QPrinter, page_size: str = "A4") -> None:
+    """Page size, margins and metadata shared by the PDF export and the print dialog."""
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    printer.setPageSize(QPageSize(PAGE_SIZES[page_size]))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+    printer.setDocName(TITLE)
+    printer.setCreator("Territory Planner")
+
+
+def _document(packet: Packet, printer: QPrinter, font: QFont, size: QSizeF) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(printer)
+    doc.setDefaultFont(font)
+    css = ", ".join(f"'{f}'" for f in font.families())
+    doc.setDefaultStyleSheet(
+        STYLE + (f"body, table, td, th {{ font-family: {css}; }}" if css else "")
+    )
+    doc.setHtml(f"<html><body>{packet_body(packet, first=True)}</body></html>")
+    doc.setPageSize(size)
+    return doc
+
+
+def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
+    """Paint ``packets`` on ``printer`` (a PDF file or the preview); returns the page count."""
+    font, small = _fonts()
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError(f"cannot write {printer.outputFileName()}")
+    try:
+        page = printer.pageRect(QPrinter.Unit.DevicePixel)
+        width, height = page.width(), page.height()
+        painter.setFont(small)
+        line_h = painter.fontMetrics().height()
+        band = line_h * 2.0
+        body_h = height - 2 * band
+        docs = [_document(p, printer, font, QSizeF(width, body_h)) for p in packets]
+        counts = [max(d.pageCount(), 1) for d in docs]
+        total = max(sum(counts), 1)
+        if not packets:
+            painter.drawText(QRectF(0, band, width, line_h), "No accounts change hands.")
+        number = 0
+        for p, doc, n in zip(packets, docs, counts, strict=True):
+            for i in range(n):
+                if number:
+                    printer.newPage()
+                number += 1
+                _chrome(painter, small, width, height, line_h, p.title,
+                        f"packet page {i + 1} of {n}", f"page {number} of {total}")  # fmt: skip
+                painter.save()
+                painter.translate(0, band - i * body_h)
+                ctx = QAbstractTextDocumentLayout.PaintContext()
+                ctx.clip = QRectF(0, i * body_h, width, body_h)
+                painter.setClipRect(ctx.clip)
+                doc.documentLayout().draw(painter, ctx)
+                painter.restore()
+        return total
+    finally:
+        painter.end()
+
+
+def _chrome(
+    painter: QPainter, font: QFont, width: float, height: float, line_h: float,
+    left: str, right: str, footer: str,
+) -> None:  # fmt: skip
+    """Header line (packet name left, packet page right) and the centred footer."""
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.black)
+    top = QRectF(0, 0, width, line_h)
+    painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+    painter.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+    painter.drawLine(0, int(line_h * 1.3), int(width), int(line_h * 1.3))
+    painter.drawText(
+        QRectF(0, height - line_h, width, line_h),
+        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+        footer,
+    )
+
+
+def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -> Path:
+    """Write ``packets`` to the PDF ``out`` (under a temporary name, then renamed)."""
+    ensure_app()
+    out = Path(out)
+    tmp = out.with_name(out.name + ".partial")
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp))
+    setup_printer(printer, page_size)
+    try:
+        paint_packets(printer, packets)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def preview(parent: QWidget | None, packets: list[Packet], *, page_size: str = "A4") -> int:
+    """Open a print preview of ``packets`` painted by :func:`paint_packets`; returns exec()."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    setup_printer(printer, page_size)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(TITLE)
+    dialog.paintRequested.connect(lambda p: paint_packets(p, packets))
+    return dialog.exec()
