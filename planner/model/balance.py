@@ -7,12 +7,17 @@ contributions, so a move costs O(|S|) whatever the project size.
 Workload
 --------
 ``workload_hours(t) = sum(visits_a * (minutes_per_visit_a + travel_a(t))) / 60`` over accounts in t,
-with the travel time of one visit estimated as a round trip from the territory's anchor by road::
+with the travel time of one visit estimated from the territory's anchor, reps chaining several
+visits into one day trip::
 
     travel_minutes = 2 * ROAD_FACTOR * great_circle_km(anchor, account) / SPEED_KMH * 60
+                     / VISITS_PER_TRIP + HOP_MINUTES
 
-``ROAD_FACTOR = 1.3`` (road distance over great-circle distance, a common planning constant) and
-``SPEED_KMH = 60`` (mixed rural/urban driving). The anchor is the home base of the territory's
+``ROAD_FACTOR = 1.3`` (road distance over great-circle distance, a common planning constant),
+``SPEED_KMH = 60`` (mixed rural/urban driving), ``VISITS_PER_TRIP = 4`` (the round trip from
+the anchor is shared by a day's visits) and ``HOP_MINUTES = 15`` (driving between two accounts
+of the same trip). Charging a full round trip to every visit made travel dwarf the calls in
+large rural territories (6 h per 45-minute visit), which no field team plans for. The anchor is the home base of the territory's
 rep; a territory without a rep home base uses the visit-weighted centre of its accounts at load
 time (held fixed while editing, so deltas stay O(|S|)). For a unit atom the distance is taken to
 the visit-weighted centroid of the unit's accounts: exact for small units, an approximation for
@@ -28,6 +33,8 @@ from planner.model.atoms import COL, FOLLOW, AtomData
 
 ROAD_FACTOR = 1.3
 SPEED_KMH = 60.0
+VISITS_PER_TRIP = 4.0
+HOP_MINUTES = 15.0
 EARTH_RADIUS_KM = 6371.0088
 
 #: Internal total columns: the base columns plus travel minutes.
@@ -56,9 +63,10 @@ def haversine_km(
 def travel_minutes_per_visit(
     lon: NDArray[np.float64], lat: NDArray[np.float64], anchor_lon: NDArray, anchor_lat: NDArray
 ) -> NDArray[np.float64]:
-    """Round-trip drive minutes from an anchor; 0 where either point is unknown."""
+    """Drive minutes per visit from an anchor (module docstring); 0 where a point is unknown."""
     km = haversine_km(lon, lat, anchor_lon, anchor_lat)
-    return np.nan_to_num(2.0 * ROAD_FACTOR * km / SPEED_KMH * 60.0, nan=0.0)
+    trip = 2.0 * ROAD_FACTOR * km / SPEED_KMH * 60.0 / VISITS_PER_TRIP + HOP_MINUTES
+    return np.nan_to_num(trip, nan=0.0)
 
 
 def gini(values: NDArray[np.float64]) -> float:

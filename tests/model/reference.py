@@ -71,7 +71,8 @@ def reference_balance(project: Project, scenario_id: int) -> pd.DataFrame:
     has_home = acc["home_lon"].notna() & acc["home_lat"].notna()
     alon = np.where(has_home, acc["home_lon"], acc["alon"]).astype(float)
     alat = np.where(has_home, acc["home_lat"], acc["alat"]).astype(float)
-    travel = np.nan_to_num(2 * 1.3 * _km(acc["tlon"], acc["tlat"], alon, alat) / 60.0 * 60.0)
+    # README "Balance": round trip by road shared by 4 visits a trip, plus 15 min between visits.
+    travel = np.nan_to_num(2 * 1.3 * _km(acc["tlon"], acc["tlat"], alon, alat) / 4.0 + 15.0)
     acc["workload_hours"] = acc["visits_per_year"] * (acc["minutes_per_visit"] + travel) / 60.0
     out = acc.groupby("territory").agg(
         accounts=("id", "count"),
