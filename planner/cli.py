@@ -80,6 +80,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--scenario")
     c = cmd("balance", "balance of a scenario per territory")
     c.add_argument("--scenario")
+    c = cmd("optimize", "auto-balance a scenario into a new scenario")
+    c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
+    c.add_argument("--out-scenario", required=True, help="name of the scenario to create")
+    mode = c.add_mutually_exclusive_group()
+    mode.add_argument("--k", type=int, help="improve the existing K territories")
+    mode.add_argument("--from-scratch", type=int, metavar="K", help="build K territories anew")
+    c.add_argument(
+        "--metrics",
+        default="potential,workload",
+        help="comma-separated: potential, workload, accounts, revenue, pipeline",
+    )
+    c.add_argument("--tolerance", type=float, default=0.05)
+    c.add_argument(
+        "--max-disruption", type=float, help="max share of accounts allowed to change territory"
+    )
+    c.add_argument("--time-limit", type=float, default=30.0, metavar="SEC")
+    c.add_argument("--seed", type=int, default=0)  # fmt: skip
     c = cmd("export", "export a scenario")
     c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
     c.add_argument("out", type=Path)
@@ -316,6 +333,64 @@ def _balance(args: argparse.Namespace) -> int:
     lines.append("max |deviation|: " + ", ".join(f"{k} {v:.1%}" for k, v in mx.items()))
     lines.append(f"unassigned accounts: {data['unassigned_accounts']}")
     _emit(args, data, "\n".join(lines))
+    return 0
+
+
+@_command("optimize")
+def _optimize(args: argparse.Namespace) -> int:
+    import time
+
+    from planner.model.balance import METRICS
+    from planner.model.measures import plan_measures
+    from planner.model.optimize import OptimizeOptions, optimize, run_to_end, save_as_scenario
+    from planner.model.plan import Plan
+
+    names = ["workload_hours" if m.strip() == "workload" else m.strip()
+             for m in args.metrics.split(",") if m.strip()]  # fmt: skip
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        bad = ", ".join(unknown) or "(none)"
+        raise PlannerError(
+            f"unknown metric(s) {bad}; choose from potential, workload, accounts, revenue, pipeline"
+        )
+    if not 0 < args.tolerance < 1:
+        raise PlannerError("--tolerance is a fraction, e.g. 0.05 for ±5 %")
+    with _open(args) as p:
+        plan = Plan.load(p, args.scenario)
+        if args.k is not None and args.k != plan.atoms.n_territories:
+            raise PlannerError(
+                f"the scenario has {plan.atoms.n_territories} territories, not {args.k}; "
+                "use --from-scratch K to build a different number"
+            )
+        opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
+                               max_disruption=args.max_disruption, from_scratch=args.from_scratch,
+                               time_limit=args.time_limit, seed=args.seed)  # fmt: skip
+        t0 = time.perf_counter()
+        result = run_to_end(optimize(plan, opts))
+        saved = save_as_scenario(p, result, args.out_scenario, based_on=plan.scenario_id)
+        seconds = time.perf_counter() - t0
+        m = plan_measures(saved, reference=plan.alignment)
+        data = {
+            "scenario": args.out_scenario,
+            "seconds": round(seconds, 3),
+            "moved_units": len(result.moved_units),
+            "reachable_tolerance": result.reachable_tolerance,
+            "measures": {
+                "max_abs_deviation": {k: m["max_abs_deviation"][k] for k in names},
+                "mean_abs_deviation": {k: m["mean_abs_deviation"][k] for k in names},
+                "noncontiguous_territories": m["noncontiguous_territories"],
+                "mean_polsby_popper": m["mean_polsby_popper"],
+                "cut_edges": m["cut_edges"],
+                "disruption": m["disruption"],
+            },
+        }
+    dev = ", ".join(f"{k} {v:.1%}" for k, v in data["measures"]["max_abs_deviation"].items())
+    d = data["measures"]["disruption"]
+    _emit(args, data, (
+        f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {data['moved_units']} "
+        f"unit(s) moved; max |deviation| {dev}; "
+        f"{data['measures']['noncontiguous_territories']} non-contiguous; disruption "
+        f"{d['accounts']:.1%} of accounts, {d['revenue']:.1%} of revenue"))  # fmt: skip
     return 0
 
 

@@ -103,3 +103,31 @@ def test_new_refuses_to_overwrite(tmp_path, capsys) -> None:
     code, _, err = run(capsys, "new", str(target))
     assert code == 1
     assert "already exists" in err
+
+
+def test_optimize_creates_a_balanced_contiguous_scenario(tmp_path, capsys) -> None:
+    from planner.model.plan import Plan
+    from planner.model.store import Project
+    from planner.model.synthetic import grid_project
+
+    path = tmp_path / "o.tplan"
+    grid_project(path, nx=8, ny=6).close()
+    code, out, _ = run(capsys, "optimize", str(path), "--out-scenario", "Balanced",
+                       "--max-disruption", "0.25", "--json")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert data["scenario"] == "Balanced"
+    m = data["measures"]
+    assert m["noncontiguous_territories"] == 0
+    assert m["disruption"]["accounts"] <= 0.25 + 1e-9
+    _, before, _ = run(capsys, "balance", str(path), "--json")
+    start = json.loads(before)["summary"]["max_abs_deviation"]["potential"]
+    assert m["max_abs_deviation"]["potential"] < start  # better than the plan it started from
+    with Project.open(path) as p:
+        plan = Plan.load(p, "Balanced")
+        assert plan.summary()["max_abs_deviation"]["potential"] == pytest.approx(
+            m["max_abs_deviation"]["potential"])  # fmt: skip
+        assert [ms.kind for _, ms in plan.history()] == ["optimize"]
+    code, _, err = run(capsys, "optimize", str(path), "--out-scenario", "X", "--k", "7")
+    assert code == 1
+    assert "has 3 territories, not 7" in err

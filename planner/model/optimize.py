@@ -168,6 +168,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     cancelled = False
     history = [score0]
     best = (score0, search.assign.copy())
+    since_best = 0
     flowing = not opts.from_scratch
     while True:
         if opts.cancel is not None and opts.cancel.is_set():
@@ -182,7 +183,13 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         score = search.score()
         history.append(score)
         if score < best[0]:
+            if score < best[0] * (1 - 1e-4) - 1e-12:
+                since_best = 0
             best = (score, search.assign.copy())
+        else:
+            since_best += 1
+        if since_best > PATIENCE_ROUNDS:
+            break  # moves and swaps still apply, but nothing has improved the best for long
         if rounds % 5 == 0 or applied == 0:
             frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
             yield Progress(frac, f"round {rounds}: {applied} moves", best[0], search.snapshot)
@@ -199,6 +206,10 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         search.refresh()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
+
+
+#: Rounds without a 0.01 % better best score after which the search stops before its time limit.
+PATIENCE_ROUNDS = 60
 
 
 def run_to_end(gen: Generator[Progress, None, OptimizeResult]) -> OptimizeResult:
