@@ -204,8 +204,10 @@ def compare(
     moved_idx = np.flatnonzero(changed)
     m = a.account_matrix
 
+    # One full recompute per alignment (the costliest step: travel for every atom).
+    totals_b, totals_a = Balance(a, before).totals, Balance(a, after).totals
     moved = _moved_frame(a, moved_idx, tb, ta, count_open)
-    territories = _territory_frame(a, before, after, tb, ta, changed)
+    territories = _territory_frame(a, totals_b, totals_a, tb, ta, changed)
     reps = _rep_frame(a, tb, ta, threshold)
 
     disruption = {}
@@ -213,8 +215,7 @@ def compare(
         total = m[:, COL[key]].sum()
         disruption[key] = float(m[changed, COL[key]].sum() / total) if total > 0 else 0.0
     w = a.territory_weights
-    sb = summary(Balance(a, before).totals, w)
-    sa = summary(Balance(a, after).totals, w)
+    sb, sa = summary(totals_b, w), summary(totals_a, w)
     keep = ("max_abs_deviation", "gini")
     summ = ImpactSummary(
         accounts_moved=len(moved_idx),
@@ -286,16 +287,15 @@ def _moved_frame(
 
 def _territory_frame(
     a: AtomData,
-    before: NDArray[np.int32],
-    after: NDArray[np.int32],
+    totals_b: NDArray[np.float64],
+    totals_a: NDArray[np.float64],
     tb: NDArray[np.int64],
     ta: NDArray[np.int64],
     changed: NDArray[np.bool_],
 ) -> pd.DataFrame:
     k = a.n_territories
     tn, rn = _labels(a)
-    vb = metric_values(Balance(a, before).totals)
-    va = metric_values(Balance(a, after).totals)
+    vb, va = metric_values(totals_b), metric_values(totals_a)
     w = a.territory_weights
     cols: dict[str, Any] = {
         "territory": tn[:k],
