@@ -67,7 +67,7 @@ def outlines_json(
     keep = [(t, g) for t, g in shapes.items() if not g.is_empty]
     props = [
         {"id": int(a.territory_ids[t]), "name": str(a.territory_names[t]),
-         "colour": str(a.territory_colours[t])}
+         "colour": str(a.territory_colours[t]), "locked": bool(a.territory_locked[t])}
         for t, _ in keep
     ]  # fmt: skip
     geoms = geometry_json(np.array([g for _, g in keep], dtype=object))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QColorDialog, QInputDialog, QToolBar
 from planner.model import moves
 from planner.model.atoms import FOLLOW
 from planner.model.errors import PlannerError
+from planner.ui.autobalance import run_auto_balance
 from planner.ui.commands import TerritoryEditCommand
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def build_menus(w: MainWindow) -> None:
     scen = mb.addMenu("&Scenario")
     _act(w, scen, "&New scenario (copy of this one)…", w.new_scenario, QKeySequence("Ctrl+N"))
     _act(w, scen, "&Publish this scenario…", lambda: w.publish_scenario())
+    _act(w, scen, "&Auto-balance…", lambda: run_auto_balance(w), QKeySequence("Ctrl+B"))
     _act(w, scen, "Show &impact", lambda: (w.docks["impact"].show(), w.docks["impact"].raise_()),
          QKeySequence("Ctrl+I"))  # fmt: skip
     _act(w, scen, "&Manage scenarios", lambda: (w.docks["scenarios"].show(),
@@ -87,6 +89,7 @@ def build_menus(w: MainWindow) -> None:
     _act(w, terr, "Re&colour…", lambda: recolour(w))
     _act(w, terr, "Assign &rep…", lambda: assign_rep(w))
     _act(w, terr, "&Merge into…", lambda: merge(w))
+    _act(w, terr, "&Lock / unlock (edits and Auto-balance leave it alone)", lambda: lock(w))
     terr.addSeparator()
     _act(w, terr, "&Pin selected account to active territory", lambda: pin(w, True))
     _act(w, terr, "&Unpin selected account", lambda: pin(w, False))
@@ -183,6 +186,15 @@ def assign_rep(w: MainWindow) -> None:
             {"rep_id": rep_id},
             f"assign {choice} to {w.plan.territory_label(w.workspace.active)}",
         )
+
+
+def lock(w: MainWindow) -> None:
+    if _active_id(w) is None:
+        return
+    t = w.workspace.active
+    locked = not bool(w.plan.atoms.territory_locked[t])
+    verb = "lock" if locked else "unlock"
+    _edit(w, {"locked": locked}, f"{verb} {w.plan.territory_label(t)}")
 
 
 def merge(w: MainWindow) -> None:

@@ -152,8 +152,10 @@ class MapWorkspace(QObject):
                      ("≤ −30 % under target", mapdata.deviation_colour(-0.3))]  # fmt: skip
         else:
             items = [
-                (str(n), str(c))
-                for n, c in zip(a.territory_names, a.territory_colours, strict=True)
+                (f"{n} (locked)" if locked else str(n), str(c))
+                for n, c, locked in zip(
+                    a.territory_names, a.territory_colours, a.territory_locked, strict=True
+                )
             ]
         self.view.set_legend(items)
 

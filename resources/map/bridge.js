@@ -438,7 +438,13 @@
       interactive: false,
       pmIgnore: true,
       style: function (f) {
-        return { color: f.properties.colour || "#222", weight: 2.5, opacity: 0.9, fill: false };
+        var style = { color: f.properties.colour || "#222", weight: 2.5, opacity: 0.9, fill: false };
+        if (f.properties.locked) {
+          style.weight = 4; // locked territories: a heavy dotted edge
+          style.dashArray = "1 7";
+          style.lineCap = "round";
+        }
+        return style;
       },
       onEachFeature: function (f, layer) {
         S.outlineById[f.properties.id] = { feature: f, layer: layer };

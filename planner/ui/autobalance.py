@@ -1,0 +1,146 @@
+"""Auto-balance…: options dialog, the optimiser on a worker with progress and Cancel, and the
+result opened as a new scenario with its impact (nothing goes live until it is published)."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QWidget,
+)
+
+from planner.model.errors import PlannerError
+from planner.model.optimize import OptimizeOptions, OptimizeResult, optimize, run_to_end
+from planner.model.plan import Plan
+from planner.ui import workers
+
+if TYPE_CHECKING:
+    from planner.ui.main_window import MainWindow
+
+METRIC_CHOICES = (("potential", "Potential"), ("workload_hours", "Workload"),
+                  ("accounts", "Accounts"), ("revenue", "Revenue"))  # fmt: skip
+
+
+class AutoBalanceDialog(QDialog):
+    def __init__(self, plan: Plan, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Auto-balance")
+        k = plan.atoms.n_territories
+        form = QFormLayout(self)
+        self.name = QLineEdit(f"{plan.name} (balanced)")
+        form.addRow("New scenario", self.name)
+        box = QHBoxLayout()
+        self.metrics: dict[str, QCheckBox] = {}
+        for key, label in METRIC_CHOICES:
+            cb = QCheckBox(label)
+            cb.setChecked(key in ("potential", "workload_hours"))
+            box.addWidget(cb)
+            self.metrics[key] = cb
+        form.addRow("Balance", box)
+        self.tolerance = QDoubleSpinBox(suffix=" %", minimum=0.5, maximum=50.0, value=5.0)
+        form.addRow("Tolerance ±", self.tolerance)
+        self.existing = QRadioButton(f"Improve the existing {k} territories")
+        self.scratch = QRadioButton("Build from scratch:")
+        self.existing.setChecked(True)
+        self.k = QSpinBox(minimum=2, maximum=max(2, plan.atoms.n_units or 2), value=max(k, 2))
+        mode = QHBoxLayout()
+        for w in (self.existing, self.scratch, self.k):
+            mode.addWidget(w)
+        form.addRow("Territories", mode)
+        self.limit_disruption = QCheckBox("at most")
+        self.limit_disruption.setChecked(True)
+        self.disruption = QDoubleSpinBox(suffix=" % of accounts", minimum=0.0, maximum=100.0,
+                                         value=15.0)  # fmt: skip
+        row = QHBoxLayout()
+        row.addWidget(self.limit_disruption)
+        row.addWidget(self.disruption)
+        form.addRow("Change owner", row)
+        self.time_limit = QSpinBox(suffix=" s", minimum=1, maximum=3600, value=30)
+        form.addRow("Time limit", self.time_limit)
+        self.seed = QSpinBox(minimum=0, maximum=1_000_000, value=0)
+        form.addRow("Seed", self.seed)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def options(self) -> OptimizeOptions:
+        metrics = {k: 1.0 for k, cb in self.metrics.items() if cb.isChecked()}
+        if not metrics:
+            raise PlannerError("choose at least one metric to balance")
+        scratch = self.scratch.isChecked()
+        return OptimizeOptions(
+            metrics=metrics,
+            tolerance=self.tolerance.value() / 100.0,
+            max_disruption=(self.disruption.value() / 100.0
+                            if self.limit_disruption.isChecked() and not scratch else None),
+            from_scratch=self.k.value() if scratch else None,
+            time_limit=float(self.time_limit.value()),
+            seed=self.seed.value(),
+            cancel=threading.Event(),
+        )  # fmt: skip
+
+
+def cancellable(plan: Plan, opts: OptimizeOptions) -> Generator[Any, None, OptimizeResult]:
+    """The optimiser as a job whose Cancel keeps the best valid alignment found so far."""
+    if opts.cancel is None:
+        opts = dataclasses.replace(opts, cancel=threading.Event())
+    gen = optimize(plan, opts)
+    try:
+        while True:
+            yield next(gen)
+    except StopIteration as stop:
+        return stop.value
+    except workers.JobCancelled:
+        opts.cancel.set()  # the optimiser checks it each round and returns its best
+        return run_to_end(gen)
+
+
+def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: str = "") -> Any:
+    """Ask for options (unless given), run, save as a scenario and switch to it."""
+    plan = w.plan
+    if plan is None:
+        return None
+    if opts is None:
+        dialog = AutoBalanceDialog(plan, w)
+        if w._confirm(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        try:
+            opts = dialog.options()
+        except PlannerError as err:
+            w._show_error(str(err))
+            return None
+        name = dialog.name.text().strip()
+    name = name or f"{plan.name} (balanced)"
+
+    def done(result: OptimizeResult) -> None:
+        from planner.model.optimize import save_as_scenario
+
+        try:
+            saved = save_as_scenario(plan.project, result, name, based_on=plan.scenario_id)
+        except PlannerError as err:
+            w._show_error(str(err))
+            return
+        w.switch_scenario(saved.scenario_id)
+        w.docks["impact"].show()
+        w.docks["impact"].raise_()
+        note = " (cancelled: best found so far)" if result.cancelled else ""
+        w.statusBar().showMessage(f"Auto-balance saved as scenario '{name}'{note}", 10000)
+
+    return workers.run_job(w, "Auto-balance", lambda: cancellable(plan, opts), on_done=done,
+                           on_error=lambda e: w._show_error(str(e) or repr(e)))  # fmt: skip
