@@ -34,6 +34,7 @@ from planner.ui.impact_dock import ImpactDock
 from planner.ui.layers_panel import LayersPanel
 from planner.ui.map.view import MapView
 from planner.ui.preview_bar import PreviewBar
+from planner.ui.scenario_mixin import ScenarioMixin
 from planner.ui.scenarios_dock import ScenariosDock
 from planner.ui.workspace import MapWorkspace
 
@@ -41,7 +42,7 @@ MAX_RECENT = 8
 LAYOUT_VERSION = 3  # bump when docks change, so an older saved layout is not restored
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ScenarioMixin, QMainWindow):
     map_rendered = Signal()
     planChanged = Signal(object)  # the new Plan after open / scenario switch
 
@@ -195,94 +196,6 @@ class MainWindow(QMainWindow):
         plan.changed.connect(lambda _c: self._update_status())
         self._update_status()
         self.planChanged.emit(plan)
-
-    # -- scenarios ---------------------------------------------------------------------------
-    def _fill_scenarios(self) -> None:
-        from planner.model.scenarios import list_scenarios
-
-        self.scenario_combo.blockSignals(True)
-        self.scenario_combo.clear()
-        for row in list_scenarios(self.plan.project):
-            label = row["name"] + (" (baseline)" if row["is_baseline"] else "")
-            self.scenario_combo.addItem(label, row["id"])
-        self.scenario_combo.setCurrentIndex(self.scenario_combo.findData(self.plan.scenario_id))
-        self.scenario_combo.blockSignals(False)
-
-    def _scenarios_changed(self) -> None:
-        """Names or the list changed; a rename bumps the version the plan holds."""
-        from planner.model.scenarios import list_scenarios
-
-        if self.plan is None:
-            return
-        row = next(r for r in list_scenarios(self.plan.project) if r["id"] == self.plan.scenario_id)
-        self.plan.version, self.plan.name = row["version"], row["name"]
-        self._fill_scenarios()
-
-    def switch_scenario(self, scenario_id: int) -> bool:
-        """Show another scenario of the open project (its own undo history and edit log)."""
-        if self.plan is None:
-            return False
-        if scenario_id == self.plan.scenario_id:
-            return True
-        try:
-            self.plan.refresh_territories()
-            plan = Plan.load(self.plan.project, scenario_id, atoms=self.plan.atoms)
-        except PlannerError as err:
-            self._show_error(str(err))
-            return False
-        self.set_plan(plan)
-        return True
-
-    def new_scenario(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        from planner.model.scenarios import create_scenario
-
-        if self.plan is None:
-            return
-        name, ok = QInputDialog.getText(self, "New scenario", f"Copy of '{self.plan.name}' named:")
-        if not ok or not name.strip():
-            return
-        try:
-            sid = create_scenario(self.plan.project, name.strip(), based_on=self.plan.scenario_id)
-        except PlannerError as err:
-            self._show_error(str(err))
-            return
-        self.switch_scenario(sid)
-
-    def publish_scenario(self, scenario_id: int | None = None) -> bool:
-        """Confirm with the impact summary and an effective date, then publish (audited)."""
-        from planner.model.impact import impact
-        from planner.model.scenarios import list_scenarios, publish
-        from planner.ui.publish_dialog import PublishDialog
-
-        plan = self.plan
-        if plan is None:
-            return False
-        sid = scenario_id if scenario_id is not None else plan.scenario_id
-        if sid == plan.project.baseline_id():
-            self._show_error("the baseline is already in force; publish another scenario")
-            return False
-        imp = impact(plan.project, sid, atoms=plan.atoms)
-        version = next(r["version"] for r in list_scenarios(plan.project) if r["id"] == sid)
-        dialog = PublishDialog(imp, self)
-        if self._confirm(dialog) != PublishDialog.DialogCode.Accepted:
-            return False
-        try:
-            publish(plan.project, sid, effective_date=dialog.effective_date,
-                    summary=imp.to_json()["summary"], scenario_version=version)  # fmt: skip
-        except PlannerError as err:
-            self._show_error(str(err))
-            return False
-        # The baseline changed under every open plan: reload the one shown.
-        reloaded = Plan.load(plan.project, plan.scenario_id, atoms=plan.atoms)
-        self.set_plan(reloaded)
-        self.statusBar().showMessage(f"Published '{imp.scenario}' as the baseline", 8000)
-        return True
-
-    def _confirm(self, dialog: object) -> object:
-        """dialog.exec(); tests replace this to answer without a person."""
-        return dialog.exec()
 
     def refresh_territory_widgets(self) -> None:
         """After rename/recolour/rep changes: table, chart, combo, map."""
