@@ -8,11 +8,12 @@ error prints one line ``planner: error: ...`` and exits 1; never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from planner.model.errors import PlannerError
 
@@ -34,8 +35,15 @@ def _command(name: str) -> Callable[[Handler], Handler]:
 
 
 # -- parser ------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are user errors too: one line and exit 1 (README), not argparse's exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise PlannerError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="planner", description="Sales territory planning.")
+    p = _Parser(prog="planner", description="Sales territory planning.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def cmd(name: str, help_: str, project: bool = True) -> argparse.ArgumentParser:
@@ -80,6 +88,36 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--scenario")
     c = cmd("balance", "balance of a scenario per territory")
     c.add_argument("--scenario")
+    c = cmd("scenario", "list, create, rename, delete, publish or restore scenarios")
+    c.add_argument("action", choices=["list", "create", "rename", "delete", "publish", "restore"])
+    c.add_argument("name", nargs="?", metavar="SCENARIO", help="the scenario (not for list)")
+    c.add_argument(
+        "--from",
+        dest="based_on",
+        metavar="SCENARIO",
+        help="create: copy this scenario instead of the baseline",
+    )
+    c.add_argument("--to", dest="new_name", metavar="NAME", help="rename: the new name")
+    c.add_argument("--description", default="", help="create: a description")
+    c.add_argument(
+        "--effective",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="publish/restore: effective date of the new alignment",
+    )
+    c.add_argument("--user", default="", help="publish/restore: who approves (default: login)")
+    c = cmd("impact", "impact of a scenario against the baseline or another scenario")
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline)")
+    c.add_argument(
+        "--threshold",
+        type=float,
+        default=0.10,
+        help="flag reps whose book changes by more than this share (default 0.10)",
+    )
+    c.add_argument("--xlsx", type=Path, metavar="OUT", help="write the XLSX report")
+    c.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF report")
+    c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])  # fmt: skip
     c = cmd("optimize", "auto-balance a scenario into a new scenario")
     c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
     c.add_argument("--out-scenario", required=True, help="name of the scenario to create")
@@ -104,8 +142,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2027-01-31") from None
+
+
 def _gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="planner",
         description="Open the Territory Planner window (COMMANDs: planner --help-commands).",
     )
@@ -333,6 +378,75 @@ def _balance(args: argparse.Namespace) -> int:
     lines.append("max |deviation|: " + ", ".join(f"{k} {v:.1%}" for k, v in mx.items()))
     lines.append(f"unassigned accounts: {data['unassigned_accounts']}")
     _emit(args, data, "\n".join(lines))
+    return 0
+
+
+@_command("scenario")
+def _scenario(args: argparse.Namespace) -> int:
+    from planner.model import scenarios as sc
+
+    act, name = args.action, args.name
+    if act != "list" and not name:
+        raise PlannerError(f"scenario {act} needs a SCENARIO name")
+    with _open(args) as p:
+        if act == "create":
+            sid = sc.create_scenario(p, name, based_on=args.based_on,
+                                     description=args.description)  # fmt: skip
+            data: Any = {"created": name, "id": sid, "based_on": args.based_on or "Baseline"}
+            text = f"created scenario '{name}' from {args.based_on or 'the baseline'}"
+        elif act == "rename":
+            if not args.new_name:
+                raise PlannerError("scenario rename needs --to NEW_NAME")
+            sc.rename_scenario(p, name, args.new_name)
+            data = {"renamed": name, "to": args.new_name}
+            text = f"renamed '{name}' to '{args.new_name}'"
+        elif act == "delete":
+            sc.delete_scenario(p, name)
+            data, text = {"deleted": name}, f"deleted scenario '{name}'"
+        elif act in ("publish", "restore"):
+            run = sc.publish if act == "publish" else sc.restore_snapshot
+            pub = run(p, name, user=args.user, effective_date=args.effective)
+            data = next(x for x in sc.publications(p) if x["id"] == pub.id)
+            done = "published" if act == "publish" else "restored"
+            text = (f"{done} '{name}' as the baseline; the previous baseline is kept as "
+                    f"'{data['snapshot']}'")  # fmt: skip
+        else:
+            data = sc.list_scenarios(p)
+            text = "\n".join(
+                f"{'*' if r['is_baseline'] else ' '} {r['name']:<40} {r['edits']:>5} edits  "
+                f"{r['created_at'] or ''}  {r['created_by']}"
+                for r in data
+            )
+        _emit(args, data, text)
+    return 0
+
+
+@_command("impact")
+def _impact(args: argparse.Namespace) -> int:
+    from planner.model.impact import impact
+    from planner.model.io.impact_report import impact_html, write_xlsx
+
+    with _open(args) as p:
+        imp = impact(p, args.scenario, args.against, threshold=args.threshold)
+    written = []
+    if args.xlsx:
+        written.append(str(write_xlsx(imp, args.xlsx)))
+    if args.pdf:
+        from planner.ui.printing import html_to_pdf
+
+        written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
+                                       title="Impact report", landscape=True,
+                                       header=f"{imp.scenario} vs {imp.against}")))  # fmt: skip
+    s = imp.summary
+    text = "\n".join(
+        [f"Impact of {imp.scenario} against {imp.against}",
+         f"accounts moved: {s.accounts_moved:,}  potential {s.potential_moved:,.0f}  "
+         f"revenue {s.revenue_moved:,.0f}  open pipeline {s.pipeline_moved:,.0f}",
+         "disruption: " + ", ".join(f"{k} {v:.1%}" for k, v in s.disruption.items()),
+         f"reps flagged (book change > {s.threshold:.0%}): {s.reps_flagged}"]
+        + [f"wrote {w}" for w in written]
+    )  # fmt: skip
+    _emit(args, imp.to_json(), text)
     return 0
 
 

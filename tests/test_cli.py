@@ -131,3 +131,36 @@ def test_optimize_creates_a_balanced_contiguous_scenario(tmp_path, capsys) -> No
     code, _, err = run(capsys, "optimize", str(path), "--out-scenario", "X", "--k", "7")
     assert code == 1
     assert "has 3 territories, not 7" in err
+
+
+def test_scenario_and_impact_commands(grid, tmp_path, capsys) -> None:
+    loc = grid.location
+    assert run(capsys, "scenario", loc, "create", "East")[0] == 0
+    assert run(capsys, "assign", loc, "--units", "U0_0", "U0_1", "--to", "T3",
+               "--scenario", "East")[0] == 0  # fmt: skip
+    code, out, _ = run(capsys, "impact", loc, "--scenario", "East", "--json",
+                       "--xlsx", str(tmp_path / "i.xlsx"))  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert (data["scenario"], data["against"]) == ("East", "Baseline")
+    moved = data["moved_accounts"]
+    assert data["summary"]["accounts_moved"] == len(moved) == 10
+    assert {m["from_territory"] for m in moved} == {"T1"}
+    assert {m["to_rep"] for m in moved} == {"Rep 3"}
+    assert set(moved[0]) >= {"account_id", "from_territory", "to_territory", "from_rep",
+                             "to_rep", "potential", "revenue"}  # fmt: skip
+    assert set(data["summary"]["disruption"]) >= {"accounts", "revenue"}
+    assert openpyxl.load_workbook(tmp_path / "i.xlsx").sheetnames[0] == "Summary"
+    code, out, _ = run(capsys, "scenario", loc, "publish", "East", "--effective", "2027-01-01",
+                       "--json")  # fmt: skip
+    assert code == 0
+    assert json.loads(out)["effective_date"] == "2027-01-01"
+    _, out, _ = run(capsys, "impact", loc, "--scenario", "East", "--json")
+    assert json.loads(out)["summary"]["accounts_moved"] == 0  # East is the baseline now
+    code, _, err = run(capsys, "scenario", loc, "delete", "Baseline")
+    assert code == 1
+    assert "cannot be deleted" in err
+    code, _, err = run(capsys, "scenario", loc, "publish", "East", "--effective", "31/01/2027")
+    assert code == 1
+    assert "not a date like 2027-01-31" in err
+    assert err.count("\n") == 1
