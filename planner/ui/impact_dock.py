@@ -73,6 +73,7 @@ class ImpactDock(QWidget):
         self.impact: Impact | None = None
         self._against_id: int | None = None
         self._against: np.ndarray | None = None
+        self._stale = False
         self.against = QComboBox()
         self.against.currentIndexChanged.connect(lambda _i: self._choose_against())
         self.highlight = QCheckBox("Highlight changes on map")
@@ -132,7 +133,16 @@ class ImpactDock(QWidget):
         self._choose_against()
 
     def _schedule(self, *_args: object) -> None:
-        self._timer.start()
+        if self.isVisible():
+            self._timer.start()
+        else:
+            self._stale = True  # recomputed when the dock is shown: no cost while hidden
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._timer.start()
 
     def _choose_against(self) -> None:
         if self.plan is None or self.against.currentIndex() < 0:

@@ -37,7 +37,8 @@ def test_switching_scenarios_moves_table_and_map(qtbot: Any, window: Any) -> Non
     qtbot.waitUntil(lambda: unit_fill(qtbot, w, 1) == t3, timeout=10_000)
     scen_pot = potential_in_table(w, 2)
     assert w.undo_stack.count() == 1
-    # The live impact follows the edit.
+    # The live impact follows the edit (computed while its dock is open).
+    w.docks["impact"].show()
     qtbot.waitUntil(lambda: w.impact_dock.impact is not None
                     and w.impact_dock.impact.summary.units_moved == 1, timeout=5000)  # fmt: skip
     assert w.impact_dock.moved_model.rowCount() == w.impact_dock.impact.summary.accounts_moved > 0
