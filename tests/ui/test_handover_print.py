@@ -91,6 +91,14 @@ def test_pdf_renders_with_cjk_glyphs_headers_and_literal_markup(
         for a in p.accounts:
             assert a.external_id in text
 
+    # Each packet starts with its cover and each account on a page of its own.
+    by_page = text.split("\f")
+    covers = [i for i, t in enumerate(by_page) if "Outgoing rep supports until" in t]
+    assert len(covers) == len(packets)
+    assert all("Key contacts" not in by_page[i] for i in covers)
+    assert sum(t.count("Key contacts") for t in by_page) == n_accounts
+    assert all(t.count("Key contacts") <= 1 for t in by_page)
+
     _run("pdftoppm", "-png", "-r", "60", str(out), str(tmp_path / "page"))
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == pages
