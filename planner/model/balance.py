@@ -17,11 +17,13 @@ visits into one day trip::
 ``SPEED_KMH = 60`` (mixed rural/urban driving), ``VISITS_PER_TRIP = 4`` (the round trip from
 the anchor is shared by a day's visits) and ``HOP_MINUTES = 15`` (driving between two accounts
 of the same trip). Charging a full round trip to every visit made travel dwarf the calls in
-large rural territories (6 h per 45-minute visit), which no field team plans for. The anchor is the home base of the territory's
-rep; a territory without a rep home base uses the visit-weighted centre of its accounts at load
-time (held fixed while editing, so deltas stay O(|S|)). For a unit atom the distance is taken to
-the visit-weighted centroid of the unit's accounts: exact for small units, an approximation for
-large ones (documented in README "Balance").
+large rural territories (6 h per 45-minute visit), which no field team plans for.
+
+The anchor is the home base of the territory's rep; a territory without a rep home base uses the
+visit-weighted centre of its accounts at load time (held fixed while editing, so deltas stay
+O(|S|)). For a unit atom the distance is taken to the visit-weighted centroid of the unit's
+accounts: exact for small units, an approximation for large ones (documented in README
+"Balance").
 """
 
 from __future__ import annotations
