@@ -494,17 +494,28 @@ def fetch_related(project: Project, account_ids: list[int]) -> RelatedRows:
 
 # -- stored packets and tracking ---------------------------------------------------------------
 def load_packets(
-    project: Project, scenario: int | str | None, against: int | str | None = None
+    project: Project,
+    scenario: int | str | None,
+    against: int | str | None = None,
+    *,
+    atoms: AtomData | None = None,
 ) -> list[Packet]:
     """The stored packets of ``scenario`` with their ticks, rebuilt for display or reprint.
 
     Account data, contacts, opportunities and activities are read fresh (they may have been
-    updated since the packets were generated); territories come from the two alignments.
+    updated since the packets were generated); territories come from the two alignments. Pass
+    ``atoms`` when already loaded (the GUI has them).
     """
-    atoms = load_atoms(project)
-    sid, name, tb, ta = _diff(project, atoms, scenario, against)
+    from planner.model.scenarios import scenario_id
+
     with project.session() as s:
-        handovers = list(s.scalars(select(Handover).where(Handover.scenario_id == sid)))
+        handovers = list(s.scalars(select(Handover).where(
+            Handover.scenario_id == scenario_id(project, scenario))))  # fmt: skip
+    if not handovers:
+        return []  # nothing stored: skip reading the atoms
+    atoms = atoms if atoms is not None else load_atoms(project)
+    _sid, name, tb, ta = _diff(project, atoms, scenario, against)
+    with project.session() as s:
         items = list(s.scalars(select(HandoverItem).where(
             HandoverItem.handover_id.in_([h.id for h in handovers]))))  # fmt: skip
     by_packet: dict[int, dict[int, list[ChecklistItem]]] = {}

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model import handover as hv
+from planner.model.atoms import AtomData
 from planner.model.io.handover_export import write_csv, write_html, write_xlsx
 from planner.model.progress import Progress
 from planner.model.store import Project
@@ -66,6 +67,7 @@ class HandoverDock(QWidget):
         self.today = today
         self.project: Project | None = None
         self.scenario_id: int | None = None
+        self.atoms: AtomData | None = None
         self.packets: list[hv.Packet] = []
         self._loading = False
         self._packet_rows: dict[int, QTreeWidgetItem] = {}
@@ -116,16 +118,19 @@ class HandoverDock(QWidget):
         self.set_project(None, None)
 
     # -- project ----------------------------------------------------------------------------
-    def set_project(self, project: Project | None, scenario_id: int | None) -> None:
-        """Show the stored packets of ``scenario_id`` (None: clear the dock)."""
-        self.project, self.scenario_id = project, scenario_id
+    def set_project(
+        self, project: Project | None, scenario_id: int | None, atoms: AtomData | None = None
+    ) -> None:
+        """Show the stored packets of ``scenario_id`` (None: clear the dock). Pass the plan's
+        ``atoms`` to skip re-reading the account table."""
+        self.project, self.scenario_id, self.atoms = project, scenario_id, atoms
         enabled = project is not None and scenario_id is not None
         self.generate_button.setEnabled(enabled)
-        packets = hv.load_packets(project, scenario_id) if enabled and project else []
+        packets = hv.load_packets(project, scenario_id, atoms=atoms) if enabled and project else []
         self._show(packets)
 
     def reload(self) -> None:
-        self.set_project(self.project, self.scenario_id)
+        self.set_project(self.project, self.scenario_id, self.atoms)
 
     def generate(self, **options: Any) -> None:
         """Generate packets for the scenario on the worker pool (``options`` go to the model)."""
