@@ -118,6 +118,22 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--xlsx", type=Path, metavar="OUT", help="write the XLSX report")
     c.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF report")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])  # fmt: skip
+    c = cmd("handover", "handover packets and checklists for the accounts a scenario moves")
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "
+                   "published scenario, the baseline it replaced)")  # fmt: skip
+    c.add_argument("--effective", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="effective date (default: today); due dates follow it")  # fmt: skip
+    c.add_argument("--transition-days", type=int, default=30)
+    c.add_argument("--support-days", type=int, default=60)
+    c.add_argument("--joint-visit-top", type=float, default=0.2,
+                   help="share of a packet's accounts needing a joint visit")  # fmt: skip
+    c.add_argument("--no-save", action="store_true", help="do not store the checklists")
+    c.add_argument("--pdf", type=Path, metavar="OUT", help="write the printable packets")
+    c.add_argument("--csv", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
+    c.add_argument("--xlsx", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
+    c.add_argument("--html", type=Path, metavar="OUT", help="write the packets as HTML")
+    c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
     c = cmd("optimize", "auto-balance a scenario into a new scenario")
     c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
     c.add_argument("--out-scenario", required=True, help="name of the scenario to create")
@@ -381,133 +397,6 @@ def _balance(args: argparse.Namespace) -> int:
     return 0
 
 
-@_command("scenario")
-def _scenario(args: argparse.Namespace) -> int:
-    from planner.model import scenarios as sc
-
-    act, name = args.action, args.name
-    if act != "list" and not name:
-        raise PlannerError(f"scenario {act} needs a SCENARIO name")
-    with _open(args) as p:
-        if act == "create":
-            sid = sc.create_scenario(p, name, based_on=args.based_on,
-                                     description=args.description)  # fmt: skip
-            data: Any = {"created": name, "id": sid, "based_on": args.based_on or "Baseline"}
-            text = f"created scenario '{name}' from {args.based_on or 'the baseline'}"
-        elif act == "rename":
-            if not args.new_name:
-                raise PlannerError("scenario rename needs --to NEW_NAME")
-            sc.rename_scenario(p, name, args.new_name)
-            data = {"renamed": name, "to": args.new_name}
-            text = f"renamed '{name}' to '{args.new_name}'"
-        elif act == "delete":
-            sc.delete_scenario(p, name)
-            data, text = {"deleted": name}, f"deleted scenario '{name}'"
-        elif act in ("publish", "restore"):
-            run = sc.publish if act == "publish" else sc.restore_snapshot
-            pub = run(p, name, user=args.user, effective_date=args.effective)
-            data = next(x for x in sc.publications(p) if x["id"] == pub.id)
-            done = "published" if act == "publish" else "restored"
-            text = (f"{done} '{name}' as the baseline; the previous baseline is kept as "
-                    f"'{data['snapshot']}'")  # fmt: skip
-        else:
-            data = sc.list_scenarios(p)
-            text = "\n".join(
-                f"{'*' if r['is_baseline'] else ' '} {r['name']:<40} {r['edits']:>5} edits  "
-                f"{r['created_at'] or ''}  {r['created_by']}"
-                for r in data
-            )
-        _emit(args, data, text)
-    return 0
-
-
-@_command("impact")
-def _impact(args: argparse.Namespace) -> int:
-    from planner.model.impact import impact
-    from planner.model.io.impact_report import impact_html, write_xlsx
-
-    with _open(args) as p:
-        imp = impact(p, args.scenario, args.against, threshold=args.threshold)
-    written = []
-    if args.xlsx:
-        written.append(str(write_xlsx(imp, args.xlsx)))
-    if args.pdf:
-        from planner.ui.printing import html_to_pdf
-
-        written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
-                                       title="Impact report", landscape=True,
-                                       header=f"{imp.scenario} vs {imp.against}")))  # fmt: skip
-    s = imp.summary
-    text = "\n".join(
-        [f"Impact of {imp.scenario} against {imp.against}",
-         f"accounts moved: {s.accounts_moved:,}  potential {s.potential_moved:,.0f}  "
-         f"revenue {s.revenue_moved:,.0f}  open pipeline {s.pipeline_moved:,.0f}",
-         "disruption: " + ", ".join(f"{k} {v:.1%}" for k, v in s.disruption.items()),
-         f"reps flagged (book change > {s.threshold:.0%}): {s.reps_flagged}"]
-        + [f"wrote {w}" for w in written]
-    )  # fmt: skip
-    _emit(args, imp.to_json(), text)
-    return 0
-
-
-@_command("optimize")
-def _optimize(args: argparse.Namespace) -> int:
-    import time
-
-    from planner.model.balance import METRICS
-    from planner.model.measures import plan_measures
-    from planner.model.optimize import OptimizeOptions, optimize, run_to_end, save_as_scenario
-    from planner.model.plan import Plan
-
-    names = ["workload_hours" if m.strip() == "workload" else m.strip()
-             for m in args.metrics.split(",") if m.strip()]  # fmt: skip
-    unknown = [m for m in names if m not in METRICS]
-    if unknown or not names:
-        bad = ", ".join(unknown) or "(none)"
-        raise PlannerError(
-            f"unknown metric(s) {bad}; choose from potential, workload, accounts, revenue, pipeline"
-        )
-    if not 0 < args.tolerance < 1:
-        raise PlannerError("--tolerance is a fraction, e.g. 0.05 for ±5 %")
-    with _open(args) as p:
-        plan = Plan.load(p, args.scenario)
-        if args.k is not None and args.k != plan.atoms.n_territories:
-            raise PlannerError(
-                f"the scenario has {plan.atoms.n_territories} territories, not {args.k}; "
-                "use --from-scratch K to build a different number"
-            )
-        opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
-                               max_disruption=args.max_disruption, from_scratch=args.from_scratch,
-                               time_limit=args.time_limit, seed=args.seed)  # fmt: skip
-        t0 = time.perf_counter()
-        result = run_to_end(optimize(plan, opts))
-        saved = save_as_scenario(p, result, args.out_scenario, based_on=plan.scenario_id)
-        seconds = time.perf_counter() - t0
-        m = plan_measures(saved, reference=plan.alignment)
-        data = {
-            "scenario": args.out_scenario,
-            "seconds": round(seconds, 3),
-            "moved_units": len(result.moved_units),
-            "reachable_tolerance": result.reachable_tolerance,
-            "measures": {
-                "max_abs_deviation": {k: m["max_abs_deviation"][k] for k in names},
-                "mean_abs_deviation": {k: m["mean_abs_deviation"][k] for k in names},
-                "noncontiguous_territories": m["noncontiguous_territories"],
-                "mean_polsby_popper": m["mean_polsby_popper"],
-                "cut_edges": m["cut_edges"],
-                "disruption": m["disruption"],
-            },
-        }
-    dev = ", ".join(f"{k} {v:.1%}" for k, v in data["measures"]["max_abs_deviation"].items())
-    d = data["measures"]["disruption"]
-    _emit(args, data, (
-        f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {data['moved_units']} "
-        f"unit(s) moved; max |deviation| {dev}; "
-        f"{data['measures']['noncontiguous_territories']} non-contiguous; disruption "
-        f"{d['accounts']:.1%} of accounts, {d['revenue']:.1%} of revenue"))  # fmt: skip
-    return 0
-
-
 @_command("export")
 def _export(args: argparse.Namespace) -> int:
     from planner.model.io.export import export
@@ -519,6 +408,9 @@ def _export(args: argparse.Namespace) -> int:
     _emit(args, {"file": str(out), "format": args.format}, f"wrote {out}")
     return 0
 
+
+# The plan-level commands (scenario, impact, handover, optimize) live in their own module.
+from planner import cli_plans  # noqa: E402, F401 - registers its commands
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -164,3 +164,21 @@ def test_scenario_and_impact_commands(grid, tmp_path, capsys) -> None:
     assert code == 1
     assert "not a date like 2027-01-31" in err
     assert err.count("\n") == 1
+
+
+def test_handover_command_packets_and_files(grid, tmp_path, capsys) -> None:
+    loc = grid.location
+    run(capsys, "scenario", loc, "create", "East")
+    run(capsys, "assign", loc, "--units", "U0_0", "U0_1", "--to", "T3", "--scenario", "East")
+    _, out, _ = run(capsys, "impact", loc, "--scenario", "East", "--json")
+    moved = {m["account_id"] for m in json.loads(out)["moved_accounts"]}
+    pdf, csv = tmp_path / "h.pdf", tmp_path / "h.csv"
+    code, out, _ = run(capsys, "handover", loc, "--scenario", "East", "--effective", "2027-01-04",
+                       "--pdf", str(pdf), "--csv", str(csv), "--json")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert [(p["from_rep"], p["to_rep"]) for p in data["packets"]] == [("Rep 1", "Rep 3")]
+    listed = [a for p in data["packets"] for a in p["accounts"]]
+    assert sorted(listed) == sorted(moved)  # every moved account exactly once
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Subject" in csv.read_text(encoding="utf-8-sig").splitlines()[0]

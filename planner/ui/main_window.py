@@ -30,6 +30,7 @@ from planner.ui import actions, workers
 from planner.ui.account_panel import AccountPanel
 from planner.ui.balance_chart import BalanceChart
 from planner.ui.balance_table import BalanceDock
+from planner.ui.handover_dock import HandoverDock
 from planner.ui.impact_dock import ImpactDock
 from planner.ui.layers_panel import LayersPanel
 from planner.ui.map.view import MapView
@@ -39,7 +40,7 @@ from planner.ui.scenarios_dock import ScenariosDock
 from planner.ui.workspace import MapWorkspace
 
 MAX_RECENT = 8
-LAYOUT_VERSION = 3  # bump when docks change, so an older saved layout is not restored
+LAYOUT_VERSION = 4  # bump when docks change, so an older saved layout is not restored
 
 
 class MainWindow(ScenarioMixin, QMainWindow):
@@ -101,7 +102,12 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.impact_dock.highlightUnits.connect(self.map_view.set_selection)
         self.impact_dock.baselineOutlines.connect(self.workspace.set_baseline_outlines)
         self.impact_dock.error.connect(self._show_error)
+        self.handover_dock = HandoverDock(self)
+        self.handover_dock.exported.connect(
+            lambda f: self.statusBar().showMessage(f"Wrote {f}", 8000)
+        )
         self._add_dock("scenarios", "Scenarios", self.scenarios_dock, left)
+        self._add_dock("handovers", "Handovers", self.handover_dock, right)
         self._add_dock("impact", "Impact", self.impact_dock, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("account", "Account", self.account_panel, left)
         self._add_dock("layers", "Layers", self.layers_panel, left)
@@ -109,6 +115,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.tabifyDockWidget(self.docks["account"], self.docks["layers"])
         self.tabifyDockWidget(self.docks["account"], self.docks["scenarios"])
         self.docks["impact"].hide()  # opened from the Scenario menu or the Docks menu
+        self.tabifyDockWidget(self.docks["chart"], self.docks["handovers"])
         self.docks["chart"].raise_()
         self.docks["account"].raise_()
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
@@ -183,6 +190,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         for widget in (self.balance_dock, self.chart, self.account_panel, self.impact_dock):
             widget.set_plan(plan)
         self.scenarios_dock.set_project(plan.project, plan.scenario_id)
+        self.handover_dock.set_project(plan.project, plan.scenario_id, plan.atoms)
         self._fill_scenarios()
         plan.project.set_info(active_scenario=plan.scenario_id)
         self._restore_history(plan)

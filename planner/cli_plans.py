@@ -1,0 +1,182 @@
+"""Plan-level commands of ``planner``: scenario, impact, handover, optimize (see cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from planner.cli import _command, _emit, _open
+from planner.model.errors import PlannerError
+
+
+@_command("scenario")
+def _scenario(args: argparse.Namespace) -> int:
+    from planner.model import scenarios as sc
+
+    act, name = args.action, args.name
+    if act != "list" and not name:
+        raise PlannerError(f"scenario {act} needs a SCENARIO name")
+    with _open(args) as p:
+        if act == "create":
+            sid = sc.create_scenario(p, name, based_on=args.based_on,
+                                     description=args.description)  # fmt: skip
+            data: Any = {"created": name, "id": sid, "based_on": args.based_on or "Baseline"}
+            text = f"created scenario '{name}' from {args.based_on or 'the baseline'}"
+        elif act == "rename":
+            if not args.new_name:
+                raise PlannerError("scenario rename needs --to NEW_NAME")
+            sc.rename_scenario(p, name, args.new_name)
+            data = {"renamed": name, "to": args.new_name}
+            text = f"renamed '{name}' to '{args.new_name}'"
+        elif act == "delete":
+            sc.delete_scenario(p, name)
+            data, text = {"deleted": name}, f"deleted scenario '{name}'"
+        elif act in ("publish", "restore"):
+            run = sc.publish if act == "publish" else sc.restore_snapshot
+            pub = run(p, name, user=args.user, effective_date=args.effective)
+            data = next(x for x in sc.publications(p) if x["id"] == pub.id)
+            done = "published" if act == "publish" else "restored"
+            text = (f"{done} '{name}' as the baseline; the previous baseline is kept as "
+                    f"'{data['snapshot']}'")  # fmt: skip
+        else:
+            data = sc.list_scenarios(p)
+            text = "\n".join(
+                f"{'*' if r['is_baseline'] else ' '} {r['name']:<40} {r['edits']:>5} edits  "
+                f"{r['created_at'] or ''}  {r['created_by']}"
+                for r in data
+            )
+        _emit(args, data, text)
+    return 0
+
+
+@_command("impact")
+def _impact(args: argparse.Namespace) -> int:
+    from planner.model.impact import impact
+    from planner.model.io.impact_report import impact_html, write_xlsx
+
+    with _open(args) as p:
+        imp = impact(p, args.scenario, args.against, threshold=args.threshold)
+    written = []
+    if args.xlsx:
+        written.append(str(write_xlsx(imp, args.xlsx)))
+    if args.pdf:
+        from planner.ui.printing import html_to_pdf
+
+        written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
+                                       title="Impact report", landscape=True,
+                                       header=f"{imp.scenario} vs {imp.against}")))  # fmt: skip
+    s = imp.summary
+    text = "\n".join(
+        [f"Impact of {imp.scenario} against {imp.against}",
+         f"accounts moved: {s.accounts_moved:,}  potential {s.potential_moved:,.0f}  "
+         f"revenue {s.revenue_moved:,.0f}  open pipeline {s.pipeline_moved:,.0f}",
+         "disruption: " + ", ".join(f"{k} {v:.1%}" for k, v in s.disruption.items()),
+         f"reps flagged (book change > {s.threshold:.0%}): {s.reps_flagged}"]
+        + [f"wrote {w}" for w in written]
+    )  # fmt: skip
+    _emit(args, imp.to_json(), text)
+    return 0
+
+
+@_command("optimize")
+def _optimize(args: argparse.Namespace) -> int:
+    import time
+
+    from planner.model.balance import METRICS
+    from planner.model.measures import plan_measures
+    from planner.model.optimize import OptimizeOptions, optimize, run_to_end, save_as_scenario
+    from planner.model.plan import Plan
+
+    names = ["workload_hours" if m.strip() == "workload" else m.strip()
+             for m in args.metrics.split(",") if m.strip()]  # fmt: skip
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        bad = ", ".join(unknown) or "(none)"
+        raise PlannerError(
+            f"unknown metric(s) {bad}; choose from potential, workload, accounts, revenue, pipeline"
+        )
+    if not 0 < args.tolerance < 1:
+        raise PlannerError("--tolerance is a fraction, e.g. 0.05 for ±5 %")
+    with _open(args) as p:
+        plan = Plan.load(p, args.scenario)
+        if args.k is not None and args.k != plan.atoms.n_territories:
+            raise PlannerError(
+                f"the scenario has {plan.atoms.n_territories} territories, not {args.k}; "
+                "use --from-scratch K to build a different number"
+            )
+        opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
+                               max_disruption=args.max_disruption, from_scratch=args.from_scratch,
+                               time_limit=args.time_limit, seed=args.seed)  # fmt: skip
+        t0 = time.perf_counter()
+        result = run_to_end(optimize(plan, opts))
+        saved = save_as_scenario(p, result, args.out_scenario, based_on=plan.scenario_id)
+        seconds = time.perf_counter() - t0
+        m = plan_measures(saved, reference=plan.alignment)
+        data = {
+            "scenario": args.out_scenario,
+            "seconds": round(seconds, 3),
+            "moved_units": len(result.moved_units),
+            "reachable_tolerance": result.reachable_tolerance,
+            "measures": {
+                "max_abs_deviation": {k: m["max_abs_deviation"][k] for k in names},
+                "mean_abs_deviation": {k: m["mean_abs_deviation"][k] for k in names},
+                "noncontiguous_territories": m["noncontiguous_territories"],
+                "mean_polsby_popper": m["mean_polsby_popper"],
+                "cut_edges": m["cut_edges"],
+                "disruption": m["disruption"],
+            },
+        }
+    dev = ", ".join(f"{k} {v:.1%}" for k, v in data["measures"]["max_abs_deviation"].items())
+    d = data["measures"]["disruption"]
+    _emit(args, data, (
+        f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {data['moved_units']} "
+        f"unit(s) moved; max |deviation| {dev}; "
+        f"{data['measures']['noncontiguous_territories']} non-contiguous; disruption "
+        f"{d['accounts']:.1%} of accounts, {d['revenue']:.1%} of revenue"))  # fmt: skip
+    return 0
+
+
+@_command("handover")
+def _handover(args: argparse.Namespace) -> int:
+    from planner.model.handover import generate_packets
+    from planner.model.io.handover_export import write_csv, write_html, write_xlsx
+
+    with _open(args) as p:
+        packets = generate_packets(
+            p, args.scenario, args.against, effective_date=args.effective or dt.date.today(),
+            transition_days=args.transition_days, support_days=args.support_days,
+            joint_visit_top=args.joint_visit_top, persist=not args.no_save,
+        )  # fmt: skip
+    written = []
+    for path, write in ((args.csv, write_csv), (args.xlsx, write_xlsx), (args.html, write_html)):
+        if path:
+            written.append(str(write(packets, path)))
+    if args.pdf:
+        from planner.ui.handover_print import packets_to_pdf
+
+        written.append(str(packets_to_pdf(packets, args.pdf, page_size=args.page_size)))
+    data = {
+        "scenario": args.scenario,
+        "packets": [
+            {"from_rep": pk.from_rep, "to_rep": pk.to_rep,
+             "from_manager": pk.from_manager, "to_manager": pk.to_manager,
+             "effective_date": pk.effective_date.isoformat(),
+             "transition_end": pk.transition_end.isoformat(),
+             "support_until": pk.support_until.isoformat(),
+             "revenue": pk.total("revenue"), "potential": pk.total("potential"),
+             "pipeline": pk.total("pipeline"),
+             "accounts": [a.external_id for a in pk.accounts]}
+            for pk in packets
+        ],
+        "written": written,
+    }  # fmt: skip
+    n = sum(pk.n_accounts for pk in packets)
+    text = "\n".join(
+        [f"{len(packets)} handover packet(s), {n:,} account(s) changing hands"]
+        + [f"  {pk.title}: {pk.n_accounts} account(s), potential {pk.total('potential'):,.0f}"
+           for pk in packets]
+        + [f"wrote {w}" for w in written]
+    )  # fmt: skip
+    _emit(args, data, text)
+    return 0
