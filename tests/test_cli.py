@@ -182,3 +182,21 @@ def test_handover_command_packets_and_files(grid, tmp_path, capsys) -> None:
     assert sorted(listed) == sorted(moved)  # every moved account exactly once
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "Subject" in csv.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_demo_then_balance_json_matches_independent_pandas(tmp_path, capsys) -> None:
+    """Issue acceptance: `planner demo d.tplan && planner balance d.tplan --json`."""
+    from planner.model.store import Project
+
+    demo = tmp_path / "d.tplan"
+    assert run(capsys, "demo", str(demo), "--accounts", "4000", "--seed", "3")[0] == 0
+    code, out, _ = run(capsys, "balance", str(demo), "--json")
+    assert code == 0
+    data = json.loads(out)
+    with Project.open(demo) as p:
+        ref = reference_balance(p, p.baseline_id())
+    assert 30 <= len(data["territories"]) <= 50
+    assert sum(t["accounts"] for t in data["territories"]) + data["unassigned_accounts"] == 4000
+    for t in data["territories"]:
+        for m in ("accounts", "potential", "revenue", "pipeline", "workload_hours"):
+            assert t[m] == pytest.approx(ref.loc[t["name"], m], rel=1e-9, abs=1e-6), (t["name"], m)
