@@ -64,6 +64,7 @@ def _table(model: FrameModel) -> tuple[QTableView, QSortFilterProxyModel]:
 
 class ImpactDock(QWidget):
     highlightUnits = Signal(list)  # unit ids to outline on the map ([] clears)
+    handoverRequested = Signal(list, int)  # account external ids, "against" scenario id
     baselineOutlines = Signal(object)  # alignment vector of the "against" scenario, or None
     error = Signal(str)
 
@@ -81,13 +82,16 @@ class ImpactDock(QWidget):
         self.highlight.toggled.connect(lambda _on: self._emit_map())
         self.outlines = QCheckBox("Show baseline outlines")
         self.outlines.toggled.connect(lambda _on: self._emit_map())
+        handover = QPushButton("Handover packets…")
+        handover.setToolTip("Checklists for the selected moved accounts (all if none selected)")
+        handover.clicked.connect(self._request_handover)
         xlsx, pdf = QPushButton("Export XLSX…"), QPushButton("Export PDF…")
         xlsx.clicked.connect(lambda: self._export("xlsx"))
         pdf.clicked.connect(lambda: self._export("pdf"))
         top = QHBoxLayout()
         top.addWidget(QLabel("Against"))
         top.addWidget(self.against, 1)
-        for w in (self.highlight, self.outlines, xlsx, pdf):
+        for w in (self.highlight, self.outlines, handover, xlsx, pdf):
             top.addWidget(w)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -180,6 +184,20 @@ class ImpactDock(QWidget):
         units = self.plan.atoms.unit_ids[self.impact.moved_unit_index]
         self.highlightUnits.emit([int(u) for u in units] if self.highlight.isChecked() else [])
         self.baselineOutlines.emit(self._against if self.outlines.isChecked() else None)
+
+    def selected_account_ids(self) -> list[str]:
+        """External ids of the moved accounts selected in the table (all when none is)."""
+        if self.impact is None:
+            return []
+        rows = {self.moved_proxy.mapToSource(i).row()
+                for i in self.moved_view.selectionModel().selectedIndexes()}  # fmt: skip
+        frame = self.impact.moved
+        picked = frame.iloc[sorted(rows)] if rows else frame
+        return [str(v) for v in picked["account_id"]]
+
+    def _request_handover(self) -> None:
+        if self.impact is not None and self._against_id is not None:
+            self.handoverRequested.emit(self.selected_account_ids(), self._against_id)
 
     # -- export --------------------------------------------------------------------------------
     def _export(self, kind: str) -> None:

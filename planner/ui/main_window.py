@@ -102,6 +102,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.impact_dock.highlightUnits.connect(self.map_view.set_selection)
         self.impact_dock.baselineOutlines.connect(self.workspace.set_baseline_outlines)
         self.impact_dock.error.connect(self._show_error)
+        self.impact_dock.handoverRequested.connect(self.handover_for)
         self.handover_dock = HandoverDock(self)
         self.handover_dock.exported.connect(
             lambda f: self.statusBar().showMessage(f"Wrote {f}", 8000)

@@ -94,11 +94,36 @@ class ScenarioMixin:
         except PlannerError as err:
             self._show_error(str(err))
             return False
+        # Handover checklists for every account that changed hands, dated as published.
+        from planner.model.handover import generate_packets
+
+        packets = generate_packets(plan.project, sid, effective_date=dialog.effective_date)
         # The baseline changed under every open plan: reload the one shown.
         reloaded = Plan.load(plan.project, plan.scenario_id, atoms=plan.atoms)
         self.set_plan(reloaded)
-        self.statusBar().showMessage(f"Published '{imp.scenario}' as the baseline", 8000)
+        self.statusBar().showMessage(
+            f"Published '{imp.scenario}' as the baseline; {len(packets)} handover packet(s) "
+            "are in the Handovers dock", 10000)  # fmt: skip
         return True
+
+    def handover_for(self, account_ids: list[str], against: int) -> None:
+        """Handover packets for accounts of the impact (a selection, or all moved)."""
+        import datetime as dt
+
+        from planner.model.handover import generate_packets
+
+        plan = self.plan
+        if plan is None:
+            return
+        try:
+            generate_packets(plan.project, plan.scenario_id, against,
+                             effective_date=dt.date.today(), account_ids=account_ids)  # fmt: skip
+        except PlannerError as err:
+            self._show_error(str(err))
+            return
+        self.handover_dock.reload()
+        self.docks["handovers"].show()
+        self.docks["handovers"].raise_()
 
     def _confirm(self, dialog: object) -> object:
         """dialog.exec(); tests replace this to answer without a person."""

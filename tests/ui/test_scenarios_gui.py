@@ -74,3 +74,28 @@ def test_publish_replaces_the_baseline_and_keeps_a_snapshot(qtbot: Any, window: 
     base = load_alignment(project, w.plan.atoms, project.baseline_id())
     np.testing.assert_array_equal(base[: w.plan.atoms.n_units], expected[: w.plan.atoms.n_units])
     assert w.plan.disruption()["accounts"] == 0.0  # the scenario now equals the baseline
+
+
+def test_publish_and_impact_selection_make_handover_packets(qtbot: Any, window: Any) -> None:  # noqa: F811
+    from planner.model.handover import load_packets
+    from planner.ui.publish_dialog import PublishDialog
+
+    w = window
+    project = w.plan.project
+    sid = create_scenario(project, "Handover")
+    w.switch_scenario(sid)
+    w.workspace.apply(moves.for_units(w.plan, np.array([0]), 2))
+    w.docks["impact"].show()
+    qtbot.waitUntil(lambda: w.impact_dock.impact is not None
+                    and w.impact_dock.impact.summary.accounts_moved > 0, timeout=5000)  # fmt: skip
+    moved = list(w.impact_dock.impact.moved["account_id"])
+    w.impact_dock.moved_view.selectRow(0)
+    picked = w.impact_dock.selected_account_ids()
+    assert len(picked) == 1
+    w.impact_dock._request_handover()
+    packets = load_packets(project, sid)
+    assert [a.external_id for pk in packets for a in pk.accounts] == picked
+    w._confirm = lambda dialog: PublishDialog.DialogCode.Accepted
+    assert w.publish_scenario()
+    packets = load_packets(project, sid)
+    assert sorted(a.external_id for pk in packets for a in pk.accounts) == sorted(moved)
