@@ -22,13 +22,13 @@ from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QFont,
     QFontDatabase,
-    QGuiApplication,
     QPageLayout,
     QPageSize,
     QPainter,
     QTextDocument,
 )
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans", "Arial")
@@ -38,14 +38,18 @@ _app: QCoreApplication | None = None  # kept alive for the process when we had t
 
 
 def ensure_app() -> QCoreApplication:
-    """The running Qt application, or a new offscreen QGuiApplication (CLI, no display)."""
+    """The running Qt application, or a new offscreen QApplication (CLI, no display).
+
+    A QApplication, not a QGuiApplication: a later print preview or any widget in the same
+    process (tests, the CLI opening a dialog) would abort without one.
+    """
     global _app
     app = QCoreApplication.instance()
     if app is not None:
         return app
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication([])
+    _app = QApplication([])
     return _app
 
 
