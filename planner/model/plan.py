@@ -99,16 +99,10 @@ class Plan:
     ) -> Plan:
         """Load a scenario (id, name, or None for the baseline) with its baseline for disruption."""
         atoms = atoms if atoms is not None else load_atoms(project)
+        from planner.model.scenarios import resolve
+
         with project.session() as s:
-            if scenario is None:
-                row = s.scalar(select(Scenario).where(Scenario.is_baseline.is_(True)))
-            elif isinstance(scenario, int):
-                row = s.get(Scenario, scenario)
-            else:
-                row = s.scalar(select(Scenario).where(Scenario.name == scenario))
-            if row is None:
-                names = ", ".join(s.scalars(select(Scenario.name).order_by(Scenario.id)))
-                raise PlannerError(f"no scenario '{scenario}' (scenarios: {names})")
+            row = resolve(s, scenario)
             base_id = s.scalar(select(Scenario.id).where(Scenario.is_baseline.is_(True)))
             sid, name, version = row.id, row.name, row.version
         alignment = load_alignment(project, atoms, sid)
