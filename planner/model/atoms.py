@@ -94,14 +94,24 @@ class AtomData:
         return out
 
     def territory_index(self) -> dict[int, int]:
-        """Database territory id -> index."""
-        return {int(t): i for i, t in enumerate(self.territory_ids)}
+        """Database territory id -> index (built once per AtomData; do not mutate)."""
+        return self._index("territory_ids")
 
     def unit_index(self) -> dict[int, int]:
-        return {int(u): i for i, u in enumerate(self.unit_ids)}
+        return self._index("unit_ids")
 
     def account_index(self) -> dict[int, int]:
-        return {int(a): i for i, a in enumerate(self.account_ids)}
+        return self._index("account_ids")
+
+    def _index(self, field: str) -> dict[int, int]:
+        # Memoised in the instance dict (the dataclass is frozen, its arrays read-only in
+        # practice): restoring 100+ undo steps rebuilt a 100k-entry dict per step (4 s).
+        key = f"_memo_{field}"
+        found = self.__dict__.get(key)
+        if found is None:
+            found = {int(v): i for i, v in enumerate(getattr(self, field))}
+            self.__dict__[key] = found
+        return found
 
 
 _TERRITORY_SQL = (

@@ -31,13 +31,11 @@ def test_bars_follow_apply_and_undo_in_place(qtbot: Any, plan: Plan) -> None:
     qtbot.addWidget(chart)
     assert chart.metric == "potential"
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
-    sets = chart.bar_sets()
-    assert [s.color().name() for s in sets] == [row["colour"] for row in plan.rows()]
+    assert [c.name() for c in chart.view.colours] == [row["colour"] for row in plan.rows()]
 
     ms = moves.for_units(plan, np.array([8, 9]), 0)
     log_id = plan.apply(ms)
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
-    assert chart.bar_sets() == sets  # same QBarSet objects: updated, not rebuilt
     plan.undo(ms, log_id)
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
 
@@ -65,7 +63,7 @@ def test_target_line_is_total_times_weight_share(qtbot: Any, tmp_path: Path) -> 
     assert chart.target_values() == pytest.approx([total / 2, total / 4, total / 4])
     chart.set_metric("accounts")
     assert chart.target_values() == pytest.approx([60.0, 30.0, 30.0])
-    assert chart.y_axis.max() >= max(chart.values())
+    assert chart.y_max >= max(chart.values())
 
 
 def test_new_territory_rebuilds_and_renders(qtbot: Any, plan: Plan) -> None:
@@ -87,11 +85,11 @@ def test_hidden_chart_catches_up_when_shown(qtbot: Any, plan: Plan) -> None:
     """A tabbed-away chart does no work per edit; showing it brings it up to date."""
     chart = BalanceChart(plan)
     qtbot.addWidget(chart)
-    first = chart.bar_sets()[0].at(0)
+    first = chart.view.values.copy()
     plan.apply(moves.for_units(plan, np.array([8, 9]), 0))
-    assert chart.bar_sets()[0].at(0) == first  # hidden: untouched
+    assert list(chart.view.values) == list(first)  # hidden: untouched
     chart.show()
     qtbot.waitExposed(chart)
-    assert chart.bar_sets()[0].at(0) == pytest.approx(_metric(plan, "potential")[0])
+    assert chart.view.values[0] == pytest.approx(_metric(plan, "potential")[0])
     plan.apply(moves.for_units(plan, np.array([10]), 0))  # visible: follows at once
-    assert chart.bar_sets()[0].at(0) == pytest.approx(_metric(plan, "potential")[0])
+    assert chart.view.values[0] == pytest.approx(_metric(plan, "potential")[0])
