@@ -44,7 +44,12 @@ def js_roundtrip(view) -> None:
 
 
 def main() -> None:
-    path = demo_project(100_000, "lower48")
+    import shutil
+    import tempfile
+
+    # Work on a copy: the edits below are persisted and must not change the cached project.
+    path = Path(tempfile.mkdtemp()) / "bench.tplan"
+    shutil.copy(demo_project(100_000, "lower48"), path)
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication([])
     from planner.ui.main_window import MainWindow
@@ -60,7 +65,7 @@ def main() -> None:
     plan = w.plan
     a = plan.atoms
     previews, applies, pythons = [], [], []
-    for k in range(10):
+    for k in range(20):
         # A lasso around ~12 counties near a different territory's edge each time.
         u = (k * 97) % a.n_units
         x, y = a.unit_rep_lon[u], a.unit_rep_lat[u]
