@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF
 from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
     QFont,
     QPageLayout,
     QPageSize,
@@ -28,7 +27,15 @@ from PySide6.QtWidgets import QWidget
 
 from planner.model.handover import Packet
 from planner.model.io.handover_export import STYLE, account_html, cover_html
-from planner.ui.printing import BASE_POINT_SIZE, PAGE_SIZES, ensure_app, font_families
+from planner.ui.printing import (
+    BASE_POINT_SIZE,
+    PAGE_SIZES,
+    draw_chrome,
+    draw_document_page,
+    ensure_app,
+    font_families,
+    page_frame,
+)
 
 TITLE = "Handover packets"
 #: Accounts laid out per QTextDocument. Every account starts a page, so splitting there changes
@@ -89,17 +96,14 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
     if not painter.begin(printer):
         raise OSError(f"cannot write {printer.outputFileName()}")
     try:
-        page = printer.pageRect(QPrinter.Unit.DevicePixel)
-        width, height = page.width(), page.height()
-        painter.setFont(small)
-        line_h = painter.fontMetrics().height()
-        band = line_h * 2.0
-        body_h = height - 2 * band
-        docs = [_documents(p, printer, font, QSizeF(width, body_h)) for p in packets]
+        frame = page_frame(painter, printer, small)
+        size = QSizeF(frame.width, frame.body_h)
+        docs = [_documents(p, printer, font, size) for p in packets]
         pages = [[(d, i) for d in ds for i in range(max(d.pageCount(), 1))] for ds in docs]
         total = max(sum(len(x) for x in pages), 1)
         if not packets:
-            painter.drawText(QRectF(0, band, width, line_h), "No accounts change hands.")
+            painter.drawText(QRectF(0, frame.band, frame.width, frame.line_h),
+                             "No accounts change hands.")  # fmt: skip
         number = 0
         for p, own in zip(packets, pages, strict=True):
             for k, (doc, i) in enumerate(own):
@@ -107,37 +111,11 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
                     printer.newPage()
                 number += 1
                 here = f"packet page {k + 1} of {len(own)}"
-                _chrome(painter, small, (width, height, line_h), p.title, here,
-                        f"page {number} of {total}")  # fmt: skip
-                painter.save()
-                painter.translate(0, band - i * body_h)
-                ctx = QAbstractTextDocumentLayout.PaintContext()
-                ctx.clip = QRectF(0, i * body_h, width, body_h)
-                painter.setClipRect(ctx.clip)
-                doc.documentLayout().draw(painter, ctx)
-                painter.restore()
+                draw_chrome(painter, small, frame, p.title, here, f"page {number} of {total}")
+                draw_document_page(painter, doc, i, frame)
         return total
     finally:
         painter.end()
-
-
-def _chrome(
-    painter: QPainter, font: QFont, box: tuple[float, float, float], left: str, right: str,
-    footer: str,
-) -> None:  # fmt: skip
-    """Header line (packet name left, packet page right) and the centred footer."""
-    width, height, line_h = box
-    painter.setFont(font)
-    painter.setPen(Qt.GlobalColor.black)
-    top = QRectF(0, 0, width, line_h)
-    painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
-    painter.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
-    painter.drawLine(0, int(line_h * 1.3), int(width), int(line_h * 1.3))
-    painter.drawText(
-        QRectF(0, height - line_h, width, line_h),
-        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-        footer,
-    )
 
 
 def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -> Path:

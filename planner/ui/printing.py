@@ -15,6 +15,7 @@ fonts used are embedded in the PDF (subsetted) by Qt.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
@@ -107,6 +108,56 @@ def html_to_pdf(
     return out
 
 
+@dataclass(frozen=True)
+class PageFrame:
+    """Printable page in device pixels: header and footer bands of one text line plus a gap."""
+
+    width: float
+    height: float
+    line_h: float
+    band: float
+
+    @property
+    def body_h(self) -> float:
+        return self.height - 2 * self.band
+
+
+def page_frame(painter: QPainter, printer: QPrinter, small: QFont) -> PageFrame:
+    page = printer.pageRect(QPrinter.Unit.DevicePixel)
+    painter.setFont(small)
+    line_h = painter.fontMetrics().height()
+    return PageFrame(page.width(), page.height(), line_h, line_h * 2.0)
+
+
+def draw_chrome(
+    painter: QPainter, small: QFont, frame: PageFrame, left: str, right: str, footer: str
+) -> None:
+    """Header line (``left`` and ``right`` texts over a rule) and the centred footer."""
+    painter.setFont(small)
+    painter.setPen(Qt.GlobalColor.black)
+    top = QRectF(0, 0, frame.width, frame.line_h)
+    painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, left)
+    painter.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, right)
+    rule = int(frame.line_h * 1.3)
+    painter.drawLine(0, rule, int(frame.width), rule)
+    painter.drawText(
+        QRectF(0, frame.height - frame.line_h, frame.width, frame.line_h),
+        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+        footer,
+    )
+
+
+def draw_document_page(painter: QPainter, doc: QTextDocument, index: int, frame: PageFrame) -> None:
+    """Paint page ``index`` of a document laid out at ``(width, body_h)`` inside the bands."""
+    painter.save()
+    painter.translate(0, frame.band - index * frame.body_h)
+    ctx = QAbstractTextDocumentLayout.PaintContext()
+    ctx.clip = QRectF(0, index * frame.body_h, frame.width, frame.body_h)
+    painter.setClipRect(ctx.clip)
+    doc.documentLayout().draw(painter, ctx)
+    painter.restore()
+
+
 def _paint(
     printer: QPrinter, html: str, font: QFont, small: QFont, title: str, header: str
 ) -> None:
@@ -114,13 +165,7 @@ def _paint(
     if not painter.begin(printer):
         raise OSError(f"cannot write {printer.outputFileName()}")
     try:
-        page = printer.pageRect(QPrinter.Unit.DevicePixel)
-        width, height = page.width(), page.height()
-        painter.setFont(small)
-        line_h = painter.fontMetrics().height()
-        band = line_h * 2.0  # header and footer bands: a line of text plus a gap
-        body_h = height - 2 * band
-
+        frame = page_frame(painter, printer, small)
         doc = QTextDocument()
         doc.documentLayout().setPaintDevice(printer)
         doc.setDefaultFont(font)
@@ -128,31 +173,12 @@ def _paint(
             css_families = ", ".join(f"'{f}'" for f in font.families())
             doc.setDefaultStyleSheet(f"body, table, td, th {{ font-family: {css_families}; }}")
         doc.setHtml(html)
-        doc.setPageSize(QSizeF(width, body_h))
+        doc.setPageSize(QSizeF(frame.width, frame.body_h))
         pages = max(doc.pageCount(), 1)
-
         for i in range(pages):
             if i:
                 printer.newPage()
-            painter.setFont(small)
-            painter.setPen(Qt.GlobalColor.black)
-            top = QRectF(0, 0, width, line_h)
-            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-            painter.drawText(
-                top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, header
-            )
-            painter.drawLine(0, int(line_h * 1.3), int(width), int(line_h * 1.3))
-            painter.drawText(
-                QRectF(0, height - line_h, width, line_h),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                f"page {i + 1} of {pages}",
-            )
-            painter.save()
-            painter.translate(0, band - i * body_h)
-            ctx = QAbstractTextDocumentLayout.PaintContext()
-            ctx.clip = QRectF(0, i * body_h, width, body_h)
-            painter.setClipRect(ctx.clip)
-            doc.documentLayout().draw(painter, ctx)
-            painter.restore()
+            draw_chrome(painter, small, frame, title, header, f"page {i + 1} of {pages}")
+            draw_document_page(painter, doc, i, frame)
     finally:
         painter.end()
