@@ -264,7 +264,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
 
     def _on_preview(self, pv: object) -> None:
         if pv is None:
-            self.preview_bar.hide()
+            self.preview_bar.clear()
         else:
             self.preview_bar.show_preview(pv, self.workspace.metric)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from planner.model.plan import Preview
 
@@ -28,8 +28,19 @@ def preview_html(pv: Preview, metric: str = "potential") -> str:
     return f"{head}<br>{'; '.join(parts)}{'; …' if len(pv.territories) > 6 else ''} · {tail}"
 
 
+IDLE_TEXT = (
+    "Lasso (L), paint (P), reshape (R), draw (D) or split (S): a preview of the change appears "
+    "here; Enter applies it, Esc cancels."
+)
+
+
 class PreviewBar(QWidget):
-    """Shown above the map while an edit waits for Enter (apply) or Esc (cancel)."""
+    """Above the map; shows a pending edit, which waits for Enter (apply) or Esc (cancel).
+
+    Always visible, with a hint when idle: showing and hiding it resized the map view, and a
+    resize makes the page re-lay out and repaint every layer (~250 ms at 3,000 units and 100k
+    accounts) on every applied edit.
+    """
 
     applyRequested = Signal()
     cancelRequested = Signal()
@@ -48,9 +59,32 @@ class PreviewBar(QWidget):
         lay.addWidget(self.label, 1)
         lay.addWidget(self.apply_button)
         lay.addWidget(self.cancel_button)
-        self.setStyleSheet("PreviewBar { background: #fff7d6; border-bottom: 1px solid #e0c060; }")
-        self.hide()
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # A fixed height (three lines; the full text is in the tooltip), so the map below never
+        # changes size whatever the preview says.
+        self.label.setFixedHeight(3 * self.label.fontMetrics().lineSpacing() + 4)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # ... nor width: a word-wrapped label's minimum width follows its text, which would push
+        # the docks aside when a preview with a long territory name appears.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.clear()
+
+    @property
+    def pending(self) -> bool:
+        """True while a preview waits for Enter or Esc."""
+        return self.apply_button.isEnabled()
 
     def show_preview(self, pv: Preview, metric: str = "potential") -> None:
-        self.label.setText(preview_html(pv, metric))
-        self.show()
+        text = preview_html(pv, metric)
+        self.label.setText(text)
+        self.label.setToolTip(text)
+        self.apply_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.setStyleSheet("PreviewBar { background: #fff7d6; border-bottom: 1px solid #e0c060; }")
+
+    def clear(self) -> None:
+        self.label.setText(f"<span style='color:#666'>{IDLE_TEXT}</span>")
+        self.label.setToolTip("")
+        self.apply_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.setStyleSheet("PreviewBar { border-bottom: 1px solid #ddd; }")

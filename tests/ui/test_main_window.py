@@ -63,16 +63,20 @@ def test_lasso_through_the_page_previews_applies_and_undoes(qtbot: Any, window: 
     before_totals = plan.balance.totals.copy()
     before_align = plan.alignment.copy()
     js(qtbot, w, "TP.setMode('lasso')")
+    map_size = w.map_view.size()
     # The same JS path Geoman's pm:create takes: the drawn layer goes through the web channel.
     with qtbot.waitSignal(w.workspace.previewChanged, timeout=10_000) as sig:
         js(qtbot, w, f"TP._onPmCreate({{layer: {LASSO}.addTo(TP.map())}}) || 1")
     preview = sig.args[0]
     assert preview.units == 4
-    assert w.preview_bar.isVisible()
+    assert w.preview_bar.pending
     assert "4 units" in w.preview_bar.label.text()
     np.testing.assert_array_equal(plan.alignment, before_align)  # nothing applied yet
 
+    assert w.map_view.size() == map_size  # the preview never makes the map jump
     w.workspace.apply_pending()  # what Enter does
+    qtbot.wait(50)
+    assert w.map_view.size() == map_size
     moved = {str(c) for c in plan.atoms.unit_codes[plan.alignment[: plan.atoms.n_units] == 2]}
     assert {"U0_0", "U0_1", "U1_0", "U1_1"} <= moved
     # Balance equals the independent pandas computation from the project file.
@@ -112,7 +116,7 @@ def test_escape_cancels_a_pending_edit(qtbot: Any, window: Any) -> None:
     assert w.workspace.pending is not None
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     assert w.workspace.pending is None
-    assert not w.preview_bar.isVisible()
+    assert not w.preview_bar.pending
     np.testing.assert_array_equal(w.plan.alignment, before)
 
 
