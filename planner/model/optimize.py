@@ -9,12 +9,15 @@ so every candidate move is priced in O(1). Final figures come from the exact Bal
 Phases: (1) from scratch only, recursive random-spanning-tree bisection on the combined
 metric, regions matched to rep home bases (``linear_sum_assignment``); (2) existing plans,
 flow rounds: the excess of every territory is routed over the territory graph (Laplacian
-potentials) and boundary units, or a cut vertex with the part it would cut off, move along the
+potentials; under a disruption budget, to the nearest deficits first, since every hop costs)
+and boundary units, or a cut vertex with the part it would cut off, move along the
 flow, so an excess crosses balanced territories instead of diffusing one neighbour at a time;
 (3) polish: every boundary move priced at once with numpy against the objective
 ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
 (the hinge makes out-of-tolerance territories dominate; inside the band compactness wins
-ties), best first, then one-for-one swaps when single moves stall. Every move keeps the donor
+ties), best first, then one-for-one swaps when single moves stall, then recombination of
+pairs of territories along random spanning trees (``_recombine``) for big units that no single
+move can place. Every move keeps the donor
 connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
 frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
 usable, contiguous result (the best-scoring state is returned).
@@ -33,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model._recombine import recombine_round
 from planner.model.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -200,7 +204,10 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         if applied == 0 or stalled:
             search.refresh()
             if search.swap_round() == 0 and (stalled or search.round() == 0):
-                break
+                # Local moves are exhausted: re-cut pairs of territories (big bricks).
+                if recombine_round(search, deadline=deadline) == 0:
+                    break
+                history = [search.score()]
     if best[0] < search.score():
         search.assign[:] = best[1]
         search.refresh()
@@ -402,9 +409,12 @@ class _Search:
         adj = (touch > 0) & ~np.eye(k, dtype=bool)
         adj[self.locked] = False
         adj[:, self.locked] = False
-        lap = np.diag(adj.sum(axis=1)) - adj
-        phi = np.linalg.lstsq(lap, excess - excess.mean(), rcond=None)[0]
-        remaining = np.where(adj, phi[:, None] - phi[None, :], 0.0)
+        if np.isfinite(self.budget):
+            remaining = self._transport(adj, excess - excess.mean())
+        else:
+            lap = np.diag(adj.sum(axis=1)) - adj
+            phi = np.linalg.lstsq(lap, excess - excess.mean(), rcond=None)[0]
+            remaining = np.where(adj, phi[:, None] - phi[None, :], 0.0)
         us, bs = np.nonzero(self._candidates())
         if len(us) == 0:
             return 0
@@ -434,6 +444,40 @@ class _Search:
                 remaining[t, b] -= moved
                 applied += 1
         return applied
+
+    def _transport(self, adj: NDArray[np.bool_], excess: NDArray) -> NDArray:
+        """Edge flows that carry excess to the nearest deficits first (under a disruption
+        budget every hop costs: the Laplacian flow spreads the excess over many paths and
+        spends the budget on balanced territories in between)."""
+        from scipy.sparse.csgraph import shortest_path
+
+        k = self.k
+        dist, pred = shortest_path(
+            sparse.csr_matrix(adj.astype(np.float64)), unweighted=True, return_predecessors=True
+        )
+        give, take = np.maximum(excess, 0.0), np.maximum(-excess, 0.0)
+        flow = np.zeros((k, k))
+        # Disruption of moving one share of the combined metric over one edge (about 1 / K of
+        # the accounts); stop routing when the budget left is spent.
+        per_share = float(self.cost.sum()) / max(k, 1)
+        left = max(self.budget - self.used, 0.0) / max(per_share, 1e-12)
+        pairs = np.argwhere(np.isfinite(dist) & (dist > 0) & (give[:, None] > 0) & (take > 0))
+        order = np.lexsort(
+            (-(give[pairs[:, 0]] + take[pairs[:, 1]]), dist[pairs[:, 0], pairs[:, 1]])
+        )
+        for i, j in pairs[order].tolist():
+            x = min(give[i], take[j], left / dist[i, j])
+            if x <= 1e-9:
+                continue
+            give[i] -= x
+            take[j] -= x
+            left -= x * dist[i, j]
+            b = j
+            while b != i:  # walk the path back from j to i
+                p = int(pred[i, b])
+                flow[p, b] += x
+                b = p
+        return np.where(adj, flow - flow.T, 0.0)
 
     def _move_piece(self, u: int, t: int, b: int, room: float) -> float:
         """Move cut vertex ``u`` together with the parts of ``t`` it would cut off (all but

@@ -9,12 +9,14 @@ import pytest
 import shapely
 from sqlalchemy import select
 
+from planner.model._recombine import recombine_round
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
 from planner.model.measures import disruption, pieces
 from planner.model.optimize import (
     OptimizeInputs,
     OptimizeOptions,
+    _Search,
     optimize,
     run_to_end,
     save_as_scenario,
@@ -106,6 +108,8 @@ def test_disruption_budget_is_never_exceeded(budget: float) -> None:
     moved = disruption(result.unit_alignment, inp.start, {"accounts": inp.cost})["accounts"]
     assert moved <= budget + 1e-9
     assert (pieces(inp.graph, result.unit_alignment) == 1).all()
+    if budget > 0:  # the budget is spent on balance: the worst territory gets better
+        assert _max_dev(inp, result.unit_alignment, 3) < _max_dev(inp, inp.start, 3) - 0.05
 
 
 def test_closing_after_one_step_keeps_a_valid_alignment() -> None:
@@ -164,3 +168,55 @@ def test_project_result_is_saved_as_one_undoable_scenario_step(grid) -> None:
         after["potential"] + after["workload_hours"]
         < before["potential"] + before["workload_hours"]
     )
+
+
+def _bricks(**opts: object) -> tuple[OptimizeInputs, _Search]:
+    """4x3 grid with heavy bricks (6) among light units (1), split into two halves, after
+    single moves and swaps have done all they can (max deviation still 12.5%)."""
+    nx, ny = 4, 3
+    boxes = [shapely.box(i, j, i + 1, j + 1) for i in range(nx) for j in range(ny)]
+    graph, _ = adjacency(np.array(boxes, dtype=object))
+    col = np.repeat(np.arange(nx), ny)
+    v = np.array([[6, 1, 1, 6], [1, 1, 1, 6], [1, 1, 1, 6]], dtype=float).T.ravel()
+    base = np.column_stack([v, v])
+    inp = OptimizeInputs(
+        graph=graph, lon=col * 0.1, lat=np.zeros(nx * ny), base=base,
+        per_minute=np.zeros_like(base), metrics=("potential", "workload_hours"),
+        start=(col >= 2).astype(np.int32), anchor_lon=np.full(2, np.nan),
+        anchor_lat=np.full(2, np.nan), target_weights=np.ones(2),
+        cost=np.full(nx * ny, 1 / (nx * ny)), **opts,
+    )  # fmt: skip
+    s = _Search(inp, OptimizeOptions(tolerance=0.02), 2)
+    while s.round() or s.swap_round():
+        pass
+    return inp, s
+
+
+def test_recombination_balances_where_single_moves_and_swaps_stall() -> None:
+    inp, s = _bricks()
+    assert s.round() == 0
+    assert s.swap_round() == 0
+    before = s.score()
+    dev_before = np.abs(s.totals[:, 0] / s.target[:, 0] - 1).max()
+    assert recombine_round(s) == 1
+    assert s.score() < before
+    assert np.abs(s.totals[:, 0] / s.target[:, 0] - 1).max() < dev_before
+    assert (pieces(inp.graph, s.assign) == 1).all()
+    # The incremental totals equal a recount of the new alignment.
+    for j in (0, 1):
+        np.testing.assert_allclose(s.totals[:, j], np.bincount(s.assign, weights=inp.base[:, j]))
+
+
+def test_recombination_keeps_frozen_units_and_the_budget() -> None:
+    inp, s = _bricks()
+    recombine_round(s)
+    assert (s.assign[[0, 3]] != inp.start[[0, 3]]).any()  # unfrozen, the corner moves
+    frozen = np.zeros(12, dtype=bool)
+    frozen[[0, 3]] = True
+    inp, s = _bricks(frozen=frozen)
+    recombine_round(s)
+    np.testing.assert_array_equal(s.assign[frozen], inp.start[frozen])
+    inp, s = _bricks()
+    s.budget = s.used + 1 / 12  # room for one more unit to change hands
+    recombine_round(s)
+    assert disruption(s.assign, inp.start, {"accounts": inp.cost})["accounts"] <= s.budget + 1e-12
