@@ -55,7 +55,7 @@ def run_gui(
 
     from planner.ui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(remember_layout=snapshot is None)
     window.resize(width, height)
     window.show()
     if project is not None:

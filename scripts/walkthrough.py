@@ -19,7 +19,7 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 ATLANTA = [[-84.75, 33.55], [-84.05, 33.55], [-84.05, 34.05], [-84.75, 34.05], [-84.75, 33.55]]
@@ -58,6 +58,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication([])
+    QSettings().clear()  # a first run: default window layout
     w = open_window(project)
     shot(w, out, "walkthrough-1-open.png", "the demo project opened")
 

@@ -400,6 +400,7 @@ class BalanceDock(QWidget):
         self.table = BalanceTableView(plan, self)
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)  # a long line would widen the dock and shrink the map
         self.meter = DisruptionMeter(self)
         top = QHBoxLayout()
         top.addWidget(QLabel("Deviation of", self))

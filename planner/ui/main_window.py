@@ -9,15 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QUndoView,
     QVBoxLayout,
     QWidget,
@@ -43,12 +45,20 @@ MAX_RECENT = 8
 LAYOUT_VERSION = 4  # bump when docks change, so an older saved layout is not restored
 
 
+#: Docks whose content is wider than a side column; tabified with narrow ones, they would set
+#: the width of the whole side (the map came out ~500 px wide in a 1600 px window).
+WIDE_DOCKS = frozenset({"scenarios", "handovers", "layers"})
+
+
 class MainWindow(ScenarioMixin, QMainWindow):
     map_rendered = Signal()
     planChanged = Signal(object)  # the new Plan after open / scenario switch
 
-    def __init__(self, *, page_dir: Path | None = None) -> None:
+    def __init__(self, *, page_dir: Path | None = None, remember_layout: bool = True) -> None:
+        """``remember_layout=False`` (snapshots) uses the default layout and leaves the saved
+        one alone, so a snapshot looks the same on every machine."""
         super().__init__()
+        self._remember_layout = remember_layout
         self.setWindowTitle("Territory Planner")
         self.project: Project | None = None
         self.plan: Plan | None = None
@@ -119,9 +129,6 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.tabifyDockWidget(self.docks["chart"], self.docks["handovers"])
         self.docks["chart"].raise_()
         self.docks["account"].raise_()
-        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        self.resizeDocks([self.docks["balance"], self.docks["chart"]], [560, 320], vertical)
-        self.resizeDocks([self.docks["balance"], self.docks["account"]], [560, 260], horizontal)
         self.territory_combo.currentIndexChanged.connect(self._set_active)
         self.scenario_combo = QComboBox(self)
         self.scenario_combo.setMinimumWidth(160)
@@ -144,7 +151,14 @@ class MainWindow(ScenarioMixin, QMainWindow):
     ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")
-        dock.setWidget(widget)
+        if key in WIDE_DOCKS:  # rows of buttons: scroll sideways rather than widen the side
+            scroll = QScrollArea(dock)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
         return dock
@@ -313,15 +327,35 @@ class MainWindow(ScenarioMixin, QMainWindow):
     def _restore_layout(self) -> None:
         s = QSettings()
         geometry, state = s.value("window/geometry"), s.value(f"window/state-v{LAYOUT_VERSION}")
+        if not self._remember_layout:
+            geometry = state = None
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        self._first_show = state is None
+
+    def showEvent(self, event: object) -> None:
+        """On the first run, size the docks for the window as shown: sizes set before the
+        window has its size are redistributed when it grows, and the map came out narrow."""
+        super().showEvent(event)  # type: ignore[arg-type]
+        if getattr(self, "_first_show", False):
+            self._first_show = False
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        w, h = self.width(), self.height()
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        side = [self.docks["balance"], self.docks["account"]]
+        self.resizeDocks(side, [max(420, int(w * 0.34)), max(240, int(w * 0.18))], horizontal)
+        right = [self.docks["balance"], self.docks["chart"]]
+        self.resizeDocks(right, [int(h * 0.6), int(h * 0.4)], vertical)
 
     def closeEvent(self, event: object) -> None:
-        s = QSettings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue(f"window/state-v{LAYOUT_VERSION}", self.saveState())
+        if self._remember_layout:
+            s = QSettings()
+            s.setValue("window/geometry", self.saveGeometry())
+            s.setValue(f"window/state-v{LAYOUT_VERSION}", self.saveState())
         workers.cancel_all()
         self.map_view.dispose(delete_view=False)
         if self.project is not None:

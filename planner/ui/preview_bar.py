@@ -11,26 +11,27 @@ from planner.model.plan import Preview
 
 
 def preview_html(pv: Preview, metric: str = "potential") -> str:
-    """One-paragraph summary; every name escaped (territory names are user data)."""
+    """Three short lines (what, how much, whose balance); every name escaped (territory
+    names are user data). Lines do not wrap: the bar keeps its size, the tooltip has it all."""
     m = pv.moved
-    head = (
-        f"<b>{html.escape(pv.moveset.label)}</b> — {pv.units} units, {pv.accounts} accounts, "
-        f"potential {m['potential']:,.0f}, workload {m['workload_hours']:,.0f} h, "
-        f"revenue {m['revenue']:,.0f}"
+    what = f"<b>{html.escape(pv.moveset.label)}</b> — {pv.units} units, {pv.accounts} accounts"
+    mb, ma = pv.max_abs_deviation_before[metric], pv.max_abs_deviation_after[metric]
+    much = (
+        f"max |dev| {mb:.1%} → {ma:.1%} · moves potential {m['potential']:,.0f} · "
+        f"workload {m['workload_hours']:,.0f} h · revenue {m['revenue']:,.0f}"
     )
     parts = [
-        f"{html.escape(t.name)}: "
-        f"{t.deviation_before[metric]:+.1%} → {t.deviation_after[metric]:+.1%}"
+        f"{html.escape(t.name)} {t.deviation_before[metric]:+.1%} → "
+        f"{t.deviation_after[metric]:+.1%}"
         for t in pv.territories[:6]
     ]
-    mb, ma = pv.max_abs_deviation_before[metric], pv.max_abs_deviation_after[metric]
-    tail = f"max |dev| {mb:.1%} → {ma:.1%}"
-    return f"{head}<br>{'; '.join(parts)}{'; …' if len(pv.territories) > 6 else ''} · {tail}"
+    whose = "; ".join(parts) + ("; …" if len(pv.territories) > 6 else "")
+    return f"{what}<br>{much}<br>{whose}"
 
 
 IDLE_TEXT = (
-    "Lasso (L), paint (P), reshape (R), draw (D) or split (S): a preview of the change appears "
-    "here; Enter applies it, Esc cancels."
+    "Lasso (L), paint (P), reshape (R), draw (D) or split (S):<br>a preview of the change "
+    "appears here;<br>Enter applies it, Esc cancels."
 )
 
 
@@ -49,7 +50,6 @@ class PreviewBar(QWidget):
         super().__init__(parent)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setWordWrap(True)
         self.apply_button = QPushButton("Apply (Enter)")
         self.cancel_button = QPushButton("Cancel (Esc)")
         self.apply_button.clicked.connect(self.applyRequested)
@@ -64,8 +64,8 @@ class PreviewBar(QWidget):
         # changes size whatever the preview says.
         self.label.setFixedHeight(3 * self.label.fontMetrics().lineSpacing() + 4)
         self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # ... nor width: a word-wrapped label's minimum width follows its text, which would push
-        # the docks aside when a preview with a long territory name appears.
+        # ... nor width: a label's minimum width follows its text, which would push the docks
+        # aside when a preview with a long territory name appears (long lines are clipped).
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.clear()
 

@@ -230,3 +230,39 @@ def test_find_account_selects_and_reports(qtbot: Any, window: Any) -> None:
     assert w.selected_account == 7
     assert select_account_by_text(w, "no such thing") is None
     assert "No account matches" in w.statusBar().currentMessage()
+
+
+def test_window_layout_is_remembered_but_not_by_a_snapshot(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths
+
+    from planner.ui.main_window import MainWindow
+
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings().clear()
+
+    def window(**kw: Any) -> Any:
+        w = MainWindow(page_dir=tmp_path / "page", **kw)
+        qtbot.addWidget(w, before_close_func=lambda win: win.map_view.dispose(delete_view=False))
+        qtbot.waitUntil(lambda: w.map_view.is_ready, timeout=30_000)
+        return w
+
+    w = window()
+    w.resize(1100, 700)
+    w.show()
+    w.docks["chart"].hide()  # the user closes the chart
+    w.close()
+    again = window()
+    again.show()
+    assert not again.docks["chart"].isVisible()
+    again.close()
+    shot = window(remember_layout=False)  # what --snapshot uses: the default layout...
+    shot.resize(1600, 1000)
+    shot.show()
+    assert shot.docks["chart"].isVisible()
+    qtbot.waitUntil(lambda: shot.map_view.width() > 700)  # the map gets the middle
+    shot.close()
+    last = window()  # ... and the saved layout is left alone
+    last.show()
+    assert not last.docks["chart"].isVisible()
+    last.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
