@@ -31,7 +31,8 @@ import shapely
 from planner.model import demo
 from planner.model.geo import adjacency
 from planner.model.measures import measures
-from planner.model.optimize import OptimizeInputs, OptimizeOptions, optimize, run_to_end
+from planner.model.optimize import OptimizeInputs, OptimizeOptions, optimize
+from planner.model.progress import run_to_end
 
 TOLERANCE = 0.02
 

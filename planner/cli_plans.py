@@ -85,8 +85,9 @@ def _optimize(args: argparse.Namespace) -> int:
 
     from planner.model.balance import METRICS
     from planner.model.measures import plan_measures
-    from planner.model.optimize import OptimizeOptions, optimize, run_to_end, save_as_scenario
+    from planner.model.optimize import OptimizeOptions, optimize, save_as_scenario
     from planner.model.plan import Plan
+    from planner.model.progress import run_to_end
 
     names = ["workload_hours" if m.strip() == "workload" else m.strip()
              for m in args.metrics.split(",") if m.strip()]  # fmt: skip

@@ -53,7 +53,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 
 from planner.model.atoms import AtomData, account_territories, load_alignment, load_atoms
-from planner.model.progress import Progress
+from planner.model.progress import Progress, run_to_end
 from planner.model.schema import Account, Handover, HandoverItem, Publication, Rep
 from planner.model.schema import Activity as ActivityRow
 from planner.model.schema import Contact as ContactRow
@@ -229,11 +229,7 @@ def generate_packets(
         joint_visit_top=joint_visit_top, joint_visit_potential=joint_visit_potential,
         account_ids=account_ids, persist=persist,
     )  # fmt: skip
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return list(stop.value)
+    return run_to_end(gen)
 
 
 def generate_job(

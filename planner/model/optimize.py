@@ -219,15 +219,6 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
 PATIENCE_ROUNDS = 60
 
 
-def run_to_end(gen: Generator[Progress, None, OptimizeResult]) -> OptimizeResult:
-    """Drive an :func:`optimize` generator to its result (CLI, tests, benchmarks)."""
-    while True:
-        try:
-            next(gen)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-
-
 def travel_matrix(
     lon: NDArray[np.float64], lat: NDArray[np.float64], alon: NDArray, alat: NDArray
 ) -> NDArray[np.float64]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -13,3 +16,12 @@ class Progress:
     fraction: float | None
     message: str
     partial: Any = None
+
+
+def run_to_end(gen: Generator[Any, None, T]) -> T:
+    """Drive a job generator to its return value, ignoring its progress (CLI, tests, scripts)."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]

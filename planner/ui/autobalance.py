@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model.errors import PlannerError
-from planner.model.optimize import OptimizeOptions, OptimizeResult, optimize, run_to_end
+from planner.model.optimize import OptimizeOptions, OptimizeResult, optimize
 from planner.model.plan import Plan
+from planner.model.progress import run_to_end
 from planner.ui import workers
 
 if TYPE_CHECKING:

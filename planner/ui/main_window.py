@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from planner.model.errors import PlannerError
 from planner.model.plan import Plan
+from planner.model.progress import run_to_end
 from planner.model.store import Project
 from planner.ui import actions, workers
 from planner.ui.account_panel import AccountPanel
@@ -179,16 +180,13 @@ class MainWindow(ScenarioMixin, QMainWindow):
                 on_cancel=lambda: self.statusBar().showMessage("Opening cancelled", 5000),
             )  # fmt: skip
             return True
-        gen = load_project(path, scenario)
         try:
-            while True:
-                next(gen)
-        except StopIteration as stop:
-            self._opened(path, stop.value)
-            return True
+            loaded = run_to_end(load_project(path, scenario))
         except PlannerError as err:
             self._show_error(str(err), title="Cannot open project")
             return False
+        self._opened(path, loaded)
+        return True
 
     def _opened(self, path: Path | str, loaded: object) -> None:
         if self.project is not None:

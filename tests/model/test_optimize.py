@@ -18,10 +18,10 @@ from planner.model.optimize import (
     OptimizeOptions,
     _Search,
     optimize,
-    run_to_end,
     save_as_scenario,
 )
 from planner.model.plan import Plan
+from planner.model.progress import run_to_end
 from planner.model.schema import EditLog, Scenario
 
 NX, NY = 12, 6
