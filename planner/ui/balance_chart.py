@@ -14,12 +14,12 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from planner.model.balance import METRICS
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
-from planner.ui.balance_table import METRIC_LABELS
+from planner.ui.balance_table import METRIC_LABELS, metric_chooser
 
 TARGET_PEN = QColor("#424242")
 
@@ -102,16 +102,9 @@ class BalanceChart(QWidget):
     def __init__(self, plan: Plan | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: Plan | None = None
-        self.metric_box = QComboBox(self)
-        for m in METRICS:
-            self.metric_box.addItem(METRIC_LABELS[m], m)
-        self.metric_box.setCurrentIndex(METRICS.index("potential"))
+        self.metric_box, top = metric_chooser("Metric", self)
         self.view = _Canvas(self)
         self._stale = False
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Metric", self))
-        top.addWidget(self.metric_box)
-        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)

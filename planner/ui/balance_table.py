@@ -58,6 +58,19 @@ METRIC_LABELS = {
 }
 
 
+def metric_chooser(label: str, parent: QWidget) -> tuple[QComboBox, QHBoxLayout]:
+    """The "<label> [metric]" row above the balance table and chart (potential first shown)."""
+    box = QComboBox(parent)
+    for m in METRICS:
+        box.addItem(METRIC_LABELS[m], m)
+    box.setCurrentIndex(METRICS.index("potential"))
+    row = QHBoxLayout()
+    row.addWidget(QLabel(label, parent))
+    row.addWidget(box)
+    row.addStretch(1)
+    return box, row
+
+
 def _num(decimals: int) -> Callable[[float], str]:
     return lambda v: f"{v:,.{decimals}f}"
 
@@ -393,19 +406,12 @@ class BalanceDock(QWidget):
     def __init__(self, plan: Plan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: Plan | None = None
-        self.metric_box = QComboBox(self)
-        for m in METRICS:
-            self.metric_box.addItem(METRIC_LABELS[m], m)
-        self.metric_box.setCurrentIndex(METRICS.index("potential"))
+        self.metric_box, top = metric_chooser("Deviation of", self)
         self.table = BalanceTableView(plan, self)
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)  # a long line would widen the dock and shrink the map
         self.meter = DisruptionMeter(self)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Deviation of", self))
-        top.addWidget(self.metric_box)
-        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
