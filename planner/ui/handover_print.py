@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF
+from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtGui import (
     QFont,
-    QPageLayout,
-    QPageSize,
     QPainter,
     QTextDocument,
 )
@@ -28,13 +26,12 @@ from PySide6.QtWidgets import QWidget
 from planner.model.handover import Packet
 from planner.model.io.handover_export import STYLE, account_html, cover_html
 from planner.ui.printing import (
-    BASE_POINT_SIZE,
-    PAGE_SIZES,
+    document_fonts,
     draw_chrome,
     draw_document_page,
     ensure_app,
-    font_families,
     page_frame,
+    setup_printer,
 )
 
 TITLE = "Handover packets"
@@ -42,28 +39,6 @@ TITLE = "Handover packets"
 #: nothing on paper, but drawing a page of a long document costs time proportional to the
 #: document: chunks keep the 1,000-account PDF linear (benchmarks/handover.py).
 CHUNK = 8
-
-
-def _fonts() -> tuple[QFont, QFont]:
-    font = QFont()
-    families = font_families()
-    if families:
-        font.setFamilies(families)
-    font.setPointSize(BASE_POINT_SIZE)
-    small = QFont(font)
-    small.setPointSize(BASE_POINT_SIZE - 1)
-    return font, small
-
-
-def setup_printer(printer: QPrinter, page_size: str = "A4") -> None:
-    """Page size, margins and metadata shared by the PDF export and the print dialog."""
-    if page_size not in PAGE_SIZES:
-        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
-    printer.setPageSize(QPageSize(PAGE_SIZES[page_size]))
-    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    printer.setDocName(TITLE)
-    printer.setCreator("Territory Planner")
 
 
 def _documents(packet: Packet, printer: QPrinter, font: QFont, size: QSizeF) -> list[QTextDocument]:
@@ -91,7 +66,7 @@ def _document(body: str, printer: QPrinter, font: QFont, size: QSizeF) -> QTextD
 
 def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
     """Paint ``packets`` on ``printer`` (a PDF file or the preview); returns the page count."""
-    font, small = _fonts()
+    font, small = document_fonts()
     painter = QPainter()
     if not painter.begin(printer):
         raise OSError(f"cannot write {printer.outputFileName()}")
@@ -126,7 +101,7 @@ def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp))
-    setup_printer(printer, page_size)
+    setup_printer(printer, page_size, TITLE)
     try:
         paint_packets(printer, packets)
         tmp.replace(out)
@@ -138,7 +113,7 @@ def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -
 def preview(parent: QWidget | None, packets: list[Packet], *, page_size: str = "A4") -> int:
     """Open a print preview of ``packets`` painted by :func:`paint_packets`; returns exec()."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    setup_printer(printer, page_size)
+    setup_printer(printer, page_size, TITLE)
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setWindowTitle(TITLE)
     dialog.paintRequested.connect(lambda p: paint_packets(p, packets))

@@ -62,6 +62,34 @@ def font_families() -> list[str]:
     return latin + cjk
 
 
+def setup_printer(
+    printer: QPrinter, page_size: str = "A4", title: str = "", *, landscape: bool = False
+) -> None:
+    """Page size, orientation, margins and metadata shared by every PDF export and print
+    dialog. ``page_size`` is "A4" or "Letter"."""
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    printer.setPageSize(QPageSize(PAGE_SIZES[page_size]))
+    printer.setPageOrientation(
+        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
+    )
+    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+    printer.setDocName(title)
+    printer.setCreator("Territory Planner")
+
+
+def document_fonts() -> tuple[QFont, QFont]:
+    """Body and header/footer fonts: the Latin + CJK families found, at the base size."""
+    font = QFont()
+    families = font_families()
+    if families:
+        font.setFamilies(families)
+    font.setPointSize(BASE_POINT_SIZE)
+    small = QFont(font)
+    small.setPointSize(BASE_POINT_SIZE - 1)
+    return font, small
+
+
 def html_to_pdf(
     html: str,
     out: Path,
@@ -76,30 +104,14 @@ def html_to_pdf(
     ``page_size`` is "A4" or "Letter"; ``title`` goes left in the header line of every page
     and into the PDF's metadata, ``header`` right. Returns ``out``.
     """
-    if page_size not in PAGE_SIZES:
-        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
     ensure_app()
     out = Path(out)
     tmp = out.with_name(out.name + ".partial")
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp))
-    printer.setPageSize(QPageSize(PAGE_SIZES[page_size]))
-    printer.setPageOrientation(
-        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
-    )
-    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    printer.setDocName(title)
-    printer.setCreator("Territory Planner")
-
-    families = font_families()
-    font = QFont()
-    if families:
-        font.setFamilies(families)
-    font.setPointSize(BASE_POINT_SIZE)
-    small = QFont(font)
-    small.setPointSize(BASE_POINT_SIZE - 1)
-
+    setup_printer(printer, page_size, title, landscape=landscape)
+    font, small = document_fonts()
     try:
         _paint(printer, html, font, small, title, header)
         tmp.replace(out)
