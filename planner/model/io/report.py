@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from planner.model.errors import ImportRefused
 
@@ -68,6 +71,30 @@ class ImportReport:
                 f"{self.file}: {where}, field '{first.field}': {first.reason}{more}; "
                 "nothing imported (fix the file, or use --skip-invalid to import the valid rows)"
             )
+
+    def reject_missing_and_repeated(
+        self,
+        keys: list[str],
+        rows: Any,
+        field_name: str,
+        missing: str,
+        repeated: Callable[[str, int], str],
+    ) -> np.ndarray:
+        """Reject rows whose key is empty (reason ``missing``) or already seen (reason
+        ``repeated(key, first_row)``); returns the mask of rows kept."""
+        keep = np.ones(len(keys), dtype=bool)
+        first_row: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            row = int(rows[i])
+            if not key:
+                self.reject(row, field_name, missing)
+                keep[i] = False
+            elif key in first_row:
+                self.reject(row, field_name, repeated(key, first_row[key]))
+                keep[i] = False
+            else:
+                first_row[key] = row
+        return keep
 
     # -- output --------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

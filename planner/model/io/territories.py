@@ -68,18 +68,10 @@ def import_territories(
     colours = text_values(table[colour_col]) if colour_col else [""] * len(names)
     rep_col = find_column(table, REP_FIELDS)
     reps = text_values(table[rep_col]) if rep_col else [""] * len(names)
-    keep = np.ones(len(names), dtype=bool)
-    seen: dict[str, int] = {}
-    for i, nm in enumerate(names):
-        row = int(layer.rows[i])
-        if not nm:
-            report.reject(row, name_col, "missing territory name")
-            keep[i] = False
-        elif nm in seen:
-            report.reject(row, name_col, f"territory '{nm}' appears twice (also row {seen[nm]})")
-            keep[i] = False
-        else:
-            seen[nm] = row
+    keep = report.reject_missing_and_repeated(
+        names, layer.rows, name_col, "missing territory name",
+        lambda nm, first: f"territory '{nm}' appears twice (also row {first})",
+    )  # fmt: skip
     report.rejected.sort(key=lambda r: r.row or 0)
     report.check_rejections(skip_invalid)
     geoms = layer.geometry[keep]

@@ -84,20 +84,10 @@ def import_units(
         codes = text_values(table[code_col])
     names = text_values(table[name_col]) if name_col else [""] * len(table)
 
-    keep = np.ones(len(table), dtype=bool)
-    first_row: dict[str, int] = {}
-    for i, code in enumerate(codes):
-        row = int(layer.rows[i])
-        if not code:
-            report.reject(row, code_col or "code", "missing code")
-            keep[i] = False
-        elif code in first_row:
-            report.reject(
-                row, code_col or "code", f"duplicate code '{code}' (also row {first_row[code]})"
-            )
-            keep[i] = False
-        else:
-            first_row[code] = row
+    keep = report.reject_missing_and_repeated(
+        codes, layer.rows, code_col or "code", "missing code",
+        lambda code, first: f"duplicate code '{code}' (also row {first})",
+    )  # fmt: skip
     report.rejected.sort(key=lambda r: r.row or 0)
     report.check_rejections(skip_invalid)
 
