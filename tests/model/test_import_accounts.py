@@ -8,12 +8,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import shapely
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from planner.model.errors import ImportRefused
 from planner.model.io.accounts import import_accounts
 from planner.model.schema import Account, Rep, Unit
 from planner.model.store import Project
+from tests.model import importing
+from tests.model.importing import write
 
 SALESFORCE = (
     "Account ID,Account Name,BillingStreet,BillingCity,BillingState,Billing Zip/Postal Code,"
@@ -32,20 +33,6 @@ def project(tmp_path: Path) -> Project:
     p.close()
 
 
-def write(tmp_path: Path, name: str, content: str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content.encode(encoding))
-    return path
-
-
-def snapshot(project: Project) -> dict[str, list[tuple]]:
-    with project.engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in ("account", "rep", "unit")
-        }
-
-
 def accounts(project: Project) -> dict[str, Account]:
     with project.session() as s:
         return {a.external_id: a for a in s.scalars(select(Account))}
@@ -53,12 +40,7 @@ def accounts(project: Project) -> dict[str, Account]:
 
 def refused(project: Project, path: Path, **kw: object) -> str:
     """Import expecting refusal; returns the message and checks the project is unchanged."""
-    before = snapshot(project)
-    with pytest.raises(ImportRefused) as err:
-        import_accounts(project, path, **kw)
-    assert snapshot(project) == before
-    assert err.value.report.refused  # type: ignore[attr-defined]
-    return str(err.value)
+    return importing.refused(project, lambda: import_accounts(project, path, **kw))
 
 
 def test_salesforce_export(project: Project, tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from planner.model.errors import ImportRefused
 from planner.model.io.accounts import import_accounts
 from planner.model.io.related import import_related
 from planner.model.schema import Account, Activity, Contact, Opportunity
 from planner.model.store import Project
+from tests.model import importing
+from tests.model.importing import write
 
 
 @pytest.fixture
@@ -24,20 +25,6 @@ def project(tmp_path: Path) -> Project:
     import_accounts(p, acc)
     yield p
     p.close()
-
-
-def write(tmp_path: Path, name: str, content: str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content.encode(encoding))
-    return path
-
-
-def snapshot(project: Project) -> dict[str, list[tuple]]:
-    with project.engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in ("contact", "opportunity", "activity", "account")
-        }
 
 
 def account_ids(project: Project) -> dict[int, str]:
@@ -51,11 +38,10 @@ def rows_of(project: Project, model: type) -> list:
 
 
 def refused(project: Project, path: Path, kind: str, **kw: object) -> str:
-    before = snapshot(project)
-    with pytest.raises(ImportRefused) as err:
-        import_related(project, path, kind, **kw)  # type: ignore[arg-type]
-    assert snapshot(project) == before
-    return str(err.value)
+    return importing.refused(
+        project,
+        lambda: import_related(project, path, kind, **kw),  # type: ignore[arg-type]
+    )
 
 
 def test_salesforce_contacts(project: Project, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from planner.model.io.territories import import_territories
 from planner.model.io.units import import_units
 from planner.model.schema import Account, Assignment, Pin, Rep, Territory, TerritoryShape, Unit
 from planner.model.store import Project
+from tests.model.importing import dump
 
 
 def square(x: float, y: float, w: float = 1.0, h: float = 1.0) -> dict[str, Any]:
@@ -26,15 +26,6 @@ def write_geojson(path: Path, items: list[tuple[dict[str, Any], dict[str, Any]]]
     feats = [{"type": "Feature", "properties": p, "geometry": g} for g, p in items]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     return path
-
-
-def dump(project: Project) -> list[str]:
-    assert project.path is not None
-    con = sqlite3.connect(project.path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
 
 
 def add_accounts(project: Project, points: dict[str, tuple[float, float]]) -> None:

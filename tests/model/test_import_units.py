@@ -9,7 +9,6 @@ while the dump is exactly what a user could see.
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ import pytest
 from shapely.geometry import box
 from sqlalchemy import select
 
-from planner.model.errors import ImportRefused
 from planner.model.io.units import import_units
 from planner.model.schema import Account, Unit
 from planner.model.store import Project
+from tests.model import importing
 
 
 def square(x: float, y: float, size: float = 1.0) -> list[list[list[float]]]:
@@ -50,16 +49,6 @@ def grid_features() -> list[dict[str, Any]]:
     ]
 
 
-def dump(project: Project) -> list[str]:
-    path = project.path
-    assert path is not None
-    con = sqlite3.connect(path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     p = Project.create(tmp_path / "p.tplan")
@@ -71,12 +60,7 @@ def project(tmp_path: Path) -> Project:
 
 
 def refused(project: Project, path: Path, **kw: Any) -> str:
-    before = dump(project)
-    with pytest.raises(ImportRefused) as err:
-        import_units(project, path, **kw)
-    assert dump(project) == before
-    assert err.value.report.refused  # type: ignore[attr-defined]
-    return str(err.value)
+    return importing.refused(project, lambda: import_units(project, path, **kw))
 
 
 def test_geojson_import_fields_areas_and_account_placement(
