@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
 from planner.model.errors import PlannerError
 
@@ -208,6 +209,12 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                 if recombine_round(search, deadline=deadline) == 0:
                     break
                 history = [search.score()]
+            elif stalled and np.isfinite(search.budget):
+                # Under a budget moves and swaps end up cycling through the units the budget
+                # still allows: spend the budget better, then re-cut pairs of territories.
+                if reallocate_round(search) + recombine_round(search, deadline=deadline) == 0:
+                    break
+                history = [search.score()]
     if best[0] < search.score():
         search.assign[:] = best[1]
         search.refresh()
@@ -341,19 +348,9 @@ class _Search:
         if len(us) == 0:
             return 0
         fa = a[us]
-        ca, cb = self.value(us, fa), self.value(us, bs)
-        ta, tb = self.totals[fa], self.totals[bs]
-        ga, gb = self.target[fa], self.target[bs]
-        delta = (
-            self._terms(ta - ca, ga)
-            + self._terms(tb + cb, gb)
-            - self._terms(ta, ga)
-            - self._terms(tb, gb)
-        )
-        delta += self.lam * (self.nbr[us, fa] - self.nbr[us, bs])
+        delta = self.delta(us, fa, bs)
         delta += self.rng.uniform(0, 1e-15, len(delta))  # seeded tie-break
-        start = self.inp.start
-        dcost = self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
+        dcost = self.dcost(us, fa, bs)
         good = delta < -1e-13
         if np.isfinite(self.budget):
             good &= self.used + dcost <= self.budget + 1e-12
@@ -381,6 +378,24 @@ class _Search:
             touched[fa_i] = touched[b] = True
             applied += 1
         return applied
+
+    def delta(self, us: NDArray, fa: NDArray, bs: NDArray) -> NDArray:
+        """Objective change of moving each unit ``us`` from ``fa`` to ``bs`` on its own."""
+        ca, cb = self.value(us, fa), self.value(us, bs)
+        ta, tb = self.totals[fa], self.totals[bs]
+        ga, gb = self.target[fa], self.target[bs]
+        delta = (
+            self._terms(ta - ca, ga)
+            + self._terms(tb + cb, gb)
+            - self._terms(ta, ga)
+            - self._terms(tb, gb)
+        )
+        return delta + self.lam * (self.nbr[us, fa] - self.nbr[us, bs])
+
+    def dcost(self, us: NDArray, fa: NDArray, bs: NDArray) -> NDArray:
+        """Budget each move spends (negative: a unit goes back to its starting territory)."""
+        start = self.inp.start
+        return self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
 
     def flow_round(self) -> int:
         """Move units along a balancing flow between adjacent territories; returns moves made.
@@ -413,8 +428,7 @@ class _Search:
         keep = remaining[fa, bs] > 0
         us, bs, fa = us[keep], bs[keep], fa[keep]
         size = (self.value(us, fa) / self.target[fa]) @ self.w
-        start = self.inp.start
-        dcost = self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
+        dcost = self.dcost(us, fa, bs)
         key = (self.nbr[us, fa] - self.nbr[us, bs]).astype(float)
         if np.isfinite(self.budget):
             key += 4.0 * dcost / np.maximum(size, 1e-12) / max(float(self.cost.mean()), 1e-12)

@@ -9,6 +9,7 @@ import pytest
 import shapely
 from sqlalchemy import select
 
+from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
@@ -220,3 +221,33 @@ def test_recombination_keeps_frozen_units_and_the_budget() -> None:
     s.budget = s.used + 1 / 12  # room for one more unit to change hands
     recombine_round(s)
     assert disruption(s.assign, inp.start, {"accounts": inp.cost})["accounts"] <= s.budget + 1e-12
+
+
+def test_budget_spent_on_swaps_is_moved_to_a_balancing_move() -> None:
+    """Two stripes 5 | 7 columns wide; the budget (4 units) went on two same-row swaps across
+    the border, which changed nothing. Reallocation sends swapped units home and spends the
+    refund on moving units of the big stripe into the small one."""
+    inp = _grid_inputs((5, 7))
+    s = _Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=4 / (NX * NY)), 2)
+    for row in (0, NY - 1):  # column 4 (stripe 0) and column 5 (stripe 1) trade one unit
+        left, right = 4 * NY + row, 5 * NY + row
+        s._move(right, 1, 0, 0.0, float(inp.cost[right]))
+        s._move(left, 0, 1, 0.0, float(inp.cost[left]))
+    assert s.used == pytest.approx(s.budget)
+    dev_before = _max_dev(inp, s.assign, 2)
+    score = s.score()
+
+    assert reallocate_round(s) >= 1
+
+    assert s.score() < score
+    assert _max_dev(inp, s.assign, 2) < dev_before - 0.02
+    assert disruption(s.assign, inp.start, {"accounts": inp.cost})["accounts"] <= s.budget + 1e-12
+    assert (s.assign != inp.start).sum() <= 4
+    assert (pieces(inp.graph, s.assign) == 1).all()
+    for j in (0, 1):  # the incremental totals equal a recount
+        np.testing.assert_allclose(s.totals[:, j], np.bincount(s.assign, weights=inp.base[:, j]))
+
+
+def test_reallocation_needs_a_budget() -> None:
+    _, s = _bricks()
+    assert reallocate_round(s) == 0
