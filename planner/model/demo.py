@@ -44,9 +44,10 @@ from sqlalchemy import Connection
 
 from planner.model.errors import PlannerError, ProjectFileError
 from planner.model.geo import adjacency, area_km2
+from planner.model.resources import resources_dir
 from planner.model.store import Project
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "resources" / "data"
+DATA_DIR = resources_dir() / "data"
 REGIONS: dict[str, tuple[str, ...] | None] = {
     "southeast": ("AL", "FL", "GA", "MS", "NC", "SC", "TN"),
     "lower48": None,

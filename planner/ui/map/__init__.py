@@ -8,7 +8,9 @@ Only ``page`` imports folium; ``bridge`` and ``view`` import Qt. Import the subm
 
 from pathlib import Path
 
+from planner.model.resources import resources_dir
+
 #: The folder every asset of the map page is loaded from (vendored Leaflet, our JS/CSS, basemap).
-RESOURCES_DIR: Path = Path(__file__).resolve().parents[3] / "resources" / "map"
+RESOURCES_DIR: Path = resources_dir() / "map"
 
 __all__ = ["RESOURCES_DIR"]
