@@ -41,8 +41,8 @@ def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -
     touch = np.zeros((k, k))
     np.add.at(touch, a[ok], s.nbr[ok])
     adj = np.triu((touch > 0) | (touch.T > 0), 1)
-    adj[s.locked] = False
-    adj[:, s.locked] = False
+    adj[s.locked | s.solo] = False
+    adj[:, s.locked | s.solo] = False
     dev = (s.totals / s.target - 1.0) @ s.w
     t1s, t2s = np.nonzero(adj)
     order = np.argsort(-np.abs(dev[t1s] - dev[t2s]), kind="stable")

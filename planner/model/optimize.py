@@ -326,6 +326,7 @@ class _Search:
                 left = grand - self.totals[solo].sum(axis=0)
                 target[~solo] = np.outer(share[~solo] / share[~solo].sum(), left)
                 target[solo] = self.totals[solo]
+        self.solo = solo
         return np.maximum(target, 1e-12)
 
     def _terms(self, tot: NDArray, tgt: NDArray) -> NDArray:
@@ -583,6 +584,10 @@ class _Search:
         mask[np.flatnonzero(a >= 0), a[a >= 0]] = False
         mask[self.frozen] = False
         mask[:, self.locked] = False
+        # A territory that is one unit above its share keeps that unit as its target: adding
+        # to it looks free until the next refresh re-targets it at a share (and it is 100 %
+        # over). Nothing joins it.
+        mask[:, self.solo] = False
         return mask
 
     def _gain(self, u: int, a: int, b: int) -> float:

@@ -251,3 +251,27 @@ def test_budget_spent_on_swaps_is_moved_to_a_balancing_move() -> None:
 def test_reallocation_needs_a_budget() -> None:
     _, s = _bricks()
     assert reallocate_round(s) == 0
+
+
+def test_a_unit_above_its_share_stays_alone() -> None:
+    """The corner unit is 1.7 shares and a territory on its own; its neighbour stripe is two
+    columns over its share. Giving units to the corner territory looked free while its
+    target was its own total (until the next refresh re-targets it), so they must go to the
+    other stripe instead: the corner territory stays one unit."""
+    inp = _grid_inputs((8, 4))
+    base = inp.base.copy()
+    base[0] = 1.7 * base.sum(axis=0) / 3
+    start = inp.start + 1
+    start[0] = 0
+    inp = _grid_inputs(
+        (8, 4), base=base, start=start, anchor_lon=np.full(3, np.nan),
+        anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
+    )  # fmt: skip
+    s = _Search(inp, OptimizeOptions(tolerance=0.05), 3)
+    while s.round():  # between two refreshes (a refresh re-targets a grown territory)
+        assert (s.assign == 0).sum() == 1
+    labels = _run(inp, tolerance=0.05).unit_alignment
+    assert (labels == 0).sum() == 1
+    rest = np.bincount(labels, weights=inp.base[:, 0], minlength=3)[1:]
+    assert abs(rest[0] / rest.mean() - 1) <= 0.05  # the two stripes balance each other
+    assert (pieces(inp.graph, labels) == 1).all()
