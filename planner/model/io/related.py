@@ -11,6 +11,8 @@ pipeline, and monthly activity files add up.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,8 +149,9 @@ def import_related(
                 report.reject(int(rows[i]), "account_id", reason)
                 ok[i] = False
         parse = {"contacts": _contacts, "opportunities": _opportunities, "activities": _activities}
-        parse[kind](frame, fmap, text, rows, ok, values, report)
-        _reject_long(_TABLES[kind], values, rows, ok, report)
+        batch = _Rows(fmap, text, rows, ok, values, report)
+        parse[kind](batch)
+        batch.reject_long(_TABLES[kind])
         report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
         report.check_rejections(skip_invalid)
         keep = np.flatnonzero(ok)
@@ -168,70 +171,57 @@ def import_related(
     return report
 
 
-def _reject_bad(
-    bad: np.ndarray,
-    raw: list[str],
-    fld: str,
-    what: str,
-    rows: np.ndarray,
-    ok: np.ndarray,
-    report: ImportReport,
-) -> None:
-    for i in np.flatnonzero(bad & ok):
-        report.reject(int(rows[i]), fld, f"'{raw[i]}' is not {what}")
-    ok[bad] = False
+@dataclass
+class _Rows:
+    """The rows of one import being parsed: every parser reads, rejects and fills through it."""
+
+    fmap: dict[str, str]
+    text: Callable[[str], list[str]]
+    rows: np.ndarray
+    ok: np.ndarray
+    values: dict[str, list[Any]]
+    report: ImportReport
+
+    def reject_bad(self, bad: np.ndarray, raw: list[str], fld: str, what: str) -> None:
+        for i in np.flatnonzero(bad & self.ok):
+            self.report.reject(int(self.rows[i]), fld, f"'{raw[i]}' is not {what}")
+        self.ok[bad] = False
+
+    def reject_long(self, model: type) -> None:
+        """Reject text longer than its column allows (PostgreSQL would refuse the whole
+        insert)."""
+        for fld, vals in self.values.items():
+            limit = getattr(model.__table__.c[fld].type, "length", None)  # type: ignore[attr-defined]
+            if not limit:
+                continue
+            for i, v in enumerate(vals):
+                if self.ok[i] and isinstance(v, str) and len(v) > limit:
+                    self.report.reject(int(self.rows[i]), fld, f"longer than {limit} characters")
+                    self.ok[i] = False
+
+    def flags(self, fld: str) -> list[bool | None]:
+        """Parsed flags; an unknown value is a warning and counts as not given (None)."""
+        out = []
+        for i, t in enumerate(self.text(fld)):
+            v = cols.parse_flag(t) if t else None
+            if t and v is None and self.ok[i]:
+                self.report.warn(int(self.rows[i]), fld, f"'{t}' is not yes/no; taken as not given")
+            out.append(v)
+        return out
 
 
-def _reject_long(
-    model: type,
-    values: dict[str, list[Any]],
-    rows: np.ndarray,
-    ok: np.ndarray,
-    report: ImportReport,
-) -> None:
-    """Reject text longer than its column allows (PostgreSQL would refuse the whole insert)."""
-    for fld, vals in values.items():
-        limit = getattr(model.__table__.c[fld].type, "length", None)  # type: ignore[attr-defined]
-        if not limit:
-            continue
-        for i, v in enumerate(vals):
-            if ok[i] and isinstance(v, str) and len(v) > limit:
-                report.reject(int(rows[i]), fld, f"longer than {limit} characters")
-                ok[i] = False
-
-
-def _flags(
-    raw: list[str], fld: str, rows: np.ndarray, ok: np.ndarray, report: ImportReport
-) -> list[bool | None]:
-    """Parsed flags; an unknown value is a warning and counts as not given (None)."""
-    out = []
-    for i, t in enumerate(raw):
-        v = cols.parse_flag(t) if t else None
-        if t and v is None and ok[i]:
-            report.warn(int(rows[i]), fld, f"'{t}' is not yes/no; taken as not given")
-        out.append(v)
-    return out
-
-
-def _contacts(
-    frame: pd.DataFrame,
-    fmap: dict[str, str],
-    text: Any,
-    rows: np.ndarray,
-    ok: np.ndarray,
-    values: dict[str, list[Any]],
-    report: ImportReport,
-) -> None:
+def _contacts(b: _Rows) -> None:
+    text = b.text
     names = text("name")
     joined = [
         f"{a} {b}".strip() for a, b in zip(text("first_name"), text("last_name"), strict=True)
     ]
     names = [n or j for n, j in zip(names, joined, strict=True)]
-    for i in np.flatnonzero(ok & np.array([not n for n in names], dtype=bool)):
-        report.reject(int(rows[i]), "name", "empty contact name")
-        ok[i] = False
-    dm = _flags(text("decision_maker"), "decision_maker", rows, ok, report)
-    values.update(
+    for i in np.flatnonzero(b.ok & np.array([not n for n in names], dtype=bool)):
+        b.report.reject(int(b.rows[i]), "name", "empty contact name")
+        b.ok[i] = False
+    dm = b.flags("decision_maker")
+    b.values.update(
         name=names,
         role=text("role"),
         decision_maker=[bool(v) for v in dm],
@@ -240,33 +230,26 @@ def _contacts(
     )
 
 
-def _opportunities(
-    frame: pd.DataFrame,
-    fmap: dict[str, str],
-    text: Any,
-    rows: np.ndarray,
-    ok: np.ndarray,
-    values: dict[str, list[Any]],
-    report: ImportReport,
-) -> None:
+def _opportunities(b: _Rows) -> None:
+    text = b.text
     amount_raw = pd.Series(text("amount"), dtype=object)
     amount, bad = cols.parse_money(amount_raw)
-    _reject_bad(bad, amount_raw.tolist(), "amount", "an amount", rows, ok, report)
+    b.reject_bad(bad, amount_raw.tolist(), "amount", "an amount")
     close_raw = text("close_date")
     close, bad = cols.parse_dates(pd.Series(close_raw, dtype=object))
-    _reject_bad(bad, close_raw, "close_date", "a date", rows, ok, report)
+    b.reject_bad(bad, close_raw, "close_date", "a date")
     stages = text("stage")
-    open_flag = _flags(text("is_open"), "is_open", rows, ok, report)
-    closed_flag = _flags(text("is_closed"), "is_closed", rows, ok, report)
+    open_flag = b.flags("is_open")
+    closed_flag = b.flags("is_closed")
     is_open = []
     for s, o, c in zip(stages, open_flag, closed_flag, strict=True):
-        if o is not None and "is_open" in fmap:
+        if o is not None and "is_open" in b.fmap:
             is_open.append(o)
-        elif c is not None and "is_closed" in fmap:
+        elif c is not None and "is_closed" in b.fmap:
             is_open.append(not c)
         else:
             is_open.append(not is_closed_stage(s))
-    values.update(
+    b.values.update(
         name=text("name"),
         stage=stages,
         amount=np.nan_to_num(amount, nan=0.0).tolist(),
@@ -276,17 +259,10 @@ def _opportunities(
     )
 
 
-def _activities(
-    frame: pd.DataFrame,
-    fmap: dict[str, str],
-    text: Any,
-    rows: np.ndarray,
-    ok: np.ndarray,
-    values: dict[str, list[Any]],
-    report: ImportReport,
-) -> None:
+def _activities(b: _Rows) -> None:
+    text = b.text
     date_raw = text("date")
     dates: list[dt.date | None]
     dates, bad = cols.parse_dates(pd.Series(date_raw, dtype=object))
-    _reject_bad(bad, date_raw, "date", "a date", rows, ok, report)
-    values.update(type=text("type"), date=dates, summary=text("summary"), by=text("by"))
+    b.reject_bad(bad, date_raw, "date", "a date")
+    b.values.update(type=text("type"), date=dates, summary=text("summary"), by=text("by"))
