@@ -29,8 +29,8 @@ from planner.ui.printing import (
     document_fonts,
     draw_chrome,
     draw_document_page,
-    ensure_app,
     page_frame,
+    print_pdf,
     setup_printer,
 )
 
@@ -95,19 +95,7 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
 
 def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -> Path:
     """Write ``packets`` to the PDF ``out`` (under a temporary name, then renamed)."""
-    ensure_app()
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp))
-    setup_printer(printer, page_size, TITLE)
-    try:
-        paint_packets(printer, packets)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return print_pdf(out, page_size, TITLE, lambda printer: paint_packets(printer, packets))
 
 
 def preview(parent: QWidget | None, packets: list[Packet], *, page_size: str = "A4") -> int:

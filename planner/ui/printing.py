@@ -15,6 +15,7 @@ fonts used are embedded in the PDF (subsetted) by Qt.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,15 +106,32 @@ def html_to_pdf(
     and into the PDF's metadata, ``header`` right. Returns ``out``.
     """
     ensure_app()
+    font, small = document_fonts()
+    return print_pdf(
+        out, page_size, title, lambda printer: _paint(printer, html, font, small, title, header),
+        landscape=landscape,
+    )  # fmt: skip
+
+
+def print_pdf(
+    out: Path,
+    page_size: str,
+    title: str,
+    paint: Callable[[QPrinter], object],
+    *,
+    landscape: bool = False,
+) -> Path:
+    """Let ``paint`` draw on a PDF printer writing ``out``: under a temporary name, renamed
+    only when painting finished, so a failure never leaves a half-written file."""
+    ensure_app()
     out = Path(out)
     tmp = out.with_name(out.name + ".partial")
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp))
     setup_printer(printer, page_size, title, landscape=landscape)
-    font, small = document_fonts()
     try:
-        _paint(printer, html, font, small, title, header)
+        paint(printer)
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
