@@ -21,6 +21,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.csgraph import minimum_spanning_tree as mst
 
+from planner.model._seed import subtree
+
 if TYPE_CHECKING:
     from planner.model.optimize import _Search
 
@@ -130,7 +132,7 @@ def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
             opt, idx = divmod(f, n - 1)
             if not np.isfinite(key[opt, idx]) or key[opt, idx] >= best_key:
                 continue
-            inside = s._subtree(order, parent, int(order[1 + idx]))
+            inside = subtree(order, parent, int(order[1 + idx]))
             lab = np.where(inside, t1 if opt == 0 else t2, t2 if opt == 0 else t1)
             cut = int((lab[tri.row] != lab[tri.col]).sum())
             full = float(delta[opt, idx]) + s.lam * (cut - old_cut)

@@ -6,21 +6,22 @@ unit's metric values are the sums of the accounts that follow it; workload's tra
 (anchors without a rep home base follow the territory's centre and are refreshed each round),
 so every candidate move is priced in O(1). Final figures come from the exact Balance engine.
 
-Phases: (1) from scratch only, recursive random-spanning-tree bisection on the combined
-metric, regions matched to rep home bases (``linear_sum_assignment``); (2) existing plans,
-flow rounds: the excess of every territory is routed over the territory graph (Laplacian
-potentials; under a disruption budget, to the nearest deficits first, since every hop costs)
-and boundary units, or a cut vertex with the part it would cut off, move along the
+Phases: (1) from scratch only, recursive random-spanning-tree bisection on the combined metric,
+regions matched to rep home bases (``linear_sum_assignment``; ``_seed``); (2) existing plans,
+flow rounds (``_flow``): the excess of every territory is routed over the territory graph
+(Laplacian potentials; under a disruption budget, to the nearest deficits first, since every
+hop costs) and boundary units, or a cut vertex with the part it would cut off, move along the
 flow, so an excess crosses balanced territories instead of diffusing one neighbour at a time;
 (3) polish: every boundary move priced at once with numpy against the objective
-``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
-(the hinge makes out-of-tolerance territories dominate; inside the band compactness wins
-ties), best first, then one-for-one swaps when single moves stall, then recombination of
-pairs of territories along random spanning trees (``_recombine``) for big units that no single
-move can place. Every move keeps the donor
-connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
-frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
-usable, contiguous result (the best-scoring state is returned).
+
+    ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
+
+(the hinge makes out-of-tolerance territories dominate; inside the band compactness wins ties), best
+first, then one-for-one swaps when single moves stall, then recombination of pairs of
+territories along random spanning trees (``_recombine``) for big units that no single move can
+place. Every move keeps the donor connected (exact check: neighbours' ring, else lockstep BFS),
+respects locked territories, frozen units and the disruption budget, so every visited state is
+valid and cancelling keeps a usable, contiguous result (the best-scoring state is returned).
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model._flow import flow_round
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
+from planner.model._seed import seed_from_scratch
 from planner.model.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -165,7 +168,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         raise PlannerError("a plan built from scratch cannot keep a disruption budget")
     search = _Search(inp, opts, k)
     if opts.from_scratch:
-        search.seed_from_scratch()
+        seed_from_scratch(search)
     score0 = search.score()
     yield Progress(0.0, "seeded", score0, search.snapshot)
     deadline = t0 + opts.time_limit
@@ -183,7 +186,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             break
         if rounds % 10 == 0:
             search.refresh()
-        applied = search.flow_round() if flowing else search.round()
+        applied = flow_round(search) if flowing else search.round()
         rounds += 1
         score = search.score()
         history.append(score)
@@ -398,130 +401,6 @@ class _Search:
         start = self.inp.start
         return self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
 
-    def flow_round(self) -> int:
-        """Move units along a balancing flow between adjacent territories; returns moves made.
-
-        Single moves that must lower the objective only diffuse an excess one neighbour at a
-        time. Here the excess of every territory (weighted deviations, in shares of a target)
-        is routed at once: potentials ``phi`` solve ``L phi = excess`` on the territory graph
-        (L its Laplacian) and ``phi_a - phi_b`` is what a should hand to b, passing through
-        balanced territories when needed (diffusion load balancing as in graph partitioners).
-        Boundary units are then moved along positive flows without overshooting them.
-        """
-        k, a = self.k, self.assign
-        ok = a >= 0
-        excess = (self.totals / self.target - 1.0) @ self.w
-        touch = np.zeros((k, k))
-        np.add.at(touch, a[ok], self.nbr[ok])
-        adj = (touch > 0) & ~np.eye(k, dtype=bool)
-        adj[self.locked] = False
-        adj[:, self.locked] = False
-        if np.isfinite(self.budget):
-            remaining = self._transport(adj, excess - excess.mean())
-        else:
-            lap = np.diag(adj.sum(axis=1)) - adj
-            phi = np.linalg.lstsq(lap, excess - excess.mean(), rcond=None)[0]
-            remaining = np.where(adj, phi[:, None] - phi[None, :], 0.0)
-        us, bs = np.nonzero(self._candidates())
-        if len(us) == 0:
-            return 0
-        fa = a[us]
-        keep = remaining[fa, bs] > 0
-        us, bs, fa = us[keep], bs[keep], fa[keep]
-        size = (self.value(us, fa) / self.target[fa]) @ self.w
-        dcost = self.dcost(us, fa, bs)
-        key = (self.nbr[us, fa] - self.nbr[us, bs]).astype(float)
-        if np.isfinite(self.budget):
-            key += 4.0 * dcost / np.maximum(size, 1e-12) / max(float(self.cost.mean()), 1e-12)
-        key += self.rng.uniform(0, 1e-6, len(key))
-        applied = 0
-        for i in np.argsort(key, kind="stable").tolist():
-            u, t, b = int(us[i]), int(fa[i]), int(bs[i])
-            if a[u] != t or self.size[t] <= 1 or self.nbr[u, b] == 0:
-                continue
-            if size[i] > 1.5 * remaining[t, b] or self.used + dcost[i] > self.budget + 1e-12:
-                continue
-            if self._can_leave(u, t):
-                gain = self._gain(u, t, b)
-                self._move(u, t, b, max(gain, 0.0), float(dcost[i]))
-                remaining[t, b] -= size[i]
-                applied += 1
-            elif (moved := self._move_piece(u, t, b, remaining[t, b])) > 0:
-                remaining[t, b] -= moved
-                applied += 1
-        return applied
-
-    def _transport(self, adj: NDArray[np.bool_], excess: NDArray) -> NDArray:
-        """Edge flows that carry excess to the nearest deficits first (under a disruption
-        budget every hop costs: the Laplacian flow spreads the excess over many paths and
-        spends the budget on balanced territories in between)."""
-        from scipy.sparse.csgraph import shortest_path
-
-        k = self.k
-        dist, pred = shortest_path(
-            sparse.csr_matrix(adj.astype(np.float64)), unweighted=True, return_predecessors=True
-        )
-        give, take = np.maximum(excess, 0.0), np.maximum(-excess, 0.0)
-        flow = np.zeros((k, k))
-        # Disruption of moving one share of the combined metric over one edge (about 1 / K of
-        # the accounts); stop routing when the budget left is spent.
-        per_share = float(self.cost.sum()) / max(k, 1)
-        left = max(self.budget - self.used, 0.0) / max(per_share, 1e-12)
-        pairs = np.argwhere(np.isfinite(dist) & (dist > 0) & (give[:, None] > 0) & (take > 0))
-        order = np.lexsort(
-            (-(give[pairs[:, 0]] + take[pairs[:, 1]]), dist[pairs[:, 0], pairs[:, 1]])
-        )
-        for i, j in pairs[order].tolist():
-            x = min(give[i], take[j], left / dist[i, j])
-            if x <= 1e-9:
-                continue
-            give[i] -= x
-            take[j] -= x
-            left -= x * dist[i, j]
-            b = j
-            while b != i:  # walk the path back from j to i
-                p = int(pred[i, b])
-                flow[p, b] += x
-                b = p
-        return np.where(adj, flow - flow.T, 0.0)
-
-    def _move_piece(self, u: int, t: int, b: int, room: float) -> float:
-        """Move cut vertex ``u`` together with the parts of ``t`` it would cut off (all but
-        the largest) to ``b``: both stay connected. Returns the size moved (0 if refused)."""
-        ip, ix, a = self.indptr, self.indices, self.assign
-        held = np.flatnonzero(a == t)
-        if len(held) > 2000:
-            return 0.0
-        comp: dict[int, int] = {}
-        sizes: list[float] = []
-        for start in held.tolist():
-            if start == u or start in comp:
-                continue
-            comp[start] = len(sizes)
-            stack, total = [start], 0.0
-            while stack:
-                x = stack.pop()
-                total += float((self.value(x, t) / self.target[t]) @ self.w)
-                for v in ix[ip[x] : ip[x + 1]].tolist():
-                    if v != u and a[v] == t and v not in comp:
-                        comp[v] = len(sizes)
-                        stack.append(v)
-            sizes.append(total)
-        if len(sizes) < 2:
-            return 0.0
-        keep = int(np.argmax(sizes))
-        piece = [u] + [x for x, c in comp.items() if c != keep]
-        arr = np.array(piece)
-        size = float(((self.value(arr, t) / self.target[t]) @ self.w).sum())
-        start = self.inp.start
-        changes = (b != start[arr]).astype(float) - (t != start[arr])
-        dcost = float((self.cost[arr] * changes).sum())
-        if size > 1.5 * room or self.frozen[arr].any() or self.used + dcost > self.budget + 1e-12:
-            return 0.0
-        for x, ch in zip(piece, changes.tolist(), strict=True):  # u first: the rest hang on u
-            self._move(x, t, b, 0.0, float(self.cost[x] * ch))
-        return size
-
     def swap_round(self) -> int:
         """Exchange one unit each way between adjacent territories (changes a territory's mix
         of metrics when any single move would worsen one of them); returns swaps applied."""
@@ -693,163 +572,6 @@ class _Search:
     def _devs(self, t: int) -> dict[str, float]:
         dev = self.totals[t] / self.target[t] - 1.0
         return {m: float(d) for m, d in zip(self.inp.metrics, dev, strict=True)}
-
-    # -- from scratch --------------------------------------------------------------------------
-    def seed_from_scratch(self) -> None:
-        """Recursive spanning-tree bisection of the free units, then regions matched to reps.
-
-        Each region holding ``k`` territories is cut along one edge of a random spanning tree
-        so that both sides carry their share of every metric within a shrinking tolerance
-        (as GerryChain's ``recursive_tree_part``, but on all metrics at once). Regions are then
-        given to territories by an optimal assignment: nearest rep home base, or, without home
-        bases, the most overlap with the starting plan (least disruption).
-        """
-        from scipy.optimize import linear_sum_assignment
-
-        free = np.flatnonzero(self.assign < 0)
-        open_t = [t for t in range(self.k) if not self.locked[t]]
-        if not open_t or len(free) == 0:
-            return
-        region = np.full(len(self.assign), -1, dtype=np.int64)
-        labels_left = list(range(len(open_t)))
-        raw = np.maximum(self.inp.base, 0.0)
-        combined = (raw / np.maximum(raw[free].sum(axis=0), 1e-12)) @ self.w
-        while len(labels_left) > 1:  # a unit above a territory's share gets one of its own
-            big = free[combined[free] * len(labels_left) >= combined[free].sum()]
-            if len(big) == 0:
-                break
-            u = int(big[np.argmax(combined[big])])
-            region[u] = labels_left.pop()
-            free = free[free != u]
-        stack: list[tuple[NDArray[np.int64], list[int]]] = [(free, labels_left)]
-        while stack:
-            units, labels = stack.pop()
-            if len(labels) == 1 or len(units) <= 1:
-                region[units] = labels[0] if labels else -1
-                continue
-            k1 = len(labels) // 2
-            share = (
-                self.tw[[open_t[i] for i in labels[:k1]]].sum()
-                / self.tw[[open_t[i] for i in labels]].sum()
-            )
-            side = self._split(units, float(share))
-            stack.append((units[side], labels[:k1]))
-            stack.append((units[~side], labels[k1:]))
-        inp = self.inp
-        n_open = len(open_t)
-        ok = region >= 0
-        w = np.maximum(inp.base[:, 0], 1e-12)
-        # Regions go to the territory whose anchor is nearest: the rep's home base, or for a
-        # territory without one its centre in the starting plan (least disruption).
-        ws = np.bincount(region[ok], weights=w[ok], minlength=n_open)
-        cx = np.bincount(region[ok], weights=(w * inp.lon)[ok], minlength=n_open) / ws
-        cy = np.bincount(region[ok], weights=(w * inp.lat)[ok], minlength=n_open) / ws
-        start = inp.start
-        cost = np.zeros((n_open, n_open))
-        for i, t in enumerate(open_t):
-            if self.home[t]:
-                hx, hy = self.alon[t], self.alat[t]
-            elif (held := start == t).any():
-                hx = float(np.average(inp.lon[held], weights=w[held]))
-                hy = float(np.average(inp.lat[held], weights=w[held]))
-            else:
-                continue
-            cost[:, i] = (cx - hx) ** 2 + ((cy - hy) * 1.2) ** 2
-        rows, cols = linear_sum_assignment(cost)
-        to_terr = np.empty(n_open, dtype=np.int64)
-        to_terr[rows] = np.asarray(open_t)[cols]
-        self.assign[ok] = to_terr[region[ok]]
-        self._repair()
-        self.refresh()
-
-    def _repair(self) -> None:
-        """Keep each territory's largest piece; give stray pieces to a neighbouring territory.
-
-        Bisection can leave a region in pieces when removing big units or locked territories
-        cut the map; reassigning strays this way always ends with every piece attached."""
-        from scipy.sparse.csgraph import connected_components
-
-        a, g = self.assign, self.inp.graph
-        for _ in range(len(a)):
-            same = a[g.indices] == np.repeat(a, np.diff(g.indptr))
-            same &= np.repeat(a >= 0, np.diff(g.indptr))
-            sub = sparse.csr_matrix((same.astype(np.int8), g.indices, g.indptr), shape=g.shape)
-            _, comp = connected_components(sub, directed=False)
-            stray = np.zeros(len(a), dtype=bool)
-            for t in range(self.k):
-                held = np.flatnonzero(a == t)
-                if len(held) and not self.frozen[held].all():
-                    sizes = np.bincount(comp[held])
-                    stray[held] = comp[held] != np.argmax(sizes)
-            stray &= ~self.frozen
-            if not stray.any():
-                return
-            a[stray] = -1
-            for u in np.flatnonzero(stray).tolist():  # grow back from attached neighbours
-                nb = a[g.indices[g.indptr[u] : g.indptr[u + 1]]]
-                nb = nb[(nb >= 0) & ~self.locked[np.maximum(nb, 0)]]
-                if len(nb):
-                    a[u] = int(np.bincount(nb).argmax())
-
-    def _split(self, units: NDArray[np.int64], share: float) -> NDArray[np.bool_]:
-        """Side of a random spanning-tree cut closest to ``share`` of every metric."""
-        from scipy.sparse.csgraph import breadth_first_order, connected_components
-        from scipy.sparse.csgraph import minimum_spanning_tree as mst
-
-        sub = self.inp.graph[units][:, units]
-        tri = sparse.triu(sub, k=1, format="coo")
-        # One combined measure (weighted shares of every metric): a 1-D target is hit by some
-        # subtree of almost every random tree; the local search then fixes the mix.
-        raw = np.maximum(self.inp.base[units], 0.0)
-        vals = (raw / np.maximum(raw.sum(axis=0), 1e-12)) @ self.w
-        vals = vals[:, None]
-        total = vals.sum(axis=0)
-        want = np.maximum(share * total, 1e-12)
-        ncomp, comp = connected_components(sub, directed=False)
-        best_err, best = np.inf, np.zeros(len(units), dtype=bool)
-        for attempt in range(400):
-            weights = self.rng.random(len(tri.data)) + 1e-3
-            tree = mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=sub.shape))
-            tree = tree + tree.T
-            sums = vals.copy()
-            parent = np.full(len(units), -1, dtype=np.int64)
-            orders = []
-            for c in range(ncomp):
-                root = int(np.flatnonzero(comp == c)[0])
-                order, pred = breadth_first_order(tree, root, directed=False)
-                parent[order[1:]] = pred[order[1:]]
-                orders.append(order)
-            order = np.concatenate(orders)
-            plist = parent.tolist()
-            cols = [sums[:, j].tolist() for j in range(sums.shape[1])]
-            for node in reversed(order.tolist()):
-                p = plist[node]
-                if p >= 0:
-                    for col in cols:
-                        col[p] += col[node]
-            sums = np.column_stack(cols)
-            err1 = np.abs(sums[:, 0] / want[0] - 1.0)  # subtree is side 1
-            err2 = np.abs((total[0] - sums[:, 0]) / want[0] - 1.0)  # subtree is side 2
-            i1, i2 = int(np.argmin(err1)), int(np.argmin(err2))
-            flip = err2[i2] < err1[i1]
-            node, err = (i2, err2[i2]) if flip else (i1, err1[i1])
-            if err < best_err:
-                best_err = float(err)
-                inside = self._subtree(order, parent, node)
-                best = ~inside if flip else inside
-            if best_err <= self.opts.tolerance * (0.05 + attempt / 200):
-                break
-        return best
-
-    @staticmethod
-    def _subtree(order: NDArray, parent: NDArray, node: int) -> NDArray[np.bool_]:
-        inside = np.zeros(len(order), dtype=bool)
-        inside[node] = True
-        for x in order.tolist():  # BFS order: parents come before children
-            p = parent[x]
-            if p >= 0 and inside[p]:
-                inside[x] = True
-        return inside
 
     # -- result --------------------------------------------------------------------------------
     def snapshot(self) -> OptimizeResult:
