@@ -53,7 +53,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 
 from planner.model.atoms import AtomData, account_territories, load_alignment, load_atoms
-from planner.model.progress import Progress, run_to_end
+from planner.model.progress import Progress, blocking
 from planner.model.schema import Account, Handover, HandoverItem, Publication, Rep
 from planner.model.schema import Activity as ActivityRow
 from planner.model.schema import Contact as ContactRow
@@ -204,34 +204,6 @@ def checklist(
 
 
 # -- generation --------------------------------------------------------------------------------
-def generate_packets(
-    project: Project,
-    scenario: int | str | None,
-    against: int | str | None = None,
-    *,
-    effective_date: dt.date,
-    transition_days: int = 30,
-    support_days: int = 60,
-    joint_visit_top: float = 0.2,
-    joint_visit_potential: float | None = None,
-    account_ids: list[str] | None = None,
-    persist: bool = True,
-) -> list[Packet]:
-    """One packet per (outgoing rep -> incoming rep) pair of the accounts ``scenario`` moves.
-
-    ``account_ids`` (external ids, e.g. a selection in the Impact dock) limits the packets to
-    those accounts; ids that do not move are ignored. See the module docstring for the checklist,
-    due dates and what regenerating does to ticked items.
-    """
-    gen = generate_job(
-        project, scenario, against, effective_date=effective_date,
-        transition_days=transition_days, support_days=support_days,
-        joint_visit_top=joint_visit_top, joint_visit_potential=joint_visit_potential,
-        account_ids=account_ids, persist=persist,
-    )  # fmt: skip
-    return run_to_end(gen)
-
-
 def generate_job(
     project: Project,
     scenario: int | str | None,
@@ -245,7 +217,14 @@ def generate_job(
     account_ids: list[str] | None = None,
     persist: bool = True,
 ) -> Generator[Progress, None, list[Packet]]:
-    """:func:`generate_packets` as a job for ``planner.ui.workers.run_job`` (yields Progress)."""
+    """One packet per (outgoing rep -> incoming rep) pair of the accounts ``scenario`` moves.
+
+    A job for ``planner.ui.workers.run_job`` (yields Progress); :func:`generate_packets` takes
+    the same arguments and runs it to the end. ``account_ids`` (external ids, e.g. a selection
+    in the Impact dock) limits the packets to those accounts; ids that do not move are ignored.
+    See the module docstring for the checklist, due dates and what regenerating does to ticked
+    items.
+    """
     if not 0.0 <= joint_visit_top <= 1.0:
         raise ValueError("joint_visit_top is a share between 0 and 1")
     yield Progress(0.0, "Comparing alignments")
@@ -266,6 +245,10 @@ def generate_job(
         scope = [int(atoms.account_ids[i]) for i in moved] if account_ids is not None else None
         _persist(project, sid, packets, scope)
     return packets
+
+
+#: :func:`generate_job` without progress: same arguments, returns the packets (CLI, tests).
+generate_packets = blocking(generate_job)
 
 
 def default_against(project: Project, scenario_id: int) -> int | None:
