@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from planner.model.optimize import OptimizeOptions, OptimizeResult, optimize
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.ui import workers
+from planner.ui._dialogs import ok_cancel
 
 if TYPE_CHECKING:
     from planner.ui.main_window import MainWindow
@@ -72,13 +72,7 @@ class AutoBalanceDialog(QDialog):
         form.addRow("Time limit", self.time_limit)
         self.seed = QSpinBox(minimum=0, maximum=1_000_000, value=0)
         form.addRow("Seed", self.seed)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel(self, "Run"))
 
     def options(self) -> OptimizeOptions:
         metrics = {k: 1.0 for k, cb in self.metrics.items() if cb.isChecked()}

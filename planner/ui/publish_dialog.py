@@ -8,7 +8,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model.impact import Impact
+from planner.ui._dialogs import ok_cancel
 from planner.ui.impact_dock import summary_text
 
 
@@ -33,16 +33,10 @@ class PublishDialog(QDialog):
         self.date.setCalendarPopup(True)
         form = QFormLayout()
         form.addRow("Effective date", self.date)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Publish")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(text)
         lay.addLayout(form)
-        lay.addWidget(buttons)
+        lay.addWidget(ok_cancel(self, "Publish"))
 
     @property
     def effective_date(self) -> dt.date:
