@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,14 +13,22 @@ import pytest
 from planner.model.resources import INSTALLED, find_resources
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Not the project: version control, environments, build output, caches (resources/ is copied).
+NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
+                                    ".*_cache", ".hypothesis", "node_modules")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel of a fresh copy of the checkout: setuptools writes build/ and *.egg-info where
+    it builds and never cleans build/lib, so building the checkout itself could ship modules
+    since deleted from planner/ (and would litter the checkout)."""
+    src = tmp_path_factory.mktemp("src") / "project"
+    shutil.copytree(ROOT, src, ignore=NOT_COPIED)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(src)],
         check=True, capture_output=True, cwd=out,
     )  # fmt: skip
     (path,) = out.glob("territory_planner-*.whl")
@@ -44,6 +53,8 @@ def test_wheel_carries_the_code_and_migrations(wheel: zipfile.ZipFile) -> None:
     for f in (ROOT / "planner").rglob("*"):
         if f.suffix in (".py", ".mako") and "__pycache__" not in f.parts:
             assert f.relative_to(ROOT).as_posix() in names
+    stale = sorted(n for n in names if n.startswith("planner/") and not (ROOT / n).is_file())
+    assert not stale, f"in the wheel but not in the checkout: {stale}"
 
 
 def test_installed_resources_are_found_when_there_is_no_checkout(tmp_path: Path) -> None:
