@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.model._trial import Trial
+
 if TYPE_CHECKING:
-    from planner.model.optimize import MoveReason, _Search
+    from planner.model.optimize import _Search
 
 #: Blocked moves tried per round (best gain per account first).
 TRIES = 40
@@ -61,42 +63,18 @@ def _exchange(
     fits the budget, while their estimated ``loss`` stays below the gain; then make the move.
     Keep all of it if the exact objective fell, else undo all of it."""
     a, start = s.assign, s.inp.start
-    before = s.score()
-    log: list[tuple[int, int, int, float]] = []
-    saved: dict[int, MoveReason | None] = {}
-
-    def move(x: int, src: int, dst: int, dc: float) -> None:
-        saved.setdefault(x, s.reasons.get(x))
-        s._move(x, src, dst, 0.0, dc)
-        log.append((x, src, dst, dc))
-
+    trial = Trial(s)
     spent = 0.0
     for v, lv in zip(back.tolist(), loss.tolist(), strict=True):
-        if s.used + cost <= s.budget + 1e-12 or len(log) >= MAX_UNDO or spent + lv >= gain:
+        if s.used + cost <= s.budget + 1e-12 or len(trial) >= MAX_UNDO or spent + lv >= gain:
             break
         home = int(start[v])
-        if v == u or a[v] == home or s.nbr[v, home] == 0 or s.size[a[v]] <= 1:
+        if v == u or a[v] == home:
             continue
-        if s._can_leave(v, int(a[v])):
-            move(v, int(a[v]), home, -float(s.cost[v]))
+        if trial.try_move(v, int(a[v]), home):
             spent += max(lv, 0.0)
-    ok = (
-        s.used + cost <= s.budget + 1e-12
-        and a[u] == t
-        and s.nbr[u, b] > 0
-        and s.size[t] > 1
-        and s._can_leave(u, t)
-    )
-    if ok:
-        move(u, t, b, cost)
-        if s.score() < before - 1e-12:
-            s.reasons[u] = replace(s.reasons[u], score_gain=before - s.score())
-            return True
-    for x, src, dst, dc in reversed(log):
-        s._move(x, dst, src, 0.0, -dc)
-    for x, r in saved.items():
-        if r is None:
-            s.reasons.pop(x, None)
-        else:
-            s.reasons[x] = r
+    if trial.try_move(u, t, b) and (won := trial.gain()) > 1e-12:
+        s.reasons[u] = replace(s.reasons[u], score_gain=won)
+        return True
+    trial.undo()
     return False
