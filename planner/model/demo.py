@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from sqlalchemy import Connection
 
+from planner.model.colours import PALETTE, distinct_colours
 from planner.model.errors import PlannerError, ProjectFileError
 from planner.model.geo import adjacency, area_km2
 from planner.model.resources import resources_dir
@@ -444,11 +445,6 @@ def account_attributes(rng: np.random.Generator, city: NDArray) -> dict[str, NDA
 
 
 # -- writing -------------------------------------------------------------------------------
-#: Tableau 20: ten hues, each dark then light; neighbours never share a hue when avoidable.
-PALETTE = _words(
-    "#1f77b4 #aec7e8 #ff7f0e #ffbb78 #2ca02c #98df8a #d62728 #ff9896 #9467bd #c5b0d5 "
-    "#8c564b #c49c94 #e377c2 #f7b6d2 #7f7f7f #c7c7c7 #bcbd22 #dbdb8d #17becf #9edae5"
-)
 SKILLS = _words("Negotiation|Key accounts|New business|Technical sales|Service contracts", "|")
 ANCHOR = dt.date(2026, 11, 1)  # "today" of the demo's history: fixed, so output is stable
 
@@ -468,22 +464,6 @@ def _insert(conn: Connection, table: str, cols: str, data: Iterable[Sequence[obj
     it = iter(data)
     while batch := list(itertools.islice(it, 50_000)):
         conn.exec_driver_sql(sql, batch)  # type: ignore[arg-type]
-
-
-def _colours(n: int, pairs: NDArray) -> list[str]:
-    """Greedy colouring: avoid a neighbour's hue, then its exact colour, then spread usage."""
-    nbrs: list[set[int]] = [set() for _ in range(n)]
-    for a, b in pairs.tolist():
-        nbrs[a].add(b)
-        nbrs[b].add(a)
-    colour = [-1] * n
-    used = [0] * len(PALETTE)
-    for t in range(n):
-        taken = {colour[u] for u in nbrs[t] if colour[u] >= 0}
-        hues = {c // 2 for c in taken}
-        colour[t] = min(range(len(PALETTE)), key=lambda c: (c // 2 in hues, c in taken, used[c], c))
-        used[colour[t]] += 1
-    return [str(PALETTE[c]) for c in colour]
 
 
 def _zip_codes(
@@ -569,7 +549,7 @@ def _org_rows(
 
     coo = graph.tocoo()
     ta, tb = terr_of_county[coo.row], terr_of_county[coo.col]
-    colours = _colours(n_t, np.unique(np.column_stack([ta, tb])[ta != tb], axis=0))
+    colours = distinct_colours(n_t, np.unique(np.column_stack([ta, tb])[ta != tb], axis=0))
     r_lon = [np.mean([hlon[lead_d[d]] for d in np.flatnonzero(region_of == r)]) for r in range(n_r)]
     r_names = (
         ["Region"]
@@ -582,7 +562,7 @@ def _org_rows(
         (t0r + r, r_names[r], "#3a3a3a", "region", vp0 + r, None, 1.0, False) for r in range(n_r)
     ]
     terrs += [
-        (t0d + d, d_names[d], str(PALETTE[2 * d % 20]), "district", mgr0 + d,
+        (t0d + d, d_names[d], PALETTE[2 * d % len(PALETTE)], "district", mgr0 + d,
          t0r + int(region_of[d]), 1.0, False)
         for d in range(n_d)
     ]  # fmt: skip

@@ -695,9 +695,12 @@ def save_as_scenario(
 def _add_territories(project: Project, count: int) -> None:
     from sqlalchemy import func, select
 
+    from planner.model.colours import next_colour
     from planner.model.schema import Territory
 
     with project.transaction() as s:
         have = s.scalar(select(func.count(Territory.id))) or 0
+        used = list(s.scalars(select(Territory.colour)))
         for i in range(count):
-            s.add(Territory(name=f"Auto {have + i + 1}"))
+            used.append(next_colour(used))
+            s.add(Territory(name=f"Auto {have + i + 1}", colour=used[-1]))

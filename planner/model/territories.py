@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from planner.model.colours import next_colour
 from planner.model.errors import PlannerError
 from planner.model.schema import Assignment, Pin, Rep, Territory, TerritoryShape
 from planner.model.store import Project
@@ -45,14 +46,17 @@ def update_territory(project: Project, territory_id: int, **fields: Any) -> dict
 
 
 def create_territory(
-    project: Project, name: str, colour: str = "#888888", rep_id: int | None = None
+    project: Project, name: str, colour: str | None = None, rep_id: int | None = None
 ) -> int:
+    """A new empty territory; without ``colour`` it takes the palette colour used least."""
     name = name.strip()
     if not name:
         raise PlannerError("a territory needs a name")
     with project.transaction() as s:
         if s.scalar(select(Territory.id).where(Territory.name == name)) is not None:
             raise PlannerError(f"a territory named '{name}' already exists")
+        if colour is None:
+            colour = next_colour(s.scalars(select(Territory.colour)))
         t = Territory(name=name, colour=colour, rep_id=rep_id, level="territory")
         s.add(t)
         s.flush()

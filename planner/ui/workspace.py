@@ -26,9 +26,6 @@ from planner.model.territories import create_territory, unique_name
 from planner.ui.commands import MoveCommand, effect_text
 from planner.ui.map.view import MapView, RawJson
 
-PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
-           "#bcf60c", "#008080", "#9a6324", "#800000", "#808000", "#000075")  # fmt: skip
-
 
 class MapWorkspace(QObject):
     """Owns no widgets: it drives a MapView and an undo stack for one Plan at a time."""
@@ -268,8 +265,7 @@ class MapWorkspace(QObject):
         poly = shapely.geometry.shape(geometry)
         plan = self.plan
         name = unique_name(plan.project, "New territory")
-        colour = PALETTE[plan.atoms.n_territories % len(PALETTE)]
-        create_territory(plan.project, name, colour)
+        create_territory(plan.project, name)
         plan.refresh_territories()
         new = plan.atoms.n_territories - 1
         c = poly.centroid
@@ -288,9 +284,7 @@ class MapWorkspace(QObject):
             self.error.emit("the active territory has no units to split")
             return
         name = unique_name(plan.project, f"{plan.territory_label(self.active)} (split)")
-        new_id = create_territory(
-            plan.project, name, PALETTE[plan.atoms.n_territories % len(PALETTE)]
-        )
+        new_id = create_territory(plan.project, name)
         plan.refresh_territories()
         new = plan.atoms.n_territories - 1
         self.territoriesChanged.emit()

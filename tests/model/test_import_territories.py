@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from planner.model.colours import PALETTE
 from planner.model.errors import ImportRefused
 from planner.model.io.territories import import_territories
 from planner.model.io.units import import_units
@@ -57,6 +58,11 @@ def assignments(project: Project, kind: str) -> dict[str, str]:
             .where(Assignment.atom_kind == kind)
         ).all()
     return dict(rows)  # type: ignore[arg-type]
+
+
+def territory_colours(project: Project) -> dict[str, str]:
+    with project.session() as s:
+        return dict(s.execute(select(Territory.name, Territory.colour)).all())  # type: ignore[arg-type]
 
 
 def test_polygons_assign_units_first_in_file_wins_overlap(
@@ -192,3 +198,36 @@ def test_plan_accounts_free_form_and_bad_columns(tmp_path: Path) -> None:
     path.write_text("foo,bar\n1,2\n")
     with pytest.raises(ImportRefused, match="unit_code,territory or account_id,owner"):
         import_territories(p, path)
+
+
+def test_plan_csv_territories_are_coloured_apart(unit_project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "plan.csv"
+    path.write_text("unit_code,territory\nU0,North\nU1,East\nU2,South\nU3,West\n")
+    import_territories(unit_project, path)
+    got = territory_colours(unit_project)
+    assert len(set(got.values())) == 4
+    assert "#888888" not in got.values()
+
+
+def test_a_bad_colour_in_a_file_is_reported_and_replaced(
+    unit_project: Project, tmp_path: Path
+) -> None:
+    path = write_geojson(
+        tmp_path / "t.geojson",
+        [
+            (square(0, 0, 2), {"Territory": "West", "colour": "#00ff00"}),
+            (square(2, 0, 2), {"Territory": "East", "colour": "red;<script>"}),
+        ],
+    )
+    report = import_territories(unit_project, path)
+    (warning,) = [w for w in report.warnings if w.field == "colour"]
+    assert warning.row == 2
+    assert "'red;<script>' is not a colour" in warning.reason
+    got = territory_colours(unit_project)
+    assert got["West"] == "#00ff00"
+    assert got["East"] in PALETTE
+    path = write_geojson(  # re-import: a bad colour leaves the territory's colour as it was
+        tmp_path / "t2.geojson", [(square(0, 0, 4), {"Territory": "West", "colour": "#12"})]
+    )
+    import_territories(unit_project, path)
+    assert territory_colours(unit_project)["West"] == "#00ff00"

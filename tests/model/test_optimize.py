@@ -23,7 +23,7 @@ from planner.model.optimize import (
 )
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
-from planner.model.schema import EditLog, Scenario
+from planner.model.schema import EditLog, Scenario, Territory
 
 NX, NY = 12, 6
 
@@ -275,3 +275,20 @@ def test_a_unit_above_its_share_stays_alone() -> None:
     rest = np.bincount(labels, weights=inp.base[:, 0], minlength=3)[1:]
     assert abs(rest[0] / rest.mean() - 1) <= 0.05  # the two stripes balance each other
     assert (pieces(inp.graph, labels) == 1).all()
+
+
+def test_from_scratch_with_more_territories_adds_coloured_ones(grid) -> None:
+    plan = Plan.load(grid)
+    k = plan.atoms.n_territories + 2
+    result = run_to_end(optimize(plan, OptimizeOptions(from_scratch=k, time_limit=5)))
+    saved = save_as_scenario(grid, result, "Five")
+    assert saved.atoms.n_territories == k
+    with grid.session() as s:
+        rows = s.execute(
+            select(Territory.name, Territory.colour).where(Territory.name.like("Auto %"))
+        ).all()
+    added = {str(n): str(c) for n, c in rows}
+    assert sorted(added) == [f"Auto {plan.atoms.n_territories + i}" for i in (1, 2)]
+    colours = set(added.values())
+    assert len(colours) == 2
+    assert not colours & set(plan.atoms.territory_colours.tolist())  # told apart on the map

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import shapely
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from planner.model.colours import is_colour, next_colour
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, text_values
 from planner.model.io.report import ImportReport
@@ -76,7 +78,9 @@ def import_territories(
     report.check_rejections(skip_invalid)
     geoms = layer.geometry[keep]
     names = [n for n, k in zip(names, keep, strict=True) if k]
-    colours = [c for c, k in zip(colours, keep, strict=True) if k]
+    colours = _checked_colours(
+        [c for c, k in zip(colours, keep, strict=True) if k], layer.rows[keep], colour_col, report
+    )
     reps = [r for r, k in zip(reps, keep, strict=True) if k]
     if len(geoms) == 0:
         raise report.refuse(f"{path.name}: no valid territories to import")
@@ -135,12 +139,28 @@ def _report_overlaps(
     return trimmed
 
 
+def _checked_colours(
+    colours: list[str], rows: Sequence[int], field_name: str | None, report: ImportReport
+) -> list[str]:
+    """Colours as given where they are ``#rgb``/``#rrggbb``; anything else is dropped with a
+    warning naming the row (the territory then keeps its colour, or a new one gets a palette
+    colour), so no stray text reaches the map or a printout."""
+    out = []
+    for c, row in zip(colours, rows, strict=True):
+        if c and not is_colour(c):
+            report.warn(int(row), field_name or "colour", f"'{c[:40]}' is not a colour (#rrggbb)")
+            c = ""
+        out.append(c.strip())
+    return out
+
+
 def _ensure_territories(
     s: Session, names: list[str], colours: list[str], reps: list[str], report: ImportReport
 ) -> list[int]:
     """Territory id per name, creating missing territories (and reps named in the file)."""
     existing = dict(s.execute(select(Territory.name, Territory.id)).all())
     rep_ids = dict(s.execute(select(Rep.name, Rep.id)).all())
+    used = list(s.scalars(select(Territory.colour)))
     created: list[str] = []
     ids: list[int] = []
     for nm, colour, rep in zip(names, colours, reps, strict=True):
@@ -155,12 +175,13 @@ def _ensure_territories(
         if nm in existing:
             terr = s.get(Territory, existing[nm])
             assert terr is not None
+            if colour:
+                terr.colour = colour
         else:
-            terr = Territory(name=nm)
+            terr = Territory(name=nm, colour=colour or next_colour(used))
             s.add(terr)
             created.append(nm)
-        if colour:
-            terr.colour = colour[:9]
+        used.append(terr.colour)
         if rep_id is not None:
             terr.rep_id = rep_id
         s.flush()
@@ -273,13 +294,15 @@ def _owner_resolver(s: Session, report: ImportReport) -> Any:
     reps = dict(s.execute(select(Rep.name, Rep.id)).all())
     created: list[str] = []
     report.extra["territories_created"] = created
+    used = list(s.scalars(select(Territory.colour)))
 
     def resolve(owner: str) -> int:
         if owner in terr:
             return terr[owner]
         if owner in rep_terr:
             return rep_terr[owner]
-        new = Territory(name=owner, rep_id=reps.get(owner))
+        used.append(next_colour(used))
+        new = Territory(name=owner, rep_id=reps.get(owner), colour=used[-1])
         s.add(new)
         s.flush()
         terr[owner] = new.id

@@ -1,0 +1,50 @@
+"""Every new territory gets a colour of its own (never the one grey), and file colours are
+checked before they reach the map."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from planner.model.colours import PALETTE, distinct_colours, is_colour, next_colour
+from planner.model.schema import Territory
+from planner.model.store import Project
+from planner.model.territories import create_territory
+
+
+def colours(project: Project) -> dict[str, str]:
+    with project.session() as s:
+        return dict(s.execute(select(Territory.name, Territory.colour)).all())  # type: ignore[arg-type]
+
+
+def test_new_colours_take_ten_hues_before_repeating_one() -> None:
+    used: list[str] = []
+    for _ in range(len(PALETTE)):
+        used.append(next_colour(used))
+    assert sorted(used) == sorted(PALETTE)
+    hues = {PALETTE.index(c) // 2 for c in used[:10]}
+    assert len(hues) == 10
+    assert next_colour([*used, PALETTE[0]]) != PALETTE[0]  # least used wins
+
+
+def test_only_hex_colours_pass() -> None:
+    assert is_colour("#abc")
+    assert is_colour("#A0b1C2")
+    assert is_colour(" #a0b1c2 ")
+    for bad in ("red", "#abcd", "#ggg", "#a0b1c2;x", "<b>", ""):
+        assert not is_colour(bad), bad
+
+
+def test_neighbours_never_share_a_hue_when_avoidable() -> None:
+    pairs = [(0, 1), (1, 2), (2, 0), (2, 3)]  # a triangle and a tail
+    c = distinct_colours(4, pairs)  # type: ignore[arg-type]
+    for a, b in pairs:
+        assert PALETTE.index(c[a]) // 2 != PALETTE.index(c[b]) // 2
+
+
+def test_created_territories_get_distinct_palette_colours(grid: Project) -> None:
+    before = set(colours(grid).values())
+    made = [create_territory(grid, f"New {i}") for i in range(3)]
+    new = {n: c for n, c in colours(grid).items() if n.startswith("New")}
+    assert len(made) == len(set(new.values())) == 3
+    assert set(new.values()) <= set(PALETTE)
+    assert not set(new.values()) & before  # least used first: none of the grid's colours
