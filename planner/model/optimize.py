@@ -41,6 +41,7 @@ from planner.model._flow import flow_round
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
 from planner.model._seed import seed_from_scratch
+from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -178,6 +179,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     best = (score0, search.assign.copy())
     since_best = 0
     flowing = not opts.from_scratch
+    phases: list[float] = []  # best score each time local moves were exhausted
     while True:
         if opts.cancel is not None and opts.cancel.is_set():
             cancelled = True
@@ -207,17 +209,18 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             continue
         if applied == 0 or stalled:
             search.refresh()
-            if search.swap_round() == 0 and (stalled or search.round() == 0):
-                # Local moves are exhausted: re-cut pairs of territories (big bricks).
-                if recombine_round(search, deadline=deadline) == 0:
+            exhausted = search.swap_round() == 0 and (stalled or search.round() == 0)
+            if exhausted or (stalled and np.isfinite(search.budget)):
+                # Local moves are exhausted, or (under a budget) cycle through the units the
+                # budget still allows: spend the budget better, re-cut pairs of territories
+                # (big bricks), then triples around the territories still out of tolerance.
+                changed = reallocate_round(search) + recombine_round(search, deadline=deadline)
+                if changed + triple_round(search, deadline=deadline) == 0:
                     break
                 history = [search.score()]
-            elif stalled and np.isfinite(search.budget):
-                # Under a budget moves and swaps end up cycling through the units the budget
-                # still allows: spend the budget better, then re-cut pairs of territories.
-                if reallocate_round(search) + recombine_round(search, deadline=deadline) == 0:
-                    break
-                history = [search.score()]
+                phases.append(best[0])
+                if len(phases) > PHASES and phases[-1 - PHASES] - phases[-1] < GAIN * phases[-1]:
+                    break  # recombination still finds changes, but they no longer add up
     if best[0] < search.score():
         search.assign[:] = best[1]
         search.refresh()
@@ -227,6 +230,10 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
 
 #: Rounds without a 0.01 % better best score after which the search stops before its time limit.
 PATIENCE_ROUNDS = 60
+#: The search stops when PHASES recombination phases in a row improved the best score by less
+#: than GAIN (a share of it) together.
+PHASES = 3
+GAIN = 5e-3
 
 
 def travel_matrix(
@@ -438,7 +445,15 @@ class _Search:
             self._terms(np.stack([ta, tb]), g).sum()
             - self._terms(new_a, g[0])
             - self._terms(new_b, g[1])
-        ).ravel()
+        )
+        # Cut edges too, else a swap undoes what a compactness-aware move did and the two
+        # cycle. u and v touching each other stay on opposite sides (+2 over the sum).
+        cut = (
+            (self.nbr[out, t1] - self.nbr[out, t2])[:, None]
+            + (self.nbr[inn, t2] - self.nbr[inn, t1])[None, :]
+            + 2 * self.inp.graph[out][:, inn].toarray()
+        )
+        gain = (gain - self.lam * cut).ravel()
         start = self.inp.start
         for flat in np.argsort(-gain)[:6].tolist():
             if gain[flat] <= 1e-12:

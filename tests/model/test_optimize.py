@@ -7,10 +7,13 @@ import threading
 import numpy as np
 import pytest
 import shapely
+from numpy.typing import NDArray
+from scipy import sparse
 from sqlalchemy import select
 
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
+from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
 from planner.model.measures import disruption, pieces
@@ -292,3 +295,77 @@ def test_from_scratch_with_more_territories_adds_coloured_ones(grid) -> None:
     colours = set(added.values())
     assert len(colours) == 2
     assert not colours & set(plan.atoms.territory_colours.tolist())  # told apart on the map
+
+
+def _three(**opts: object) -> _Search:
+    """4x3 grid (values total 27, 9 a territory) in three territories, after single moves,
+    swaps and pair recombination have done all they can (found by a random search)."""
+    nx, ny = 4, 3
+    boxes = [shapely.box(i, j, i + 1, j + 1) for i in range(nx) for j in range(ny)]
+    graph, _ = adjacency(np.array(boxes, dtype=object))
+    v = np.array([1, 2, 5, 1, 2, 1, 1, 2, 5, 5, 1, 1], dtype=float)
+    base = np.column_stack([v, v])
+    budget = opts.pop("max_disruption", None)
+    inp = OptimizeInputs(
+        graph=graph, lon=np.repeat(np.arange(nx), ny) * 0.1, lat=np.tile(np.arange(ny), nx) * 0.1,
+        base=base, per_minute=np.zeros_like(base), metrics=("potential", "workload_hours"),
+        start=np.array([0, 0, 0, 1, 1, 1, 2, 1, 2, 2, 2, 1], dtype=np.int32),
+        anchor_lon=np.full(3, np.nan), anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
+        cost=np.full(nx * ny, 1 / (nx * ny)), **opts,
+    )  # fmt: skip
+    s = _Search(inp, OptimizeOptions(tolerance=0.02, compactness=0.0, max_disruption=budget), 3)
+    while s.round() or s.swap_round() or recombine_round(s, trees=40):
+        pass
+    return s
+
+
+def test_three_territories_recut_together_where_pairs_cannot_help() -> None:
+    s = _three()
+    before = s.score()
+    assert before > 1.0  # someone is far off
+    assert recombine_round(s, trees=200) == 0  # no pair of territories can do better
+    assert triple_round(s) == 1
+    np.testing.assert_allclose(s.totals[:, 0], [9, 9, 9])
+    assert pieces(s.inp.graph, s.assign).tolist() == [1, 1, 1]
+
+
+def _grow(graph: sparse.csr_matrix, k: int, rng: np.random.Generator) -> NDArray[np.int32]:
+    """A random contiguous plan: k seeds, then a random neighbour joins a random territory."""
+    labels = np.full(graph.shape[0], -1, dtype=np.int32)
+    labels[rng.choice(graph.shape[0], k, replace=False)] = np.arange(k)
+    while (labels < 0).any():
+        u = int(rng.choice(np.flatnonzero(labels < 0)))
+        nb = labels[graph.indices[graph.indptr[u] : graph.indptr[u + 1]]]
+        if (nb >= 0).any():
+            labels[u] = int(rng.choice(nb[nb >= 0]))
+    return labels
+
+
+def test_three_way_recuts_keep_frozen_units_the_budget_and_contiguity() -> None:
+    nx, ny = 5, 4
+    boxes = [shapely.box(i, j, i + 1, j + 1) for i in range(nx) for j in range(ny)]
+    graph, _ = adjacency(np.array(boxes, dtype=object))
+    rng = np.random.default_rng(1)
+    applied = 0
+    for _ in range(40):
+        start = _grow(graph, 3, rng)
+        v = rng.choice([1.0, 1.0, 2.0, 3.0, 8.0], size=nx * ny)
+        frozen = rng.random(nx * ny) < 0.2
+        budget = float(rng.choice([0.1, 0.2]))
+        inp = OptimizeInputs(
+            graph=graph, lon=np.zeros(nx * ny), lat=np.zeros(nx * ny),
+            base=np.column_stack([v, v]), per_minute=np.zeros((nx * ny, 2)),
+            metrics=("potential", "workload_hours"), start=start, anchor_lon=np.full(3, np.nan),
+            anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
+            cost=np.full(nx * ny, 1 / (nx * ny)), frozen=frozen,
+        )  # fmt: skip
+        s = _Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=budget, seed=2), 3)
+        before = s.score()
+        if triple_round(s, trees=12) == 0:
+            continue
+        applied += 1
+        assert s.score() < before
+        assert (s.assign[frozen] == start[frozen]).all()
+        assert s.cost[s.assign != start].sum() <= budget + 1e-12
+        assert (pieces(graph, s.assign) == 1).all()
+    assert applied >= 5  # the checks above did run
