@@ -16,12 +16,14 @@ flow, so an excess crosses balanced territories instead of diffusing one neighbo
 
     ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
 
-(the hinge makes out-of-tolerance territories dominate; inside the band compactness wins ties), best
-first, then one-for-one swaps when single moves stall, then recombination of pairs of
+(the hinge makes out-of-tolerance territories dominate; inside the band compactness wins ties),
+best first, then one-for-one swaps when single moves stall, then recombination of pairs of
 territories along random spanning trees (``_recombine``) for big units that no single move can
-place. Every move keeps the donor connected (exact check: neighbours' ring, else lockstep BFS),
-respects locked territories, frozen units and the disruption budget, so every visited state is
-valid and cancelling keeps a usable, contiguous result (the best-scoring state is returned).
+place, and of triples around territories still out of tolerance (``_triples``); under a budget,
+low-value moves are undone to fund better ones (``_reallocate``). Every move keeps the donor
+connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
+frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
+usable, contiguous result (the best-scoring state is returned).
 """
 
 from __future__ import annotations
