@@ -1,4 +1,4 @@
-"""Territory colours: one palette, distinct neighbours, and a colour for every new territory.
+"""Territory colours: one palette, neighbours apart, and a colour for every new territory.
 
 Territories are told apart on the map by fill colour alone, so a new territory (drawn, split
 off, imported without a colour, created for a CRM owner, added by auto-balance) takes the
@@ -29,12 +29,17 @@ def is_colour(text: str) -> bool:
     return _HEX.fullmatch(text.strip()) is not None
 
 
-def next_colour(used: Iterable[str]) -> str:
-    """The palette colour used least among ``used``; dark shades before light ones, so a
-    run of new territories gets ten different hues first."""
+def next_colour(used: Iterable[str], avoid: Iterable[str] = ()) -> str:
+    """The palette colour used least among ``used``, avoiding the hues of ``avoid`` (the new
+    territory's neighbours) while the palette allows; dark shades before light ones, so a run
+    of new territories gets ten different hues first."""
     counts = Counter(c.strip().lower() for c in used)
+    near = {c.strip().lower() for c in avoid}
+    hues = {i // 2 for i, c in enumerate(PALETTE) if c in near}
     order = range(len(PALETTE))
-    return PALETTE[min(order, key=lambda i: (counts[PALETTE[i]], i % 2, i))]
+    return PALETTE[
+        min(order, key=lambda i: (PALETTE[i] in near, i // 2 in hues, counts[PALETTE[i]], i % 2, i))
+    ]
 
 
 def distinct_colours(n: int, pairs: NDArray[np.int64]) -> list[str]:

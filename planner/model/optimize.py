@@ -220,7 +220,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                 if changed + triple_round(search, deadline=deadline) == 0:
                     break
                 history = [search.score()]
-                phases.append(best[0])
+                phases.append(min(best[0], search.score()))
                 if len(phases) > PHASES and phases[-1 - PHASES] - phases[-1] < GAIN * phases[-1]:
                     break  # recombination still finds changes, but they no longer add up
     if best[0] < search.score():
@@ -259,9 +259,16 @@ class _Search:
         self.w = w / w.sum()
         self.tw = _pad(inp.target_weights, k, 1.0)
         self.locked = _pad(inp.locked_territories, k, False).astype(bool)
-        self.frozen = (inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)) | (
-            inp.start >= 0
-        ) & self.locked[np.clip(inp.start, 0, None)]
+        frozen = inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)
+        dropped = inp.start >= k  # from scratch with fewer territories than the plan has
+        locked_in = np.asarray(inp.locked_territories if inp.locked_territories is not None else [])
+        if locked_in[k:].any() or (frozen & dropped).any():
+            raise PlannerError(
+                f"cannot build {k} territories: a locked territory or locked unit belongs to a "
+                f"territory beyond the first {k}"
+            )
+        held = (inp.start >= 0) & ~dropped
+        self.frozen = frozen | held & self.locked[np.where(held, inp.start, 0)]
         self.cost = inp.cost if inp.cost is not None else np.zeros(n)
         self.budget = np.inf if opts.max_disruption is None else opts.max_disruption
         self.offset = _pad(inp.offset, k, 0.0) if inp.offset is not None else np.zeros((k, 2))

@@ -6,6 +6,7 @@ arrays in step through :meth:`planner.model.plan.Plan.refresh_territories`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,9 +47,15 @@ def update_territory(project: Project, territory_id: int, **fields: Any) -> dict
 
 
 def create_territory(
-    project: Project, name: str, colour: str | None = None, rep_id: int | None = None
+    project: Project,
+    name: str,
+    colour: str | None = None,
+    rep_id: int | None = None,
+    *,
+    near: Iterable[str] = (),
 ) -> int:
-    """A new empty territory; without ``colour`` it takes the palette colour used least."""
+    """A new empty territory; without ``colour`` it takes the palette colour used least,
+    avoiding the colours ``near`` it (its neighbours on the map)."""
     name = name.strip()
     if not name:
         raise PlannerError("a territory needs a name")
@@ -56,7 +63,7 @@ def create_territory(
         if s.scalar(select(Territory.id).where(Territory.name == name)) is not None:
             raise PlannerError(f"a territory named '{name}' already exists")
         if colour is None:
-            colour = next_colour(s.scalars(select(Territory.colour)))
+            colour = next_colour(s.scalars(select(Territory.colour)), near)
         t = Territory(name=name, colour=colour, rep_id=rep_id, level="territory")
         s.add(t)
         s.flush()

@@ -265,7 +265,7 @@ class MapWorkspace(QObject):
         poly = shapely.geometry.shape(geometry)
         plan = self.plan
         name = unique_name(plan.project, "New territory")
-        create_territory(plan.project, name)
+        create_territory(plan.project, name, near=self._colours_touching(poly))
         plan.refresh_territories()
         new = plan.atoms.n_territories - 1
         c = poly.centroid
@@ -273,6 +273,13 @@ class MapWorkspace(QObject):
         self.active = new
         self.territoriesChanged.emit()
         self._propose(lambda: moves.for_polygon(plan, poly, new, kind="draw"))
+
+    def _colours_touching(self, shape: shapely.Geometry) -> list[str]:
+        """Colours of the territories with a unit touching ``shape``: a territory drawn or
+        split off there should not share their fill."""
+        a = self.plan.atoms
+        terr = self.plan.alignment[: a.n_units][shapely.intersects(self._geoms, shape)]
+        return [str(c) for c in a.territory_colours[np.unique(terr[terr >= 0])]]
 
     def _on_line(self, geometry: dict) -> None:
         """Split the active territory by a drawn line into a new territory."""
@@ -284,7 +291,7 @@ class MapWorkspace(QObject):
             self.error.emit("the active territory has no units to split")
             return
         name = unique_name(plan.project, f"{plan.territory_label(self.active)} (split)")
-        new_id = create_territory(plan.project, name)
+        new_id = create_territory(plan.project, name, near=self._colours_touching(shape))
         plan.refresh_territories()
         new = plan.atoms.n_territories - 1
         self.territoriesChanged.emit()

@@ -48,3 +48,11 @@ def test_created_territories_get_distinct_palette_colours(grid: Project) -> None
     assert len(made) == len(set(new.values())) == 3
     assert set(new.values()) <= set(PALETTE)
     assert not set(new.values()) & before  # least used first: none of the grid's colours
+
+
+def test_a_new_colour_avoids_the_neighbours_hues_even_when_the_palette_is_used_up() -> None:
+    used = list(PALETTE) * 2
+    near = [PALETTE[-1], PALETTE[0]]
+    c = next_colour(used, near)
+    assert PALETTE.index(c) // 2 not in {0, len(PALETTE) // 2 - 1}
+    assert next_colour(used) == PALETTE[0]  # without neighbours: palette order

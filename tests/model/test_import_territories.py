@@ -231,3 +231,19 @@ def test_a_bad_colour_in_a_file_is_reported_and_replaced(
     )
     import_territories(unit_project, path)
     assert territory_colours(unit_project)["West"] == "#00ff00"
+
+
+def test_a_recoloured_territory_frees_its_old_colour(unit_project: Project, tmp_path: Path) -> None:
+    from planner.model.territories import create_territory
+
+    create_territory(unit_project, "A")
+    first = territory_colours(unit_project)["A"]
+    path = write_geojson(
+        tmp_path / "t.geojson",
+        [
+            (square(0, 0, 2), {"Territory": "A", "colour": "#00ff00"}),
+            (square(2, 0, 2), {"Territory": "B"}),
+        ],
+    )
+    import_territories(unit_project, path)
+    assert territory_colours(unit_project) == {"A": "#00ff00", "B": first}

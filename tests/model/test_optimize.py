@@ -369,3 +369,12 @@ def test_three_way_recuts_keep_frozen_units_the_budget_and_contiguity() -> None:
         assert s.cost[s.assign != start].sum() <= budget + 1e-12
         assert (pieces(graph, s.assign) == 1).all()
     assert applied >= 5  # the checks above did run
+
+
+def test_from_scratch_with_fewer_territories_than_the_plan() -> None:
+    result = _run(_grid_inputs((3, 3, 3, 3)), from_scratch=2, tolerance=0.05)
+    assert set(result.unit_alignment.tolist()) == {0, 1}
+    assert pieces(_grid_inputs((12,)).graph, result.unit_alignment).tolist() == [1, 1]
+    locked = np.array([False, False, False, True])
+    with pytest.raises(PlannerError, match="cannot build 2 territories"):
+        _run(_grid_inputs((3, 3, 3, 3), locked_territories=locked), from_scratch=2)

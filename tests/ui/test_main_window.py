@@ -184,6 +184,8 @@ def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: An
     info = Project.open(w.project.location).info()
     new_id = int(w.plan.atoms.territory_ids[-1])
     assert info[f"active_territory:{w.plan.scenario_id}"] == str(new_id)
+    colours = [str(c) for c in w.plan.atoms.territory_colours]
+    assert colours[-1] not in colours[:-1]  # its fill tells it apart from its neighbours
 
 
 def test_deviation_colour_mode_recolours_units(qtbot: Any, window: Any) -> None:

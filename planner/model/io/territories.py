@@ -160,7 +160,7 @@ def _ensure_territories(
     """Territory id per name, creating missing territories (and reps named in the file)."""
     existing = dict(s.execute(select(Territory.name, Territory.id)).all())
     rep_ids = dict(s.execute(select(Rep.name, Rep.id)).all())
-    used = list(s.scalars(select(Territory.colour)))
+    colour_of = dict(s.execute(select(Territory.name, Territory.colour)).all())
     created: list[str] = []
     ids: list[int] = []
     for nm, colour, rep in zip(names, colours, reps, strict=True):
@@ -178,10 +178,10 @@ def _ensure_territories(
             if colour:
                 terr.colour = colour
         else:
-            terr = Territory(name=nm, colour=colour or next_colour(used))
+            terr = Territory(name=nm, colour=colour or next_colour(colour_of.values()))
             s.add(terr)
             created.append(nm)
-        used.append(terr.colour)
+        colour_of[nm] = terr.colour
         if rep_id is not None:
             terr.rep_id = rep_id
         s.flush()
