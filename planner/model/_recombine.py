@@ -13,7 +13,6 @@ form); without a budget, every other tree ignores the border (a fresh split of t
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,7 +50,7 @@ def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -
     touched = np.zeros(k, dtype=bool)
     applied = 0
     for i in order.tolist():
-        if deadline is not None and time.perf_counter() > deadline:
+        if s.out_of_time(deadline):
             break
         t1, t2 = int(t1s[i]), int(t2s[i])
         if touched[t1] or touched[t2]:

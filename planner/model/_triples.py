@@ -13,7 +13,6 @@ loses its sums). Runs only for territories still out of tolerance once everythin
 
 from __future__ import annotations
 
-import time
 from itertools import permutations
 from typing import TYPE_CHECKING
 
@@ -66,7 +65,7 @@ def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> i
         # Triples whose combined excess is nearest zero can absorb t's excess among them.
         ranked = sorted(triples, key=lambda tr: (abs(excess[list(tr)].sum()), tr))[:TRIPLES]
         for tr in ranked:
-            if deadline is not None and time.perf_counter() > deadline:
+            if s.out_of_time(deadline):
                 return applied
             if touched[list(tr)].any():
                 continue

@@ -287,6 +287,13 @@ class _Search:
         self.lam = opts.compactness * opts.tolerance**2
         self.refresh()
 
+    def out_of_time(self, deadline: float | None) -> bool:
+        """True past ``deadline`` or once the user cancelled: long steps check it between
+        pieces of work, so Cancel answers within one pair or triple."""
+        cancel = self.opts.cancel
+        late = deadline is not None and time.perf_counter() > deadline
+        return late or (cancel is not None and cancel.is_set())
+
     # -- totals --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-anchor rep-less territories at their centre, rebuild totals and targets exactly."""

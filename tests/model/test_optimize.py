@@ -306,6 +306,7 @@ def _three(**opts: object) -> _Search:
     v = np.array([1, 2, 5, 1, 2, 1, 1, 2, 5, 5, 1, 1], dtype=float)
     base = np.column_stack([v, v])
     budget = opts.pop("max_disruption", None)
+    cancel = opts.pop("cancel", None)
     inp = OptimizeInputs(
         graph=graph, lon=np.repeat(np.arange(nx), ny) * 0.1, lat=np.tile(np.arange(ny), nx) * 0.1,
         base=base, per_minute=np.zeros_like(base), metrics=("potential", "workload_hours"),
@@ -313,7 +314,13 @@ def _three(**opts: object) -> _Search:
         anchor_lon=np.full(3, np.nan), anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
         cost=np.full(nx * ny, 1 / (nx * ny)), **opts,
     )  # fmt: skip
-    s = _Search(inp, OptimizeOptions(tolerance=0.02, compactness=0.0, max_disruption=budget), 3)
+    options = OptimizeOptions(
+        tolerance=0.02,
+        compactness=0.0,
+        max_disruption=budget,
+        cancel=cancel,  # type: ignore[arg-type]
+    )
+    s = _Search(inp, options, 3)
     while s.round() or s.swap_round() or recombine_round(s, trees=40):
         pass
     return s
@@ -378,3 +385,13 @@ def test_from_scratch_with_fewer_territories_than_the_plan() -> None:
     locked = np.array([False, False, False, True])
     with pytest.raises(PlannerError, match="cannot build 2 territories"):
         _run(_grid_inputs((3, 3, 3, 3), locked_territories=locked), from_scratch=2)
+
+
+def test_cancel_stops_recombination_between_pairs_and_triples() -> None:
+    stop = threading.Event()
+    s = _three(cancel=stop)
+    stop.set()  # Cancel pressed while the search is in a recombination round
+    before = s.assign.copy()
+    assert triple_round(s) == 0  # would re-cut the three (see the test above)
+    assert recombine_round(s, trees=200) == 0
+    assert (s.assign == before).all()
