@@ -7,11 +7,12 @@ unit's metric values are the sums of the accounts that follow it; workload's tra
 so every candidate move is priced in O(1). Final figures come from the exact Balance engine.
 
 Phases: (1) from scratch only, recursive random-spanning-tree bisection on the combined metric,
-regions matched to rep home bases (``linear_sum_assignment``; ``_seed``); (2) existing plans,
-flow rounds (``_flow``): the excess of every territory is routed over the territory graph
-(Laplacian potentials; under a disruption budget, to the nearest deficits first, since every
-hop costs) and boundary units, or a cut vertex with the part it would cut off, move along the
-flow, so an excess crosses balanced territories instead of diffusing one neighbour at a time;
+regions matched to rep home bases (``linear_sum_assignment``; ``_seed``; ``_relabel`` weighs
+the travel and runs again on stalls); (2) existing plans, flow rounds (``_flow``): the excess
+of every territory is routed over the territory graph (Laplacian potentials; under a disruption
+budget, to the nearest deficits first, since every hop costs) and boundary units, or a cut
+vertex with the part it would cut off, move along the flow, so an excess crosses balanced
+territories instead of diffusing one neighbour at a time;
 (3) polish: every boundary move priced at once with numpy against the objective
 
     ``sum_t sum_j w_j (dev_tj^2 + HINGE * max(0, |dev_tj| - 0.8 tol)^2) + compactness x cut edges``
@@ -42,6 +43,7 @@ from scipy import sparse
 from planner.model._flow import flow_round
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
+from planner.model._relabel import relabel
 from planner.model._seed import seed_from_scratch
 from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
@@ -172,6 +174,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     search = _Search(inp, opts, k)
     if opts.from_scratch:
         seed_from_scratch(search)
+        relabel(search)
     score0 = search.score()
     yield Progress(0.0, "seeded", score0, search.snapshot)
     deadline = t0 + opts.time_limit
@@ -217,6 +220,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                 # budget still allows: spend the budget better, re-cut pairs of territories
                 # (big bricks), then triples around the territories still out of tolerance.
                 changed = reallocate_round(search) + recombine_round(search, deadline=deadline)
+                if opts.from_scratch:
+                    changed += relabel(search)
                 if changed + triple_round(search, deadline=deadline) == 0:
                     break
                 history = [search.score()]
@@ -328,8 +333,9 @@ class _Search:
 
     def _targets(self, grand: NDArray) -> NDArray:
         """Equal shares (by target weight), except that a territory made of one unit bigger
-        than its share keeps that unit as its target and the others share the rest: the
-        search then balances the territories it can balance instead of chasing the excess."""
+        than its share keeps that unit (at its least travel) as its target and the others
+        share the rest: the search then balances the territories it can balance instead of
+        chasing the excess."""
         share = self.tw / self.tw.sum()
         target = np.outer(share, grand)
         solo = np.zeros(self.k, dtype=bool)
@@ -351,7 +357,13 @@ class _Search:
             if solo.any():
                 left = grand - self.totals[solo].sum(axis=0)
                 target[~solo] = np.outer(share[~solo] / share[~solo].sum(), left)
-                target[solo] = self.totals[solo]
+                # The unit's own value, travelled from the nearest rep: a big unit held by a
+                # far-away rep shows the extra travel as excess (relabelling can fix it).
+                u = unit_of[solo]
+                reps = ~self.locked if (~self.locked).any() else np.ones(self.k, dtype=bool)
+                near = self.travel[u][:, reps].min(axis=1)
+                inp = self.inp
+                target[solo] = inp.base[u] + inp.per_minute[u] * near[:, None] + self.offset[solo]
         self.solo = solo
         return np.maximum(target, 1e-12)
 

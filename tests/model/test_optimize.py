@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
+from planner.model._relabel import relabel
 from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
@@ -395,3 +396,44 @@ def test_cancel_stops_recombination_between_pairs_and_triples() -> None:
     assert triple_round(s) == 0  # would re-cut the three (see the test above)
     assert recombine_round(s, trees=200) == 0
     assert (s.assign == before).all()
+
+
+def test_relabelling_gives_each_rep_the_territory_around_their_home() -> None:
+    per_minute = np.column_stack([np.zeros(NX * NY), np.full(NX * NY, 0.2)])  # travel counts
+    # Rep 0 lives at the east edge, rep 1 at the west edge: the stripes are the wrong way round.
+    inp = _grid_inputs(
+        (6, 6), per_minute=per_minute, anchor_lon=np.array([-82.9, -84.0]),
+        anchor_lat=np.array([33.25, 33.25]),
+    )  # fmt: skip
+    s = _Search(inp, OptimizeOptions(from_scratch=2), 2)
+    s.assign[:] = inp.start
+    s.refresh()
+    before = s.totals[:, 1].copy()
+    assert relabel(s)
+    east = np.repeat(np.arange(NX), NY) >= 6
+    assert (s.assign[east] == 0).all()
+    assert (s.assign[~east] == 1).all()
+    assert (s.totals[:, 1] < before).all()  # both reps drive less
+    assert not relabel(s)  # already the best owners
+
+
+def test_a_big_unit_alone_goes_to_its_nearest_rep() -> None:
+    base = np.column_stack([np.ones(NX * NY), np.ones(NX * NY)])
+    base[0] = [80.0, 80.0]  # the south-west corner unit is 1.6 shares: a territory of its own
+    per_minute = np.zeros_like(base)
+    per_minute[0, 1] = 0.1  # and its visits are driven from its rep's home
+    start = np.where(np.arange(NX * NY) < NX * NY // 2, 1, 2).astype(np.int32)
+    start[0] = 0  # held by the rep at the east edge
+    inp = _grid_inputs(
+        (4, 4, 4), base=base, per_minute=per_minute, start=start,
+        anchor_lon=np.array([-82.9, -83.5, -84.0]), anchor_lat=np.full(3, 33.0),
+    )  # fmt: skip
+    s = _Search(inp, OptimizeOptions(from_scratch=3), 3)
+    s.assign[:] = start
+    s.refresh()
+    assert s.solo[0]
+    far = s.totals[0, 1]
+    assert relabel(s)
+    assert s.assign[0] == 2  # the rep at the west edge, next to it
+    assert (s.assign == 2).sum() == 1
+    assert s.totals[2, 1] < far  # less driving for the same visits
