@@ -357,13 +357,15 @@ class _Search:
             if solo.any():
                 left = grand - self.totals[solo].sum(axis=0)
                 target[~solo] = np.outer(share[~solo] / share[~solo].sum(), left)
-                # The unit's own value, travelled from the nearest rep: a big unit held by a
-                # far-away rep shows the extra travel as excess (relabelling can fix it).
-                u = unit_of[solo]
-                reps = ~self.locked if (~self.locked).any() else np.ones(self.k, dtype=bool)
-                near = self.travel[u][:, reps].min(axis=1)
-                inp = self.inp
-                target[solo] = inp.base[u] + inp.per_minute[u] * near[:, None] + self.offset[solo]
+                target[solo] = self.totals[solo]
+                if self.opts.from_scratch:
+                    # Reps can still swap territories (``_relabel``): the unit's value travelled
+                    # from the nearest rep, so a far-away owner shows the extra as excess.
+                    u = unit_of[solo]
+                    reps = ~self.locked if (~self.locked).any() else np.ones(self.k, dtype=bool)
+                    near = self.travel[u][:, reps].min(axis=1)
+                    best = self.inp.base[u] + self.inp.per_minute[u] * near[:, None]
+                    target[solo] = best + self.offset[solo]
         self.solo = solo
         return np.maximum(target, 1e-12)
 
