@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.csgraph import minimum_spanning_tree as mst
@@ -61,16 +62,32 @@ def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -
     return applied
 
 
+def merged(s: _Search, ts: tuple[int, ...]) -> tuple[NDArray, sparse.coo_matrix, NDArray]:
+    """Units of territories ``ts``, their adjacency edges (upper triangle, indices into the
+    units) and their current territories: what a re-cut of them works on."""
+    units = np.flatnonzero(np.isin(s.assign, ts))
+    tri = sparse.triu(s.inp.graph[units][:, units], k=1, format="coo")
+    return units, tri, s.assign[units]
+
+
+def random_tree(
+    s: _Search, tri: sparse.coo_matrix, border: NDArray, keep: bool
+) -> sparse.csr_matrix:
+    """A random spanning tree of the merged units; with ``keep``, border edges are drawn last,
+    so the tree crosses the current borders as little as it can and its cuts hand over pieces."""
+    n = tri.shape[0]
+    weights = s.rng.random(len(tri.data)) + 1e-3
+    if keep:
+        weights += 2.0 * border
+    return mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
+
+
 def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
     """Re-cut territories ``t1`` and ``t2`` along the best cut of a few random spanning trees."""
-    a = s.assign
-    units = np.flatnonzero((a == t1) | (a == t2))
+    units, tri, cur = merged(s, (t1, t2))
     n = len(units)
     if n < 3 or n > MAX_PAIR_UNITS:
         return False
-    sub = s.inp.graph[units][:, units]
-    tri = sparse.triu(sub, k=1, format="coo")
-    cur = a[units]
     border = (cur[tri.row] != cur[tri.col]).astype(np.float64)
     old_cut = int(border.sum())
     m = len(s.inp.metrics)
@@ -90,13 +107,10 @@ def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
     tgt1, tgt2 = s.target[t1], s.target[t2]
     old_terms = float(s._terms(s.totals[[t1, t2]], s.target[[t1, t2]]).sum())
     budgeted = np.isfinite(s.budget)
-    mean_cost = max(float(s.cost[s.cost > 0].mean()) if (s.cost > 0).any() else 1.0, 1e-12)
+    mean_cost = s.cost_unit
     best_key, best_delta, best_lab = -1e-12, 0.0, None
     for j in range(trees):
-        weights = s.rng.random(len(tri.data)) + 1e-3
-        if budgeted or j % 2 == 0:
-            weights += 2.0 * border  # one border edge in the tree: cuts hand over a piece
-        tree = mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
+        tree = random_tree(s, tri, border, budgeted or j % 2 == 0)
         order, pred = breadth_first_order(tree, 0, directed=False)
         if len(order) < n:
             return False  # the pair is not connected (a broken start): leave it to repair
@@ -142,9 +156,5 @@ def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
                 best_key, best_delta, best_lab = rank, full, lab
     if best_lab is None:
         return False
-    for u, old, new in zip(units.tolist(), cur.tolist(), best_lab.tolist(), strict=True):
-        if old != new:
-            st = s.inp.start[u]
-            dcost = float(s.cost[u]) * (float(st != new) - float(st != old))
-            s._move(u, old, new, -best_delta, dcost)
+    s.relabel_units(units, best_lab, -best_delta)
     return True

@@ -74,10 +74,7 @@ def relabel(s: _Search) -> bool:
     rows = idx
     to = np.arange(k)
     to[movable[rows]] = movable[cols]
-    moving = ok & (to[np.maximum(a, 0)] != a)
-    for u in np.flatnonzero(moving).tolist():
-        old, new = int(a[u]), int(to[a[u]])
-        st = inp.start[u]
-        s._move(u, old, new, 0.0, float(s.cost[u]) * (float(st != new) - float(st != old)))
+    held = np.flatnonzero(ok)
+    s.relabel_units(held, to[a[held]], 0.0)
     s.refresh()
     return True

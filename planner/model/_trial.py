@@ -26,16 +26,11 @@ class Trial:
     def __len__(self) -> int:
         return len(self.log)
 
-    def cost(self, x: int, src: int, dst: int) -> float:
-        """Budget that moving ``x`` from ``src`` to ``dst`` spends (negative: going home)."""
-        home = self.s.inp.start[x]
-        return float(self.s.cost[x]) * (float(dst != home) - float(src != home))
-
     def try_move(self, x: int, src: int, dst: int) -> bool:
         """Move ``x`` when it is in ``src``, touches ``dst``, ``src`` stays whole and the
         budget allows; returns whether it moved."""
         s = self.s
-        dc = self.cost(x, src, dst)
+        dc = s.move_cost(x, src, dst)
         if s.assign[x] != src or s.size[src] <= 1 or s.nbr[x, dst] == 0:
             return False
         if s.used + dc > s.budget + 1e-12 or not s._can_leave(x, src):

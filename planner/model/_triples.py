@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 from scipy.sparse.csgraph import depth_first_order
-from scipy.sparse.csgraph import minimum_spanning_tree as mst
+
+from planner.model._recombine import merged, random_tree
 
 if TYPE_CHECKING:
     from planner.model.optimize import _Search
@@ -77,14 +77,10 @@ def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> i
 
 
 def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
-    a = s.assign
-    units = np.flatnonzero(np.isin(a, ts))
+    units, tri, cur = merged(s, ts)
     n = len(units)
     if n < 4 or n > MAX_UNITS:
         return False
-    sub = s.inp.graph[units][:, units]
-    tri = sparse.triu(sub, k=1, format="coo")
-    cur = a[units]
     border = (cur[tri.row] != cur[tri.col]).astype(np.float64)
     old_cut = int(border.sum())
     m = len(s.inp.metrics)
@@ -104,13 +100,9 @@ def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
     tgt = s.target[list(ts)]
     old_terms = float(s._terms(s.totals[list(ts)], tgt).sum())
     budgeted = np.isfinite(s.budget)
-    mean_cost = max(float(s.cost[s.cost > 0].mean()) if (s.cost > 0).any() else 1.0, 1e-12)
     best: tuple[float, float, NDArray[np.int64]] | None = None
     for j in range(trees):
-        weights = s.rng.random(len(tri.data)) + 1e-3
-        if budgeted or j % 2 == 0:
-            weights += 2.0 * border  # few border edges in the tree: cuts hand over pieces
-        tree = mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
+        tree = random_tree(s, tri, border, budgeted or j % 2 == 0)
         order, pred = depth_first_order(tree, 0, directed=False)
         if len(order) < n:
             return False
@@ -125,16 +117,13 @@ def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
             labels = np.asarray(ts)[lab]
             cut = int((labels[tri.row] != labels[tri.col]).sum())
             full = delta - old_terms + s.lam * (cut - old_cut)
-            rank = full / max((spend - used_here) / mean_cost, 0.05) if budgeted else full
+            rank = full / max((spend - used_here) / s.cost_unit, 0.05) if budgeted else full
             if full < -1e-12 and (best is None or rank < best[0]):
                 best = (rank, full, labels)
     if best is None:
         return False
     _, full, labels = best
-    for u, old, new in zip(units.tolist(), cur.tolist(), labels.tolist(), strict=True):
-        if old != new:
-            st = s.inp.start[u]
-            s._move(u, old, new, -full, float(s.cost[u]) * (float(st != new) - float(st != old)))
+    s.relabel_units(units, labels, -full)
     return True
 
 

@@ -275,6 +275,10 @@ class _Search:
         held = (inp.start >= 0) & ~dropped
         self.frozen = frozen | held & self.locked[np.where(held, inp.start, 0)]
         self.cost = inp.cost if inp.cost is not None else np.zeros(n)
+        #: Budget a typical unit's move spends: gains under a budget are priced per this much.
+        self.cost_unit = max(
+            float(self.cost[self.cost > 0].mean()) if (self.cost > 0).any() else 1.0, 1e-12
+        )
         self.budget = np.inf if opts.max_disruption is None else opts.max_disruption
         self.offset = _pad(inp.offset, k, 0.0) if inp.offset is not None else np.zeros((k, 2))
         if self.offset.shape[1] != len(inp.metrics):
@@ -395,10 +399,7 @@ class _Search:
         good = delta < -1e-13
         if np.isfinite(self.budget):
             good &= self.used + dcost <= self.budget + 1e-12
-            unit = max(
-                float(self.cost[self.cost > 0].mean()) if (self.cost > 0).any() else 1, 1e-12
-            )
-            key = delta / np.maximum(dcost / unit, 0.05)
+            key = delta / np.maximum(dcost / self.cost_unit, 0.05)
         else:
             key = delta
         order = np.flatnonzero(good)[np.argsort(key[good], kind="stable")]
@@ -432,6 +433,20 @@ class _Search:
             - self._terms(tb, gb)
         )
         return delta + self.lam * (self.nbr[us, fa] - self.nbr[us, bs])
+
+    def move_cost(self, u: int, src: int, dst: int) -> float:
+        """Budget that moving ``u`` from ``src`` to ``dst`` spends (negative: going home)."""
+        home = self.inp.start[u]
+        return float(self.cost[u]) * (float(dst != home) - float(src != home))
+
+    def relabel_units(self, units: NDArray, labels: NDArray, gain: float) -> None:
+        """Move each of ``units`` whose territory differs from its new label (a re-cut or a
+        re-assignment decided as a whole; ``gain`` is recorded as every move's reason)."""
+        a = self.assign
+        for u, new in zip(units.tolist(), labels.tolist(), strict=True):
+            old = int(a[u])
+            if old != new:
+                self._move(u, old, new, gain, self.move_cost(u, old, new))
 
     def dcost(self, us: NDArray, fa: NDArray, bs: NDArray) -> NDArray:
         """Budget each move spends (negative: a unit goes back to its starting territory)."""
