@@ -85,7 +85,8 @@ def _optimize(args: argparse.Namespace) -> int:
 
     from planner.model.balance import METRICS
     from planner.model.measures import plan_measures
-    from planner.model.optimize import OptimizeOptions, optimize, save_as_scenario
+    from planner.model.optimize import OptimizeOptions, optimize
+    from planner.model.optimize_project import save_as_scenario
     from planner.model.plan import Plan
     from planner.model.progress import run_to_end
 

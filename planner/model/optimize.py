@@ -34,7 +34,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,11 +46,6 @@ from planner.model._relabel import relabel
 from planner.model._seed import seed_from_scratch
 from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
-
-if TYPE_CHECKING:
-    from planner.model.moves import MoveSet
-    from planner.model.plan import Plan
-    from planner.model.store import Project
 
 HINGE = 200.0
 #: Share of the tolerance the search aims at, so exact re-measurement stays inside it.
@@ -162,6 +156,8 @@ def optimize(
     if isinstance(plan_or_inputs, OptimizeInputs):
         inp = plan_or_inputs
     else:
+        from planner.model.optimize_project import inputs_from_plan
+
         inp = inputs_from_plan(plan_or_inputs, opts)  # type: ignore[arg-type]
     return _run(inp, opts)
 
@@ -666,101 +662,3 @@ def _pad(arr: NDArray | None, k: int, fill: float | bool) -> NDArray:
     out = np.full(k, fill, dtype=arr.dtype if arr.dtype != bool else bool)
     out[: min(k, len(arr))] = arr[:k]
     return out
-
-
-# -- glue to a project ------------------------------------------------------------------------
-def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
-    """Unit rows (followers only: pinned accounts never move) and fixed pinned contributions."""
-    from planner.model.atoms import COL, load_unit_geometries
-    from planner.model.balance import metric_values
-    from planner.model.geo import adjacency
-
-    a = plan.atoms
-    if a.free_form:
-        raise PlannerError("auto-balance needs a unit layer (this project has drawn territories)")
-    um = plan.balance.unit_matrix
-    metrics = tuple(opts.metrics)
-    unknown = [m for m in metrics if m not in (*COL, "workload_hours")]
-    if unknown:
-        raise PlannerError(f"cannot balance {', '.join(unknown)}")
-    base = np.column_stack(
-        [
-            um[:, COL["call_minutes"]] / 60 if m == "workload_hours" else um[:, COL[m]]
-            for m in metrics
-        ]
-    )
-    per_minute = np.column_stack(
-        [
-            um[:, COL["visits"]] / 60 if m == "workload_hours" else np.zeros(a.n_units)
-            for m in metrics
-        ]
-    )
-    lon = np.where(np.isfinite(a.unit_travel_lon), a.unit_travel_lon, a.unit_rep_lon)
-    lat = np.where(np.isfinite(a.unit_travel_lat), a.unit_travel_lat, a.unit_rep_lat)
-    start = plan.alignment[: a.n_units].astype(np.int32)
-    bal = plan.balance
-    travel = travel_matrix(lon, lat, bal.anchor_lon, bal.anchor_lat)
-    ok = start >= 0
-    vals = metric_values(bal.totals)
-    offset = np.zeros((a.n_territories, len(metrics)))
-    for j, m in enumerate(metrics):
-        unit_val = base[ok, j] + per_minute[ok, j] * travel[ok, start[ok]]
-        offset[:, j] = vals[m] - np.bincount(start[ok], weights=unit_val, minlength=len(offset))
-    frozen = np.zeros(a.n_units, dtype=bool)
-    frozen[list(opts.locked_units)] = True
-    col = a.account_matrix[:, COL[opts.disruption_by]]
-    cost = um[:, COL[opts.disruption_by]] / max(float(col.sum()), 1e-12)
-    graph, _ = adjacency(load_unit_geometries(plan.project))
-    return OptimizeInputs(
-        graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,
-        start=start, anchor_lon=a.home_lon, anchor_lat=a.home_lat,
-        target_weights=a.territory_weights, offset=offset, frozen=frozen,
-        locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]],
-    )  # fmt: skip
-
-
-def to_moveset(plan: Plan, result: OptimizeResult, label: str = "") -> MoveSet:
-    """One undoable step of every changed unit (kind ``optimize``)."""
-    from planner.model.moves import MoveSet
-
-    n = plan.atoms.n_units
-    units = np.flatnonzero(plan.alignment[:n] != result.unit_alignment)
-    text = label or f"auto-balance: {len(units)} unit(s) moved"
-    return MoveSet(units, plan.alignment[units], result.unit_alignment[units], "optimize", text)
-
-
-def save_as_scenario(
-    project: Project, result: OptimizeResult, name: str, based_on: int | str | None = None
-) -> Plan:
-    """Copy ``based_on`` (default baseline) into a new scenario and apply the result as ONE step.
-
-    From-scratch results with more territories than the project has add territories
-    ("Auto 1", ...). Returns the new scenario's Plan (its edit log holds the step for undo).
-    """
-    from planner.model.plan import Plan
-    from planner.model.scenarios import create_scenario
-
-    source = Plan.load(project, based_on)
-    extra = result.n_territories - source.atoms.n_territories
-    if extra > 0:
-        _add_territories(project, extra)
-    create_scenario(project, name, based_on=source.scenario_id, description="auto-balance result")
-    plan = Plan.load(project, name)
-    plan.apply(to_moveset(plan, result))
-    # Reload: Balance fixes the anchors of rep-less territories at load time, and a territory
-    # that was empty before this step would otherwise keep no anchor (no travel counted).
-    return Plan.load(project, name)
-
-
-def _add_territories(project: Project, count: int) -> None:
-    from sqlalchemy import func, select
-
-    from planner.model.colours import next_colour
-    from planner.model.schema import Territory
-
-    with project.transaction() as s:
-        have = s.scalar(select(func.count(Territory.id))) or 0
-        used = list(s.scalars(select(Territory.colour)))
-        for i in range(count):
-            used.append(next_colour(used))
-            s.add(Territory(name=f"Auto {have + i + 1}", colour=used[-1]))

@@ -23,8 +23,8 @@ from planner.model.optimize import (
     OptimizeOptions,
     _Search,
     optimize,
-    save_as_scenario,
 )
+from planner.model.optimize_project import save_as_scenario
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.model.schema import EditLog, Scenario, Territory
