@@ -12,6 +12,7 @@ fraction of a second.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,12 +56,15 @@ class AtomData:
     territory_names: NDArray[np.object_]
     territory_colours: NDArray[np.object_]
     territory_rep_ids: NDArray[np.float64]  # NaN when no rep
+    territory_parent_ids: NDArray[np.float64]  # NaN when no parent (district, region)
     territory_weights: NDArray[np.float64]
     territory_locked: NDArray[np.bool_]
     #: Rep home base per territory (NaN when the territory has no rep with a home base).
     home_lon: NDArray[np.float64]
     home_lat: NDArray[np.float64]
     rep_names: dict[int, str]
+    #: Home base (lon, lat) of every rep that has one: a territory's travel anchor.
+    rep_homes: dict[int, tuple[float, float]]
 
     @property
     def n_units(self) -> int:
@@ -115,9 +119,9 @@ class AtomData:
 
 
 _TERRITORY_SQL = (
-    "SELECT t.id, t.name, t.colour, t.rep_id, t.target_weight, t.locked, "
-    "r.home_lon, r.home_lat FROM territory t LEFT JOIN rep r ON r.id = t.rep_id "
-    "WHERE t.level = 'territory' ORDER BY t.id"
+    "SELECT st.territory_id AS id, st.name, st.colour, st.rep_id, st.parent_id, "
+    "st.target_weight, st.locked, r.home_lon, r.home_lat FROM scenario_territory st "
+    "LEFT JOIN rep r ON r.id = st.rep_id WHERE st.scenario_id = :s ORDER BY st.territory_id"
 )
 
 
@@ -134,8 +138,9 @@ def _frame(project: Project, sql: str, **params: object) -> pd.DataFrame:
         return pd.read_sql_query(text(sql), conn, params=params)
 
 
-def load_atoms(project: Project) -> AtomData:
-    """Read units, accounts, pipeline and territories into arrays (one pass, no ORM)."""
+def load_atoms(project: Project, scenario_id: int | None = None) -> AtomData:
+    """Read units, accounts, pipeline and the territories of a scenario (default: the
+    baseline) into arrays (one pass, no ORM)."""
     units = _frame(project, "SELECT id, code, name, rep_lon, rep_lat FROM unit ORDER BY id")
     acc = _frame(
         project,
@@ -147,9 +152,6 @@ def load_atoms(project: Project) -> AtomData:
         "SELECT account_id, SUM(amount) AS pipeline FROM opportunity "
         "WHERE is_open GROUP BY account_id",
     )
-    terr = _frame(project, _TERRITORY_SQL)
-    reps = _frame(project, "SELECT id, name FROM rep")
-
     unit_ids = units["id"].to_numpy(np.int64)
     uidx = pd.Series(np.arange(len(unit_ids)), index=unit_ids)
     account_unit = (
@@ -200,33 +202,52 @@ def load_atoms(project: Project) -> AtomData:
         account_lon=lon,
         account_lat=lat,
         account_matrix=matrix,
-        territory_ids=terr["id"].to_numpy(np.int64),
-        territory_names=terr["name"].to_numpy(object),
-        territory_colours=terr["colour"].to_numpy(object),
-        territory_rep_ids=terr["rep_id"].astype(float).to_numpy(np.float64),
-        territory_weights=terr["target_weight"].fillna(1.0).to_numpy(np.float64),
-        territory_locked=terr["locked"].fillna(False).astype(bool).to_numpy(),
-        home_lon=terr["home_lon"].astype(float).to_numpy(np.float64),
-        home_lat=terr["home_lat"].astype(float).to_numpy(np.float64),
-        rep_names={int(r.id): str(r.name) for r in reps.itertuples()},
+        **territory_fields(project, scenario_id),
     )
 
 
-def load_atoms_territories(project: Project) -> dict[str, Any]:
-    """Territory columns of :class:`AtomData` only (cheap; for metadata refreshes)."""
-    terr = _frame(project, _TERRITORY_SQL)
-    reps = _frame(project, "SELECT id, name FROM rep")
+def territory_fields(project: Project, scenario_id: int | None = None) -> dict[str, Any]:
+    """The territory columns of :class:`AtomData` for one scenario (default: the baseline).
+
+    Territories are per scenario (:class:`~planner.model.schema.ScenarioTerritory`); their index
+    order is by database id, so a territory created later is appended at the end.
+    """
+    sid = project.baseline_id() if scenario_id is None else int(scenario_id)
+    terr = _frame(project, _TERRITORY_SQL, s=sid)
+    reps = _frame(project, "SELECT id, name, home_lon, home_lat FROM rep")
     return {
-        "id": [int(v) for v in terr["id"]],
-        "names": terr["name"].to_numpy(object),
-        "colours": terr["colour"].to_numpy(object),
-        "rep_ids": terr["rep_id"].astype(float).to_numpy(np.float64),
-        "weights": terr["target_weight"].fillna(1.0).to_numpy(np.float64),
-        "locked": terr["locked"].fillna(False).astype(bool).to_numpy(),
+        "territory_ids": terr["id"].to_numpy(np.int64),
+        "territory_names": terr["name"].to_numpy(object),
+        "territory_colours": terr["colour"].to_numpy(object),
+        "territory_rep_ids": terr["rep_id"].astype(float).to_numpy(np.float64),
+        "territory_parent_ids": terr["parent_id"].astype(float).to_numpy(np.float64),
+        "territory_weights": terr["target_weight"].fillna(1.0).to_numpy(np.float64),
+        "territory_locked": terr["locked"].fillna(False).astype(bool).to_numpy(),
         "home_lon": terr["home_lon"].astype(float).to_numpy(np.float64),
         "home_lat": terr["home_lat"].astype(float).to_numpy(np.float64),
         "rep_names": {int(r.id): str(r.name) for r in reps.itertuples()},
+        "rep_homes": {
+            int(r.id): (float(r.home_lon), float(r.home_lat))
+            for r in reps.itertuples()
+            if np.isfinite(float(r.home_lon)) and np.isfinite(float(r.home_lat))
+        },
     }
+
+
+def for_scenario(atoms: AtomData, project: Project, scenario_id: int) -> AtomData:
+    """The same units and accounts with the territories of another scenario (cheap: the big
+    arrays are shared, only the territory columns are read)."""
+    return replace_territories(atoms, **territory_fields(project, scenario_id))
+
+
+def replace_territories(atoms: AtomData, **columns: Any) -> AtomData:
+    """A copy with other territory columns; the unit and account arrays (and their id
+    lookups, which take a while to build at 1M accounts) are shared."""
+    fresh = dataclasses.replace(atoms, **columns)
+    for key in ("_memo_unit_ids", "_memo_account_ids"):
+        if key in atoms.__dict__:
+            fresh.__dict__[key] = atoms.__dict__[key]
+    return fresh
 
 
 def load_alignment(project: Project, atoms: AtomData, scenario_id: int) -> NDArray[np.int32]:
@@ -276,6 +297,12 @@ def account_territories(atoms: AtomData, alignment: NDArray[np.int32]) -> NDArra
         unit_al = alignment[: atoms.n_units]
         acc[follow] = np.where(au >= 0, unit_al[np.maximum(au, 0)] if len(unit_al) else -1, -1)
     return acc
+
+
+def territory_ids_of(atoms: AtomData, index: NDArray[np.integer]) -> NDArray[np.int64]:
+    """Database territory id for each territory index (-1 for unassigned or FOLLOW)."""
+    ids = np.append(atoms.territory_ids, -1)
+    return ids[np.where(index >= 0, index, len(ids) - 1)]
 
 
 def load_unit_geometries(project: Project) -> NDArray[np.object_]:

@@ -109,24 +109,64 @@ class Balance:
         return out
 
     def _anchors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Rep home bases; for territories without one, the visit-weighted centre at load."""
+        """Rep home bases; for territories without one, the visit-weighted centre of their
+        accounts."""
         a = self.atoms
         lon, lat = a.home_lon.copy(), a.home_lat.copy()
-        missing = ~(np.isfinite(lon) & np.isfinite(lat))
-        if missing.any():
-            from planner.model.atoms import account_territories
-
-            terr = account_territories(a, self.alignment)
-            ok = (terr >= 0) & np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
-            w = np.maximum(a.account_matrix[ok, COL["visits"]], 1e-9)
-            k = a.n_territories
-            ws = np.bincount(terr[ok], weights=w, minlength=k)
-            cx = np.bincount(terr[ok], weights=w * a.account_lon[ok], minlength=k)
-            cy = np.bincount(terr[ok], weights=w * a.account_lat[ok], minlength=k)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                lon[missing] = (cx / ws)[missing]
-                lat[missing] = (cy / ws)[missing]
+        missing = np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat)))
+        if len(missing):
+            clon, clat = self._centres(missing)
+            lon[missing], lat[missing] = clon, clat
         return lon, lat
+
+    def _centres(self, ts: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+        """Visit-weighted centre of the located accounts of territories ``ts`` (NaN if none)."""
+        from planner.model.atoms import account_territories
+
+        a = self.atoms
+        terr = account_territories(a, self.alignment)
+        ok = (terr >= 0) & np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
+        w = np.maximum(a.account_matrix[ok, COL["visits"]], 1e-9)
+        k = a.n_territories
+        ws = np.bincount(terr[ok], weights=w, minlength=k)[ts]
+        cx = np.bincount(terr[ok], weights=w * a.account_lon[ok], minlength=k)[ts]
+        cy = np.bincount(terr[ok], weights=w * a.account_lat[ok], minlength=k)[ts]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return cx / ws, cy / ws
+
+    def refresh_anchors(self, territories: NDArray[np.int64] | list[int]) -> None:
+        """Re-centre the travel anchor of these territories when they have no rep home base,
+        and recompute their travel.
+
+        The anchor of such a territory is *defined* as the centre of its accounts, so after an
+        edit it moves with them: the window, the CLI and a reopened project then always agree
+        (an anchor fixed at load time made them differ after edits). O(atoms) vectorised,
+        only when a rep-less territory was touched.
+        """
+        a = self.atoms
+        ts = np.asarray(sorted({int(t) for t in territories if t >= 0}), dtype=np.int64)
+        if not len(ts):
+            return
+        ts = ts[~(np.isfinite(a.home_lon[ts]) & np.isfinite(a.home_lat[ts]))]
+        if not len(ts):
+            return
+        self.anchor_lon[ts], self.anchor_lat[ts] = self._centres(ts)
+        self.totals[ts, TRAVEL] = self._travel(ts)
+
+    def _travel(self, ts: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Travel minutes of territories ``ts`` from scratch (their atoms, current anchors)."""
+        a = self.atoms
+        k = a.n_territories
+        out = np.zeros(k)
+        idx = np.arange(a.n_atoms)
+        terr = self.alignment.astype(np.int64)
+        own = terr >= 0
+        mask = own & np.isin(terr, ts)
+        if mask.any():
+            rows, lon, lat = self._rows(idx[mask])
+            contrib = self._contribution(rows, lon, lat, terr[mask])
+            out = np.bincount(terr[mask], weights=contrib[:, -1], minlength=k)
+        return out[ts]
 
     # -- contributions -----------------------------------------------------------------------
     def _rows(self, atom_idx: NDArray[np.int64]) -> tuple[NDArray, NDArray, NDArray]:
@@ -257,18 +297,25 @@ def deviations(values: NDArray[np.float64], weights: NDArray[np.float64]) -> NDA
 
 
 def summary(
-    totals: NDArray[np.float64], weights: NDArray[np.float64]
+    totals: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    present: NDArray[np.bool_] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """max |deviation|, mean |deviation| and Gini per user-facing metric."""
+    """max |deviation|, mean |deviation| and Gini per user-facing metric.
+
+    ``present`` limits the figures to some territories (a comparison of two scenarios lists
+    territories one of them does not have; they count on neither side's balance).
+    """
     vals = metric_values(totals)
+    keep = np.ones(len(totals), dtype=bool) if present is None else np.asarray(present, bool)
     out: dict[str, dict[str, float]] = {
         "max_abs_deviation": {},
         "mean_abs_deviation": {},
         "gini": {},
     }
     for m in METRICS:
-        dev = np.abs(deviations(vals[m], weights))
+        dev = np.abs(deviations(vals[m][keep], weights[keep]))
         out["max_abs_deviation"][m] = float(dev.max()) if len(dev) else 0.0
         out["mean_abs_deviation"][m] = float(dev.mean()) if len(dev) else 0.0
-        out["gini"][m] = gini(vals[m])
+        out["gini"][m] = gini(vals[m][keep])
     return out

@@ -47,6 +47,7 @@ from planner.model.errors import PlannerError, ProjectFileError
 from planner.model.geo import adjacency, area_km2
 from planner.model.resources import resources_dir
 from planner.model.store import Project
+from planner.model.territories import add_to_scenarios
 
 DATA_DIR = resources_dir() / "data"
 REGIONS: dict[str, tuple[str, ...] | None] = {
@@ -635,6 +636,7 @@ def write_project(
                 "industries manager_id", reps)  # fmt: skip
         _insert(conn, "territory", "id name colour level rep_id parent_id target_weight locked",
                 terrs)  # fmt: skip
+        add_to_scenarios(s, [t[0] for t in terrs if t[3] == "territory"])
         _insert(conn, "unit", "id code name geometry rep_lon rep_lat area_km2 population "
                 "attributes", units)  # fmt: skip
         _insert(conn, "account", "id external_id name address city state postal_code country lon "

@@ -54,6 +54,7 @@ from sqlalchemy import delete, func, select
 
 from planner.model.atoms import AtomData, account_territories, load_alignment, load_atoms
 from planner.model.progress import Progress, blocking
+from planner.model.scenario_rows import resolve, scenario_id
 from planner.model.schema import Account, Handover, HandoverItem, Publication, Rep
 from planner.model.schema import Activity as ActivityRow
 from planner.model.schema import Contact as ContactRow
@@ -265,8 +266,6 @@ def default_against(project: Project, scenario_id: int) -> int | None:
 def _diff(
     project: Project, atoms: AtomData, scenario: int | str | None, against: int | str | None
 ) -> tuple[int, str, np.ndarray, np.ndarray]:
-    from planner.model.scenarios import resolve
-
     with project.session() as s:
         row = resolve(s, scenario)
         sid, name = row.id, row.name
@@ -485,8 +484,6 @@ def load_packets(
     updated since the packets were generated); territories come from the two alignments. Pass
     ``atoms`` when already loaded (the GUI has them).
     """
-    from planner.model.scenarios import scenario_id
-
     with project.session() as s:
         handovers = list(s.scalars(select(Handover).where(
             Handover.scenario_id == scenario_id(project, scenario))))  # fmt: skip
@@ -590,8 +587,6 @@ def progress(project: Project, scenario: int | str | None = None) -> HandoverPro
     labels = rep_labels(project)
     q = select(Handover)
     if scenario is not None:
-        from planner.model.scenarios import scenario_id
-
         q = q.where(Handover.scenario_id == scenario_id(project, scenario))
     with project.session() as s:
         handovers = {h.id: h for h in s.scalars(q)}
@@ -637,8 +632,6 @@ def overdue(
                 HandoverItem.due < today)
          .order_by(HandoverItem.due, HandoverItem.id))  # fmt: skip
     if scenario is not None:
-        from planner.model.scenarios import scenario_id
-
         sub = select(Handover.id).where(Handover.scenario_id == scenario_id(project, scenario))
         q = q.where(HandoverItem.handover_id.in_(sub))
     with project.session() as s:

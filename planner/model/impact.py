@@ -32,8 +32,17 @@ import pandas as pd
 from numpy.typing import NDArray
 from sqlalchemy import text
 
-from planner.model.atoms import COL, AtomData, account_territories, load_alignment, load_atoms
+from planner.model.atoms import (
+    COL,
+    AtomData,
+    account_territories,
+    for_scenario,
+    load_alignment,
+    load_atoms,
+    replace_territories,
+)
 from planner.model.balance import METRICS, Balance, deviations, metric_values, summary
+from planner.model.scenario_rows import resolve
 from planner.model.store import Project
 
 _CHUNK = 5000
@@ -148,23 +157,24 @@ def impact(
     Scenarios are given by id or name (None = the baseline). Pass ``atoms`` when already loaded
     (the GUI has them) to skip reading the account table.
     """
-    from planner.model.scenarios import resolve
-
     with project.session() as s:
         after_row, before_row = resolve(s, scenario), resolve(s, against)
         names = (after_row.name, before_row.name)
         ids = (after_row.id, before_row.id)
-    atoms = atoms if atoms is not None else load_atoms(project)
-    after = load_alignment(project, atoms, ids[0])
-    before = after if ids[1] == ids[0] else load_alignment(project, atoms, ids[1])
+    read = load_atoms if atoms is None else (lambda p, s: for_scenario(atoms, p, s))
+    atoms_a = read(project, ids[0])
+    atoms_b = for_scenario(atoms_a, project, ids[1])
+    after = load_alignment(project, atoms_a, ids[0])
+    before = load_alignment(project, atoms_b, ids[1])
     return compare(
-        atoms,
+        atoms_a,
         before,
         after,
         scenario=names[0],
         against=names[1],
         threshold=threshold,
         count_open=lambda acc_ids: open_opportunity_counts(project, acc_ids),
+        before_atoms=atoms_b,
     )
 
 
@@ -195,27 +205,36 @@ def compare(
     against: str = "",
     threshold: float = 0.10,
     count_open: CountOpen | None = None,
+    before_atoms: AtomData | None = None,
 ) -> Impact:
-    """The impact between two in-memory alignments (no database access except ``count_open``)."""
-    a = atoms
-    tb = account_territories(a, before).astype(np.int64)
+    """The impact between two in-memory alignments (no database access except ``count_open``).
+
+    ``after`` indexes the territories of ``atoms`` (the scenario); ``before`` those of
+    ``before_atoms`` (the scenario compared with; default: the same territories). Territories
+    are matched by id, so one created, deleted, renamed or given another rep in either
+    scenario is reported as it is on each side.
+    """
+    sides = _Sides.of(atoms, before_atoms if before_atoms is not None else atoms)
+    before, after = sides.to_union(before, after)
+    a = sides.after
+    tb = account_territories(sides.before, before).astype(np.int64)
     ta = account_territories(a, after).astype(np.int64)
     changed = tb != ta
     moved_idx = np.flatnonzero(changed)
     m = a.account_matrix
 
     # One full recompute per alignment (the costliest step: travel for every atom).
-    totals_b, totals_a = Balance(a, before).totals, Balance(a, after).totals
-    moved = _moved_frame(a, moved_idx, tb, ta, count_open)
-    territories = _territory_frame(a, totals_b, totals_a, tb, ta, changed)
-    reps = _rep_frame(a, tb, ta, threshold)
+    totals_b, totals_a = Balance(sides.before, before).totals, Balance(a, after).totals
+    moved = _moved_frame(sides, moved_idx, tb, ta, count_open)
+    territories = _territory_frame(sides, totals_b, totals_a, tb, ta, changed)
+    reps = _rep_frame(sides, tb, ta, threshold)
 
     disruption = {}
     for key in ("accounts", "revenue", "potential"):
         total = m[:, COL[key]].sum()
         disruption[key] = float(m[changed, COL[key]].sum() / total) if total > 0 else 0.0
-    w = a.territory_weights
-    sb, sa = summary(totals_b, w), summary(totals_a, w)
+    sb = summary(totals_b, sides.before.territory_weights, sides.in_before)
+    sa = summary(totals_a, a.territory_weights, sides.in_after)
     keep = ("max_abs_deviation", "gini")
     summ = ImpactSummary(
         accounts_moved=len(moved_idx),
@@ -243,6 +262,64 @@ def compare(
 
 
 # -- sections ----------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Sides:
+    """Both scenarios' territories in one index space: the scenario's own first, then those
+    only the other scenario has. ``before``/``after`` carry each side's names, reps and
+    weights (a territory a side does not have keeps the other side's, with ``in_*`` False)."""
+
+    before: AtomData
+    after: AtomData
+    in_before: NDArray[np.bool_]
+    in_after: NDArray[np.bool_]
+    #: before-side index -> union index
+    from_before: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, after: AtomData, before: AtomData) -> _Sides:
+        pos_a = after.territory_index()
+        extra = [i for i, t in enumerate(before.territory_ids) if int(t) not in pos_a]
+        k_a = after.n_territories
+        from_before = np.array(
+            [pos_a.get(int(t), -1) for t in before.territory_ids], dtype=np.int64
+        )
+        from_before[extra] = k_a + np.arange(len(extra))
+        order_b = np.full(k_a + len(extra), -1, dtype=np.int64)  # union index -> before index
+        order_b[from_before] = np.arange(before.n_territories)
+        take_a = np.concatenate([np.arange(k_a), np.full(len(extra), -1)]).astype(np.int64)
+        union_a = _take(after, before, take_a, order_b)
+        union_b = _take(before, after, order_b, take_a)
+        return cls(union_b, union_a, order_b >= 0, take_a >= 0, from_before)
+
+    def to_union(
+        self, before: NDArray[np.int32], after: NDArray[np.int32]
+    ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """The before-side alignment renumbered into the union (the after side already is)."""
+        out = before.copy()
+        held = out >= 0
+        out[held] = self.from_before[out[held]]
+        return out, after
+
+
+def _take(
+    own: AtomData, other: AtomData, own_idx: NDArray[np.int64], other_idx: NDArray[np.int64]
+) -> AtomData:
+    """Territory columns in union order: ``own``'s where it has the territory, else
+    ``other``'s, with weight 0 (a territory a scenario lacks has no target there)."""
+    cols = {}
+    for name in ("territory_ids", "territory_names", "territory_colours", "territory_rep_ids",
+                 "territory_parent_ids", "territory_weights", "territory_locked", "home_lon",
+                 "home_lat"):  # fmt: skip
+        mine, theirs = getattr(own, name), getattr(other, name)
+        col = np.empty(len(own_idx), dtype=mine.dtype)
+        has = own_idx >= 0
+        col[has] = mine[own_idx[has]]
+        col[~has] = theirs[other_idx[~has]].astype(mine.dtype)
+        cols[name] = col
+    cols["territory_weights"] = np.where(own_idx >= 0, cols["territory_weights"], 0.0)
+    return replace_territories(own, **cols)
+
+
 def _labels(a: AtomData) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     """Territory and rep names per territory index, with a trailing None for index -1."""
     reps = [a.rep_names.get(int(r)) if np.isfinite(r) else None for r in a.territory_rep_ids]
@@ -252,13 +329,15 @@ def _labels(a: AtomData) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
 
 
 def _moved_frame(
-    a: AtomData,
+    sides: _Sides,
     idx: NDArray[np.int64],
     tb: NDArray[np.int64],
     ta: NDArray[np.int64],
     count_open: CountOpen | None,
 ) -> pd.DataFrame:
-    tn, rn = _labels(a)
+    a = sides.after
+    tn_b, rn_b = _labels(sides.before)
+    tn_a, rn_a = _labels(a)
     fb, fa = tb[idx], ta[idx]  # -1 indexes the trailing None
     m = a.account_matrix[idx]
     opens = (
@@ -270,10 +349,10 @@ def _moved_frame(
         {
             "account_id": a.account_ext_ids[idx],
             "name": a.account_names[idx],
-            "from_territory": tn[fb],
-            "to_territory": tn[fa],
-            "from_rep": rn[fb],
-            "to_rep": rn[fa],
+            "from_territory": tn_b[fb],
+            "to_territory": tn_a[fa],
+            "from_rep": rn_b[fb],
+            "to_rep": rn_a[fa],
             "potential": m[:, COL["potential"]],
             "revenue": m[:, COL["revenue"]],
             "pipeline": m[:, COL["pipeline"]],
@@ -286,17 +365,18 @@ def _moved_frame(
 
 
 def _territory_frame(
-    a: AtomData,
+    sides: _Sides,
     totals_b: NDArray[np.float64],
     totals_a: NDArray[np.float64],
     tb: NDArray[np.int64],
     ta: NDArray[np.int64],
     changed: NDArray[np.bool_],
 ) -> pd.DataFrame:
+    a = sides.after
     k = a.n_territories
-    tn, rn = _labels(a)
+    tn, rn = _labels(a)  # the scenario's names; the other side's for a territory it lacks
     vb, va = metric_values(totals_b), metric_values(totals_a)
-    w = a.territory_weights
+    wb, wa = sides.before.territory_weights, a.territory_weights
     cols: dict[str, Any] = {
         "territory": tn[:k],
         "rep": rn[:k],
@@ -307,28 +387,40 @@ def _territory_frame(
         cols[f"{metric}_before"] = vb[metric]
         cols[f"{metric}_after"] = va[metric]
         cols[f"{metric}_delta"] = va[metric] - vb[metric]
-        cols[f"{metric}_deviation_before"] = deviations(vb[metric], w)
-        cols[f"{metric}_deviation_after"] = deviations(va[metric], w)
+        cols[f"{metric}_deviation_before"] = deviations(vb[metric], wb)
+        cols[f"{metric}_deviation_after"] = deviations(va[metric], wa)
     return pd.DataFrame(cols)
 
 
 def _rep_frame(
-    a: AtomData, tb: NDArray[np.int64], ta: NDArray[np.int64], threshold: float
+    sides: _Sides, tb: NDArray[np.int64], ta: NDArray[np.int64], threshold: float
 ) -> pd.DataFrame:
-    rep_of = a.territory_rep_ids
-    has = np.isfinite(rep_of)
-    rep_ids = np.unique(rep_of[has]).astype(np.int64)
+    """Per rep: the book before (reps of the compared scenario) and after (the scenario's)."""
+    a = sides.after
+    rep_b = np.where(sides.in_before, sides.before.territory_rep_ids, np.nan)
+    rep_a = np.where(sides.in_after, a.territory_rep_ids, np.nan)
+    both = np.concatenate([rep_b, rep_a])
+    rep_ids = np.unique(both[np.isfinite(both)]).astype(np.int64)
     n = len(rep_ids)
-    # Compact rep index per territory; n = "no rep"; trailing entry for unassigned (-1).
-    compact = np.full(a.n_territories + 1, n, dtype=np.int64)
-    compact[: a.n_territories][has] = np.searchsorted(rep_ids, rep_of[has].astype(np.int64))
-    rb, ra = compact[tb], compact[ta]
+
+    def compact(rep_of: NDArray[np.float64]) -> NDArray[np.int64]:
+        # Compact rep index per territory; n = "no rep"; trailing entry for unassigned (-1).
+        out = np.full(len(rep_of) + 1, n, dtype=np.int64)
+        has = np.isfinite(rep_of)
+        out[: len(rep_of)][has] = np.searchsorted(rep_ids, rep_of[has].astype(np.int64))
+        return out
+
+    rb, ra = compact(rep_b)[tb], compact(rep_a)[ta]
     kept = rb == ra
+    names = a.territory_names
+
+    def held(r: int) -> str:
+        mine = names[rep_a == r] if (rep_a == r).any() else sides.before.territory_names[rep_b == r]
+        return ", ".join(str(t) for t in mine)
+
     cols: dict[str, Any] = {
         "rep": [a.rep_names.get(int(r), "") for r in rep_ids],
-        "territories": [
-            ", ".join(str(t) for t in a.territory_names[has & (rep_of == r)]) for r in rep_ids
-        ],
+        "territories": [held(int(r)) for r in rep_ids],
     }
     for v in VALUES:
         wv = a.account_matrix[:, COL[v]]

@@ -83,22 +83,25 @@ def for_units(plan: Plan, units: NDArray[np.int64], to: int, kind: str = "paint"
     """Paint: these unit indices go to ``to``."""
     name = plan.territory_label(to)
     ms = build(plan, np.asarray(units, dtype=np.int64), to, kind, "")
-    return _relabel(ms, f"{kind} {len(ms)} unit(s) to {name}")
+    return relabel(ms, f"{kind} {len(ms)} unit(s) to {name}")
+
+
+def inside(plan: Plan, polygon: shapely.Geometry) -> NDArray[np.int64]:
+    """Atoms a polygon holds: units whose representative point is inside (free-form projects:
+    the accounts inside)."""
+    a = plan.atoms
+    if a.free_form:
+        return (
+            np.flatnonzero(shapely.contains_xy(polygon, a.account_lon, a.account_lat)) + a.n_units
+        )
+    return np.flatnonzero(shapely.contains_xy(polygon, a.unit_rep_lon, a.unit_rep_lat))
 
 
 def for_polygon(plan: Plan, polygon: shapely.Geometry, to: int, kind: str = "lasso") -> MoveSet:
     """Lasso: units whose representative point is inside (free-form: accounts inside)."""
-    a = plan.atoms
-    if a.free_form:
-        inside = shapely.contains_xy(polygon, a.account_lon, a.account_lat)
-        atoms = np.flatnonzero(inside) + a.n_units
-        what = "account(s)"
-    else:
-        inside = shapely.contains_xy(polygon, a.unit_rep_lon, a.unit_rep_lat)
-        atoms = np.flatnonzero(inside)
-        what = "unit(s)"
-    ms = build(plan, atoms, to, kind, "")
-    return _relabel(ms, f"{kind} {len(ms)} {what} to {plan.territory_label(to)}")
+    what = "account(s)" if plan.atoms.free_form else "unit(s)"
+    ms = build(plan, inside(plan, polygon), to, kind, "")
+    return relabel(ms, f"{kind} {len(ms)} {what} to {plan.territory_label(to)}")
 
 
 def for_pin(plan: Plan, account: int, to: int) -> MoveSet:
@@ -109,17 +112,10 @@ def for_pin(plan: Plan, account: int, to: int) -> MoveSet:
     ms = build(plan, np.array([a.n_units + account]), to, "pin" if to != FOLLOW else "unpin", "")
     name = a.account_names[account]
     verb = f"pin {name} to {plan.territory_label(to)}" if to != FOLLOW else f"unpin {name}"
-    return _relabel(ms, verb)
+    return relabel(ms, verb)
 
 
-def for_merge(plan: Plan, source: int, target: int) -> MoveSet:
-    """Everything of ``source`` (units, pins, free-form accounts) goes to ``target``."""
-    held = np.flatnonzero(plan.alignment == source)
-    ms = build(plan, held, target, "merge", "")
-    return _relabel(ms, f"merge {plan.territory_label(source)} into {plan.territory_label(target)}")
-
-
-def _relabel(ms: MoveSet, label: str) -> MoveSet:
+def relabel(ms: MoveSet, label: str) -> MoveSet:
     return MoveSet(ms.atoms, ms.before, ms.after, ms.kind, label)
 
 
@@ -133,7 +129,7 @@ def for_reshape(plan: Plan, territory: int, outline: shapely.Geometry) -> MoveSe
     if a.free_form:
         inside = shapely.contains_xy(outline, a.account_lon, a.account_lat)
         ms = build(plan, np.flatnonzero(inside) + a.n_units, territory, "reshape", "")
-        return _relabel(ms, f"reshape {plan.territory_label(territory)}: {len(ms)} account(s)")
+        return relabel(ms, f"reshape {plan.territory_label(territory)}: {len(ms)} account(s)")
     unit_terr = plan.alignment[: a.n_units]
     inside = shapely.contains_xy(outline, a.unit_rep_lon, a.unit_rep_lat)
     joining = np.flatnonzero(inside & (unit_terr != territory))
@@ -161,19 +157,20 @@ def for_reshape(plan: Plan, territory: int, outline: shapely.Geometry) -> MoveSe
     )
 
 
-def for_split(
-    plan: Plan, territory: int, outline: shapely.Geometry, line: shapely.Geometry, new: int
-) -> MoveSet:
-    """Split ``territory`` (its ``outline``) by a drawn line: every piece but the largest goes
-    to the (just created) territory ``new``."""
+def split_side(
+    plan: Plan, territory: int, outline: shapely.Geometry, line: shapely.Geometry
+) -> NDArray[np.int64]:
+    """Units of ``territory`` (its ``outline``) on the smaller side(s) of a drawn line; empty
+    when the line does not cut it in two."""
     from shapely.ops import split
 
-    pieces = sorted(split(outline, line).geoms, key=lambda g: g.area, reverse=True)
+    try:
+        pieces = sorted(split(outline, line).geoms, key=lambda g: g.area, reverse=True)
+    except (ValueError, shapely.errors.GEOSException):
+        return np.zeros(0, dtype=np.int64)
     if len(pieces) < 2:
-        raise PlannerError("the line must cross the territory from one side to the other")
+        return np.zeros(0, dtype=np.int64)
     cut = shapely.union_all(pieces[1:])
     a = plan.atoms
     mine = np.flatnonzero(plan.alignment[: a.n_units] == territory)
-    inside = shapely.contains_xy(cut, a.unit_rep_lon[mine], a.unit_rep_lat[mine])
-    ms = build(plan, mine[inside], new, "split", "")
-    return _relabel(ms, f"split {plan.territory_label(territory)}: {len(ms)} unit(s) to new")
+    return mine[shapely.contains_xy(cut, a.unit_rep_lon[mine], a.unit_rep_lat[mine])]

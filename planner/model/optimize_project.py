@@ -91,33 +91,28 @@ def save_as_scenario(
 ) -> Plan:
     """Copy ``based_on`` (default baseline) into a new scenario and apply the result as ONE step.
 
-    From-scratch results with more territories than the project has add territories
-    ("Auto 1", ...). Returns the new scenario's Plan (its edit log holds the step for undo).
+    From-scratch results with more territories than the scenario has add territories to the
+    new scenario only ("Auto 1", ...), in the same step. Returns the new scenario's Plan (its
+    edit log holds the step for undo).
     """
+    from planner.model.colours import next_colour
+    from planner.model.edits import Edit
     from planner.model.plan import Plan
     from planner.model.scenarios import create_scenario
+    from planner.model.territories import create, unique_name
 
     source = Plan.load(project, based_on)
-    extra = result.n_territories - source.atoms.n_territories
-    if extra > 0:
-        _add_territories(project, extra)
     create_scenario(project, name, based_on=source.scenario_id, description="auto-balance result")
     plan = Plan.load(project, name)
-    plan.apply(to_moveset(plan, result))
+    ms = to_moveset(plan, result)
+    creates: list = []
+    used = [str(c) for c in plan.atoms.territory_colours]
+    for _ in range(result.n_territories - plan.atoms.n_territories):
+        label = unique_name(plan, f"Auto {plan.atoms.n_territories + len(creates) + 1}")
+        new = create(plan, label, colour=next_colour(used)).creates[0]
+        used.append(str(new.spec["colour"]))
+        creates.append(new)
+    plan.apply(Edit("optimize", ms.label, ms, creates=tuple(creates)))
     # Reload: Balance fixes the anchors of rep-less territories at load time, and a territory
     # that was empty before this step would otherwise keep no anchor (no travel counted).
     return Plan.load(project, name)
-
-
-def _add_territories(project: Project, count: int) -> None:
-    from sqlalchemy import func, select
-
-    from planner.model.colours import next_colour
-    from planner.model.schema import Territory
-
-    with project.transaction() as s:
-        have = s.scalar(select(func.count(Territory.id))) or 0
-        used = list(s.scalars(select(Territory.colour)))
-        for i in range(count):
-            used.append(next_colour(used))
-            s.add(Territory(name=f"Auto {have + i + 1}", colour=used[-1]))

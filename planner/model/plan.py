@@ -1,49 +1,57 @@
-"""A scenario in memory: the alignment vector, its balance, and MoveSet apply/undo/preview.
+"""A scenario in memory: the alignment vector, its territories, its balance, and its Edits.
 
-:meth:`Plan.apply` writes the new alignment values and an EditLog row in one transaction, then
-updates the vector and the totals in O(|S|) and announces a :class:`PlanChange`. If the write
-fails nothing in memory changes. The scenario row's ``version`` is bumped on every write and
-checked first, so in team mode a planner working on a stale copy gets :class:`StaleScenario`
-naming who changed it, instead of silently overwriting a colleague.
+Every change is one :class:`~planner.model.edits.Edit`. :meth:`Plan.apply` writes it (the
+territories it creates, changes or deletes, the alignment rows it moves and one EditLog row with
+its effect) in one transaction, then updates the vector, the territory columns and the totals
+in O(|S|) and announces one :class:`PlanChange`. If the write fails nothing in memory changes.
+:meth:`Plan.undo` and :meth:`Plan.redo` replay the log: the undo order lives in the project, so
+the CLI, a reopened window and a colleague's window all see the same history.
+
+The scenario row's ``version`` is bumped on every write and checked first, so in team mode a
+planner working on a stale copy gets :class:`StaleScenario` naming who changed it, instead of
+silently overwriting a colleague.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from psygnal import Signal
-from sqlalchemy import and_, delete, insert, select, update
 
+from planner.model import _persist
+from planner.model import _territory_state as tstate
+from planner.model._persist import StaleScenario
 from planner.model.atoms import (
     COL,
     FOLLOW,
     UNASSIGNED,
     AtomData,
     account_territories,
+    for_scenario,
     load_alignment,
     load_atoms,
-    load_atoms_territories,
+    territory_ids_of,
 )
 from planner.model.balance import METRICS, Balance, deviations, metric_values, summary
+from planner.model.edits import BARRIERS, Edit, decode, encode
 from planner.model.errors import PlannerError
 from planner.model.events import PlanChange
 from planner.model.moves import MoveSet
-from planner.model.schema import Assignment, EditLog, Pin, Scenario
+from planner.model.scenario_rows import resolve
 from planner.model.store import Project
 
-_CHUNK = 5000  # SQLite variable limit safety for IN (...) lists
-
-
-class StaleScenario(PlannerError):
-    """Someone else changed the scenario since it was loaded."""
+__all__ = ["Plan", "Preview", "StaleScenario", "TerritoryDelta"]
 
 
 @dataclass(frozen=True)
 class TerritoryDelta:
+    #: Index after the edit (a placeholder index for a territory being created; -1 if deleted).
     index: int
     name: str
     before: dict[str, float]
@@ -54,7 +62,7 @@ class TerritoryDelta:
 
 @dataclass(frozen=True)
 class Preview:
-    """What a MoveSet would do, computed without applying it."""
+    """What an Edit would do, computed without writing anything."""
 
     moveset: MoveSet
     units: int
@@ -63,6 +71,21 @@ class Preview:
     territories: list[TerritoryDelta]
     max_abs_deviation_before: dict[str, float]
     max_abs_deviation_after: dict[str, float]
+    edit: Edit | None = None
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Territory totals keyed by territory id, to compare before and after an edit."""
+
+    ids: list[int]
+    names: list[str]
+    totals: NDArray[np.float64]
+    weights: NDArray[np.float64]
+
+    def deviations(self) -> dict[str, NDArray[np.float64]]:
+        vals = metric_values(self.totals)
+        return {m: deviations(vals[m], self.weights) for m in METRICS}
 
 
 class Plan:
@@ -81,6 +104,7 @@ class Plan:
         name: str = "",
         version: int = 1,
         user: str = "",
+        baseline_territory_ids: NDArray[np.int64] | None = None,
     ) -> None:
         self.project = project
         self.atoms = atoms
@@ -89,82 +113,37 @@ class Plan:
         self.version = version
         self.user = user or _user()
         self.alignment = alignment
+        #: The baseline's alignment in this plan's index space (a territory the scenario does
+        #: not have reads as unassigned; disruption uses the id form below, which is exact).
         self.baseline = baseline
         self.balance = Balance(atoms, alignment)
-        self._baseline_accounts = account_territories(atoms, baseline)
+        if baseline_territory_ids is None:
+            baseline_territory_ids = territory_ids_of(atoms, account_territories(atoms, baseline))
+        self._baseline_ids = baseline_territory_ids
 
     @classmethod
     def load(
         cls, project: Project, scenario: int | str | None = None, atoms: AtomData | None = None
     ) -> Plan:
-        """Load a scenario (id, name, or None for the baseline) with its baseline for disruption."""
-        atoms = atoms if atoms is not None else load_atoms(project)
-        from planner.model.scenarios import resolve
+        """Load a scenario (id, name, or None for the baseline) with its baseline for disruption.
 
+        ``atoms`` (another plan's) saves re-reading units and accounts; the scenario's own
+        territories are read either way.
+        """
         with project.session() as s:
             row = resolve(s, scenario)
-            base_id = s.scalar(select(Scenario.id).where(Scenario.is_baseline.is_(True)))
+            base_id = project.baseline_id()
             sid, name, version = row.id, row.name, row.version
+        atoms = load_atoms(project, sid) if atoms is None else for_scenario(atoms, project, sid)
         alignment = load_alignment(project, atoms, sid)
-        baseline = alignment.copy() if base_id == sid else load_alignment(project, atoms, base_id)
-        return cls(project, atoms, sid, alignment, baseline, name=name, version=version)
-
-    def refresh_territories(self) -> None:
-        """Reload territory names, colours, reps, weights and locks (and new territories).
-
-        Existing territory indices keep their meaning: new territories are appended, so the
-        alignment vector and MoveSets held by undo commands stay valid. A territory deleted
-        from the project keeps its slot (with zero totals) until the plan is reloaded.
-        """
-        import dataclasses
-
-        fresh = load_atoms_territories(self.project)
-        old_ids = list(self.atoms.territory_ids)
-        order = old_ids + [t for t in fresh["id"] if t not in set(old_ids)]
-        pos = {t: i for i, t in enumerate(fresh["id"])}
-
-        def col(key: str, default: Any) -> np.ndarray:
-            old = getattr(
-                self.atoms, f"territory_{key}" if key != "home_lon" and key != "home_lat" else key
-            )
-            vals = [fresh[key][pos[t]] if t in pos else old[i] for i, t in enumerate(order)]
-            return np.asarray(vals, dtype=old.dtype if len(old) else type(default))
-
-        new_atoms = dataclasses.replace(
-            self.atoms,
-            territory_ids=np.asarray(order, dtype=np.int64),
-            territory_names=col("names", ""),
-            territory_colours=col("colours", ""),
-            territory_rep_ids=col("rep_ids", 0.0),
-            territory_weights=col("weights", 1.0),
-            territory_locked=col("locked", False),
-            home_lon=col("home_lon", 0.0),
-            home_lat=col("home_lat", 0.0),
-            rep_names=fresh["rep_names"],
-        )
-        added = len(order) - len(old_ids)
-        self.atoms = new_atoms
-        self.balance.atoms = new_atoms
-        if added:
-            self.balance.totals = np.vstack(
-                [self.balance.totals, np.zeros((added, self.balance.totals.shape[1]))]
-            )
-            self.balance.anchor_lon = np.append(
-                self.balance.anchor_lon, new_atoms.home_lon[-added:]
-            )
-            self.balance.anchor_lat = np.append(
-                self.balance.anchor_lat, new_atoms.home_lat[-added:]
-            )
-
-    def set_anchor(self, territory: int, lon: float, lat: float) -> None:
-        """Travel anchor of a territory without a rep home base (e.g. one just split off)."""
-        if not (
-            np.isfinite(self.atoms.home_lon[territory])
-            and np.isfinite(self.atoms.home_lat[territory])
-        ):
-            self.balance.anchor_lon[territory] = lon
-            self.balance.anchor_lat[territory] = lat
-            self.balance.totals = self.balance.recompute()
+        if base_id == sid:
+            return cls(project, atoms, sid, alignment, alignment.copy(), name=name, version=version)
+        base_atoms = for_scenario(atoms, project, base_id)
+        base_align = load_alignment(project, base_atoms, base_id)
+        base_ids = territory_ids_of(base_atoms, account_territories(base_atoms, base_align))
+        baseline = load_alignment(project, atoms, base_id)
+        return cls(project, atoms, sid, alignment, baseline, name=name, version=version,
+                   baseline_territory_ids=base_ids)  # fmt: skip
 
     # -- queries -------------------------------------------------------------------------------
     def territory_label(self, t: int) -> str:
@@ -173,6 +152,10 @@ class Plan:
         if t == UNASSIGNED:
             return "unassigned"
         return str(self.atoms.territory_names[t])
+
+    def territory_position(self, territory_id: int) -> int | None:
+        """Index of a territory (database id) in this plan, or None if the scenario lacks it."""
+        return self.atoms.territory_index().get(int(territory_id))
 
     def effective_territories(self, atom_idx: NDArray[np.int64]) -> NDArray[np.int64]:
         return self.balance._effective(atom_idx, self.alignment[atom_idx])
@@ -192,10 +175,12 @@ class Plan:
     def unassigned_accounts(self) -> int:
         return int((self.account_territories() < 0).sum())
 
+    def _account_territory_ids(self) -> NDArray[np.int64]:
+        return territory_ids_of(self.atoms, self.account_territories())
+
     def disruption(self) -> dict[str, float]:
         """Share of accounts, revenue and potential whose territory differs from the baseline."""
-        now = self.account_territories()
-        changed = now != self._baseline_accounts
+        changed = self._account_territory_ids() != self._baseline_ids
         m = self.atoms.account_matrix
         out = {}
         for key in ("accounts", "revenue", "potential"):
@@ -206,15 +191,27 @@ class Plan:
 
     def territory_disruption(self) -> NDArray[np.float64]:
         """Per territory: accounts gained + lost vs baseline, over its baseline account count."""
-        now = self.account_territories()
-        base = self._baseline_accounts
+        now, base = self._account_territory_ids(), self._baseline_ids
         k = self.atoms.n_territories
         changed = now != base
-        lost = np.bincount(base[changed & (base >= 0)], minlength=k)
-        gained = np.bincount(now[changed & (now >= 0)], minlength=k)
-        size = np.bincount(base[base >= 0], minlength=k)
+
+        def count(ids: NDArray[np.int64]) -> NDArray[np.int64]:
+            at = self.positions(ids)
+            return np.bincount(at[at >= 0], minlength=k)
+
+        lost, gained, size = count(base[changed]), count(now[changed]), count(base)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(size > 0, (lost + gained) / np.maximum(size, 1), 0.0)
+
+    def positions(self, territory_ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Index of each territory id in this plan (-1 for unassigned or a territory the
+        scenario does not have), vectorised."""
+        tid = self.atoms.territory_ids
+        if not len(tid):
+            return np.full(len(territory_ids), -1, dtype=np.int64)
+        order = np.argsort(tid)
+        at = np.clip(np.searchsorted(tid[order], territory_ids), 0, len(tid) - 1)
+        return np.where(tid[order][at] == territory_ids, order[at], -1)
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per territory: the balance table's content (also the CLI's --json)."""
@@ -232,6 +229,7 @@ class Plan:
                     "name": str(a.territory_names[i]),
                     "colour": str(a.territory_colours[i]),
                     "rep": a.rep_names.get(int(rep), "") if np.isfinite(rep) else "",
+                    "locked": bool(a.territory_locked[i]),
                     **{m: float(vals[m][i]) for m in METRICS},
                     "deviation": {m: float(devs[m][i]) for m in METRICS},
                     "disruption": float(disr[i]),
@@ -240,47 +238,35 @@ class Plan:
         return out
 
     # -- preview -------------------------------------------------------------------------------
-    def preview(self, ms: MoveSet) -> Preview:
-        """Deltas of ``ms`` without applying it (apply then restore exactly; O(K + |S|))."""
-        a = self.atoms
-        bal = self.balance
-        before_totals = bal.totals.copy()
-        saved_align = self.alignment[ms.atoms].copy()
+    def preview(self, edit: Edit | MoveSet) -> Preview:
+        """What ``edit`` would do, without writing anything: it is applied in memory and
+        everything is put back exactly (O(K + |S|); a delete copies the vector)."""
+        edit = _as_edit(edit)
+        ms = edit.moves
+        a, bal = self.atoms, self.balance
+        saved = (a, bal.totals.copy(), bal.anchor_lon.copy(), bal.anchor_lat.copy())
+        align = self.alignment.copy() if edit.deletes else self.alignment[ms.atoms].copy()
+        base = self.baseline.copy() if edit.deletes else self.baseline
         acc = ms.atoms[ms.atoms >= a.n_units] - a.n_units
         units_touched = np.unique(a.account_unit[acc][a.account_unit[acc] >= 0])
         saved_units = bal.unit_matrix[units_touched].copy()
-        eff_before = bal._effective(ms.atoms, saved_align)
+        before = self._snapshot()
         rows, _, _ = bal._rows(ms.atoms)
         try:
-            bal.apply(ms.atoms, ms.after)
-            after_totals = bal.totals.copy()
-            eff_after = bal._effective(ms.atoms, ms.after)
+            eff_before, eff_after = self._apply_memory(edit)
+            after = self._snapshot()
         finally:
-            bal.totals[:] = before_totals
-            self.alignment[ms.atoms] = saved_align
+            self.atoms, bal.atoms = saved[0], saved[0]
+            bal.totals, bal.anchor_lon, bal.anchor_lat = saved[1], saved[2], saved[3]
+            if edit.deletes:
+                self.alignment[:] = align
+                self.baseline[:] = base
+            else:
+                self.alignment[ms.atoms] = align
             bal.unit_matrix[units_touched] = saved_units
         moving = eff_before != eff_after
         moved_rows = rows[moving].sum(axis=0) if moving.any() else np.zeros(rows.shape[1])
-        diff = after_totals - before_totals
-        touched = np.flatnonzero(np.abs(diff).sum(axis=1) > 1e-12)
-        vb, va = metric_values(before_totals), metric_values(after_totals)
-        w = a.territory_weights
-        db = {m: deviations(vb[m], w) for m in METRICS}
-        da = {m: deviations(va[m], w) for m in METRICS}
-        terrs = [
-            TerritoryDelta(
-                int(t),
-                str(a.territory_names[t]),
-                {m: float(vb[m][t]) for m in METRICS},
-                {m: float(va[m][t]) for m in METRICS},
-                {m: float(db[m][t]) for m in METRICS},
-                {m: float(da[m][t]) for m in METRICS},
-            )
-            for t in touched
-        ]
-        moved_workload = (
-            np.abs(diff[:, -1]).sum() / 2 + moved_rows[COL["call_minutes"]]
-        ) / 60.0  # travel changes with the anchor, so take the half-sum of travel deltas
+        travel_delta = _travel_delta(before, after)
         return Preview(
             ms,
             units=int((ms.atoms[moving] < a.n_units).sum()),
@@ -289,203 +275,258 @@ class Plan:
                 "potential": float(moved_rows[COL["potential"]]),
                 "revenue": float(moved_rows[COL["revenue"]]),
                 "pipeline": float(moved_rows[COL["pipeline"]]),
-                "workload_hours": float(moved_workload),
+                # travel changes with the anchor: take the half-sum of the travel deltas
+                "workload_hours": float((travel_delta / 2 + moved_rows[COL["call_minutes"]]) / 60),
             },
-            territories=terrs,
-            max_abs_deviation_before=summary(before_totals, w)["max_abs_deviation"],
-            max_abs_deviation_after=summary(after_totals, w)["max_abs_deviation"],
+            territories=_deltas(before, after, edit),
+            max_abs_deviation_before=summary(before.totals, before.weights)["max_abs_deviation"],
+            max_abs_deviation_after=summary(after.totals, after.weights)["max_abs_deviation"],
+            edit=edit,
         )
 
-    # -- apply / undo --------------------------------------------------------------------------
-    def apply(self, ms: MoveSet) -> int | None:
-        """Persist and apply; returns the EditLog id (None for an empty MoveSet)."""
-        if len(ms) == 0:
+    def _snapshot(self) -> _Snapshot:
+        a = self.atoms
+        return _Snapshot(
+            [int(t) for t in a.territory_ids],
+            [str(n) for n in a.territory_names],
+            self.balance.totals.copy(),
+            a.territory_weights.copy(),
+        )
+
+    # -- apply / undo / redo ---------------------------------------------------------------------
+    def apply(self, edit: Edit | MoveSet) -> int | None:
+        """Write, log and apply one edit; returns its EditLog id (None when it changes nothing).
+
+        Moves must still match the scenario (``before`` values), as must the attribute values
+        an update replaces: an edit built against an older state is refused, not half-applied.
+        """
+        edit = _as_edit(edit)
+        if edit.is_empty():
             return None
+        ms = edit.moves
         if not np.array_equal(self.alignment[ms.atoms], ms.before):
             raise PlannerError("this edit no longer matches the scenario; it was not applied")
-        log_id = self._persist(ms.atoms, ms.after, ms, undone=False)
-        self._apply_memory(ms, ms.after, undone=False, log_id=log_id)
+        before, pre = self._snapshot(), self.atoms
+        with self._writing() as s:
+            _persist.bump_version(s, self.scenario_id, self.version, self.name)
+            done = self._write(s, edit)
+            # Applied in memory inside the transaction: the logged effect is computed from the
+            # result; if anything fails after this the memory is reloaded from the project.
+            change = self._apply_in_memory(done, pre)
+            log_id = _persist.log_edit(
+                s, self.scenario_id, self.user, done, encode(done, pre), self._effect(before, done)
+            )
+        self.version += 1
+        self._announce(change, log_id, "apply")
         return log_id
 
-    def undo(self, ms: MoveSet, log_id: int | None = None) -> None:
-        """Revert ``ms`` (which must be the state now) and mark its log row undone."""
-        if len(ms) == 0:
-            return
-        if not np.array_equal(self.alignment[ms.atoms], ms.after):
-            raise PlannerError("this step cannot be undone: the scenario changed since")
-        self._persist(ms.atoms, ms.before, ms, undone=True, log_id=log_id)
-        self._apply_memory(ms, ms.before, undone=True, log_id=log_id)
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """A transaction; if it fails after the memory was changed, memory is reloaded."""
+        version = self.version
+        self._memory_changed = False
+        try:
+            with self.project.transaction() as s:
+                yield s
+        except BaseException:
+            self.version = version
+            if self._memory_changed:
+                self._reload_memory()
+            raise
 
-    def _apply_memory(
-        self, ms: MoveSet, values: NDArray[np.int32], *, undone: bool, log_id: int | None
-    ) -> None:
-        eff_before = self.effective_territories(ms.atoms)
-        self.balance.apply(ms.atoms, values)
-        eff_after = self.effective_territories(ms.atoms)
-        touched = np.unique(np.concatenate([eff_before, eff_after]))
-        self.changed.emit(PlanChange(ms, undone, tuple(int(t) for t in touched if t >= 0), log_id))
+    def can_undo(self) -> str | None:
+        """Label of the step an undo would revert, or None."""
+        step = self._next("undo")
+        return None if step is None or step.kind in BARRIERS else step.label
 
-    def _persist(
-        self,
-        atoms: NDArray[np.int64],
-        values: NDArray[np.int32],
-        ms: MoveSet,
-        *,
-        undone: bool,
-        log_id: int | None = None,
-    ) -> int | None:
-        a = self.atoms
-        tid = a.territory_ids
-        sid = self.scenario_id
-        with self.project.transaction() as s:
-            bumped = s.execute(
-                update(Scenario)
-                .where(and_(Scenario.id == sid, Scenario.version == self.version))
-                .values(version=self.version + 1)
-            ).rowcount
-            if bumped != 1:
-                raise StaleScenario(_stale_message(s, sid, self.name))
-            is_unit = atoms < a.n_units
-            unit_rows = [
-                {
-                    "scenario_id": sid,
-                    "atom_kind": "unit",
-                    "atom_id": int(a.unit_ids[u]),
-                    "territory_id": int(tid[v]) if v >= 0 else None,
-                }
-                for u, v in zip(atoms[is_unit], values[is_unit], strict=True)
-            ]
-            self._replace(s, Assignment, "unit", [r["atom_id"] for r in unit_rows], unit_rows)
-            acc, vals = atoms[~is_unit] - a.n_units, values[~is_unit]
-            acc_ids = [int(a.account_ids[i]) for i in acc]
-            if a.free_form:
-                rows = [
-                    {
-                        "scenario_id": sid,
-                        "atom_kind": "account",
-                        "atom_id": aid,
-                        "territory_id": int(tid[v]) if v >= 0 else None,
-                    }
-                    for aid, v in zip(acc_ids, vals, strict=True)
-                ]
-                self._replace(s, Assignment, "account", acc_ids, rows)
-            else:
-                pins = [
-                    {"scenario_id": sid, "account_id": aid, "territory_id": int(tid[v])}
-                    for aid, v in zip(acc_ids, vals, strict=True)
-                    if v >= 0
-                ]
-                self._replace(s, Pin, None, acc_ids, pins)
-            if undone:
-                if log_id is not None:
-                    s.execute(update(EditLog).where(EditLog.id == log_id).values(undone=True))
-                new_id = None
-            else:
-                entry = EditLog(
-                    scenario_id=sid,
-                    user=self.user,
-                    kind=ms.kind,
-                    label=ms.label,
-                    payload=self.encode(ms),
-                )
-                s.add(entry)
-                s.flush()
-                new_id = entry.id
+    def can_redo(self) -> str | None:
+        step = self._next("redo")
+        return None if step is None else step.label
+
+    def undo(self, expect: int | None = None) -> int | None:
+        """Revert the latest applied step of the scenario; returns its log id (None: nothing
+        to undo). ``expect``: the step the caller thinks is next (refused if it is not)."""
+        return self._replay("undo", expect)
+
+    def redo(self, expect: int | None = None) -> int | None:
+        """Re-apply the oldest undone step that is still redoable; returns its log id."""
+        return self._replay("redo", expect)
+
+    def _next(self, action: str) -> Any:
+        with self.project.session() as s:
+            return _persist.next_step(s, self.scenario_id, action)
+
+    def _replay(self, action: str, expect: int | None) -> int | None:
+        with self._writing() as s:
+            step = _persist.next_step(s, self.scenario_id, action)
+            if step is None or (action == "undo" and step.kind in BARRIERS):
+                if expect is not None:
+                    raise PlannerError(f"nothing to {action}: the history changed; reload")
+                return None
+            if expect is not None and step.id != expect:
+                raise PlannerError(f"the edit history changed since; nothing was {action}ne")
+            try:
+                forward = decode(step.payload, step.kind, step.label, self.atoms)
+            except (KeyError, IndexError):
+                raise PlannerError(
+                    f"'{step.label}' refers to units, accounts or territories that no longer "
+                    f"exist and cannot be {action}ne"
+                ) from None
+            edit = forward.inverse() if action == "undo" else forward
+            if not np.array_equal(self.alignment[edit.moves.atoms], edit.moves.before):
+                raise PlannerError(f"'{step.label}' no longer matches the scenario")
+            _persist.bump_version(s, self.scenario_id, self.version, self.name)
+            pre = self.atoms
+            done = self._write(s, edit)
+            change = self._apply_in_memory(done, pre)
+            _persist.mark(s, step.id, undone=action == "undo")
+            log_id = int(step.id)
         self.version += 1
-        return new_id
+        self._announce(change, log_id, action)
+        return log_id
 
-    def _replace(
-        self, s: Any, table: type, kind: str | None, ids: list[int], rows: list[dict]
-    ) -> None:
-        if not ids:
-            return
+    def _write(self, s: Any, edit: Edit) -> Edit:
+        """The database side of an edit; returns it with the ids of created territories."""
         sid = self.scenario_id
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i : i + _CHUNK]
-            if table is Pin:
-                s.execute(delete(Pin).where(Pin.scenario_id == sid, Pin.account_id.in_(chunk)))
-            else:
-                s.execute(
-                    delete(Assignment).where(
-                        Assignment.scenario_id == sid,
-                        Assignment.atom_kind == kind,
-                        Assignment.atom_id.in_(chunk),
-                    )
+        if edit.creates:
+            edit = edit.with_created_ids(_persist.create_territories(s, sid, edit))
+        ids = [*(int(t) for t in self.atoms.territory_ids),
+               *(int(c.territory_id) for c in edit.creates)]  # type: ignore[arg-type] # fmt: skip
+        ms = edit.moves
+        _persist.write_alignment(s, sid, self.atoms, ms.atoms, ms.after, ids)
+        _persist.update_territories(s, sid, edit)
+        _persist.delete_territories(s, sid, edit)
+        return edit
+
+    def _apply_in_memory(self, edit: Edit, pre: AtomData) -> PlanChange:
+        """Apply a written edit in memory; the change names touched territories by index."""
+        self._memory_changed = True
+        eff_before, eff_after = self._apply_memory(edit)
+        touched_ids = set()
+        for eff in (eff_before, eff_after):
+            touched_ids |= {_territory_id(pre, edit, int(t)) for t in np.unique(eff[eff >= 0])}
+        touched_ids |= {u.territory_id for u in edit.updates}
+        touched_ids |= {int(c.territory_id) for c in edit.creates}  # type: ignore[arg-type]
+        index = self.atoms.territory_index()
+        touched = tuple(sorted(index[t] for t in touched_ids if t in index))
+        changed_ids = (
+            *(int(c.territory_id) for c in edit.creates),  # type: ignore[arg-type]
+            *(u.territory_id for u in edit.updates),
+            *(d.territory_id for d in edit.deletes),
+        )
+        return PlanChange(edit.moves, False, touched, None, edit, "apply",
+                          edit.changes_territories, changed_ids)  # fmt: skip
+
+    def _apply_memory(self, edit: Edit) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Creates, moves, updates, deletes, in that order; returns the moved atoms' effective
+        territories before and after (indices before the deletes renumber)."""
+        ms = edit.moves
+        if edit.creates:
+            self.atoms = tstate.append(self.atoms, self.balance, edit.creates)
+        eff_before = self.effective_territories(ms.atoms)
+        self.balance.apply(ms.atoms, ms.after)
+        eff_after = self.effective_territories(ms.atoms)
+        if edit.updates:
+            self.atoms = tstate.update(self.atoms, self.balance, edit.updates)
+        index = self.atoms.territory_index()
+        self.balance.refresh_anchors(
+            [*eff_before, *eff_after, *(index[u.territory_id] for u in edit.updates)]
+        )
+        if edit.deletes:
+            self._renumbered(
+                tstate.remove(
+                    self.atoms, self.balance, self.alignment, [d.territory_id for d in edit.deletes]
                 )
-        if rows:
-            s.execute(insert(table), rows)
-
-    # -- edit-log encoding (database ids, stable across loads) ---------------------------------
-    def encode(self, ms: MoveSet) -> dict[str, Any]:
-        a = self.atoms
-
-        def ref(i: int) -> list[Any]:
-            return (
-                ["unit", int(a.unit_ids[i])]
-                if i < a.n_units
-                else [
-                    "account",
-                    int(a.account_ids[i - a.n_units]),
-                ]
             )
+        if edit.creates:
+            self._renumbered(tstate.sort_by_id(self.atoms, self.balance, self.alignment))
+        return eff_before, eff_after
 
-        def val(v: int) -> int | str | None:
-            return "follow" if v == FOLLOW else (None if v < 0 else int(a.territory_ids[v]))
+    def _renumbered(self, done: tuple[AtomData, NDArray[np.int64]] | None) -> None:
+        if done is not None:
+            self.atoms, remap = done
+            held = self.baseline >= 0
+            self.baseline[held] = remap[self.baseline[held]]
 
+    def _reload_memory(self) -> None:
+        fresh = Plan.load(self.project, self.scenario_id, atoms=self.atoms)
+        self.atoms, self.alignment, self.balance = fresh.atoms, fresh.alignment, fresh.balance
+        self.baseline, self._baseline_ids = fresh.baseline, fresh._baseline_ids
+
+    def _effect(self, before: _Snapshot, edit: Edit) -> dict[str, Any]:
+        """What the history shows for a step: max |deviation| per metric before and after, and
+        the deviations of the territories it touched."""
+        after = self._snapshot()
+        deltas = _deltas(before, after, edit)
         return {
-            "atoms": [ref(int(i)) for i in ms.atoms],
-            "before": [val(int(v)) for v in ms.before],
-            "after": [val(int(v)) for v in ms.after],
+            "max_abs_deviation": {
+                "before": summary(before.totals, before.weights)["max_abs_deviation"],
+                "after": summary(after.totals, after.weights)["max_abs_deviation"],
+            },
+            "territories": [
+                {"name": d.name, "before": d.deviation_before, "after": d.deviation_after}
+                for d in deltas[:20]
+            ],
         }
 
-    def decode(self, payload: dict[str, Any], kind: str, label: str) -> MoveSet:
-        a = self.atoms
-        uidx, aidx, tidx = a.unit_index(), a.account_index(), a.territory_index()
+    def _announce(self, change: PlanChange, log_id: int, action: str) -> None:
+        from dataclasses import replace
 
-        def atom(ref: list[Any]) -> int:
-            return uidx[ref[1]] if ref[0] == "unit" else a.n_units + aidx[ref[1]]
+        self.changed.emit(replace(change, log_id=log_id, action=action, undone=action == "undo"))
 
-        def val(v: Any) -> int:
-            return FOLLOW if v == "follow" else (UNASSIGNED if v is None else tidx[int(v)])
+    # -- history -------------------------------------------------------------------------------
+    def history(self) -> list[dict[str, Any]]:
+        """Every step of this scenario's log, oldest first: id, at, user, kind, label, state
+        ("applied", "undone" = redoable, "discarded") and effect."""
+        from planner.model.history import scenario_history
 
-        return MoveSet(
-            np.array([atom(r) for r in payload["atoms"]]),
-            np.array([val(v) for v in payload["before"]]),
-            np.array([val(v) for v in payload["after"]]),
-            kind,
-            label,
+        return scenario_history(self.project, self.scenario_id)
+
+
+def _territory_id(pre: AtomData, edit: Edit, t: int) -> int:
+    """Database id of index ``t`` (a placeholder index names a territory the edit creates)."""
+    k = pre.n_territories
+    if t < k:
+        return int(pre.territory_ids[t])
+    return int(edit.creates[t - k].territory_id)  # type: ignore[arg-type]
+
+
+def _as_edit(edit: Edit | MoveSet) -> Edit:
+    return Edit.of_moves(edit) if isinstance(edit, MoveSet) else edit
+
+
+def _travel_delta(before: _Snapshot, after: _Snapshot) -> float:
+    b = dict(zip(before.ids, before.totals[:, -1], strict=True))
+    a = dict(zip(after.ids, after.totals[:, -1], strict=True))
+    return float(sum(abs(a.get(t, 0.0) - b.get(t, 0.0)) for t in set(a) | set(b)))
+
+
+def _deltas(before: _Snapshot, after: _Snapshot, edit: Edit) -> list[TerritoryDelta]:
+    """Territories whose totals changed, or that were created, updated or deleted."""
+    db, da = before.deviations(), after.deviations()
+    vb, va = metric_values(before.totals), metric_values(after.totals)
+    pos_b = {t: i for i, t in enumerate(before.ids)}
+    pos_a = {t: i for i, t in enumerate(after.ids)}
+    named = {u.territory_id for u in edit.updates} | {d.territory_id for d in edit.deletes}
+    zero = dict.fromkeys(METRICS, 0.0)
+    out = []
+    for t in [*before.ids, *(t for t in after.ids if t not in pos_b)]:
+        i, j = pos_b.get(t), pos_a.get(t)
+        tb = before.totals[i] if i is not None else np.zeros(before.totals.shape[1])
+        ta = after.totals[j] if j is not None else np.zeros(after.totals.shape[1])
+        if np.abs(ta - tb).sum() <= 1e-12 and t not in named and i is not None and j is not None:
+            continue
+        out.append(
+            TerritoryDelta(
+                j if j is not None else -1,
+                after.names[j] if j is not None else before.names[i],  # type: ignore[index]
+                {m: float(vb[m][i]) for m in METRICS} if i is not None else zero,
+                {m: float(va[m][j]) for m in METRICS} if j is not None else zero,
+                {m: float(db[m][i]) for m in METRICS} if i is not None else zero,
+                {m: float(da[m][j]) for m in METRICS} if j is not None else zero,
+            )
         )
-
-    def history(self) -> list[tuple[int, MoveSet]]:
-        """Applied (not undone) steps of this scenario, oldest first, for restoring undo."""
-        with self.project.session() as s:
-            rows = s.execute(
-                select(EditLog.id, EditLog.kind, EditLog.label, EditLog.payload)
-                .where(EditLog.scenario_id == self.scenario_id, EditLog.undone.is_(False))
-                .order_by(EditLog.id)
-            ).all()
-        out = []
-        for rid, kind, label, payload in rows:
-            try:
-                out.append((rid, self.decode(payload, kind, label)))
-            except (KeyError, IndexError):
-                continue  # refers to units/accounts deleted since: cannot be undone
-        return out
-
-
-def _stale_message(s: Any, sid: int, name: str) -> str:
-    last = s.execute(
-        select(EditLog.user, EditLog.at, EditLog.label)
-        .where(EditLog.scenario_id == sid)
-        .order_by(EditLog.id.desc())
-        .limit(1)
-    ).first()
-    who = (
-        f"{last.user or 'someone'} at {last.at:%Y-%m-%d %H:%M} ({last.label})"
-        if last
-        else "someone"
-    )
-    return f"scenario '{name}' was changed by {who} since you opened it; reload to see the changes"
+    return out
 
 
 def _user() -> str:

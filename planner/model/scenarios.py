@@ -27,19 +27,31 @@ from sqlalchemy import Integer, and_, delete, func, insert, literal, select, upd
 from sqlalchemy.orm import Session
 
 from planner.model.errors import PlannerError
+from planner.model.impact import impact
+from planner.model.scenario_rows import resolve, scenario_id
 from planner.model.schema import (
     Assignment,
     EditLog,
     Pin,
     Publication,
     Scenario,
+    ScenarioTerritory,
     TerritoryShape,
     utcnow,
 )
 from planner.model.store import Project
 
+__all__ = [
+    "StalePublish", "create_scenario", "delete_scenario", "list_scenarios", "publications",
+    "publish", "rename_scenario", "resolve", "restore_snapshot", "scenario_id",
+]  # fmt: skip
+
 #: The tables that make up one scenario's alignment, with their non-scenario columns.
 _ALIGNMENT_TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (
+        ScenarioTerritory,
+        ("territory_id", "name", "colour", "rep_id", "parent_id", "target_weight", "locked"),
+    ),
     (Assignment, ("atom_kind", "atom_id", "territory_id")),
     (Pin, ("account_id", "territory_id")),
     (TerritoryShape, ("territory_id", "geometry")),
@@ -48,26 +60,6 @@ _ALIGNMENT_TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
 
 class StalePublish(PlannerError):
     """The scenario changed after its impact was shown; publishing it would approve unseen edits."""
-
-
-def resolve(s: Session, scenario: int | str | None) -> Scenario:
-    """The scenario row for an id, a name, or None (the baseline); a clear error otherwise."""
-    if scenario is None:
-        row = s.scalar(select(Scenario).where(Scenario.is_baseline.is_(True)))
-    elif isinstance(scenario, int):
-        row = s.get(Scenario, scenario)
-    else:
-        row = s.scalar(select(Scenario).where(Scenario.name == scenario))
-    if row is None:
-        names = ", ".join(s.scalars(select(Scenario.name).order_by(Scenario.id)))
-        raise PlannerError(f"no scenario '{scenario}' (scenarios: {names})")
-    return row
-
-
-def scenario_id(project: Project, scenario: int | str | None) -> int:
-    """Database id of a scenario given as id, name or None (baseline)."""
-    with project.session() as s:
-        return resolve(s, scenario).id
 
 
 def list_scenarios(project: Project) -> list[dict[str, Any]]:
@@ -184,8 +176,6 @@ def publish(
             f"scenario '{row.name}' changed since its impact was computed; review it again"
         )
     if summary is None:
-        from planner.model.impact import impact
-
         summary = impact(project, sid).to_json()["summary"]
     return _replace_baseline(
         project,

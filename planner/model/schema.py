@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,9 +81,18 @@ class Rep(Base):
 
 
 class Territory(Base):
+    """A territory's identity, and its attributes when it was created.
+
+    What a territory is called, coloured, owned by and whether it is locked *in a scenario* is
+    its :class:`ScenarioTerritory` row: a scenario is a whole territory plan, so renaming,
+    assigning a rep or deleting a territory in a what-if scenario never touches the baseline.
+    The columns here are the defaults a new scenario row starts from and what hierarchy nodes
+    (regions, districts) use. Rows are never deleted by edits: the edit log refers to them.
+    """
+
     __tablename__ = "territory"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     colour: Mapped[str] = mapped_column(String(9), default="#888888")
     level: Mapped[str] = mapped_column(String(16), default="territory")
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("rep.id", ondelete="SET NULL"))
@@ -92,6 +102,25 @@ class Territory(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     rep: Mapped[Rep | None] = relationship()
     parent: Mapped[Territory | None] = relationship(remote_side=[id])
+
+
+class ScenarioTerritory(Base):
+    """A territory as it stands in one scenario: membership and every editable attribute."""
+
+    __tablename__ = "scenario_territory"
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    colour: Mapped[str] = mapped_column(String(9), default="#888888")
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("rep.id", ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="SET NULL"))
+    target_weight: Mapped[float] = mapped_column(Float, default=1.0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("scenario_id", "name", name="uq_scenario_territory_name"),)
 
 
 class Unit(Base):
@@ -257,6 +286,11 @@ class EditLog(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: Undone steps stay in the log (audit) but are marked, so restore skips them.
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: An undone step that a later edit made impossible to redo (the redo stack was dropped).
+    discarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Max |deviation| per metric before/after and the affected territories' deviations, so the
+    #: history shows each step's effect after reopening.
+    effect: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Publication(Base):

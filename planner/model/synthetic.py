@@ -15,6 +15,7 @@ from sqlalchemy import insert
 
 from planner.model.schema import Account, Assignment, Opportunity, Pin, Rep, Territory, Unit
 from planner.model.store import Project
+from planner.model.territories import add_to_scenarios
 
 ORIGIN = (-84.0, 33.0)
 CELL = 0.1
@@ -59,6 +60,7 @@ def grid_project(
             s.add(terr)
             s.flush()
             terr_ids.append(terr.id)
+        add_to_scenarios(s, terr_ids)
         unit_rows, cells = [], []
         for i in range(nx):
             for j in range(ny):

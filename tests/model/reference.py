@@ -32,8 +32,9 @@ def reference_balance(project: Project, scenario_id: int) -> pd.DataFrame:
     acc = _read(project, "SELECT * FROM account")
     terr = _read(
         project,
-        "SELECT t.id AS territory_id, t.name AS territory, r.home_lon, r.home_lat FROM territory t "
-        "LEFT JOIN rep r ON r.id = t.rep_id WHERE t.level = 'territory'",
+        "SELECT t.territory_id, t.name AS territory, r.home_lon, r.home_lat "
+        "FROM scenario_territory t LEFT JOIN rep r ON r.id = t.rep_id WHERE t.scenario_id = :s",
+        s=scenario_id,
     )
     asg = _read(project, "SELECT * FROM assignment WHERE scenario_id = :s", s=scenario_id)
     pins = _read(project, "SELECT * FROM pin WHERE scenario_id = :s", s=scenario_id)

@@ -3,17 +3,10 @@ checked before they reach the map."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from planner.model import territories
 from planner.model.colours import PALETTE, distinct_colours, is_colour, next_colour
-from planner.model.schema import Territory
+from planner.model.plan import Plan
 from planner.model.store import Project
-from planner.model.territories import create_territory
-
-
-def colours(project: Project) -> dict[str, str]:
-    with project.session() as s:
-        return dict(s.execute(select(Territory.name, Territory.colour)).all())  # type: ignore[arg-type]
 
 
 def test_new_colours_take_ten_hues_before_repeating_one() -> None:
@@ -42,10 +35,14 @@ def test_neighbours_never_share_a_hue_when_avoidable() -> None:
 
 
 def test_created_territories_get_distinct_palette_colours(grid: Project) -> None:
-    before = set(colours(grid).values())
-    made = [create_territory(grid, f"New {i}") for i in range(3)]
-    new = {n: c for n, c in colours(grid).items() if n.startswith("New")}
-    assert len(made) == len(set(new.values())) == 3
+    plan = Plan.load(grid)
+    before = {str(c) for c in plan.atoms.territory_colours}
+    for i in range(3):
+        plan.apply(territories.create(plan, f"New {i}"))
+    a = plan.atoms
+    new = {str(n): str(c) for n, c in zip(a.territory_names, a.territory_colours, strict=True)
+           if str(n).startswith("New")}  # fmt: skip
+    assert len(new) == len(set(new.values())) == 3
     assert set(new.values()) <= set(PALETTE)
     assert not set(new.values()) & before  # least used first: none of the grid's colours
 

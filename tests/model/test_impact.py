@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from planner.model import moves
 from planner.model.atoms import UNASSIGNED
@@ -26,7 +26,7 @@ from planner.model.impact import MOVED_COLUMNS, impact
 from planner.model.io.impact_report import SHEETS, impact_html, write_xlsx
 from planner.model.plan import Plan
 from planner.model.scenarios import create_scenario, scenario_id
-from planner.model.schema import Account, Territory
+from planner.model.schema import Account, ScenarioTerritory
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
 from tests.model.reference import reference_balance
@@ -316,7 +316,8 @@ def test_html_report_escapes_every_user_string(tmp_path: Path) -> None:
     try:
         with project.transaction() as s:
             s.get(Account, 1).name = "<script>alert('x')</script>"
-            s.get(Territory, 3).name = "T3 & <i>co</i>"
+            st = ScenarioTerritory
+            s.execute(update(st).where(st.territory_id == 3).values(name="T3 & <i>co</i>"))
         create_scenario(project, "East <b>")
         plan = Plan.load(project, "East <b>")
         plan.apply(moves.for_units(plan, np.arange(0, 4), 2))

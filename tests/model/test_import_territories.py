@@ -13,8 +13,18 @@ from planner.model.colours import PALETTE
 from planner.model.errors import ImportRefused
 from planner.model.io.territories import import_territories
 from planner.model.io.units import import_units
-from planner.model.schema import Account, Assignment, Pin, Rep, Territory, TerritoryShape, Unit
+from planner.model.schema import (
+    Account,
+    Assignment,
+    Pin,
+    Rep,
+    ScenarioTerritory,
+    Territory,
+    TerritoryShape,
+    Unit,
+)
 from planner.model.store import Project
+from planner.model.territories import add_to_scenarios
 from tests.model.importing import dump
 
 
@@ -51,18 +61,22 @@ def assignments(project: Project, kind: str) -> dict[str, str]:
     key = Unit.code if kind == "unit" else Account.external_id
     table = Unit if kind == "unit" else Account
     with project.session() as s:
+        st = ScenarioTerritory
         rows = s.execute(
-            select(key, Territory.name)
+            select(key, st.name)
             .join(Assignment, Assignment.atom_id == table.id)
-            .join(Territory, Territory.id == Assignment.territory_id)
-            .where(Assignment.atom_kind == kind)
-        ).all()
+            .join(st, (st.territory_id == Assignment.territory_id)
+                  & (st.scenario_id == Assignment.scenario_id))
+            .where(Assignment.atom_kind == kind, Assignment.scenario_id == project.baseline_id())
+        ).all()  # fmt: skip
     return dict(rows)  # type: ignore[arg-type]
 
 
 def territory_colours(project: Project) -> dict[str, str]:
     with project.session() as s:
-        return dict(s.execute(select(Territory.name, Territory.colour)).all())  # type: ignore[arg-type]
+        st = ScenarioTerritory
+        mine = st.scenario_id == project.baseline_id()
+        return dict(s.execute(select(st.name, st.colour).where(mine)).all())  # type: ignore[arg-type]
 
 
 def test_polygons_assign_units_first_in_file_wins_overlap(
@@ -88,7 +102,7 @@ def test_polygons_assign_units_first_in_file_wins_overlap(
     assert "'West' and 'East' overlap by" in overlap[0]
     assert "goes to 'West' (the territory that comes first in the file)" in overlap[0]
     with unit_project.session() as s:
-        west = s.scalar(select(Territory).where(Territory.name == "West"))
+        west = s.scalar(select(ScenarioTerritory).where(ScenarioTerritory.name == "West"))
         assert west is not None
         assert west.colour == "#ff0000"
         assert s.scalar(select(Rep.name).where(Rep.id == west.rep_id)) == "Ana"
@@ -165,7 +179,10 @@ def test_plan_accounts_in_unit_project_majority_and_pins(
     with unit_project.transaction() as s:
         s.add(Rep(name="Bo"))
         s.flush()
-        s.add(Territory(name="Central", rep_id=s.scalar(select(Rep.id).where(Rep.name == "Bo"))))
+        central = Territory(name="Central", rep_id=s.scalar(select(Rep.id).where(Rep.name == "Bo")))
+        s.add(central)
+        s.flush()
+        add_to_scenarios(s, [central.id])
     path = tmp_path / "plan.csv"
     path.write_text("account_id,owner\na0,West\na1,West\na3,Bo\nb3,West\na2,Bo\n")
     report = import_territories(unit_project, path)
@@ -181,9 +198,13 @@ def test_plan_accounts_in_unit_project_majority_and_pins(
     assert "pinned" in report.warnings[0].reason
     with unit_project.session() as s:
         pin = s.execute(
-            select(Account.external_id, Territory.name)
+            select(Account.external_id, ScenarioTerritory.name)
             .join(Pin, Pin.account_id == Account.id)
-            .join(Territory, Territory.id == Pin.territory_id)
+            .join(
+                ScenarioTerritory,
+                (ScenarioTerritory.territory_id == Pin.territory_id)
+                & (ScenarioTerritory.scenario_id == Pin.scenario_id),
+            )
         ).all()
     assert [tuple(r) for r in pin] == [("a3", "Central")]
 
@@ -234,9 +255,11 @@ def test_a_bad_colour_in_a_file_is_reported_and_replaced(
 
 
 def test_a_recoloured_territory_frees_its_old_colour(unit_project: Project, tmp_path: Path) -> None:
-    from planner.model.territories import create_territory
+    from planner.model import territories
+    from planner.model.plan import Plan
 
-    create_territory(unit_project, "A")
+    plan = Plan.load(unit_project)
+    plan.apply(territories.create(plan, "A"))
     first = territory_colours(unit_project)["A"]
     path = write_geojson(
         tmp_path / "t.geojson",

@@ -296,6 +296,8 @@ def test_from_scratch_with_more_territories_adds_coloured_ones(grid) -> None:
     colours = set(added.values())
     assert len(colours) == 2
     assert not colours & set(plan.atoms.territory_colours.tolist())  # told apart on the map
+    # The new territories belong to the new scenario only; the baseline is untouched.
+    assert Plan.load(grid).atoms.n_territories == plan.atoms.n_territories
 
 
 def _three(**opts: object) -> _Search:

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import shapely
 
-from planner.model import moves
+from planner.model import moves, territories
 from planner.model.errors import PlannerError
 from planner.model.plan import Plan, StaleScenario
-from planner.model.schema import Territory
 from planner.model.store import Project
 
 
@@ -32,28 +31,47 @@ def test_undo_restores_totals_and_file_exactly(grid) -> None:
     ms = moves.for_units(plan, np.array([0, 1, 2]), 2)
     log_id = plan.apply(ms)
     assert not np.allclose(plan.balance.totals, before)
-    plan.undo(ms, log_id)
+    assert plan.undo() == log_id
     np.testing.assert_allclose(plan.balance.totals, before, rtol=1e-12)
     np.testing.assert_array_equal(plan.alignment, align)
     np.testing.assert_array_equal(Plan.load(Project.open(grid.location)).alignment, align)
-    assert plan.history() == []  # the undone step is not part of the history to restore
+    # The undone step stays in the history, redoable, until a new edit replaces it.
+    assert [h["state"] for h in plan.history()] == ["undone"]
+    assert plan.undo() is None
 
 
-def test_history_restores_applied_steps_in_order(grid) -> None:
+def test_history_survives_reopening_and_undo_redo_replay_it(grid) -> None:
     plan = Plan.load(grid)
+    original = plan.alignment.copy()
     a = moves.for_units(plan, np.array([0]), 1)
     plan.apply(a)
     b = moves.for_units(plan, np.array([5, 6]), 2)
     plan.apply(b)
+    after_both = plan.alignment.copy()
     again = Plan.load(Project.open(grid.location))
-    hist = again.history()
-    assert [ms.label for _, ms in hist] == [a.label, b.label]
-    np.testing.assert_array_equal(hist[1][1].atoms, b.atoms)
-    np.testing.assert_array_equal(hist[1][1].before, b.before)
-    # Undoing the restored steps in reverse brings back the original alignment.
-    for log_id, ms in reversed(hist):
-        again.undo(ms, log_id)
-    np.testing.assert_array_equal(again.alignment, Plan.load(grid, 1).baseline)
+    assert [h["label"] for h in again.history()] == [a.label, b.label]
+    assert again.can_undo() == b.label
+    # Undoing the restored steps in reverse brings back the original alignment...
+    again.undo()
+    again.undo()
+    np.testing.assert_array_equal(again.alignment, original)
+    assert again.can_undo() is None
+    assert again.can_redo() == a.label
+    # ... and the redo stack survives another reopening.
+    third = Plan.load(Project.open(grid.location))
+    third.redo()
+    third.redo()
+    np.testing.assert_array_equal(third.alignment, after_both)
+    np.testing.assert_allclose(third.balance.totals, third.balance.recompute())
+
+
+def test_a_new_edit_drops_the_redo_stack(grid) -> None:
+    plan = Plan.load(grid)
+    plan.apply(moves.for_units(plan, np.array([0]), 1))
+    plan.undo()
+    plan.apply(moves.for_units(plan, np.array([3]), 2))
+    assert plan.can_redo() is None
+    assert [h["state"] for h in plan.history()] == ["discarded", "applied"]
 
 
 def test_preview_matches_apply_and_changes_nothing(grid) -> None:
@@ -78,16 +96,21 @@ def test_events_name_the_touched_territories(grid) -> None:
     seen = []
     plan.changed.connect(seen.append)
     ms = moves.for_units(plan, np.array([0]), 2)
-    plan.apply(ms)
+    log_id = plan.apply(ms)
     assert seen[0].moveset is ms
     assert set(seen[0].touched) == {0, 2}
     assert not seen[0].undone
+    assert seen[0].log_id == log_id
+    assert seen[0].action == "apply"
+    plan.undo()
+    assert seen[1].undone
+    assert set(seen[1].touched) == {0, 2}
+    np.testing.assert_array_equal(seen[1].moveset.after, ms.before)
 
 
 def test_locked_territory_is_neither_source_nor_target(grid) -> None:
-    with grid.transaction() as s:
-        s.get(Territory, 1).locked = True
     plan = Plan.load(grid)
+    plan.apply(territories.set_locked(plan, 0, True))
     with pytest.raises(PlannerError, match="locked"):
         moves.for_units(plan, np.array([20]), 0)
     ms = moves.for_units(plan, np.array([0, 12]), 2)  # unit 0 is in locked T1
@@ -118,19 +141,14 @@ def test_disruption_counts_accounts_revenue_and_potential(grid) -> None:
 
 
 def test_new_territory_joins_the_plan_and_balance_stays_exact(grid) -> None:
-    from planner.model.territories import create_territory, update_territory
     from tests.model.test_balance import assert_matches_reference
 
     plan = Plan.load(grid)
-    tid = create_territory(grid, "North", "#00aa00")
-    plan.refresh_territories()
-    assert plan.atoms.territory_names[-1] == "North"
+    plan.apply(territories.create(plan, "North", colour="#00aa00", atoms=np.array([0, 1])))
     new = plan.atoms.n_territories - 1
-    plan.apply(moves.for_units(plan, np.array([0, 1]), new))
-    plan.set_anchor(new, -83.95, 33.1)
+    assert plan.atoms.territory_names[new] == "North"
     assert plan.rows()[new]["accounts"] > 0
-    update_territory(grid, tid, name="North East", colour="#00bb00")
-    plan.refresh_territories()
+    plan.apply(territories.rename(plan, new, "North East"))
     assert plan.rows()[new]["name"] == "North East"
     np.testing.assert_allclose(plan.balance.totals, plan.balance.recompute())
     # A fresh load (anchor from the centre of its accounts as documented) matches pandas.
@@ -148,15 +166,11 @@ def test_reshape_moves_units_whose_point_changes_side(grid) -> None:
 
 
 def test_split_sends_the_smaller_piece_to_the_new_territory(grid) -> None:
-    from planner.model.territories import create_territory
-
     plan = Plan.load(grid)
-    create_territory(grid, "T1 south", "#abcdef")
-    plan.refresh_territories()
-    new = plan.atoms.n_territories - 1
     outline = shapely.box(-84.0, 33.0, -83.8, 33.4)
     line = shapely.LineString([(-84.1, 33.1), (-83.7, 33.1)])
-    ms = moves.for_split(plan, 0, outline, line, new)
-    assert sorted(plan.atoms.unit_codes[ms.atoms]) == ["U0_0", "U1_0"]
+    edit = territories.split(plan, 0, outline, line)
+    assert sorted(plan.atoms.unit_codes[edit.moves.atoms]) == ["U0_0", "U1_0"]
+    assert edit.creates[0].spec["name"] == "T1 (split)"
     with pytest.raises(PlannerError, match="cross the territory"):
-        moves.for_split(plan, 0, outline, shapely.LineString([(-85, 30), (-85, 31)]), new)
+        territories.split(plan, 0, outline, shapely.LineString([(-85, 30), (-85, 31)]))

@@ -49,7 +49,7 @@ def test_an_edit_by_one_planner_is_seen_by_another(team_url: str) -> None:
     ana.apply(moves.for_units(ana, np.array([0, 1]), 2))
     ben = Plan.load(Project.open(team_url))
     np.testing.assert_array_equal(ben.alignment, ana.alignment)
-    assert [ms.label for _, ms in ben.history()] == ["paint 2 unit(s) to T3"]
+    assert [h["label"] for h in ben.history()] == ["paint 2 unit(s) to T3"]
 
 
 def test_stale_write_fails_and_names_who_changed_it(team_url: str) -> None:

@@ -26,7 +26,16 @@ from planner.model.colours import is_colour, next_colour
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, text_values
 from planner.model.io.report import ImportReport
-from planner.model.schema import Account, Assignment, Pin, Rep, Territory, TerritoryShape, Unit
+from planner.model.schema import (
+    Account,
+    Assignment,
+    Pin,
+    Rep,
+    ScenarioTerritory,
+    Territory,
+    TerritoryShape,
+    Unit,
+)
 from planner.model.store import Project
 
 NAME_FIELDS = ("territory", "name", "territory_name", "territory_id", "terr", "label", "title")
@@ -87,7 +96,7 @@ def import_territories(
     trimmed = _report_overlaps(geoms, names, report)
 
     with project.transaction() as s:
-        tids = _ensure_territories(s, names, colours, reps, report)
+        tids = _ensure_territories(s, sid, names, colours, reps, report)
         _clear_scenario(s, sid)
         units = s.execute(select(Unit.id, Unit.rep_lon, Unit.rep_lat)).all()
         if units:
@@ -155,12 +164,19 @@ def _checked_colours(
 
 
 def _ensure_territories(
-    s: Session, names: list[str], colours: list[str], reps: list[str], report: ImportReport
+    s: Session,
+    sid: int,
+    names: list[str],
+    colours: list[str],
+    reps: list[str],
+    report: ImportReport,
 ) -> list[int]:
-    """Territory id per name, creating missing territories (and reps named in the file)."""
-    existing = dict(s.execute(select(Territory.name, Territory.id)).all())
+    """Territory id per name in the scenario, creating missing territories in it (and reps
+    named in the file)."""
+    mine = select(ScenarioTerritory).where(ScenarioTerritory.scenario_id == sid)
+    existing = {r.name: r for r in s.scalars(mine)}
     rep_ids = dict(s.execute(select(Rep.name, Rep.id)).all())
-    colour_of = dict(s.execute(select(Territory.name, Territory.colour)).all())
+    colour_of = {name: r.colour for name, r in existing.items()}
     created: list[str] = []
     ids: list[int] = []
     for nm, colour, rep in zip(names, colours, reps, strict=True):
@@ -173,21 +189,35 @@ def _ensure_territories(
                 rep_ids[rep] = new_rep.id
             rep_id = rep_ids[rep]
         if nm in existing:
-            terr = s.get(Territory, existing[nm])
-            assert terr is not None
+            terr = existing[nm]
             if colour:
                 terr.colour = colour
         else:
-            terr = Territory(name=nm, colour=colour or next_colour(colour_of.values()))
-            s.add(terr)
+            terr = _new_territory(s, sid, nm, colour or next_colour(colour_of.values()), None)
             created.append(nm)
         colour_of[nm] = terr.colour
         if rep_id is not None:
             terr.rep_id = rep_id
         s.flush()
-        ids.append(terr.id)
+        ids.append(terr.territory_id)
     report.extra["territories_created"] = created
     return ids
+
+
+def _new_territory(
+    s: Session, sid: int, name: str, colour: str, rep_id: int | None
+) -> ScenarioTerritory:
+    """A territory created by the import: it joins this scenario only."""
+    terr = Territory(name=name, colour=colour, rep_id=rep_id, level="territory")
+    s.add(terr)
+    s.flush()
+    row = ScenarioTerritory(
+        scenario_id=sid, territory_id=terr.id, name=name, colour=colour, rep_id=rep_id,
+        parent_id=None, target_weight=1.0, locked=False,
+    )  # fmt: skip
+    s.add(row)
+    s.flush()
+    return row
 
 
 def _clear_scenario(s: Session, sid: int) -> None:
@@ -260,7 +290,7 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
                 seen[key] = row
                 valid.append((known[key], owner))
         report.check_rejections(skip_invalid)
-        resolve = _owner_resolver(s, report)
+        resolve = _owner_resolver(s, sid, report)
         atoms = [(atom, resolve(owner)) for atom, owner in valid]
         _clear_scenario(s, sid)
         has_units = s.scalar(select(Unit.id).limit(1)) is not None
@@ -281,20 +311,23 @@ def _row(sid: int, kind: str, atom: int, tid: int) -> dict[str, Any]:
     return {"scenario_id": sid, "atom_kind": kind, "atom_id": atom, "territory_id": tid}
 
 
-def _owner_resolver(s: Session, report: ImportReport) -> Any:
-    """Owner name -> territory id: a territory name, else a rep's territory, else a new one."""
-    terr = dict(s.execute(select(Territory.name, Territory.id)).all())
+def _owner_resolver(s: Session, sid: int, report: ImportReport) -> Any:
+    """Owner name -> territory id: a territory name, else a rep's territory, else a new one
+    (territories of the scenario only)."""
+    st = ScenarioTerritory
+    terr = dict(s.execute(select(st.name, st.territory_id).where(st.scenario_id == sid)).all())
     rep_terr: dict[str, int] = {}
     for rep_name, tid in s.execute(
-        select(Rep.name, Territory.id)
-        .join(Territory, Territory.rep_id == Rep.id)
-        .order_by(Territory.id.desc())
+        select(Rep.name, st.territory_id)
+        .join(st, st.rep_id == Rep.id)
+        .where(st.scenario_id == sid)
+        .order_by(st.territory_id.desc())
     ):
         rep_terr[rep_name] = tid  # descending ids: the rep's first territory wins
     reps = dict(s.execute(select(Rep.name, Rep.id)).all())
     created: list[str] = []
     report.extra["territories_created"] = created
-    used = list(s.scalars(select(Territory.colour)))
+    used = list(s.scalars(select(st.colour).where(st.scenario_id == sid)))
 
     def resolve(owner: str) -> int:
         if owner in terr:
@@ -302,12 +335,10 @@ def _owner_resolver(s: Session, report: ImportReport) -> Any:
         if owner in rep_terr:
             return rep_terr[owner]
         used.append(next_colour(used))
-        new = Territory(name=owner, rep_id=reps.get(owner), colour=used[-1])
-        s.add(new)
-        s.flush()
-        terr[owner] = new.id
+        new = _new_territory(s, sid, owner, used[-1], reps.get(owner))
+        terr[owner] = new.territory_id
         created.append(owner)
-        return new.id
+        return new.territory_id
 
     return resolve
 

@@ -1,0 +1,193 @@
+"""Edit: the model's unit of change (DESIGN.md). A MoveSet plus the territory operations with it.
+
+Every change to a plan is one :class:`Edit`: a lasso or a paint stroke (moves only), a drawn or
+split-off territory (a create and the moves into it), a rename, recolour, rep assignment or lock
+(an update), a delete (moves out and the delete), a merge, an import, the optimiser's result.
+:meth:`planner.model.plan.Plan.apply` writes one in one transaction, logs it with its effect and
+announces it; :meth:`~planner.model.plan.Plan.undo` and ``redo`` replay its inverse or itself
+from the log. Because undo and redo are read back from the log, an Edit is stored by database
+ids (:func:`encode`) and turned into index form against the plan of the moment (:func:`decode`):
+indices shift when territories come and go, ids never do.
+
+In index form, the moves of an Edit that creates territories refer to them by *placeholder*
+indices ``K, K+1, ...`` (``K`` = the territories the plan has before the edit): that is the
+index each new territory takes when it is appended, so a preview can compute its deltas before
+anything exists in the project ("a drawn territory is a placeholder until Enter").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from planner.model.atoms import FOLLOW, UNASSIGNED, AtomData
+from planner.model.moves import MoveSet
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+#: Territory attributes an Edit may set, as stored per scenario (ScenarioTerritory).
+ATTRIBUTES = ("name", "colour", "rep_id", "parent_id", "target_weight", "locked")
+#: Log kinds that end the undo history: undo never reaches past them.
+BARRIERS = frozenset({"publish", "restore", "import-accounts", "import-units"})
+
+
+@dataclass(frozen=True)
+class NewTerritory:
+    """A territory an Edit creates. ``territory_id`` is None until the edit is first applied;
+    the log keeps the id it got, so a redo brings back the same territory."""
+
+    spec: Mapping[str, Any]
+    territory_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TerritoryUpdate:
+    territory_id: int
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeletedTerritory:
+    """A territory an Edit removes from the scenario, with what it was (for undo)."""
+
+    territory_id: int
+    spec: Mapping[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Edit:
+    kind: str
+    label: str
+    moves: MoveSet = field(default_factory=MoveSet.empty)
+    creates: tuple[NewTerritory, ...] = ()
+    updates: tuple[TerritoryUpdate, ...] = ()
+    deletes: tuple[DeletedTerritory, ...] = ()
+
+    @classmethod
+    def of_moves(cls, ms: MoveSet) -> Edit:
+        return cls(ms.kind, ms.label, ms)
+
+    def is_empty(self) -> bool:
+        return not (len(self.moves) or self.creates or self.updates or self.deletes)
+
+    @property
+    def changes_territories(self) -> bool:
+        """True when territories come, go or change (names, colours, reps...), not only atoms."""
+        return bool(self.creates or self.updates or self.deletes)
+
+    def inverse(self) -> Edit:
+        """What undoes this edit (the created territories must exist, i.e. it was applied)."""
+        if any(c.territory_id is None for c in self.creates):
+            raise ValueError("an edit can only be inverted once applied")
+        return Edit(
+            self.kind,
+            self.label,
+            self.moves.inverse(),
+            creates=tuple(NewTerritory(d.spec, d.territory_id) for d in self.deletes),
+            updates=tuple(TerritoryUpdate(u.territory_id, u.after, u.before) for u in self.updates),
+            deletes=tuple(DeletedTerritory(int(c.territory_id), c.spec) for c in self.creates),  # type: ignore[arg-type]
+        )
+
+    def with_created_ids(self, ids: list[int]) -> Edit:
+        return replace(
+            self,
+            creates=tuple(
+                replace(c, territory_id=i) for c, i in zip(self.creates, ids, strict=True)
+            ),
+        )
+
+
+# -- log encoding ------------------------------------------------------------------------------
+def encode(edit: Edit, atoms: AtomData) -> dict[str, Any]:
+    """JSON for the edit log, by database ids (creates must carry their ids: apply first)."""
+    a = atoms
+    created = [int(c.territory_id) for c in edit.creates]  # type: ignore[arg-type]
+    tid = [*(int(t) for t in a.territory_ids), *created]
+
+    def ref(i: int) -> list[Any]:
+        if i < a.n_units:
+            return ["unit", int(a.unit_ids[i])]
+        return ["account", int(a.account_ids[i - a.n_units])]
+
+    def val(v: int) -> int | str | None:
+        return "follow" if v == FOLLOW else (None if v < 0 else tid[v])
+
+    ms = edit.moves
+    return {
+        "atoms": [ref(int(i)) for i in ms.atoms],
+        "before": [val(int(v)) for v in ms.before],
+        "after": [val(int(v)) for v in ms.after],
+        "creates": [
+            {"id": i, **_plain(c.spec)} for c, i in zip(edit.creates, created, strict=True)
+        ],
+        "updates": [
+            {"id": u.territory_id, "before": _plain(u.before), "after": _plain(u.after)}
+            for u in edit.updates
+        ],
+        "deletes": [{"id": d.territory_id, **_plain(d.spec)} for d in edit.deletes],
+    }
+
+
+def decode(payload: Mapping[str, Any], kind: str, label: str, atoms: AtomData) -> Edit:
+    """An Edit in index form against ``atoms`` (raises KeyError/IndexError when it refers to
+    units, accounts or territories that no longer exist)."""
+    a = atoms
+    uidx, aidx = a.unit_index(), a.account_index()
+    tidx = dict(a.territory_index())
+    creates = tuple(
+        NewTerritory({k: v for k, v in c.items() if k != "id"}, int(c["id"]))
+        for c in payload.get("creates", ())
+    )
+    deletes = tuple(
+        DeletedTerritory(int(d["id"]), {k: v for k, v in d.items() if k != "id"})
+        for d in payload.get("deletes", ())
+    )
+    # Territories the edit brings (back) are appended in order: their placeholder indices.
+    # Only one group is missing at a time: the created ones before a redo, the deleted ones
+    # before an undo (whose inverse creates them again).
+    for tid in [*(c.territory_id for c in creates), *(d.territory_id for d in deletes)]:
+        if int(tid) not in tidx:  # type: ignore[arg-type]
+            tidx[int(tid)] = len(tidx)  # type: ignore[arg-type]
+
+    def atom(ref: list[Any]) -> int:
+        return uidx[int(ref[1])] if ref[0] == "unit" else a.n_units + aidx[int(ref[1])]
+
+    def val(v: Any) -> int:
+        return FOLLOW if v == "follow" else (UNASSIGNED if v is None else tidx[int(v)])
+
+    atoms_idx: NDArray[Any] = np.array([atom(r) for r in payload.get("atoms", ())], dtype=np.int64)
+    ms = MoveSet(
+        atoms_idx,
+        np.array([val(v) for v in payload.get("before", ())], dtype=np.int32),
+        np.array([val(v) for v in payload.get("after", ())], dtype=np.int32),
+        kind,
+        label,
+    )
+    return Edit(
+        kind,
+        label,
+        ms,
+        creates=creates,
+        updates=tuple(
+            TerritoryUpdate(int(u["id"]), dict(u["before"]), dict(u["after"]))
+            for u in payload.get("updates", ())
+        ),
+        deletes=deletes,
+    )
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe attribute values (numpy scalars and NaN ids become plain values / None)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float) and k in ("rep_id", "parent_id"):
+            v = None if not np.isfinite(v) else int(v)
+        out[k] = v
+    return out
