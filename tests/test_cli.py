@@ -127,7 +127,7 @@ def test_optimize_creates_a_balanced_contiguous_scenario(tmp_path, capsys) -> No
         plan = Plan.load(p, "Balanced")
         assert plan.summary()["max_abs_deviation"]["potential"] == pytest.approx(
             m["max_abs_deviation"]["potential"])  # fmt: skip
-        assert [ms.kind for _, ms in plan.history()] == ["optimize"]
+        assert [h["kind"] for h in plan.history()] == ["optimize"]
     code, _, err = run(capsys, "optimize", str(path), "--out-scenario", "X", "--k", "7")
     assert code == 1
     assert "has 3 territories, not 7" in err

@@ -52,7 +52,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from sqlalchemy import delete, func, select
 
-from planner.model.atoms import AtomData, account_territories, load_alignment, load_atoms
+from planner.model.atoms import (
+    AtomData,
+    account_territories,
+    for_scenario,
+    load_alignment,
+    load_atoms,
+)
+from planner.model.impact import Sides
 from planner.model.progress import Progress, blocking
 from planner.model.scenario_rows import resolve, scenario_id
 from planner.model.schema import Account, Handover, HandoverItem, Publication, Rep
@@ -230,7 +237,7 @@ def generate_job(
         raise ValueError("joint_visit_top is a share between 0 and 1")
     yield Progress(0.0, "Comparing alignments")
     atoms = load_atoms(project)
-    sid, name, tb, ta = _diff(project, atoms, scenario, against)
+    sid, name, sides, tb, ta = _diff(project, atoms, scenario, against)
     moved = np.flatnonzero(tb != ta)
     if account_ids is not None:
         wanted = set(account_ids)
@@ -238,7 +245,7 @@ def generate_job(
     yield Progress(0.2, f"Reading {len(moved)} moved accounts")
     related = fetch_related(project, [int(atoms.account_ids[i]) for i in moved])
     dates = due_dates(effective_date, transition_days, support_days)
-    packets = _assemble(atoms, related, name, moved, tb, ta, dates)
+    packets = _assemble(sides, related, name, moved, tb, ta, dates)
     for p in packets:
         _set_checklists(p, dates, joint_visit_top, joint_visit_potential)
     if persist:
@@ -265,7 +272,8 @@ def default_against(project: Project, scenario_id: int) -> int | None:
 
 def _diff(
     project: Project, atoms: AtomData, scenario: int | str | None, against: int | str | None
-) -> tuple[int, str, np.ndarray, np.ndarray]:
+) -> tuple[int, str, Sides, np.ndarray, np.ndarray]:
+    """Both scenarios' accounts' territories, in one index space with each side's reps."""
     with project.session() as s:
         row = resolve(s, scenario)
         sid, name = row.id, row.name
@@ -273,9 +281,13 @@ def _diff(
         against = default_against(project, sid)
     with project.session() as s:
         bid = resolve(s, against).id
-    after = load_alignment(project, atoms, sid)
-    before = after if bid == sid else load_alignment(project, atoms, bid)
-    return sid, name, account_territories(atoms, before), account_territories(atoms, after)
+    atoms_a, atoms_b = for_scenario(atoms, project, sid), for_scenario(atoms, project, bid)
+    sides = Sides.of(atoms_a, atoms_b)
+    before, after = sides.to_union(
+        load_alignment(project, atoms_b, bid), load_alignment(project, atoms_a, sid)
+    )
+    tb = account_territories(sides.before, before)
+    return sid, name, sides, tb, account_territories(sides.after, after)
 
 
 def _rep_of(atoms: AtomData, t: int) -> int | None:
@@ -285,8 +297,14 @@ def _rep_of(atoms: AtomData, t: int) -> int | None:
     return int(r) if np.isfinite(r) else None
 
 
+def _names(sides: Sides, tb: int, ta: int) -> tuple[str | None, str | None]:
+    """Territory names of an account before (compared scenario) and after (the scenario)."""
+    before = str(sides.before.territory_names[tb]) if tb >= 0 else None
+    return before, str(sides.after.territory_names[ta]) if ta >= 0 else None
+
+
 def _assemble(
-    atoms: AtomData,
+    sides: Sides,
     related: RelatedRows,
     scenario: str,
     idx: Iterable[int],
@@ -294,17 +312,17 @@ def _assemble(
     ta: np.ndarray,
     dates: dict[str, dt.date],
 ) -> list[Packet]:
-    """Group account sections into packets by (from rep, to rep); biggest potential first."""
-    tnames = [str(n) for n in atoms.territory_names]
+    """Group account sections into packets by (from rep, to rep); biggest potential first.
+
+    The outgoing rep and territory are the compared scenario's, the incoming ones the
+    scenario's (a what-if may give a territory another rep)."""
     packets: dict[tuple[int | None, int | None], Packet] = {}
     for i in idx:
-        pair = (_rep_of(atoms, int(tb[i])), _rep_of(atoms, int(ta[i])))
+        pair = (_rep_of(sides.before, int(tb[i])), _rep_of(sides.after, int(ta[i])))
         if pair not in packets:
             packets[pair] = _new_packet(related, scenario, pair, dates)
-        aid = int(atoms.account_ids[i])
-        section = related.section(aid)
-        section.from_territory = tnames[tb[i]] if tb[i] >= 0 else None
-        section.to_territory = tnames[ta[i]] if ta[i] >= 0 else None
+        section = related.section(int(sides.after.account_ids[i]))
+        section.from_territory, section.to_territory = _names(sides, int(tb[i]), int(ta[i]))
         packets[pair].accounts.append(section)
     for p in packets.values():
         p.accounts.sort(key=lambda a: (-a.potential, a.name))
@@ -490,7 +508,7 @@ def load_packets(
     if not handovers:
         return []  # nothing stored: skip reading the atoms
     atoms = atoms if atoms is not None else load_atoms(project)
-    _sid, name, tb, ta = _diff(project, atoms, scenario, against)
+    _sid, name, sides, tb, ta = _diff(project, atoms, scenario, against)
     with project.session() as s:
         items = list(s.scalars(select(HandoverItem).where(
             HandoverItem.handover_id.in_([h.id for h in handovers]))))  # fmt: skip
@@ -499,7 +517,6 @@ def load_packets(
         by_packet.setdefault(it.handover_id, {}).setdefault(it.account_id, []).append(_item(it))
     related = fetch_related(project, sorted({it.account_id for it in items}))
     index = atoms.account_index()
-    tnames = [str(n) for n in atoms.territory_names]
     packets = []
     for h in handovers:
         eff = h.effective_date or h.created_at.date()
@@ -512,8 +529,7 @@ def load_packets(
             sec = related.section(aid)
             i = index.get(aid)
             if i is not None:
-                sec.from_territory = tnames[tb[i]] if tb[i] >= 0 else None
-                sec.to_territory = tnames[ta[i]] if ta[i] >= 0 else None
+                sec.from_territory, sec.to_territory = _names(sides, int(tb[i]), int(ta[i]))
             sec.items = sorted(its, key=lambda x: KIND_ORDER.get(x.kind, 99))
             p.accounts.append(sec)
         p.accounts.sort(key=lambda a: (-a.potential, a.name))

@@ -15,8 +15,10 @@ from planner.model.schema import EditLog
 from planner.model.store import Project
 
 
-def scenario_history(project: Project, scenario_id: int) -> list[dict[str, Any]]:
-    """Every step of a scenario's log, oldest first.
+def scenario_history(
+    project: Project, scenario_id: int, log_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Every step of a scenario's log, oldest first (only step ``log_id`` when given).
 
     ``state`` is "applied", "undone" (can be redone) or "discarded" (undone, then a new edit
     replaced it); ``undoable`` is False for steps undo never crosses (publish, data imports).
@@ -28,6 +30,7 @@ def scenario_history(project: Project, scenario_id: int) -> list[dict[str, Any]]
                 EditLog.undone, EditLog.discarded, EditLog.effect,
             )
             .where(EditLog.scenario_id == scenario_id)
+            .where(EditLog.id == log_id if log_id is not None else True)
             .order_by(EditLog.id)
         ).all()  # fmt: skip
     return [

@@ -214,7 +214,7 @@ def compare(
     are matched by id, so one created, deleted, renamed or given another rep in either
     scenario is reported as it is on each side.
     """
-    sides = _Sides.of(atoms, before_atoms if before_atoms is not None else atoms)
+    sides = Sides.of(atoms, before_atoms if before_atoms is not None else atoms)
     before, after = sides.to_union(before, after)
     a = sides.after
     tb = account_territories(sides.before, before).astype(np.int64)
@@ -263,7 +263,7 @@ def compare(
 
 # -- sections ----------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class _Sides:
+class Sides:
     """Both scenarios' territories in one index space: the scenario's own first, then those
     only the other scenario has. ``before``/``after`` carry each side's names, reps and
     weights (a territory a side does not have keeps the other side's, with ``in_*`` False)."""
@@ -276,7 +276,7 @@ class _Sides:
     from_before: NDArray[np.int64]
 
     @classmethod
-    def of(cls, after: AtomData, before: AtomData) -> _Sides:
+    def of(cls, after: AtomData, before: AtomData) -> Sides:
         pos_a = after.territory_index()
         extra = [i for i, t in enumerate(before.territory_ids) if int(t) not in pos_a]
         k_a = after.n_territories
@@ -329,7 +329,7 @@ def _labels(a: AtomData) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
 
 
 def _moved_frame(
-    sides: _Sides,
+    sides: Sides,
     idx: NDArray[np.int64],
     tb: NDArray[np.int64],
     ta: NDArray[np.int64],
@@ -365,7 +365,7 @@ def _moved_frame(
 
 
 def _territory_frame(
-    sides: _Sides,
+    sides: Sides,
     totals_b: NDArray[np.float64],
     totals_a: NDArray[np.float64],
     tb: NDArray[np.int64],
@@ -393,7 +393,7 @@ def _territory_frame(
 
 
 def _rep_frame(
-    sides: _Sides, tb: NDArray[np.int64], ta: NDArray[np.int64], threshold: float
+    sides: Sides, tb: NDArray[np.int64], ta: NDArray[np.int64], threshold: float
 ) -> pd.DataFrame:
     """Per rep: the book before (reps of the compared scenario) and after (the scenario's)."""
     a = sides.after

@@ -42,6 +42,7 @@ from planner.model.balance import METRICS, Balance, deviations, metric_values, s
 from planner.model.edits import BARRIERS, Edit, decode, encode
 from planner.model.errors import PlannerError
 from planner.model.events import PlanChange
+from planner.model.history import scenario_history
 from planner.model.moves import MoveSet
 from planner.model.scenario_rows import resolve
 from planner.model.store import Project
@@ -174,6 +175,11 @@ class Plan:
 
     def unassigned_accounts(self) -> int:
         return int((self.account_territories() < 0).sum())
+
+    @property
+    def baseline_territory_ids(self) -> NDArray[np.int64]:
+        """Per account: the database id of its territory in the baseline (-1: unassigned)."""
+        return self._baseline_ids
 
     def _account_territory_ids(self) -> NDArray[np.int64]:
         return territory_ids_of(self.atoms, self.account_territories())
@@ -475,12 +481,10 @@ class Plan:
         self.changed.emit(replace(change, log_id=log_id, action=action, undone=action == "undo"))
 
     # -- history -------------------------------------------------------------------------------
-    def history(self) -> list[dict[str, Any]]:
+    def history(self, log_id: int | None = None) -> list[dict[str, Any]]:
         """Every step of this scenario's log, oldest first: id, at, user, kind, label, state
-        ("applied", "undone" = redoable, "discarded") and effect."""
-        from planner.model.history import scenario_history
-
-        return scenario_history(self.project, self.scenario_id)
+        ("applied", "undone" = redoable, "discarded") and effect (only ``log_id`` if given)."""
+        return scenario_history(self.project, self.scenario_id, log_id)
 
 
 def _territory_id(pre: AtomData, edit: Edit, t: int) -> int:

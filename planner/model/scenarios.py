@@ -27,6 +27,7 @@ from sqlalchemy import Integer, and_, delete, func, insert, literal, select, upd
 from sqlalchemy.orm import Session
 
 from planner.model.errors import PlannerError
+from planner.model.handover import generate_packets
 from planner.model.impact import impact
 from planner.model.scenario_rows import resolve, scenario_id
 from planner.model.schema import (
@@ -158,6 +159,7 @@ def publish(
     effective_date: dt.date | None = None,
     summary: dict[str, Any] | None = None,
     scenario_version: int | None = None,
+    handovers: bool = True,
 ) -> Publication:
     """Make ``scenario``'s alignment the baseline, keeping the old baseline as a snapshot.
 
@@ -165,6 +167,10 @@ def publish(
     it is computed here. ``scenario_version``, when given, must still be the scenario's version:
     otherwise a colleague edited it after the impact was shown and :class:`StalePublish` is
     raised rather than approving edits nobody reviewed.
+
+    With ``handovers`` (the rule for the window and the CLI alike) every account that changed
+    hands gets its handover checklist, dated as published; they can be regenerated from the
+    Handovers dock or ``planner handover`` if that step fails after the publish committed.
     """
     with project.session() as s:
         row = resolve(s, scenario)
@@ -177,7 +183,7 @@ def publish(
         )
     if summary is None:
         summary = impact(project, sid).to_json()["summary"]
-    return _replace_baseline(
+    pub = _replace_baseline(
         project,
         sid,
         kind="publish",
@@ -186,6 +192,9 @@ def publish(
         summary=summary,
         expected_version=version,
     )
+    if handovers:
+        generate_packets(project, sid, effective_date=effective_date or dt.date.today())
+    return pub
 
 
 def restore_snapshot(

@@ -1,4 +1,9 @@
-"""The Layers dock: which map layers are shown and how units are coloured."""
+"""The Layers dock: which map layers are shown and how units and accounts are coloured.
+
+No attribute here may shadow a QWidget method: ``self.metric = QComboBox()`` hid
+``QWidget.metric()``, which Qt calls for painting; every paint then printed a TypeError and
+Ctrl+F with this dock showing crashed the app (tests/ui/test_widget_attributes.py checks all).
+"""
 
 from __future__ import annotations
 
@@ -28,18 +33,22 @@ class LayersPanel(QWidget):
         self.by_territory = QRadioButton("Colour units by territory")
         self.by_deviation = QRadioButton("Colour units by deviation from target")
         self.by_territory.setChecked(True)
-        self.metric = QComboBox()
-        self.metric.addItems(list(METRICS))
-        self.metric.setCurrentText("potential")
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(list(METRICS))
+        self.metric_box.setCurrentText("potential")
         form = QFormLayout()
-        form.addRow("Deviation of", self.metric)
+        form.addRow("Deviation of", self.metric_box)
         lay.addWidget(self.by_territory)
         lay.addWidget(self.by_deviation)
         lay.addLayout(form)
         lay.addStretch(1)
         self.by_deviation.toggled.connect(lambda _on: self._emit_mode())
-        self.metric.currentTextChanged.connect(lambda _m: self._emit_mode())
+        self.metric_box.currentTextChanged.connect(lambda _m: self._emit_mode())
 
     def _emit_mode(self) -> None:
         mode = "deviation" if self.by_deviation.isChecked() else "territory"
-        self.colourModeChanged.emit(mode, self.metric.currentText())
+        self.colourModeChanged.emit(mode, self.metric_box.currentText())
+
+    def set_deviation_mode(self, on: bool) -> None:
+        """Colour by deviation (True) or by territory (the Map menu's toggle)."""
+        (self.by_deviation if on else self.by_territory).setChecked(True)

@@ -1,7 +1,9 @@
 """The main window: the map in the centre, docks around it, menus, toolbar, status bar.
 
-Wiring only: edits go through :class:`~planner.ui.workspace.MapWorkspace`, figures come from
-the Plan, every dock takes the plan and subscribes to its change events itself.
+Wiring only. Edits go through :class:`~planner.ui.workspace.MapWorkspace` (gestures) and
+:class:`~planner.ui.territory_actions.TerritoryActions` (the Territory menu); figures come from
+the Plan; every dock takes the plan and follows its change events itself, so nothing here
+refreshes widgets after an edit.
 """
 
 from __future__ import annotations
@@ -15,24 +17,26 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
-    QFrame,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QUndoView,
     QVBoxLayout,
     QWidget,
 )
 
 from planner.model.errors import PlannerError
+from planner.model.events import PlanChange
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.model.store import Project
-from planner.ui import actions, workers
+from planner.ui import layout, workers
 from planner.ui.account_panel import AccountPanel
+from planner.ui.actions import build_menus, refresh_recent_menu
 from planner.ui.balance_chart import BalanceChart
 from planner.ui.balance_table import BalanceDock
+from planner.ui.commands import UndoMirror
 from planner.ui.handover_dock import HandoverDock
 from planner.ui.impact_dock import ImpactDock
 from planner.ui.layers_panel import LayersPanel
@@ -40,15 +44,10 @@ from planner.ui.map.view import MapView
 from planner.ui.preview_bar import PreviewBar
 from planner.ui.scenario_mixin import ScenarioMixin
 from planner.ui.scenarios_dock import ScenariosDock
+from planner.ui.territory_actions import TerritoryActions
 from planner.ui.workspace import MapWorkspace
 
 MAX_RECENT = 8
-LAYOUT_VERSION = 4  # bump when docks change, so an older saved layout is not restored
-
-
-#: Docks whose content is wider than a side column; tabified with narrow ones, they would set
-#: the width of the whole side (the map came out ~500 px wide in a 1600 px window).
-WIDE_DOCKS = frozenset({"scenarios", "handovers", "layers"})
 
 
 class MainWindow(ScenarioMixin, QMainWindow):
@@ -63,7 +62,10 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.setWindowTitle("Territory Planner")
         self.project: Project | None = None
         self.plan: Plan | None = None
+        self.selected_account: int | None = None
+        self.last_error = ""
         self.undo_stack = QUndoStack(self)
+        self.mirror = UndoMirror(self.undo_stack, self._show_error)
         self.map_view = MapView(self, page_dir=page_dir)
         self.preview_bar = PreviewBar(self)
         centre = QWidget(self)
@@ -74,36 +76,41 @@ class MainWindow(ScenarioMixin, QMainWindow):
         lay.addWidget(self.map_view, 1)
         self.setCentralWidget(centre)
 
-        self.workspace = MapWorkspace(self.map_view, self.undo_stack)
+        self.workspace = MapWorkspace(self.map_view, self.mirror)
         self.workspace.previewChanged.connect(self._on_preview)
         self.workspace.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.workspace.error.connect(self._show_error)
         self.workspace.rendered.connect(self.map_rendered)
-        self.workspace.territoriesChanged.connect(self.refresh_territory_widgets)
+        self.workspace.activeChanged.connect(self._on_active)
         self.preview_bar.applyRequested.connect(self.workspace.apply_pending)
-        self.preview_bar.cancelRequested.connect(self.workspace.cancel_pending)
+        self.preview_bar.cancelRequested.connect(self.cancel_gesture)
         QShortcut(QKeySequence(Qt.Key.Key_Return), self, self._enter)
         QShortcut(QKeySequence(Qt.Key.Key_Enter), self, self._enter)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.workspace.cancel_pending)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_gesture)
+        self.territory_actions = TerritoryActions(
+            self, self.workspace, self._show_error, lambda: self.selected_account
+        )
 
         self.territory_combo = QComboBox(self)
         self.territory_combo.setMinimumWidth(200)
         self.territory_combo.setToolTip("Active territory: lasso, paint and draw move units to it")
+        self.territory_combo.currentIndexChanged.connect(self.workspace.set_active)
+        self.scenario_combo = QComboBox(self)
+        self.scenario_combo.setMinimumWidth(160)
+        self.scenario_combo.setToolTip("Active scenario: edits apply to it only")
+        self.scenario_combo.activated.connect(
+            lambda i: self.switch_scenario(int(self.scenario_combo.itemData(i)))
+        )
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("Opened")
-        self.docks: dict[str, QDockWidget] = {}
-        right, left = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea
         self.balance_dock = BalanceDock(None, self)
-        self.balance_dock.table.territorySelected.connect(self.territory_combo.setCurrentIndex)
+        self.balance_dock.table.territorySelected.connect(self.workspace.set_active)
         self.balance_dock.metric_box.currentIndexChanged.connect(lambda _i: self._sync_metric())
         self.chart = BalanceChart(None, self)
         self.account_panel = AccountPanel(None, self)
         self.layers_panel = LayersPanel(self)
         self.layers_panel.layerToggled.connect(self.map_view.set_layer_visible)
-        self.layers_panel.colourModeChanged.connect(self.workspace.set_colour_mode)
-        self._add_dock("balance", "Balance", self.balance_dock, right)
-        self._add_dock("chart", "Balance chart", self.chart, right)
-        self._add_dock("history", "Edit history", self.history_view, right)
+        self.layers_panel.colourModeChanged.connect(self._on_colour_mode)
         self.scenarios_dock = ScenariosDock(self)
         self.scenarios_dock.switchRequested.connect(self.switch_scenario)
         self.scenarios_dock.publishRequested.connect(self.publish_scenario)
@@ -118,51 +125,21 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.handover_dock.exported.connect(
             lambda f: self.statusBar().showMessage(f"Wrote {f}", 8000)
         )
-        self._add_dock("scenarios", "Scenarios", self.scenarios_dock, left)
-        self._add_dock("handovers", "Handovers", self.handover_dock, right)
-        self._add_dock("impact", "Impact", self.impact_dock, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("account", "Account", self.account_panel, left)
-        self._add_dock("layers", "Layers", self.layers_panel, left)
-        self.tabifyDockWidget(self.docks["chart"], self.docks["history"])
-        self.tabifyDockWidget(self.docks["account"], self.docks["layers"])
-        self.tabifyDockWidget(self.docks["account"], self.docks["scenarios"])
-        self.docks["impact"].hide()  # opened from the Scenario menu or the Docks menu
-        self.tabifyDockWidget(self.docks["chart"], self.docks["handovers"])
-        self.docks["chart"].raise_()
-        self.docks["account"].raise_()
-        self.territory_combo.currentIndexChanged.connect(self._set_active)
-        self.scenario_combo = QComboBox(self)
-        self.scenario_combo.setMinimumWidth(160)
-        self.scenario_combo.setToolTip("Active scenario: edits apply to it only")
-        self.scenario_combo.activated.connect(
-            lambda i: self.switch_scenario(int(self.scenario_combo.itemData(i)))
-        )
-        self.selected_account: int | None = None
-        self.last_error = ""
+        self.docks: dict[str, QDockWidget] = layout.add_docks(self, {
+            "balance": ("Balance", self.balance_dock), "chart": ("Balance chart", self.chart),
+            "history": ("Edit history", self.history_view),
+            "scenarios": ("Scenarios", self.scenarios_dock),
+            "handovers": ("Handovers", self.handover_dock),
+            "impact": ("Impact", self.impact_dock), "account": ("Account", self.account_panel),
+            "layers": ("Layers", self.layers_panel),
+        })  # fmt: skip
         self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
         self.selection_label = QLabel()
+        self.selection_label.setTextFormat(Qt.TextFormat.PlainText)  # names are user text
         self.statusBar().addPermanentWidget(self.selection_label)
-        actions.build_menus(self)
-        self.undo_stack.indexChanged.connect(lambda _i: self._update_status())
-        self._restore_layout()
-
-    # -- docks -----------------------------------------------------------------------------
-    def _add_dock(
-        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea
-    ) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{key}")
-        if key in WIDE_DOCKS:  # rows of buttons: scroll sideways rather than widen the side
-            scroll = QScrollArea(dock)
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(widget)
-            dock.setWidget(scroll)
-        else:
-            dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[key] = dock
-        return dock
+        self.actions = build_menus(self)
+        refresh_recent_menu(self, self.actions.recent_menu)
+        self._first_show = layout.restore(self, self._remember_layout)
 
     # -- project ---------------------------------------------------------------------------
     def open_project(
@@ -191,75 +168,99 @@ class MainWindow(ScenarioMixin, QMainWindow):
     def _opened(self, path: Path | str, loaded: object) -> None:
         if self.project is not None:
             self.project.close()
-        self.project = loaded.plan.project
+        self.project = loaded.plan.project  # type: ignore[attr-defined]
         self._remember_recent(str(path))
-        self.set_plan(loaded.plan, geoms=loaded.geometries, display=loaded.display)
+        self.set_plan(loaded.plan, geoms=loaded.geometries, display=loaded.display)  # type: ignore[attr-defined]
 
     def set_plan(self, plan: Plan, *, geoms: object = None, display: object = None) -> None:
-        """Show a plan (after open or a scenario switch) and restore its session history."""
+        """Show a plan (after open or a scenario switch) and restore its edit history."""
+        if self.plan is not None:
+            self.plan.changed.disconnect(self._on_plan_change)
         self.plan = plan
-        self.undo_stack.clear()
-        self.workspace.set_plan(plan, geoms=geoms, display=display)
+        info = plan.project.info()
+        active = info.get(f"active_territory:{plan.scenario_id}", "")
+        if active.isdigit() and plan.territory_position(int(active)) is not None:
+            self.workspace.active_id = int(active)
+        self.workspace.set_plan(plan, geoms=geoms, display=display)  # type: ignore[arg-type]
         for widget in (self.balance_dock, self.chart, self.account_panel, self.impact_dock):
             widget.set_plan(plan)
         self.scenarios_dock.set_project(plan.project, plan.scenario_id)
         self.handover_dock.set_project(plan.project, plan.scenario_id, plan.atoms)
         self._fill_scenarios()
         plan.project.set_info(active_scenario=plan.scenario_id)
-        self._restore_history(plan)
-        info = plan.project.info()
+        self.mirror.rebuild(plan)
         self.setWindowTitle(f"{info.get('name', 'Project')} — {plan.name} — Territory Planner")
         self._fill_territories()
-        active = info.get(f"active_territory:{plan.scenario_id}")
-        tidx = plan.atoms.territory_index()
-        if active is not None and active.isdigit() and int(active) in tidx:
-            self.territory_combo.setCurrentIndex(tidx[int(active)])
-        plan.changed.connect(lambda _c: self._update_status())
+        plan.changed.connect(self._on_plan_change)
         self._update_status()
         self.planChanged.emit(plan)
 
-    def refresh_territory_widgets(self) -> None:
-        """After rename/recolour/rep changes: table, chart, combo, map."""
-        # First the table model (a new territory's row must exist before it is selected).
-        self.balance_dock.table.balance_model.refresh()
-        self.balance_dock.refresh()
-        self.chart.refresh()
-        self._fill_territories()
-        self.workspace.refresh_territory_display()
+    def _on_plan_change(self, change: PlanChange) -> None:
+        if change.territories_changed:
+            self._fill_territories()
+        self._update_status()
 
     def _sync_metric(self) -> None:
-        self.workspace.metric = self.balance_dock.metric
+        self.workspace.metric = self.mirror.metric = self.balance_dock.metric
 
-    def _restore_history(self, plan: Plan) -> None:
-        from planner.ui.commands import MoveCommand
-
-        for log_id, ms in plan.history():
-            self.undo_stack.push(MoveCommand(plan, ms, log_id, ms.label, self._show_error))
-        self.undo_stack.setClean()
+    def _on_colour_mode(self, mode: str, metric: str) -> None:
+        self.workspace.set_colour_mode(mode, metric)
+        self.actions.deviation_action.blockSignals(True)  # type: ignore[union-attr]
+        self.actions.deviation_action.setChecked(mode == "deviation")  # type: ignore[union-attr]
+        self.actions.deviation_action.blockSignals(False)  # type: ignore[union-attr]
 
     def _fill_territories(self) -> None:
+        """The active-territory box: the plan's territories, the active one selected."""
         if self.plan is None:
             return
-        a = self.plan.atoms
-        self.territory_combo.blockSignals(True)
-        self.territory_combo.clear()
-        for name in a.territory_names:
-            self.territory_combo.addItem(str(name))
-        self.territory_combo.setCurrentIndex(min(self.workspace.active, a.n_territories - 1))
-        self.territory_combo.blockSignals(False)
-        self._set_active(self.territory_combo.currentIndex())  # persist, e.g. a new territory
+        combo = self.territory_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for name in self.plan.atoms.territory_names:
+            combo.addItem(str(name))
+        combo.setCurrentIndex(self.workspace.active if self.plan.atoms.n_territories else -1)
+        combo.blockSignals(False)
+        self._on_active(self.workspace.active)
 
-    def _set_active(self, index: int) -> None:
-        if self.plan is None or index < 0:
+    def _on_active(self, index: int) -> None:
+        """The active territory changed (combo, table, a new territory): show it everywhere."""
+        if self.plan is None or not self.plan.atoms.n_territories:
             return
-        self.workspace.active = index
-        table = self.balance_dock.table
-        table.blockSignals(True)
-        table.select_territory(index)
-        table.blockSignals(False)
+        for widget in (self.territory_combo, self.balance_dock.table):
+            widget.blockSignals(True)
+        self.territory_combo.setCurrentIndex(index)
+        self.balance_dock.table.select_territory(index)
+        for widget in (self.territory_combo, self.balance_dock.table):
+            widget.blockSignals(False)
         tid = int(self.plan.atoms.territory_ids[index])
         self.plan.project.set_info(**{f"active_territory:{self.plan.scenario_id}": tid})
         self._update_status()
+
+    # -- modes and gestures ----------------------------------------------------------------
+    def set_mode(self, mode: str) -> None:
+        self.workspace.cancel_pending()
+        plan = self.plan
+        if mode == "reshape" and plan is not None and plan.atoms.n_territories:
+            self.map_view.edit_outline(int(plan.atoms.territory_ids[self.workspace.active]))
+        else:
+            self.map_view.set_mode(mode)
+        self.actions.mode_actions[mode].setChecked(True)
+        self.statusBar().showMessage(f"Mode: {mode}", 3000)
+
+    def cancel_gesture(self) -> None:
+        """Esc: drop a previewed edit (nothing was written) and any gesture in progress."""
+        self.workspace.cancel_pending()
+        self.map_view.run_js_json("window.TP && TP.cancelGesture ? TP.cancelGesture() : null")
+
+    def _enter(self) -> None:
+        if self.workspace.pending is not None:
+            self.workspace.apply_pending()
+
+    def _on_preview(self, pv: object) -> None:
+        if pv is None:
+            self.preview_bar.clear()
+        else:
+            self.preview_bar.show_preview(pv, self.workspace.metric)  # type: ignore[arg-type]
 
     # -- status ------------------------------------------------------------------------------
     def _update_status(self) -> None:
@@ -268,27 +269,25 @@ class MainWindow(ScenarioMixin, QMainWindow):
             self.selection_label.setText("")
             return
         r = plan.rows()[self.workspace.active]
-        dev = r["deviation"]["potential"]
+        metric = self.balance_dock.metric
+        dev = r["deviation"][metric]
         self.selection_label.setText(
-            f"{r['name']}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} "
-            f"({dev:+.1%}) · workload {r['workload_hours']:,.0f} h · revenue {r['revenue']:,.0f}"
+            f"{r['name']}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} · "
+            f"workload {r['workload_hours']:,.0f} h · revenue {r['revenue']:,.0f} · "
+            f"{metric.replace('_hours', '')} {dev:+.1%} vs target"
         )
-
-    def _on_preview(self, pv: object) -> None:
-        if pv is None:
-            self.preview_bar.clear()
-        else:
-            self.preview_bar.show_preview(pv, self.workspace.metric)
-
-    def _enter(self) -> None:
-        if self.workspace.pending is not None:
-            self.workspace.apply_pending()
 
     def _show_error(self, text: str, title: str = "Territory Planner") -> None:
         self.last_error = text
         self.statusBar().showMessage(text, 10000)
         if self.isVisible() and not _headless():
-            QMessageBox.warning(self, title, text)
+            box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+            box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote user text
+            box.exec()
+
+    def show_dock(self, key: str) -> None:
+        self.docks[key].show()
+        self.docks[key].raise_()
 
     # -- files -----------------------------------------------------------------------------
     def choose_and_open(self) -> None:
@@ -319,59 +318,63 @@ class MainWindow(ScenarioMixin, QMainWindow):
     def _remember_recent(self, path: str) -> None:
         items = [p for p in self.recent_projects() if p != path]
         QSettings().setValue("recentProjects", [path, *items][:MAX_RECENT])
-        actions.refresh_recent_menu(self)
+        refresh_recent_menu(self, self.actions.recent_menu)
 
     # -- layout ----------------------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        s = QSettings()
-        geometry, state = s.value("window/geometry"), s.value(f"window/state-v{LAYOUT_VERSION}")
-        if not self._remember_layout:
-            geometry = state = None
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        self._first_show = state is None
-
     def showEvent(self, event: object) -> None:
         """On the first run, size the docks for the window as shown: sizes set before the
         window has its size are redistributed when it grows, and the map came out narrow."""
         super().showEvent(event)  # type: ignore[arg-type]
-        if getattr(self, "_first_show", False):
+        if self._first_show:
             self._first_show = False
-            QTimer.singleShot(0, self._default_dock_sizes)
-
-    def _default_dock_sizes(self) -> None:
-        w, h = self.width(), self.height()
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        side = [self.docks["balance"], self.docks["account"]]
-        self.resizeDocks(side, [max(420, int(w * 0.34)), max(240, int(w * 0.18))], horizontal)
-        right = [self.docks["balance"], self.docks["chart"]]
-        self.resizeDocks(right, [int(h * 0.6), int(h * 0.4)], vertical)
+            QTimer.singleShot(0, lambda: layout.default_sizes(self))
 
     def closeEvent(self, event: object) -> None:
         if self._remember_layout:
-            s = QSettings()
-            s.setValue("window/geometry", self.saveGeometry())
-            s.setValue(f"window/state-v{LAYOUT_VERSION}", self.saveState())
+            layout.save(self)
         workers.cancel_all()
         self.map_view.dispose(delete_view=False)
         if self.project is not None:
             self.project.close()
-        super().closeEvent(event)
+        super().closeEvent(event)  # type: ignore[arg-type]
 
+    # -- accounts ----------------------------------------------------------------------------
     def select_account(self, index: int) -> None:
         """Remember the account for pin/unpin and show its details."""
         self.selected_account = index
-        panel = getattr(self, "account_panel", None)
-        if panel is not None and self.plan is not None:
-            panel.show_account(self.plan.project, int(self.plan.atoms.account_ids[index]))
+        if self.plan is not None:
+            self.account_panel.show_account(
+                self.plan.project, int(self.plan.atoms.account_ids[index])
+            )
 
     def _on_account_clicked(self, account_id: int) -> None:
         if self.plan is not None:
             index = self.plan.atoms.account_index().get(int(account_id))
             if index is not None:
                 self.select_account(index)
+
+    def find_account(self) -> None:
+        if self.plan is None:
+            return
+        text, ok = QInputDialog.getText(self, "Find account", "Name or account id contains:")
+        if ok and text.strip():
+            self.select_account_by_text(text.strip())
+
+    def select_account_by_text(self, text: str) -> int | None:
+        a = self.plan.atoms  # type: ignore[union-attr]
+        needle = text.casefold()
+        hits = [i for i, (n, e) in enumerate(zip(a.account_names, a.account_ext_ids, strict=True))
+                if needle in str(n).casefold() or needle == str(e).casefold()]  # fmt: skip
+        if not hits:
+            self.statusBar().showMessage(f"No account matches '{text}'", 5000)
+            return None
+        i = hits[0]
+        self.select_account(i)
+        lon, lat = a.account_lon[i], a.account_lat[i]
+        if np.isfinite(lon) and np.isfinite(lat):
+            self.map_view.fit_bounds(lat - 0.05, lon - 0.05, lat + 0.05, lon + 0.05)
+        self.statusBar().showMessage(f"{len(hits)} match(es); showing {a.account_names[i]}", 5000)
+        return i
 
     def zoom_to_active(self) -> None:
         plan = self.plan

@@ -8,6 +8,17 @@ from planner.model.errors import PlannerError
 from planner.model.plan import Plan
 
 
+def default_scenario_name(project: object, base: str) -> str:
+    """ "<base> (copy)", or "(copy 2)"... whichever is free: the New scenario dialog's text."""
+    from planner.model.scenarios import list_scenarios
+
+    names = {r["name"] for r in list_scenarios(project)}  # type: ignore[arg-type]
+    name, n = f"{base} (copy)", 2
+    while name in names:
+        name, n = f"{base} (copy {n})", n + 1
+    return name
+
+
 class ScenarioMixin:
     """Mixed into MainWindow; uses its plan, set_plan, scenario_combo and _show_error."""
 
@@ -45,7 +56,6 @@ class ScenarioMixin:
         if scenario_id == self.plan.scenario_id:
             return True
         try:
-            self.plan.refresh_territories()
             plan = Plan.load(self.plan.project, scenario_id, atoms=self.plan.atoms)
         except PlannerError as err:
             self._show_error(str(err))
@@ -60,7 +70,10 @@ class ScenarioMixin:
 
         if self.plan is None:
             return
-        name, ok = QInputDialog.getText(self, "New scenario", f"Copy of '{self.plan.name}' named:")
+        name, ok = QInputDialog.getText(
+            self, "New scenario", f"Copy of '{self.plan.name}' named:",
+            text=default_scenario_name(self.plan.project, self.plan.name),
+        )  # fmt: skip
         if not ok or not name.strip():
             return
         try:
@@ -94,10 +107,10 @@ class ScenarioMixin:
         except PlannerError as err:
             self._show_error(str(err))
             return False
-        # Handover checklists for every account that changed hands, dated as published.
-        from planner.model.handover import generate_packets
+        # The model made the handover checklists of every account that changed hands.
+        from planner.model.handover import load_packets
 
-        packets = generate_packets(plan.project, sid, effective_date=dialog.effective_date)
+        packets = load_packets(plan.project, sid, atoms=plan.atoms)
         # The baseline changed under every open plan: reload the one shown.
         reloaded = Plan.load(plan.project, plan.scenario_id, atoms=plan.atoms)
         self.set_plan(reloaded)

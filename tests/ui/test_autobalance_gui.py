@@ -10,7 +10,6 @@ import pytest
 
 from planner.model.optimize import OptimizeOptions
 from planner.model.plan import Plan
-from planner.ui import actions
 from planner.ui.autobalance import run_auto_balance
 from tests.ui.test_main_window import js, window  # noqa: F401 - the fixture
 
@@ -36,7 +35,7 @@ def test_auto_balance_opens_a_new_scenario_with_its_impact(qtbot: Any, window: A
 def test_locked_territory_is_marked_and_kept(qtbot: Any, window: Any) -> None:  # noqa: F811
     w = window
     w.territory_combo.setCurrentIndex(1)
-    actions.lock(w)
+    w.territory_actions.toggle_lock()
     assert bool(w.plan.atoms.territory_locked[1])
     tid = int(w.plan.atoms.territory_ids[1])
     dash = ("(function(){var d=null;TP.map().eachLayer(function(l){if(l.feature&&"

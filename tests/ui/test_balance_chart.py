@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from planner.model import moves
 from planner.model.plan import Plan
-from planner.model.schema import Territory
+from planner.model.schema import ScenarioTerritory
 from planner.model.synthetic import grid_project
 from planner.ui.balance_chart import BalanceChart
 
@@ -36,7 +36,7 @@ def test_bars_follow_apply_and_undo_in_place(qtbot: Any, plan: Plan) -> None:
     ms = moves.for_units(plan, np.array([8, 9]), 0)
     log_id = plan.apply(ms)
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
-    plan.undo(ms, log_id)
+    assert plan.undo() == log_id
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
 
 
@@ -55,7 +55,8 @@ def test_metric_switch_changes_values(qtbot: Any, plan: Plan) -> None:
 def test_target_line_is_total_times_weight_share(qtbot: Any, tmp_path: Path) -> None:
     project = grid_project(tmp_path / "g.tplan")
     with project.transaction() as s:
-        s.execute(update(Territory).where(Territory.name == "T1").values(target_weight=2.0))
+        st = ScenarioTerritory
+        s.execute(update(st).where(st.name == "T1").values(target_weight=2.0))
     plan = Plan.load(project)
     chart = BalanceChart(plan)
     qtbot.addWidget(chart)

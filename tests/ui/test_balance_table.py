@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from planner.model import moves
 from planner.model.plan import Plan
-from planner.model.schema import Territory
+from planner.model.schema import ScenarioTerritory
 from planner.model.synthetic import grid_project
 from planner.ui.balance_table import (
     COLUMN,
@@ -75,7 +75,7 @@ def test_apply_refreshes_only_touched_rows_without_reset(qtbot: Any, plan: Plan)
     _assert_matches_plan(model, plan)
 
     changed.clear()
-    plan.undo(ms, log_id)
+    assert plan.undo() == log_id
     assert {r for top, bottom in changed for r in range(top, bottom + 1)} == {0, 1}
     assert resets == []
     _assert_matches_plan(model, plan)
@@ -124,8 +124,9 @@ def test_sorting_by_potential_is_numeric(qtbot: Any, plan: Plan) -> None:
 def test_markup_in_a_territory_name_is_shown_literally(qtbot: Any, tmp_path: Path) -> None:
     project = grid_project(tmp_path / "g.tplan")
     with project.transaction() as s:
-        s.execute(update(Territory).where(Territory.name == "T1").values(name="<b>x</b>"))
-        s.execute(update(Territory).where(Territory.name == "T2").values(name="x"))
+        st = ScenarioTerritory
+        s.execute(update(st).where(st.name == "T1").values(name="<b>x</b>"))
+        s.execute(update(st).where(st.name == "T2").values(name="x"))
     plan = Plan.load(project)
     view = BalanceTableView(plan)
     qtbot.addWidget(view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from planner.model import moves
+from planner.model.edits import Edit
 from planner.model.plan import Plan
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
@@ -139,16 +142,16 @@ def test_window_screenshot_shows_territory_colours(qtbot: Any, window: Any) -> N
 
 
 def test_rename_is_undoable_and_reaches_the_legend(qtbot: Any, window: Any) -> None:
-    from planner.ui.commands import TerritoryEditCommand
+    from planner.model import territories
 
     w = window
-    tid = int(w.plan.atoms.territory_ids[0])
-    w.undo_stack.push(TerritoryEditCommand(w.plan, tid, {"name": "<b>North</b>"}, "rename",
-                                           lambda _t: w._fill_territories()))  # fmt: skip
+    assert w.workspace.apply(territories.rename(w.plan, 0, "<b>North</b>"))
     assert w.territory_combo.itemText(0) == "<b>North</b>"
     assert w.plan.rows()[0]["name"] == "<b>North</b>"
+    assert w.undo_stack.count() == 1
     w.undo_stack.undo()
     assert w.plan.rows()[0]["name"] == "T1"
+    assert w.territory_combo.itemText(0) == "T1"
 
 
 def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: Any) -> None:
@@ -158,8 +161,7 @@ def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: 
                              & (plan.alignment[plan.atoms.n_units:] < 0))[0])  # fmt: skip
     acc_id = int(plan.atoms.account_ids[acc])
     assert js(qtbot, w, f"TP.accountColour({acc_id})") == str(plan.atoms.territory_colours[0])
-    w.workspace.apply(__import__("planner.model.moves", fromlist=["x"]).for_units(
-        plan, np.array([0]), 2))  # fmt: skip
+    w.workspace.apply(Edit.of_moves(moves.for_units(plan, np.array([0]), 2)))
     t3 = str(plan.atoms.territory_colours[2])
     qtbot.waitUntil(lambda: js(qtbot, w, f"TP.accountColour({acc_id})") == t3, timeout=10_000)
     w.map_view.set_layer_visible("accounts", False)
@@ -203,7 +205,6 @@ def test_deviation_colour_mode_recolours_units(qtbot: Any, window: Any) -> None:
 
 def test_account_click_shows_details_and_pin_holds_it(qtbot: Any, window: Any) -> None:
     from planner.model.atoms import FOLLOW
-    from planner.ui import actions
 
     w = window
     plan = w.plan
@@ -213,24 +214,21 @@ def test_account_click_shows_details_and_pin_holds_it(qtbot: Any, window: Any) -
     assert w.selected_account == acc
     assert str(plan.atoms.account_names[acc]) in w.account_panel.browser.toPlainText()
     w.territory_combo.setCurrentIndex(2)
-    actions.pin(w, True)
+    w.territory_actions.pin(True)
     assert plan.account_territories()[acc] == 2
     assert plan.alignment[plan.atoms.n_units + acc] == 2
     unit = int(plan.atoms.account_unit[acc])
-    w.workspace.apply(__import__("planner.model.moves", fromlist=["x"]).for_units(
-        plan, np.array([unit]), 1))  # fmt: skip
+    w.workspace.apply(Edit.of_moves(moves.for_units(plan, np.array([unit]), 1)))
     assert plan.account_territories()[acc] == 2  # pinned: stays when its unit moves
-    actions.pin(w, False)
+    w.territory_actions.pin(False)
     assert plan.account_territories()[acc] == 1
 
 
 def test_find_account_selects_and_reports(qtbot: Any, window: Any) -> None:
-    from planner.ui.actions import select_account_by_text
-
     w = window
-    assert select_account_by_text(w, "account 7") == 7
+    assert w.select_account_by_text("account 7") == 7
     assert w.selected_account == 7
-    assert select_account_by_text(w, "no such thing") is None
+    assert w.select_account_by_text("no such thing") is None
     assert "No account matches" in w.statusBar().currentMessage()
 
 
@@ -260,17 +258,26 @@ def test_window_layout_is_remembered_but_not_by_a_snapshot(qtbot: Any, tmp_path:
     w.show()
     w.docks["chart"].hide()  # the user closes the chart
     close(w)
+    del w
+    gc.collect()  # the wrapper too: pytest-qt would close a deleted window
     again = window()
     again.show()
     assert not again.docks["chart"].isVisible()
     close(again)
+    del again
+    gc.collect()  # the wrapper too: pytest-qt would close a deleted window
     shot = window(remember_layout=False)  # what --snapshot uses: the default layout...
     shot.resize(1600, 1000)
     shot.show()
     assert shot.docks["chart"].isVisible()
-    qtbot.waitUntil(lambda: shot.map_view.width() > 700)  # the map gets the middle
+    view = shot.map_view
+    qtbot.waitUntil(lambda: view.width() > 700)  # the map gets the middle
     close(shot)
+    del shot
+    gc.collect()  # the wrapper too: pytest-qt would close a deleted window
     last = window()  # ... and the saved layout is left alone
     last.show()
     assert not last.docks["chart"].isVisible()
     close(last)
+    del last
+    gc.collect()  # the wrapper too: pytest-qt would close a deleted window

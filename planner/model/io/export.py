@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import text
 
-from planner.model.atoms import load_unit_geometries
+from planner.model.atoms import AtomData, for_scenario, load_unit_geometries, territory_ids_of
 from planner.model.balance import METRICS
 from planner.model.errors import PlannerError
 from planner.model.geo import outlines
@@ -42,15 +42,25 @@ def balance_frame(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def accounts_frame(plan: Plan) -> pd.DataFrame:
-    a = plan.atoms
-    names = np.append(a.territory_names, "")  # index -1 -> ""
+def _labels(a: AtomData) -> tuple[np.ndarray, np.ndarray]:
+    """Territory and rep name per territory index, with "" for index -1 (unassigned)."""
+    names = np.append(a.territory_names, "")
     reps = np.array(
         [a.rep_names.get(int(r), "") if np.isfinite(r) else "" for r in a.territory_rep_ids] + [""],
         dtype=object,
     )
+    return names, reps
+
+
+def accounts_frame(plan: Plan) -> pd.DataFrame:
+    a = plan.atoms
+    names, reps = _labels(a)
     now = plan.account_territories()
-    base = plan._baseline_accounts
+    # The baseline's own territory names and reps (a scenario may rename or reassign them).
+    base_atoms = for_scenario(a, plan.project, plan.project.baseline_id())
+    base_names, base_reps = _labels(base_atoms)
+    base_ids = plan.baseline_territory_ids
+    base = np.array([base_atoms.territory_index().get(int(t), -1) for t in base_ids], np.int64)
     codes = np.append(a.unit_codes, "")
     m = a.account_matrix
     return pd.DataFrame(
@@ -60,9 +70,9 @@ def accounts_frame(plan: Plan) -> pd.DataFrame:
             "unit_code": codes[a.account_unit],
             "territory": names[now],
             "rep": reps[now],
-            "baseline_territory": names[base],
-            "baseline_rep": reps[base],
-            "moved": now != base,
+            "baseline_territory": base_names[base],
+            "baseline_rep": base_reps[base],
+            "moved": territory_ids_of(a, now) != base_ids,
             "potential": m[:, 1],
             "revenue": m[:, 2],
             "pipeline": m[:, 3],
