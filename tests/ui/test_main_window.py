@@ -125,7 +125,10 @@ def test_escape_cancels_a_pending_edit(qtbot: Any, window: Any) -> None:
 
 def test_window_screenshot_shows_territory_colours(qtbot: Any, window: Any) -> None:
     w = window
-    qtbot.wait(300)
+    # Grab once the page has painted a frame (a fixed wait was flaky on a loaded machine).
+    with qtbot.waitSignal(w.map_view.bridge.rendered, timeout=10_000,
+                          check_params_cb=lambda layer: layer == "shot"):  # fmt: skip
+        w.map_view.call("notifyPainted", "shot")
     image = w.grab().toImage()
     # Pixel at the centre of unit U3_1 (T2, orange #ff7f0e under a translucent fill).
     point = js(qtbot, w, "(function(){var p=TP.map().latLngToContainerPoint([33.15,-83.65]);"
