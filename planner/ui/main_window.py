@@ -137,8 +137,8 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.selection_label = QLabel()
         self.selection_label.setTextFormat(Qt.TextFormat.PlainText)  # names are user text
         self.statusBar().addPermanentWidget(self.selection_label)
-        self.actions = build_menus(self)
-        refresh_recent_menu(self, self.actions.recent_menu)
+        self.menu_actions = build_menus(self)
+        refresh_recent_menu(self, self.menu_actions.recent_menu)
         self._first_show = layout.restore(self, self._remember_layout)
 
     # -- project ---------------------------------------------------------------------------
@@ -205,9 +205,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
 
     def _on_colour_mode(self, mode: str, metric: str) -> None:
         self.workspace.set_colour_mode(mode, metric)
-        self.actions.deviation_action.blockSignals(True)  # type: ignore[union-attr]
-        self.actions.deviation_action.setChecked(mode == "deviation")  # type: ignore[union-attr]
-        self.actions.deviation_action.blockSignals(False)  # type: ignore[union-attr]
+        self.menu_actions.deviation_action.blockSignals(True)  # type: ignore[union-attr]
+        self.menu_actions.deviation_action.setChecked(mode == "deviation")  # type: ignore[union-attr]
+        self.menu_actions.deviation_action.blockSignals(False)  # type: ignore[union-attr]
 
     def _fill_territories(self) -> None:
         """The active-territory box: the plan's territories, the active one selected."""
@@ -244,7 +244,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
             self.map_view.edit_outline(int(plan.atoms.territory_ids[self.workspace.active]))
         else:
             self.map_view.set_mode(mode)
-        self.actions.mode_actions[mode].setChecked(True)
+        self.menu_actions.mode_actions[mode].setChecked(True)
         self.statusBar().showMessage(f"Mode: {mode}", 3000)
 
     def cancel_gesture(self) -> None:
@@ -318,7 +318,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
     def _remember_recent(self, path: str) -> None:
         items = [p for p in self.recent_projects() if p != path]
         QSettings().setValue("recentProjects", [path, *items][:MAX_RECENT])
-        refresh_recent_menu(self, self.actions.recent_menu)
+        refresh_recent_menu(self, self.menu_actions.recent_menu)
 
     # -- layout ----------------------------------------------------------------------------
     def showEvent(self, event: object) -> None:
