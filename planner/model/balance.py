@@ -286,6 +286,23 @@ def metric_values(totals: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]
     }
 
 
+#: The metric views open on: the first of these the project has data for.
+DEFAULT_ORDER = ("potential", "workload_hours", "revenue", "accounts", "pipeline")
+
+
+def metrics_with_data(totals: NDArray[np.float64]) -> tuple[str, ...]:
+    """User-facing metrics whose total is not zero. An import without a potential column
+    leaves every potential at 0: its deviations are all 0, which is no balance at all."""
+    vals = metric_values(totals)
+    return tuple(m for m in METRICS if float(np.abs(vals[m]).sum()) > 0)
+
+
+def default_metric(totals: NDArray[np.float64]) -> str:
+    """The metric to show first: potential if the project has it, else the next with data."""
+    have = metrics_with_data(totals)
+    return next((m for m in DEFAULT_ORDER if m in have), "accounts")
+
+
 def deviations(values: NDArray[np.float64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
     """(value - target) / target with target = total x weight / sum(weights); 0 where no target."""
     w = np.asarray(weights, dtype=np.float64)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from planner.model.balance import METRICS
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
-from planner.ui.balance_table import METRIC_LABELS, metric_chooser
+from planner.ui.balance_table import METRIC_LABELS, metric_chooser, offer_metrics
 
 TARGET_PEN = QColor("#424242")
 
@@ -113,7 +113,7 @@ class BalanceChart(QWidget):
 
     # -- public --------------------------------------------------------------------------------
     @property
-    def metric(self) -> str:
+    def chosen_metric(self) -> str:
         return str(self.metric_box.currentData())
 
     @property
@@ -131,6 +131,7 @@ class BalanceChart(QWidget):
         if self._plan is not None:
             self._plan.changed.disconnect(self._on_change)
         self._plan = plan
+        offer_metrics(self.metric_box, plan)
         if plan is not None:
             plan.changed.connect(self._on_change)
         self._update()
@@ -176,11 +177,11 @@ class BalanceChart(QWidget):
             v.update()
             return
         a = plan.atoms
-        vals = np.array(plan.metrics()[self.metric], dtype=np.float64)  # a copy, not a view
+        vals = np.array(plan.metrics()[self.chosen_metric], dtype=np.float64)  # a copy, not a view
         v.values = vals
         v.targets = targets(vals, a.territory_weights)
         v.colours = [QColor(str(c)) for c in a.territory_colours]
         v.names = [str(n) for n in a.territory_names]
-        v.title = METRIC_LABELS[self.metric]
+        v.title = METRIC_LABELS[self.chosen_metric]
         v.top = _nice_top(max(float(vals.max(initial=0.0)), float(v.targets.max(initial=0.0))))
         v.update()

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.model.balance import METRICS
+from planner.model.balance import METRICS, default_metric, metrics_with_data
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
 
@@ -363,15 +363,36 @@ class BalanceTableView(QTableView):
 
 
 def summary_text(plan: Plan, metric: str, disruption: dict[str, float] | None = None) -> str:
-    """The footer line: max |deviation| and Gini of ``metric``, disruption, unassigned."""
+    """The footer line: max |deviation| and Gini of ``metric``, disruption, unassigned.
+
+    A metric with no data says so: "Max |deviation| 0.0 %" would read as perfectly balanced.
+    """
     s = plan.summary()
     d = disruption if disruption is not None else plan.disruption()
+    if metric in metrics_with_data(plan.balance.totals):
+        spread = (
+            f"Max |deviation| {s['max_abs_deviation'][metric] * 100:.1f} % · "
+            f"Gini {s['gini'][metric]:.3f}"
+        )
+    else:
+        spread = f"No {METRIC_LABELS[metric].lower()} data in this project's accounts"
     return (
-        f"Max |deviation| {s['max_abs_deviation'][metric] * 100:.1f} % · "
-        f"Gini {s['gini'][metric]:.3f} · "
-        f"Disruption {d['accounts'] * 100:.1f} % of accounts · "
+        f"{spread} · Disruption {d['accounts'] * 100:.1f} % of accounts · "
         f"Unassigned {plan.unassigned_accounts():,} account(s)"
     )
+
+
+def offer_metrics(box: QComboBox, plan: Plan | None) -> None:
+    """Mark metrics without data "(no data)" and, if the chosen one has none, choose the
+    default (potential, else workload...). Called when a plan is shown."""
+    if plan is None:
+        return
+    have = metrics_with_data(plan.balance.totals)
+    for i in range(box.count()):
+        m = str(box.itemData(i))
+        box.setItemText(i, METRIC_LABELS[m] + ("" if m in have else " (no data)"))
+    if str(box.currentData()) not in have:
+        box.setCurrentIndex(box.findData(default_metric(plan.balance.totals)))
 
 
 class DisruptionMeter(QWidget):
@@ -421,7 +442,7 @@ class BalanceDock(QWidget):
         self.set_plan(plan)
 
     @property
-    def metric(self) -> str:
+    def chosen_metric(self) -> str:
         return str(self.metric_box.currentData())
 
     def set_plan(self, plan: Plan | None) -> None:
@@ -429,12 +450,13 @@ class BalanceDock(QWidget):
             self._plan.changed.disconnect(self._on_change)
         self._plan = plan
         self.table.set_plan(plan)
+        offer_metrics(self.metric_box, plan)
         if plan is not None:
             plan.changed.connect(self._on_change)
         self.refresh()
 
     def _on_metric(self, _i: int) -> None:
-        self.table.balance_model.set_deviation_metric(self.metric)
+        self.table.balance_model.set_deviation_metric(self.chosen_metric)
         self.refresh()
 
     def _on_change(self, _change: PlanChange) -> None:
@@ -448,5 +470,5 @@ class BalanceDock(QWidget):
             self.meter.set_values(0.0, 0.0)
             return
         d = self._plan.disruption()
-        self.summary.setText(summary_text(self._plan, self.metric, d))
+        self.summary.setText(summary_text(self._plan, self.chosen_metric, d))
         self.meter.set_values(d["accounts"], d["revenue"])

@@ -201,7 +201,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self._update_status()
 
     def _sync_metric(self) -> None:
-        self.workspace.metric = self.mirror.metric = self.balance_dock.metric
+        self.workspace.metric = self.mirror.metric = self.balance_dock.chosen_metric
 
     def _on_colour_mode(self, mode: str, metric: str) -> None:
         self.workspace.set_colour_mode(mode, metric)
@@ -269,7 +269,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
             self.selection_label.setText("")
             return
         r = plan.rows()[self.workspace.active]
-        metric = self.balance_dock.metric
+        metric = self.balance_dock.chosen_metric
         dev = r["deviation"][metric]
         self.selection_label.setText(
             f"{r['name']}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} · "

@@ -29,7 +29,7 @@ def _metric(plan: Plan, metric: str) -> list[float]:
 def test_bars_follow_apply_and_undo_in_place(qtbot: Any, plan: Plan) -> None:
     chart = BalanceChart(plan)
     qtbot.addWidget(chart)
-    assert chart.metric == "potential"
+    assert chart.chosen_metric == "potential"
     assert chart.values() == pytest.approx(_metric(plan, "potential"))
     assert [c.name() for c in chart.view.colours] == [row["colour"] for row in plan.rows()]
 

@@ -213,3 +213,23 @@ def test_sorted_table_resorts_after_an_edit(qtbot: Any, plan: Plan) -> None:
     plan.apply(moves.for_units(plan, t1_units, 1))
     qtbot.waitUntil(lambda: column() == [80.0, 39.0, 1.0], timeout=5000)
     assert view.proxy.data(view.proxy.index(2, COLUMN["name"])) == "T1"
+
+
+def test_a_project_without_potential_opens_on_a_metric_it_has(qtbot: Any, tmp_path: Path) -> None:
+    from planner.model.schema import Account
+    from planner.ui.balance_chart import BalanceChart
+    from planner.ui.balance_table import BalanceDock
+
+    project = grid_project(tmp_path / "g.tplan")
+    with project.transaction() as s:
+        s.execute(update(Account).values(potential=0.0))  # an import without that column
+    plan = Plan.load(project)
+    dock, chart = BalanceDock(plan), BalanceChart(plan)
+    qtbot.addWidget(dock)
+    qtbot.addWidget(chart)
+    assert dock.chosen_metric == chart.chosen_metric == "workload_hours"
+    potential = dock.metric_box.findData("potential")
+    assert dock.metric_box.itemText(potential) == "Potential (no data)"
+    dock.metric_box.setCurrentIndex(potential)  # chosen anyway: never "0.0 %" as if balanced
+    assert dock.summary.text().startswith("No potential data in this project's accounts")
+    assert "Max |deviation| 0.0 %" not in dock.summary.text()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, SignalInstance
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from planner.model.synthetic import grid_project
 
@@ -27,17 +27,33 @@ def _qt_base(cls: type) -> type | None:
 
 
 def shadowing(obj: QObject) -> list[str]:
-    """Instance attributes of ``obj`` that hide a name of its Qt base class."""
+    """Attributes of ``obj`` that hide a name of its Qt base class: instance attributes, and
+    class attributes that are not methods (a method of the same name is a deliberate
+    override, such as ``showEvent``; a property named ``metric`` is a trap)."""
     base = _qt_base(type(obj))
     if base is None:
         return []
-    return sorted(
+    ours = [c for c in type(obj).__mro__ if c.__module__.startswith("planner.")]
+    in_class = {
         name
-        for name, value in vars(obj).items()
-        # PySide6 caches bound signals in the instance dict: those are Qt's own, not ours.
+        for cls in ours
+        for name, value in vars(cls).items()
         if not name.startswith("_")
+        and name != "staticMetaObject"  # PySide6 gives every QObject subclass its own
         and hasattr(base, name)
-        and not isinstance(value, SignalInstance)
+        and not callable(value)
+        and not isinstance(value, (Signal, staticmethod, classmethod))
+    }
+    return sorted(
+        in_class
+        | {
+            name
+            for name, value in vars(obj).items()
+            # PySide6 caches bound signals in the instance dict: those are Qt's own, not ours.
+            if not name.startswith("_")
+            and hasattr(base, name)
+            and not isinstance(value, SignalInstance)
+        }
     )
 
 
