@@ -186,6 +186,34 @@ class Packet:
         return first if first != UNASSIGNED else other
 
 
+class PacketList(list[Packet]):
+    """Packets, and the moved accounts that got none, with why.
+
+    No packet is made when nobody takes the account over (it becomes unassigned, or its new
+    territory has no rep: a checklist addressed to "unassigned" helps no one) or when the
+    territory changes but the rep does not. They are listed here so the user is told.
+    """
+
+    def __init__(self, packets: Iterable[Packet] = ()) -> None:
+        super().__init__(packets)
+        #: (external id, name, new territory or None) of accounts without an incoming rep.
+        self.without_rep: list[tuple[str, str, str | None]] = []
+        #: Accounts that change territory but keep their rep.
+        self.same_rep = 0
+
+    def notice(self) -> str:
+        """One line for the user about the accounts without a packet ("" when none)."""
+        parts = []
+        if self.without_rep:
+            parts.append(
+                f"{len(self.without_rep)} moved account(s) have no incoming rep (unassigned, or "
+                "their new territory has no rep): assign a rep to hand them over"
+            )
+        if self.same_rep:
+            parts.append(f"{self.same_rep} account(s) change territory but keep their rep")
+        return "; ".join(parts)
+
+
 def due_dates(effective: dt.date, transition_days: int, support_days: int) -> dict[str, dt.date]:
     """The due date of each rule (see the module docstring)."""
     t_end = effective + dt.timedelta(days=transition_days)
@@ -224,8 +252,9 @@ def generate_job(
     joint_visit_potential: float | None = None,
     account_ids: list[str] | None = None,
     persist: bool = True,
-) -> Generator[Progress, None, list[Packet]]:
-    """One packet per (outgoing rep -> incoming rep) pair of the accounts ``scenario`` moves.
+) -> Generator[Progress, None, PacketList]:
+    """One packet per (outgoing rep -> incoming rep) pair of the accounts ``scenario`` moves
+    (none for accounts without an incoming rep or that keep theirs: see :class:`PacketList`).
 
     A job for ``planner.ui.workers.run_job`` (yields Progress); :func:`generate_packets` takes
     the same arguments and runs it to the end. ``account_ids`` (external ids, e.g. a selection
@@ -311,14 +340,24 @@ def _assemble(
     tb: np.ndarray,
     ta: np.ndarray,
     dates: dict[str, dt.date],
-) -> list[Packet]:
+) -> PacketList:
     """Group account sections into packets by (from rep, to rep); biggest potential first.
 
     The outgoing rep and territory are the compared scenario's, the incoming ones the
     scenario's (a what-if may give a territory another rep)."""
     packets: dict[tuple[int | None, int | None], Packet] = {}
+    out = PacketList()
     for i in idx:
         pair = (_rep_of(sides.before, int(tb[i])), _rep_of(sides.after, int(ta[i])))
+        if pair[1] is None:
+            to = str(sides.after.territory_names[ta[i]]) if ta[i] >= 0 else None
+            out.without_rep.append(
+                (str(sides.after.account_ext_ids[i]), str(sides.after.account_names[i]), to)
+            )
+            continue
+        if pair[0] == pair[1]:
+            out.same_rep += 1
+            continue
         if pair not in packets:
             packets[pair] = _new_packet(related, scenario, pair, dates)
         section = related.section(int(sides.after.account_ids[i]))
@@ -326,7 +365,8 @@ def _assemble(
         packets[pair].accounts.append(section)
     for p in packets.values():
         p.accounts.sort(key=lambda a: (-a.potential, a.name))
-    return sorted(packets.values(), key=lambda p: (p.from_rep, p.to_rep))
+    out.extend(sorted(packets.values(), key=lambda p: (p.from_rep, p.to_rep)))
+    return out
 
 
 def _new_packet(

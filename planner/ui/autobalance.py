@@ -8,12 +8,14 @@ import threading
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QRadioButton,
     QSpinBox,
@@ -68,6 +70,15 @@ class AutoBalanceDialog(QDialog):
         row.addWidget(self.limit_disruption)
         row.addWidget(self.disruption)
         form.addRow("Change owner", row)
+        used = plan.disruption()["accounts"]
+        if used > 0:
+            note = QLabel(
+                f"This scenario already moves {used:.1%} of accounts away from the baseline; "
+                "the limit counts from the baseline, so that share is already used."
+            )
+            note.setWordWrap(True)
+            note.setTextFormat(Qt.TextFormat.PlainText)
+            form.addRow("", note)
         self.time_limit = QSpinBox(suffix=" s", minimum=1, maximum=3600, value=30)
         form.addRow("Time limit", self.time_limit)
         self.seed = QSpinBox(minimum=0, maximum=1_000_000, value=0)
@@ -106,21 +117,39 @@ def cancellable(plan: Plan, opts: OptimizeOptions) -> Generator[Any, None, Optim
         return run_to_end(gen)
 
 
+def budget_from_baseline(plan: Plan, opts: OptimizeOptions) -> OptimizeOptions:
+    """The disruption limit counts from the baseline, not from the scenario the run starts
+    from: chained 15 % runs reached 30 % against the baseline without a word. What the
+    scenario already moves is taken off the budget; none left is refused, with the figures."""
+    if opts.max_disruption is None:
+        return opts
+    used = plan.disruption()["accounts"]
+    left = opts.max_disruption - used
+    if left <= 1e-9:
+        raise PlannerError(
+            f"'{plan.name}' already moves {used:.1%} of accounts away from the baseline, which "
+            f"uses up the {opts.max_disruption:.0%} limit; raise the limit or start from the "
+            "baseline"
+        )
+    return dataclasses.replace(opts, max_disruption=left)
+
+
 def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: str = "") -> Any:
     """Ask for options (unless given), run, save as a scenario and switch to it."""
     plan = w.plan
     if plan is None:
         return None
-    if opts is None:
-        dialog = AutoBalanceDialog(plan, w)
-        if w._confirm(dialog) != QDialog.DialogCode.Accepted:
-            return None
-        try:
+    try:
+        if opts is None:
+            dialog = AutoBalanceDialog(plan, w)
+            if w._confirm(dialog) != QDialog.DialogCode.Accepted:
+                return None
             opts = dialog.options()
-        except PlannerError as err:
-            w._show_error(str(err))
-            return None
-        name = dialog.name.text().strip()
+            name = dialog.name.text().strip()
+        opts = budget_from_baseline(plan, opts)
+    except PlannerError as err:
+        w._show_error(str(err))
+        return None
     name = name or f"{plan.name} (balanced)"
 
     def done(result: OptimizeResult) -> None:

@@ -95,6 +95,8 @@ class HandoverDock(QWidget):
         self.summary = QLabel("No handover packets")
 
         buttons = QHBoxLayout()
+        #: Print and export buttons: disabled while there is nothing to print.
+        self.output_buttons: list[QPushButton] = []
         for text, slot in (
             ("Print preview…", self.print_preview),
             ("Export PDF…", lambda: self.export_pdf()),
@@ -105,6 +107,12 @@ class HandoverDock(QWidget):
             b = QPushButton(text)
             b.clicked.connect(slot)
             buttons.addWidget(b)
+            self.output_buttons.append(b)
+        #: Moved accounts without a packet, and why (nobody takes them over...).
+        self.notice = QLabel("")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #8a5a00;")
         status = QHBoxLayout()
         status.addWidget(self.summary, 1)
         status.addWidget(self.overdue_label)
@@ -112,6 +120,7 @@ class HandoverDock(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(status)
+        layout.addWidget(self.notice)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.reps)
         layout.addLayout(buttons)
@@ -151,6 +160,10 @@ class HandoverDock(QWidget):
     # -- tree -------------------------------------------------------------------------------
     def _show(self, packets: list[hv.Packet]) -> None:
         self.packets = packets
+        for b in self.output_buttons:
+            b.setEnabled(bool(packets))
+        self.notice.setText(packets.notice() if isinstance(packets, hv.PacketList) else "")
+        self.notice.setVisible(bool(self.notice.text()))
         self._loading = True
         self.tree.clear()
         self._packet_rows.clear()

@@ -70,6 +70,12 @@ def _read(project: Project, sql: str) -> pd.DataFrame:
         return pd.read_sql_query(text(sql), conn)
 
 
+def handed_over(project: Project) -> set[str]:
+    """Moved accounts that someone takes over: a new rep, not none and not the same one."""
+    m = impact(project, "S1").moved
+    return set(m["account_id"][m["to_rep"].notna() & (m["to_rep"] != m["from_rep"])])
+
+
 def _by_account(packets: list[Packet]) -> dict[str, tuple[Packet, object]]:
     return {a.external_id: (p, a) for p in packets for a in p.accounts}
 
@@ -83,7 +89,12 @@ def test_every_moved_account_once_in_its_packet_with_its_records(demo: Project) 
 
     listed = [a.external_id for p in packets for a in p.accounts]
     assert len(listed) == len(set(listed))  # exactly once
-    assert set(listed) == set(moved.index)  # every moved account, no unmoved one
+    assert set(listed) == handed_over(demo)  # every account someone takes over, no other
+    # Nobody takes over the county left without a territory: no packet "to unassigned", but
+    # the user is told.
+    orphans = {x[0] for x in packets.without_rep}
+    assert orphans == set(moved.index[moved["to_rep"].isna()])
+    assert "no incoming rep" in packets.notice()
     pairs = {(p.from_rep, p.to_rep) for p in packets}
     assert len(pairs) == len(packets)  # one packet per pair
     for ext, (p, a) in _by_account(packets).items():
@@ -172,7 +183,7 @@ def test_joint_visit_is_required_for_the_top_share_by_potential(demo: Project) -
 
 
 def test_a_selection_limits_the_packets(demo: Project) -> None:
-    moved = impact(demo, "S1").moved["account_id"].tolist()
+    moved = sorted(handed_over(demo))
     some = [*moved[:3], "NOT-MOVED-OR-UNKNOWN"]
     packets = generate_packets(demo, "S1", effective_date=EFFECTIVE, account_ids=some)
     assert sorted(_by_account(packets)) == sorted(moved[:3])
@@ -218,7 +229,7 @@ def test_regeneration_drops_accounts_that_no_longer_move(demo: Project) -> None:
     back = np.flatnonzero((plan.alignment[:n] != plan.baseline[:n]) & (plan.baseline[:n] == 0))
     assert len(back)
     plan.apply(moves.for_units(plan, back, 0))  # these counties go home: no handover any more
-    moved = set(impact(demo, "S1").moved["account_id"])
+    moved = handed_over(demo)
     assert moved < set(_by_account(packets))
 
     regen = generate_packets(demo, "S1", effective_date=EFFECTIVE)
@@ -245,14 +256,14 @@ def test_overdue_follows_the_dates(demo: Project) -> None:
 
 
 def test_published_scenario_still_has_its_packets(demo: Project) -> None:
-    expected = set(impact(demo, "S1").moved["account_id"])
+    expected = handed_over(demo)
     publish(demo, "S1", effective_date=EFFECTIVE)
     packets = generate_packets(demo, "S1", effective_date=EFFECTIVE)
     assert set(_by_account(packets)) == expected  # compared with the replaced baseline
 
 
 def test_exports_are_crm_tasks_and_html_is_escaped(demo: Project, tmp_path: Path) -> None:
-    moved = impact(demo, "S1").moved["account_id"].tolist()
+    moved = sorted(handed_over(demo))
     with demo.transaction() as s:
         s.execute(update(Account).where(Account.external_id == moved[0])
                   .values(name="<script>alert(1)</script>", notes="a & b <i>x</i>"))  # fmt: skip

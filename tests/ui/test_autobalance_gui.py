@@ -60,3 +60,17 @@ def test_cancel_keeps_a_valid_contiguous_result(qtbot: Any, window: Any) -> None
     handle.cancel()
     qtbot.waitUntil(lambda: w.plan.name == "Cancelled", timeout=30_000)
     assert plan_measures(Plan.load(w.plan.project, "Cancelled"))["noncontiguous_territories"] == 0
+
+
+def test_chained_runs_keep_the_budget_against_the_baseline(qtbot: Any, window: Any) -> None:  # noqa: F811
+    w = window
+    run_auto_balance(w, OptimizeOptions(max_disruption=0.15, time_limit=5), "First")
+    qtbot.waitUntil(lambda: w.plan.name == "First", timeout=30_000)
+    first = w.plan.disruption()["accounts"]
+    assert 0 < first <= 0.15 + 1e-9
+    run_auto_balance(w, OptimizeOptions(max_disruption=0.15, time_limit=5), "Second")
+    qtbot.waitUntil(lambda: w.plan.name == "Second" or "uses up" in w.last_error, timeout=30_000)
+    if w.plan.name == "Second":  # budget left: the chain stays within 15 % of the baseline
+        assert w.plan.disruption()["accounts"] <= 0.15 + 1e-9
+    else:  # the first run used it all: refused, with the figures
+        assert f"{first:.1%}" in w.last_error

@@ -122,3 +122,24 @@ def test_exports_write_their_files(qtbot: Any, project: Project, tmp_path: Path)
     dock.export_html(tmp_path / "h.html")
     assert "Handover: Rep 1 → Rep 2" in (tmp_path / "h.html").read_text(encoding="utf-8")
     assert (tmp_path / "h.xlsx").stat().st_size > 0
+
+
+def test_nothing_to_print_disables_export_and_orphans_are_named(qtbot: Any, tmp_path: Path) -> None:
+    from planner.model.atoms import UNASSIGNED
+
+    project = grid_project(tmp_path / "g.tplan")
+    create_scenario(project, "S1")
+    plan = Plan.load(project, "S1")
+    plan.apply(moves.for_units(plan, np.arange(0, 4), UNASSIGNED))  # nobody takes them over
+    dock = _dock(qtbot, project)
+    assert not any(b.isEnabled() for b in dock.output_buttons)  # nothing generated yet
+    _generate(qtbot, dock, dt.date.today())
+    assert dock.tree.topLevelItemCount() == 0  # no packet addressed to "unassigned"
+    assert not any(b.isEnabled() for b in dock.output_buttons)
+    assert dock.notice.isVisibleTo(dock)
+    assert dock.notice.text().startswith("20 moved account(s) have no incoming rep")
+    plan.apply(moves.for_units(plan, np.arange(0, 4), 2))  # now Rep 3 takes them over
+    _generate(qtbot, dock, dt.date.today())
+    assert dock.tree.topLevelItemCount() == 1
+    assert all(b.isEnabled() for b in dock.output_buttons)
+    assert not dock.notice.isVisibleTo(dock)
