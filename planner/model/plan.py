@@ -121,6 +121,9 @@ class Plan:
         if baseline_territory_ids is None:
             baseline_territory_ids = territory_ids_of(atoms, account_territories(atoms, baseline))
         self._baseline_ids = baseline_territory_ids
+        #: rows() and disruption() of the current state (several views ask after each edit);
+        #: emptied whenever the state changes in memory.
+        self._cache: dict[str, Any] = {}
 
     @classmethod
     def load(
@@ -186,6 +189,11 @@ class Plan:
 
     def disruption(self) -> dict[str, float]:
         """Share of accounts, revenue and potential whose territory differs from the baseline."""
+        if "disruption" not in self._cache:
+            self._cache["disruption"] = self._disruption()
+        return dict(self._cache["disruption"])
+
+    def _disruption(self) -> dict[str, float]:
         changed = self._account_territory_ids() != self._baseline_ids
         m = self.atoms.account_matrix
         out = {}
@@ -211,16 +219,21 @@ class Plan:
 
     def positions(self, territory_ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Index of each territory id in this plan (-1 for unassigned or a territory the
-        scenario does not have), vectorised."""
+        scenario does not have), vectorised through a lookup table (ids are small ints)."""
         tid = self.atoms.territory_ids
-        if not len(tid):
-            return np.full(len(territory_ids), -1, dtype=np.int64)
-        order = np.argsort(tid)
-        at = np.clip(np.searchsorted(tid[order], territory_ids), 0, len(tid) - 1)
-        return np.where(tid[order][at] == territory_ids, order[at], -1)
+        real = tid[tid < tstate.PLACEHOLDER]
+        top = int(max(real.max(initial=0), territory_ids.max(initial=0))) + 2
+        lut = np.full(top, -1, dtype=np.int64)
+        lut[real] = np.flatnonzero(tid < tstate.PLACEHOLDER)
+        return lut[np.where(territory_ids >= 0, territory_ids, top - 1)]
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per territory: the balance table's content (also the CLI's --json)."""
+        if "rows" not in self._cache:
+            self._cache["rows"] = self._rows()
+        return [{**r, "deviation": dict(r["deviation"])} for r in self._cache["rows"]]
+
+    def _rows(self) -> list[dict[str, Any]]:
         a = self.atoms
         vals = self.metrics()
         devs = {m: deviations(vals[m], a.territory_weights) for m in METRICS}
@@ -262,6 +275,7 @@ class Plan:
             eff_before, eff_after = self._apply_memory(edit)
             after = self._snapshot()
         finally:
+            self._cache.clear()
             self.atoms, bal.atoms = saved[0], saved[0]
             bal.totals, bal.anchor_lon, bal.anchor_lat = saved[1], saved[2], saved[3]
             if edit.deletes:
@@ -427,6 +441,7 @@ class Plan:
         """Creates, moves, updates, deletes, in that order; returns the moved atoms' effective
         territories before and after (indices before the deletes renumber)."""
         ms = edit.moves
+        self._cache.clear()
         if edit.creates:
             self.atoms = tstate.append(self.atoms, self.balance, edit.creates)
         eff_before = self.effective_territories(ms.atoms)
@@ -455,6 +470,7 @@ class Plan:
             self.baseline[held] = remap[self.baseline[held]]
 
     def _reload_memory(self) -> None:
+        self._cache.clear()
         fresh = Plan.load(self.project, self.scenario_id, atoms=self.atoms)
         self.atoms, self.alignment, self.balance = fresh.atoms, fresh.alignment, fresh.balance
         self.baseline, self._baseline_ids = fresh.baseline, fresh._baseline_ids

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model import scenarios
-from planner.model.atoms import load_alignment
+from planner.model.atoms import for_scenario, load_alignment
 from planner.model.errors import PlannerError
 from planner.model.impact import Impact, compare, open_opportunity_counts
 from planner.model.plan import Plan
@@ -152,25 +152,24 @@ class ImpactDock(QWidget):
         if self.plan is None or self.against.currentIndex() < 0:
             return
         self._against_id = int(self.against.currentData())
-        self._against = load_alignment(self.plan.project, self.plan.atoms, self._against_id)
-        self.recompute()
+        self._against = None  # read when next computed (not while the dock is hidden)
+        self._schedule()
 
     # -- computing -----------------------------------------------------------------------------
     def recompute(self) -> None:
         plan = self.plan
-        if plan is None or self._against is None:
+        if plan is None or self._against_id is None:
             return
-        against = self._against
-        if len(against) != len(plan.alignment) or plan.atoms.n_territories > int(
-            max(against.max(initial=-1), plan.alignment.max(initial=-1)) + 1
-        ):
-            against = load_alignment(plan.project, plan.atoms, self._against_id)
-            self._against = against
         project = plan.project
+        if self._against is None or self._against_id == plan.scenario_id:
+            # The other scenario's own territories (names, reps) and alignment in their index.
+            self._against_atoms = for_scenario(plan.atoms, project, self._against_id)
+            self._against = load_alignment(project, self._against_atoms, self._against_id)
         self.impact = compare(
-            plan.atoms, against, plan.alignment, scenario=plan.name,
+            plan.atoms, self._against, plan.alignment, scenario=plan.name,
             against=self.against.currentText(),
             count_open=lambda ids: open_opportunity_counts(project, ids),
+            before_atoms=self._against_atoms,
         )  # fmt: skip
         self.summary.setText(summary_text(self.impact))
         self.moved_model.set_frame(self.impact.moved)

@@ -53,6 +53,8 @@ class MapWorkspace(QObject):
         self._geoms = np.zeros(0, dtype=object)
         self._display = np.zeros(0, dtype=object)
         self._unit_geojson: list[str] = []
+        #: The colour each account point is drawn in ("" = not on the map: no location).
+        self._shown = np.zeros(0, dtype=object)
         self._layers_sent = False
         self._waiting: set[str] = set()
         b = view.bridge
@@ -129,7 +131,10 @@ class MapWorkspace(QObject):
         self.restyle_all()
         if plan.atoms.n_units:
             self.view.set_outlines(RawJson(mapdata.outlines_json(plan, self._display)[0]))
-        self._send_accounts()
+        # The points stay where they are: only those whose colour differs are restyled
+        # (re-sending 100k points cost 1.3 s of a scenario switch).
+        self._recolour_accounts(np.zeros(0, dtype=np.int64), everything=True)
+        self._send_reps()
         self._legend()
 
     def _push_layers(self) -> None:
@@ -150,12 +155,14 @@ class MapWorkspace(QObject):
         self.zoom_to_all()
 
     def _send_accounts(self) -> bool:
-        pts = mapdata.account_points(self.plan)  # type: ignore[arg-type]
+        plan = self.plan
+        assert plan is not None
+        pts = mapdata.account_points(plan)
+        self._shown = np.full(plan.atoms.n_accounts, "", dtype=object)  # colour on the map
         if pts["ids"]:
-            colours = pts["colour"]
-            if self.colour_mode == "deviation":
-                colours = self._account_colours(np.flatnonzero(np.isin(
-                    self.plan.atoms.account_ids, pts["ids"])))  # type: ignore[union-attr] # fmt: skip
+            located = np.flatnonzero(np.isin(plan.atoms.account_ids, pts["ids"]))
+            colours = self._account_colours(located)
+            self._shown[located] = colours
             self.view.set_accounts(pts["ids"], pts["lon"], pts["lat"], colours, pts["names"])
         return bool(pts["ids"])
 
@@ -236,11 +243,16 @@ class MapWorkspace(QObject):
             accounts = atoms[atoms >= a.n_units] - a.n_units
             if len(units):
                 accounts = np.union1d(accounts, np.flatnonzero(np.isin(a.account_unit, units)))
-        if not len(accounts):
+        if not len(accounts) or not len(self._shown):
             return
-        colours = self._account_colours(accounts)
+        colours = np.asarray(self._account_colours(accounts), dtype=object)
+        changed = (self._shown[accounts] != colours) & (self._shown[accounts] != "")
+        if not changed.any():
+            return
+        accounts, colours = accounts[changed], colours[changed]
+        self._shown[accounts] = colours
         self.view.restyle_accounts(
-            {int(a.account_ids[i]): c for i, c in zip(accounts, colours, strict=True)}
+            {int(a.account_ids[i]): str(c) for i, c in zip(accounts, colours, strict=True)}
         )
 
     def _account_colours(self, accounts: np.ndarray) -> list[str]:
@@ -253,7 +265,7 @@ class MapWorkspace(QObject):
             palette = [mapdata.deviation_colour(d) for d in dev] + [mapdata.UNASSIGNED_COLOUR]
         else:
             palette = [*(str(c) for c in plan.atoms.territory_colours), mapdata.UNASSIGNED_COLOUR]
-        return [palette[t] for t in terr]
+        return list(np.asarray(palette, dtype=object)[terr])
 
     def restyle_all(self) -> None:
         plan = self.plan
