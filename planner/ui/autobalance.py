@@ -161,8 +161,7 @@ def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: s
             w._show_error(str(err))
             return
         w.switch_scenario(saved.scenario_id)
-        w.docks["impact"].show()
-        w.docks["impact"].raise_()
+        w.show_dock("impact")
         note = " (cancelled: best found so far)" if result.cancelled else ""
         w.statusBar().showMessage(f"Auto-balance saved as scenario '{name}'{note}", 10000)
 

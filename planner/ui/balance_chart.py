@@ -13,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QShowEvent
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from planner.model.balance import METRICS
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
 from planner.ui.balance_table import METRIC_LABELS, metric_chooser, offer_metrics
+from planner.ui.numbers import compact, full
 
 TARGET_PEN = QColor("#424242")
 
@@ -44,7 +45,14 @@ def _nice_top(top: float) -> float:
 
 
 class _Canvas(QWidget):
-    """The painted bars; data is pushed by BalanceChart."""
+    """The painted bars; data is pushed by BalanceChart.
+
+    Every bar is labelled with its territory (vertical text under it, elided to fit), and
+    hovering a bar shows its name, value, target and deviation: 40 unlabelled bars told a
+    planner nothing about which territory was off.
+    """
+
+    LABEL_SPACE = 84  # pixels under the plot for vertical names
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -55,20 +63,51 @@ class _Canvas(QWidget):
         self.title = ""
         self.top = 1.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(160)
+        self.setMouseTracking(True)
+
+    def label_space(self) -> int:
+        """Room for the names under the bars: up to LABEL_SPACE, a third of a short chart."""
+        return int(min(self.LABEL_SPACE, max(40, self.height() // 3)))
+
+    def plot_rect(self) -> QRectF:
+        fm = self.fontMetrics()
+        left = max(fm.horizontalAdvance(compact(self.top * f)) for f in (0.0, 0.5, 1.0)) + 10
+        bottom = self.label_space()
+        return QRectF(left, 8, max(self.width() - left - 8, 1), max(self.height() - bottom - 12, 1))
+
+    def bar_at(self, x: float) -> int | None:
+        """Index of the bar under a horizontal position, or None."""
+        plot, k = self.plot_rect(), len(self.values)
+        if not k or not plot.left() <= x < plot.right():
+            return None
+        return min(int((x - plot.left()) / (plot.width() / k)), k - 1)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        i = self.bar_at(event.position().x())
+        if i is None:
+            QToolTip.hideText()
+            return
+        target = float(self.targets[i])
+        dev = (float(self.values[i]) - target) / target if target > 0 else 0.0
+        QToolTip.showText(
+            event.globalPosition().toPoint(),
+            f"{self.names[i]}\n{self.title}: {full(self.values[i])}\n"
+            f"target {full(target)} ({dev:+.1%})",
+            self,
+        )
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("white"))
         fm = p.fontMetrics()
-        left = fm.horizontalAdvance(f"{self.top:,.0f}") + 10
-        bottom = fm.height() + 6
-        plot = QRectF(left, 8, max(self.width() - left - 8, 1), max(self.height() - bottom - 12, 1))
+        plot = self.plot_rect()
+        left = plot.left()
         p.setPen(QColor("#9e9e9e"))
         for frac in (0.0, 0.5, 1.0):  # grid and y labels
             y = plot.bottom() - frac * plot.height()
             p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            label = f"{self.top * frac:,.0f}" if self.top >= 10 else f"{self.top * frac:.1f}"
+            label = compact(self.top * frac) if self.top >= 10 else f"{self.top * frac:.1f}"
             right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             p.drawText(QRectF(0, y - fm.height() / 2, left - 4, fm.height()), right, label)
         k = len(self.values)
@@ -87,13 +126,24 @@ class _Canvas(QWidget):
                 p.drawLine(
                     QPointF(plot.left() + i * slot, y), QPointF(plot.left() + (i + 1) * slot, y)
                 )
-            p.setPen(QColor("#424242"))
-            if slot >= fm.horizontalAdvance("T00") + 4:  # names under the bars when they fit
-                for i, name in enumerate(self.names):
-                    text = fm.elidedText(name, Qt.TextElideMode.ElideRight, int(slot) - 2)
-                    p.drawText(QRectF(plot.left() + i * slot, plot.bottom() + 3, slot, fm.height()),
-                               Qt.AlignmentFlag.AlignHCenter, text)  # fmt: skip
+            self._names(p, plot, slot)
         p.end()
+
+    def _names(self, p: QPainter, plot: QRectF, slot: float) -> None:
+        """Territory names under the bars, read bottom-up, every n-th when bars are thinner
+        than a line of text."""
+        fm = p.fontMetrics()
+        every = max(1, int(np.ceil(fm.height() / max(slot, 1e-9))))
+        p.setPen(QColor("#424242"))
+        space = self.label_space() - 6
+        for i in range(0, len(self.names), every):
+            text = fm.elidedText(self.names[i], Qt.TextElideMode.ElideRight, space)
+            p.save()
+            p.translate(plot.left() + (i + 0.5) * slot + fm.ascent() / 2 - 1, plot.bottom() + 4)
+            p.rotate(-90)
+            p.drawText(QRectF(-space, -fm.ascent(), space, fm.height()),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text)  # fmt: skip
+            p.restore()
 
 
 class BalanceChart(QWidget):

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from planner.model.balance import METRICS, default_metric, metrics_with_data
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
+from planner.ui.numbers import compact, full
 
 #: Role giving the raw value (number, or lower-cased text) used for sorting and the bar.
 RAW_ROLE = Qt.ItemDataRole.UserRole
@@ -72,26 +73,29 @@ def metric_chooser(label: str, parent: QWidget) -> tuple[QComboBox, QHBoxLayout]
 
 
 def _num(decimals: int) -> Callable[[float], str]:
-    return lambda v: f"{v:,.{decimals}f}"
+    return lambda v: compact(v, decimals)
 
 
 def _pct(signed: bool) -> Callable[[float], str]:
     return lambda v: f"{v * 100:+.1f} %" if signed else f"{v * 100:.1f} %"
 
 
-#: (key, header, formatter or None for text). "deviation" reads the selected metric.
+#: (key, header, formatter or None for text). "deviation" reads the selected metric. The
+#: deviation comes right after the name: at 1366x768 the dock shows four columns, and those
+#: must be the territory, how far off it is and its main figures (the rest scroll).
 COLUMNS: tuple[tuple[str, str, Callable[[float], str] | None], ...] = (
     ("name", "Territory", None),
-    ("rep", "Rep", None),
-    ("accounts", "Accounts", _num(0)),
+    ("deviation", "Deviation %", _pct(True)),
     ("potential", "Potential", _num(0)),
-    ("workload_hours", "Workload h", _num(1)),
+    ("workload_hours", "Workload h", _num(0)),
+    ("accounts", "Accounts", _num(0)),
     ("revenue", "Revenue", _num(0)),
     ("pipeline", "Pipeline", _num(0)),
-    ("deviation", "Deviation %", _pct(True)),
+    ("rep", "Rep", None),
     ("disruption", "Disruption %", _pct(False)),
 )
 COLUMN = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
+PERCENT = frozenset({"deviation", "disruption"})
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -200,6 +204,12 @@ class BalanceTableModel(QAbstractTableModel):
         fmt = COLUMNS[col][2]
         if role == Qt.ItemDataRole.DisplayRole:
             return str(value) if fmt is None else fmt(value)
+        if role == Qt.ItemDataRole.ToolTipRole and fmt is not None:
+            key = COLUMNS[col][0]  # the exact figure behind a compact one
+            exact = (
+                fmt(value) if key in PERCENT else full(value, 1 if key == "workload_hours" else 0)
+            )
+            return f"{row['name']} · {COLUMNS[col][1]}: {exact}"
         if role == RAW_ROLE:
             return str(value).casefold() if fmt is None else float(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:

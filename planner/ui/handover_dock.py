@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -90,24 +92,28 @@ class HandoverDock(QWidget):
         self.reps = QTreeWidget()
         self.reps.setHeaderLabels(["Rep", "Progress"])
         self.reps.setRootIsDecorated(False)
-        self.reps.setMaximumHeight(120)
+        self.reps.setMaximumHeight(90)
         self.overdue_label = QLabel("Overdue: 0")
         self.summary = QLabel("No handover packets")
 
-        buttons = QHBoxLayout()
-        #: Print and export buttons: disabled while there is nothing to print.
-        self.output_buttons: list[QPushButton] = []
+        # One menu button instead of a row of five: the dock shares a column with the chart,
+        # and the buttons left the checklist too little room to tick items.
+        self.output_button = QToolButton()
+        self.output_button.setText("Print / export")
+        self.output_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.output_button)
         for text, slot in (
             ("Print preview…", self.print_preview),
             ("Export PDF…", lambda: self.export_pdf()),
-            ("Export CSV…", lambda: self.export_csv()),
-            ("Export XLSX…", lambda: self.export_xlsx()),
+            ("Export CSV (CRM tasks)…", lambda: self.export_csv()),
+            ("Export XLSX (CRM tasks)…", lambda: self.export_xlsx()),
             ("Export HTML…", lambda: self.export_html()),
         ):
-            b = QPushButton(text)
-            b.clicked.connect(slot)
-            buttons.addWidget(b)
-            self.output_buttons.append(b)
+            menu.addAction(text).triggered.connect(lambda _c=False, f=slot: f())
+        self.output_button.setMenu(menu)
+        #: Print and export: disabled while there is nothing to print.
+        self.output_buttons = [self.output_button]
+        top.addWidget(self.output_button)
         #: Moved accounts without a packet, and why (nobody takes them over...).
         self.notice = QLabel("")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
@@ -123,7 +129,6 @@ class HandoverDock(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.reps)
-        layout.addLayout(buttons)
         self.set_project(None, None)
 
     # -- project ----------------------------------------------------------------------------

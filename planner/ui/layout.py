@@ -72,12 +72,20 @@ def save(w: QMainWindow) -> None:
     s.setValue(f"window/state-v{LAYOUT_VERSION}", w.saveState())
 
 
+def fit_shown_dock(w: QMainWindow, key: str) -> None:
+    """A dock opened from a menu gets room to be used: the Impact dock came up ~1.5 rows
+    high at the bottom of the window."""
+    dock = w.docks[key]  # type: ignore[attr-defined]
+    if AREAS[key] == _BOTTOM and dock.height() < w.height() * 0.3:
+        w.resizeDocks([dock], [int(w.height() * 0.38)], Qt.Orientation.Vertical)
+
+
 def default_sizes(w: QMainWindow) -> None:
     """Side columns for the window as shown: the map keeps most of the width."""
     docks = w.docks  # type: ignore[attr-defined]
     width, height = w.width(), w.height()
     horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
     side = [docks["balance"], docks["account"]]
-    w.resizeDocks(side, [max(420, int(width * 0.34)), max(240, int(width * 0.18))], horizontal)
+    w.resizeDocks(side, [max(440, int(width * 0.34)), max(200, int(width * 0.15))], horizontal)
     right = [docks["balance"], docks["chart"]]
     w.resizeDocks(right, [int(height * 0.6), int(height * 0.4)], vertical)

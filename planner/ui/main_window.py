@@ -286,8 +286,10 @@ class MainWindow(ScenarioMixin, QMainWindow):
             box.exec()
 
     def show_dock(self, key: str) -> None:
-        self.docks[key].show()
-        self.docks[key].raise_()
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+        layout.fit_shown_dock(self, key)
 
     # -- files -----------------------------------------------------------------------------
     def choose_and_open(self) -> None:

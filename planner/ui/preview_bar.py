@@ -5,28 +5,35 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from planner.model.plan import Preview
+from planner.ui.numbers import compact
 
 
-def preview_html(pv: Preview, metric: str = "potential") -> str:
-    """Three short lines (what, how much, whose balance); every name escaped (territory
-    names are user data). Lines do not wrap: the bar keeps its size, the tooltip has it all."""
+def preview_lines(pv: Preview, metric: str = "potential") -> list[str]:
+    """Three plain-text lines: what moves, how much, whose balance changes how."""
     m = pv.moved
-    what = f"<b>{html.escape(pv.moveset.label)}</b> — {pv.units} units, {pv.accounts} accounts"
+    label = pv.edit.label if pv.edit is not None else pv.moveset.label
+    what = f"{label} — {pv.units} units, {pv.accounts:,} accounts"
     mb, ma = pv.max_abs_deviation_before[metric], pv.max_abs_deviation_after[metric]
     much = (
-        f"max |dev| {mb:.1%} → {ma:.1%} · moves potential {m['potential']:,.0f} · "
-        f"workload {m['workload_hours']:,.0f} h · revenue {m['revenue']:,.0f}"
+        f"max |dev| {mb:.1%} → {ma:.1%} · moves potential {compact(m['potential'])} · "
+        f"workload {compact(m['workload_hours'])} h · revenue {compact(m['revenue'])}"
     )
     parts = [
-        f"{html.escape(t.name)} {t.deviation_before[metric]:+.1%} → "
-        f"{t.deviation_after[metric]:+.1%}"
+        f"{t.name} {t.deviation_before[metric]:+.1%} → {t.deviation_after[metric]:+.1%}"
         for t in pv.territories[:6]
     ]
     whose = "; ".join(parts) + ("; …" if len(pv.territories) > 6 else "")
-    return f"{what}<br>{much}<br>{whose}"
+    return [what, much, whose]
+
+
+def preview_html(pv: Preview, metric: str = "potential") -> str:
+    """The three lines as HTML, every name escaped (territory names are user data)."""
+    what, much, whose = (html.escape(line) for line in preview_lines(pv, metric))
+    return f"<b>{what}</b><br>{much}<br>{whose}"
 
 
 IDLE_TEXT = (
@@ -75,14 +82,41 @@ class PreviewBar(QWidget):
         return self.apply_button.isEnabled()
 
     def show_preview(self, pv: Preview, metric: str = "potential") -> None:
-        text = preview_html(pv, metric)
-        self.label.setText(text)
-        self.label.setToolTip(text)
+        self._lines = preview_lines(pv, metric)
+        self._fill()
+        self.label.setToolTip(preview_html(pv, metric))
         self.apply_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
         self.setStyleSheet("PreviewBar { background: #fff7d6; border-bottom: 1px solid #e0c060; }")
 
+    def _fill(self) -> None:
+        """The lines, each shortened with "…" to the label's width (never cut mid-letter at
+        the edge: the bar keeps its size, the tooltip has the whole text)."""
+        width = max(self.label.width() - 4, 40)
+        bold = QFont(self.label.font())
+        bold.setBold(True)
+        fits = [
+            QFontMetrics(bold if i == 0 else self.label.font()).elidedText(
+                line, Qt.TextElideMode.ElideRight, width
+            )
+            for i, line in enumerate(self._lines)
+        ]
+        what, much, whose = (html.escape(line) for line in fits)
+        self.label.setText(f"<b>{what}</b><br>{much}<br>{whose}")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.pending:
+            self._fill()
+
+    def shown_lines(self) -> list[str]:
+        """The lines as displayed (after eliding), for tests."""
+        doc = QTextDocument()
+        doc.setHtml(self.label.text())
+        return doc.toPlainText().split("\n")
+
     def clear(self) -> None:
+        self._lines = []
         self.label.setText(f"<span style='color:#666'>{IDLE_TEXT}</span>")
         self.label.setToolTip("")
         self.apply_button.setEnabled(False)

@@ -135,8 +135,7 @@ class ScenarioMixin:
             self._show_error(str(err))
             return
         self.handover_dock.reload()
-        self.docks["handovers"].show()
-        self.docks["handovers"].raise_()
+        self.show_dock("handovers")
 
     def _confirm(self, dialog: object) -> object:
         """dialog.exec(); tests replace this to answer without a person."""

@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from planner.model import moves
 from planner.model.plan import Plan
+from planner.ui.numbers import compact
 from planner.model.schema import ScenarioTerritory
 from planner.model.synthetic import grid_project
 from planner.ui.balance_table import (
@@ -40,10 +41,12 @@ def _text(model: Any, row: int, key: str) -> str:
 def _assert_matches_plan(model: BalanceTableModel, plan: Plan) -> None:
     for r, row in enumerate(plan.rows()):
         assert _text(model, r, "name") == row["name"]
-        assert _text(model, r, "accounts") == f"{row['accounts']:,.0f}"
-        assert _text(model, r, "potential") == f"{row['potential']:,.0f}"
-        assert _text(model, r, "workload_hours") == f"{row['workload_hours']:,.1f}"
-        assert _text(model, r, "revenue") == f"{row['revenue']:,.0f}"
+        assert _text(model, r, "accounts") == compact(row["accounts"])
+        assert _text(model, r, "potential") == compact(row["potential"])
+        assert _text(model, r, "workload_hours") == compact(row["workload_hours"])
+        assert _text(model, r, "revenue") == compact(row["revenue"])
+        exact = model.index(r, COLUMN["potential"]).data(Qt.ItemDataRole.ToolTipRole)
+        assert exact == f"{row['name']} · Potential: {row['potential']:,.0f}"
         dev = model.index(r, COLUMN["deviation"]).data(RAW_ROLE)
         assert dev == pytest.approx(row["deviation"][model.deviation_metric])
         assert _text(model, r, "disruption") == f"{row['disruption'] * 100:.1f} %"
@@ -99,7 +102,7 @@ def test_numbers_right_aligned_with_thousands_separators(qtbot: Any, plan: Plan)
     view = BalanceTableView(plan)
     qtbot.addWidget(view)
     idx = view.balance_model.index(0, COLUMN["potential"])
-    assert "," in idx.data()  # tens of thousands per account x 40 accounts
+    assert idx.data().endswith(" M")  # millions, compact: the column stays narrow
     assert idx.data(Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
     name = view.balance_model.index(0, COLUMN["name"])
     assert name.data(Qt.ItemDataRole.DecorationRole).name() == plan.rows()[0]["colour"]
