@@ -169,6 +169,7 @@ class HandoverDock(QWidget):
             b.setEnabled(bool(packets))
         self.notice.setText(packets.notice() if isinstance(packets, hv.PacketList) else "")
         self.notice.setVisible(bool(self.notice.text()))
+        self.reps.setVisible(bool(packets))  # progress per rep: only with packets to show
         self._loading = True
         self.tree.clear()
         self._packet_rows.clear()

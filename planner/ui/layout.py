@@ -75,9 +75,14 @@ def save(w: QMainWindow) -> None:
 def fit_shown_dock(w: QMainWindow, key: str) -> None:
     """A dock opened from a menu gets room to be used: the Impact dock came up ~1.5 rows
     high at the bottom of the window."""
-    dock = w.docks[key]  # type: ignore[attr-defined]
-    if AREAS[key] == _BOTTOM and dock.height() < w.height() * 0.3:
-        w.resizeDocks([dock], [int(w.height() * 0.38)], Qt.Orientation.Vertical)
+    docks = w.docks  # type: ignore[attr-defined]
+    dock, height = docks[key], w.height()
+    if AREAS[key] == _BOTTOM and dock.height() < height * 0.3:
+        w.resizeDocks([dock], [int(height * 0.38)], Qt.Orientation.Vertical)
+    elif key == "handovers" and dock.height() < height * 0.45:
+        # The checklist needs rows to tick: the balance table above gives up some height.
+        w.resizeDocks([docks["balance"], dock], [int(height * 0.4), int(height * 0.6)],
+                      Qt.Orientation.Vertical)  # fmt: skip
 
 
 def default_sizes(w: QMainWindow) -> None:
@@ -86,6 +91,6 @@ def default_sizes(w: QMainWindow) -> None:
     width, height = w.width(), w.height()
     horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
     side = [docks["balance"], docks["account"]]
-    w.resizeDocks(side, [max(440, int(width * 0.34)), max(200, int(width * 0.15))], horizontal)
+    w.resizeDocks(side, [max(440, int(width * 0.34)), max(240, int(width * 0.15))], horizontal)
     right = [docks["balance"], docks["chart"]]
     w.resizeDocks(right, [int(height * 0.6), int(height * 0.4)], vertical)

@@ -271,8 +271,10 @@ class MainWindow(ScenarioMixin, QMainWindow):
         r = plan.rows()[self.workspace.active]
         metric = self.balance_dock.chosen_metric
         dev = r["deviation"][metric]
+        name = r["name"] if len(r["name"]) <= 40 else r["name"][:39] + "…"  # fits the bar
+        self.selection_label.setToolTip(r["name"])
         self.selection_label.setText(
-            f"{r['name']}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} · "
+            f"{name}: {r['accounts']:,.0f} accounts · potential {r['potential']:,.0f} · "
             f"workload {r['workload_hours']:,.0f} h · revenue {r['revenue']:,.0f} · "
             f"{metric.replace('_hours', '')} {dev:+.1%} vs target"
         )

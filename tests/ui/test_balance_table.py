@@ -13,7 +13,6 @@ from sqlalchemy import update
 
 from planner.model import moves
 from planner.model.plan import Plan
-from planner.ui.numbers import compact
 from planner.model.schema import ScenarioTerritory
 from planner.model.synthetic import grid_project
 from planner.ui.balance_table import (
@@ -24,6 +23,7 @@ from planner.ui.balance_table import (
     BalanceTableView,
     DeviationBarDelegate,
 )
+from planner.ui.numbers import compact
 
 # Grid 6 x 4, stripes of two columns: units 0-7 are T1, 8-15 T2, 16-23 T3 (index = i * 4 + j).
 T2_UNITS = np.array([8, 9])
