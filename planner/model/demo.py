@@ -43,8 +43,10 @@ from scipy import sparse
 from sqlalchemy import Connection
 
 from planner.model.colours import PALETTE, distinct_colours
-from planner.model.errors import PlannerError, ProjectFileError
+from planner.model.database import is_url
+from planner.model.errors import PlannerError
 from planner.model.geo import adjacency, area_km2
+from planner.model.projectfile import check_target
 from planner.model.resources import resources_dir
 from planner.model.store import Project
 
@@ -79,8 +81,8 @@ def create_demo(
         raise PlannerError(f"unknown demo region {region!r}; choose one of {', '.join(REGIONS)}")
     if accounts < 1:
         raise PlannerError("the demo needs at least one account")
-    if Path(path).exists() and not overwrite:  # fail before the work, not after
-        raise ProjectFileError(f"{path}: already exists (choose another name)")
+    if not is_url(path):  # fail before the work, not after
+        check_target(path, overwrite=overwrite)
     n_reps = reps if reps is not None else DEFAULT_REPS[region]
     rng = np.random.default_rng(seed)
     counties = load_counties(REGIONS[region])
@@ -96,15 +98,12 @@ def create_demo(
     homes = choose_homes(places, counties, n_reps)
     potential = np.bincount(acc["county"], weights=acc["potential"], minlength=len(geoms))
     terr_of_county = grow_alignment(rng, graph, counties, homes["county"], potential)
-    project = Project.create(path, name=f"Demo — {REGION_TITLES[region]}", overwrite=overwrite)
-    try:
-        write_project(project, rng, counties, acc, homes, terr_of_county, graph)
-    except BaseException:  # leave no half-made project behind
-        project.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        raise
-    return project
+    # Built beside the target and renamed over it when complete (Project.create): a kill or an
+    # error leaves the previous project (--overwrite) or nothing, never a half-made one.
+    return Project.create(
+        path, name=f"Demo — {REGION_TITLES[region]}", overwrite=overwrite,
+        fill=lambda p: write_project(p, rng, counties, acc, homes, terr_of_county, graph),
+    )  # fmt: skip
 
 
 # -- data ----------------------------------------------------------------------------------
