@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 LEADERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -33,7 +34,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text columns are neutralised for CSV (numbers untouched)."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if not (is_numeric_dtype(out[col]) or is_bool_dtype(out[col])):  # text or mixed
             out[col] = out[col].map(neutralise)
     return out
 

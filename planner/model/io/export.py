@@ -112,7 +112,10 @@ def export(plan: Plan, fmt: str, out: Path, *, protect: Protected | None = None)
 
 
 def _write_csv(plan: Plan, tmp: Path) -> None:
-    neutralise_frame(accounts_frame(plan)).to_csv(tmp, index=False, encoding="utf-8-sig")
+    # CRLF rows (RFC 4180): then a CR or LF inside a name gets the field quoted, as it must.
+    neutralise_frame(accounts_frame(plan)).to_csv(
+        tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+    )
 
 
 def _write_xlsx(plan: Plan, tmp: Path) -> None:
