@@ -25,7 +25,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, st
     return code, out, err
 
 
-def run_process(*argv: object, unprivileged: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run_process(
+    *argv: object, unprivileged: bool = False, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """``python -m planner ARGV`` as a separate process (this worktree's code first)."""
     cmd = [sys.executable, "-m", "planner", *map(str, argv)]
     if unprivileged and os.geteuid() == 0:

@@ -62,11 +62,15 @@ def damaged(location: object, err: BaseException) -> ProjectFileError:
 
 
 def writable(path: Path) -> bool:
-    """Can this process write the project (the file, and its folder for the -wal/-shm)?"""
-    side_ok = all(
-        os.access(f"{path}{s}", os.W_OK) for s in ("-wal", "-shm") if Path(f"{path}{s}").exists()
-    )
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK) and side_ok
+    """Can this process write the project? SQLite needs the file and, in WAL mode, the
+    ``-wal``/``-shm`` beside it: writable ones that exist (another window has the project
+    open), or a folder where it can create them."""
+    sides = [Path(f"{path}{s}") for s in ("-wal", "-shm")]
+    if not os.access(path, os.W_OK):
+        return False
+    if all(p.exists() for p in sides):
+        return all(os.access(p, os.W_OK) for p in sides)
+    return os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def verify(path: Path) -> None:
