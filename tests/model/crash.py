@@ -36,19 +36,36 @@ def crash_after(work: Callable[[], object]) -> None:
 
 
 def kill_during(work: Callable[[], object], rng: random.Random, window: tuple[float, float],
-                ready: Path | None = None) -> bool:  # fmt: skip
+                ready: Callable[[], bool] | None = None) -> bool:  # fmt: skip
     """Start ``work`` in a child and SIGKILL it at a random moment in ``window`` seconds
-    (counted from when the file ``ready`` exists, if given). Returns True if the kill landed
-    while the child was still working (False: it had finished first)."""
+    (counted from when ``ready()`` becomes true, if given: e.g. the child started writing).
+    Returns True if the kill landed while the child was still working (False: it had
+    finished first)."""
     pid = fork(work)
     if ready is not None:
         deadline = time.monotonic() + 60
-        while not ready.exists() and time.monotonic() < deadline:
-            time.sleep(0.002)
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.001)
     time.sleep(rng.uniform(*window))
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     return os.WIFSIGNALED(status)
+
+
+def disk_changes(folder: Path, target: Path) -> Callable[[], bool]:
+    """A ``ready`` predicate: true once a file appeared in or left ``folder``, or ``target`` was
+    replaced or rewritten (a build has reached the disk)."""
+
+    def state() -> tuple[list[str], tuple[int, int, int]]:
+        try:
+            st = target.stat()
+            key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            key = (-1, -1, -1)
+        return sorted(os.listdir(folder)), key
+
+    before = state()
+    return lambda: state() != before
 
 
 def wal_frames(path: Path) -> int:
