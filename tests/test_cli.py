@@ -286,3 +286,11 @@ def test_json_output_is_valid_even_when_totals_overflow(east, tmp_path, capsys) 
     gj = tmp_path / "t.geojson"
     assert run(capsys, "export", east, "--format", "geojson", str(gj))[0] == 0
     _strict_json(gj.read_text(encoding="utf-8"))
+
+
+def test_plan_commands_do_not_import_the_entry_point() -> None:
+    """Issue 12: cli_plans used cli's private helpers (an import loop); both use cli_common."""
+    code = "import sys, planner.cli_plans; assert 'planner.cli' not in sys.modules"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
