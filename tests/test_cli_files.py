@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
@@ -89,55 +92,54 @@ def test_a_project_in_a_read_only_folder_can_still_be_read(closed_grid, tmp_path
     one_error_line(edit.stderr, "read-only")
 
 
-def test_an_import_in_a_read_only_folder_succeeds_with_a_warning(tmp_path) -> None:
-    """The project (and its -wal/-shm, kept by the window that has it open) can be written, the
-    folder cannot: the import commits, so the command succeeds and warns about the report."""
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[Project]:
+    """A project in a folder only the window's user could write: the project and its
+    -wal/-shm (kept by this open project, as the GUI keeps them) are writable, the folder is
+    not."""
     folder = tmp_path / "shared"
     folder.mkdir()
-    path = folder / "g.tplan"
-    grid_project(path, pins=2).close()
+    grid_project(folder / "g.tplan", pins=2).close()
+    with Project.open(folder / "g.tplan") as window:
+        for f in folder.iterdir():
+            f.chmod(0o666)
+        yield window
+
+
+def _import_unprivileged(project: Project, file: Path) -> subprocess.CompletedProcess[str]:
+    assert project.path is not None
+    folder = project.path.parent
+    folder.chmod(0o555)
+    try:
+        return run_process("import-accounts", project.path, file, unprivileged=True)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_an_import_in_a_read_only_folder_succeeds_with_a_warning(shared, tmp_path) -> None:
+    """The import commits, so the command succeeds and warns that its report was not saved."""
     accounts = tmp_path / "new.csv"
     accounts.write_text("id,name,lon,lat,potential\nN1,New One,0.5,0.5,100\n", encoding="utf-8")
-    with Project.open(path) as window:  # holds -wal/-shm open, as the GUI does
-        for f in folder.iterdir():
-            f.chmod(0o666)
-        folder.chmod(0o555)
-        try:
-            proc = run_process("import-accounts", path, accounts, unprivileged=True)
-        finally:
-            folder.chmod(0o755)
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stderr.startswith("planner: warning: the import report was not saved")
-        assert proc.stderr.count("\n") == 1
-        assert "the import itself succeeded" in proc.stderr
-        assert "imported 1" in proc.stdout
-        with window.session() as s:
-            from sqlalchemy import text
-
-            assert s.scalar(text("SELECT name FROM account WHERE external_id = 'N1'")) == "New One"
-    assert not list(folder.glob("*.json"))
+    proc = _import_unprivileged(shared, accounts)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("planner: warning: the import report was not saved")
+    assert proc.stderr.count("\n") == 1
+    assert "the import itself succeeded" in proc.stderr
+    assert "imported 1" in proc.stdout
+    with shared.session() as s:
+        assert s.scalar(text("SELECT name FROM account WHERE external_id = 'N1'")) == "New One"
+    assert not list(shared.path.parent.glob("*.json"))
 
 
-def test_a_refused_import_in_a_read_only_folder_is_still_refused(tmp_path) -> None:
-    folder = tmp_path / "shared"
-    folder.mkdir()
-    path = folder / "g.tplan"
-    grid_project(path, pins=2).close()
+def test_a_refused_import_in_a_read_only_folder_is_still_refused(shared, tmp_path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\n,No id\n", encoding="utf-8")
-    with Project.open(path):
-        for f in folder.iterdir():
-            f.chmod(0o666)
-        before = dump(path)
-        folder.chmod(0o555)
-        try:
-            proc = run_process("import-accounts", path, bad, unprivileged=True)
-        finally:
-            folder.chmod(0o755)
-        assert proc.returncode == 1
-        lines = proc.stderr.splitlines()
-        assert lines[0].startswith("planner: warning: the import report was not saved")
-        assert lines[1].startswith("planner: error: ")
-        assert "nothing imported" in lines[1]
-        assert "Traceback" not in proc.stderr
-        assert dump(path) == before
+    before = dump(shared.path)
+    proc = _import_unprivileged(shared, bad)
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("planner: warning: the import report was not saved")
+    assert lines[1].startswith("planner: error: ")
+    assert "nothing imported" in lines[1]
+    assert "Traceback" not in proc.stderr
+    assert dump(shared.path) == before

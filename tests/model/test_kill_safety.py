@@ -67,6 +67,19 @@ def _kill_loop(path: Path, step: Callable[[Project, int], object], rng: random.R
     return len(done), cut
 
 
+def _kills(path: Path, step: Callable[[Project, int], object], n: int, seed: int,
+           window: tuple[float, float], check: Callable[[], object]) -> None:  # fmt: skip
+    """``n`` rounds of: fork a child looping ``step``, kill it, check integrity and ``check()``.
+    At least half the kills must have landed inside a step."""
+    rng, cut_in_middle = random.Random(seed), 0
+    for _ in range(n):
+        _, cut = _kill_loop(path, step, rng, window)
+        cut_in_middle += cut is not None
+        assert integrity(path) == "ok"
+        check()
+    assert cut_in_middle >= n // 2
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     path = tmp_path / "k.tplan"
@@ -84,18 +97,17 @@ def test_kills_during_imports_leave_each_import_whole_or_absent(project, tmp_pat
             for i in range(BATCH)), encoding="utf-8")  # fmt: skip
         import_accounts(p, f)
 
-    rng, cut_in_middle = random.Random(1), 0
-    for _ in range(KILLS["import"]):
-        before = _count_batches(project)
-        _, cut = _kill_loop(project, step, rng, (0.05, 0.5))
-        cut_in_middle += cut is not None
-        assert integrity(project) == "ok"
+    seen = [0]
+
+    def check() -> None:
         sizes = _batch_sizes(project)
         assert set(sizes.values()) <= {BATCH}, sizes  # every import entirely, or not at all
-        assert len(sizes) >= before
+        assert len(sizes) >= seen[0]
+        seen[0] = len(sizes)
         for report in project.parent.glob("*.import-accounts-*.json"):
             json.loads(report.read_text(encoding="utf-8"))  # reports are whole files too
-    assert cut_in_middle >= KILLS["import"] // 2
+
+    _kills(project, step, KILLS["import"], 1, (0.05, 0.5), check)
 
 
 def _batch_sizes(path: Path) -> dict[str, int]:
@@ -107,10 +119,6 @@ def _batch_sizes(path: Path) -> dict[str, int]:
             )
         )
         return {r[0]: r[1] for r in rows}  # fmt: skip
-
-
-def _count_batches(path: Path) -> int:
-    return len(_batch_sizes(path))
 
 
 def _count_batches_p(project: Project) -> int:
@@ -132,11 +140,7 @@ def _publish_step(project: Project, k: int) -> None:
 
 
 def test_kills_during_publish_leave_the_baseline_consistent(project) -> None:
-    rng, cut_in_middle = random.Random(2), 0
-    for _ in range(KILLS["publish"]):
-        _, cut = _kill_loop(project, _publish_step, rng, (0.05, 0.5))
-        cut_in_middle += cut is not None
-        assert integrity(project) == "ok"
+    def check() -> None:
         with Project.open(project) as p, p.session() as s:
             pubs = s.execute(text("SELECT scenario_id, snapshot_id FROM publication "
                                   "ORDER BY id")).all()  # fmt: skip
@@ -147,9 +151,9 @@ def test_kills_during_publish_leave_the_baseline_consistent(project) -> None:
             assert baselines == 1
             assert snaps == len(pubs) == logged  # a publish is all of these, or none
             if pubs:  # the baseline is exactly the last published scenario
-                base = p.baseline_id()
-                assert _alignment(s, base) == _alignment(s, pubs[-1][0])
-    assert cut_in_middle >= KILLS["publish"] // 2
+                assert _alignment(s, p.baseline_id()) == _alignment(s, pubs[-1][0])
+
+    _kills(project, _publish_step, KILLS["publish"], 2, (0.05, 0.5), check)
 
 
 def _alignment(s: object, sid: int) -> list[tuple[object, ...]]:
@@ -174,11 +178,7 @@ def test_kills_during_handover_generation_keep_one_whole_run(project) -> None:
         packets = generate_packets(p, "East", effective_date=day, persist=True)
         write_csv(packets, tasks)
 
-    rng, cut_in_middle = random.Random(3), 0
-    for _ in range(KILLS["handover"]):
-        _, cut = _kill_loop(project, step, rng, (0.1, 0.6))
-        cut_in_middle += cut is not None
-        assert integrity(project) == "ok"
+    def check() -> None:
         with Project.open(project) as p, p.session() as s:
             days = s.execute(text("SELECT DISTINCT effective_date FROM handover")).all()
             assert len(days) <= 1  # never a mix of two runs' packets
@@ -192,7 +192,8 @@ def test_kills_during_handover_generation_keep_one_whole_run(project) -> None:
                 rows = list(csv.DictReader(fh))
             assert rows
             assert all(r["Status"] in ("Not Started", "Completed") for r in rows)
-    assert cut_in_middle >= KILLS["handover"] // 2
+
+    _kills(project, step, KILLS["handover"], 3, (0.1, 0.6), check)
 
 
 def _moved(project: Project) -> int:
