@@ -43,7 +43,9 @@ def hostile(tmp_path: Path) -> Path:
     with con:
         for i, payload in enumerate(PAYLOADS):
             con.execute("UPDATE account SET name = ? WHERE id = ?", (payload, i + 1))
-        con.execute("UPDATE territory SET name = ? WHERE name = 'T3'", ("=T3()",))
+        for table in ("territory", "scenario_territory"):  # names live per scenario since 0003
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+                con.execute(f"UPDATE {table} SET name = ? WHERE name = 'T3'", ("=T3()",))
         con.execute("UPDATE rep SET name = ? WHERE name = 'Rep 1'", ("@Rep(1)",))
         con.execute("UPDATE rep SET name = ? WHERE name = 'Rep 3'", ("-Rep 3",))
     con.close()
