@@ -294,3 +294,18 @@ def test_plan_commands_do_not_import_the_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("nosuch://x", "not a database URL"),
+     ("postgresql+psycopg://a@b:notaport/x", "not a database URL"),
+     ("postgresql+psycopg://ana:secret@/nodb?host=/nonexistent", "cannot open the database")],
+)  # fmt: skip
+def test_a_bad_or_unreachable_database_url_is_one_line(capsys, url, message) -> None:
+    from tests.clirun import one_error_line
+
+    code, _, err = run(capsys, "balance", url)
+    assert code == 1
+    one_error_line(err, message)
+    assert "secret" not in err  # a password is never printed

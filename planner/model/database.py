@@ -73,7 +73,13 @@ def make_engine(target: str | Path, *, read_only: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_read_pragmas)
         return engine
-    engine = create_engine(_url_for(target))
+    try:
+        engine = create_engine(_url_for(target))
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, ValueError) as err:
+        raise ProjectFileError(
+            f"{redacted(target)}: not a database URL this program can open ({first_line(err)}); "
+            "team projects use postgresql+psycopg://USER@HOST/DATABASE"
+        ) from err
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -85,7 +91,7 @@ def redacted(target: str | Path) -> str:
         return str(target)
     try:
         return make_url(str(target)).render_as_string(hide_password=True)
-    except exc.ArgumentError:  # not even a URL: show what was given
+    except (exc.ArgumentError, ValueError):  # not even a URL: show what was given
         return str(target)
 
 
