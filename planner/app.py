@@ -36,15 +36,24 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run_gui(
-    project: Path | None,
+    project: Path | str | None,
     *,
     snapshot: Path | None = None,
     size: str = "1600x1000",
     scenario: str | None = None,
 ) -> int:
-    """Open the main window; with ``snapshot`` save a PNG once the map has rendered and exit."""
+    """Open the main window; with ``snapshot`` save a PNG once the map has rendered and exit.
+
+    ``project`` is a file or a database URL (a ``str`` containing ``://``). The snapshot path
+    is checked before the window opens: never the project, its ``-wal``/``-shm``, or a folder.
+    """
     configure_qt_environment()
     width, height = parse_size(size)
+    if snapshot is not None:
+        from planner.model.io._output import check_output, protected
+
+        is_file = project is not None and "://" not in str(project)
+        check_output(snapshot, protected(project if is_file else None))
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
 

@@ -6,18 +6,18 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from planner.cli import _command, _emit, _open
+from planner.cli_common import check_outputs, command, emit, open_project
 from planner.model.errors import PlannerError
 
 
-@_command("scenario")
+@command("scenario")
 def _scenario(args: argparse.Namespace) -> int:
     from planner.model import scenarios as sc
 
     act, name = args.action, args.name
     if act != "list" and not name:
         raise PlannerError(f"scenario {act} needs a SCENARIO name")
-    with _open(args) as p:
+    with open_project(args) as p:
         if act == "create":
             sid = sc.create_scenario(p, name, based_on=args.based_on,
                                      description=args.description)  # fmt: skip
@@ -46,26 +46,28 @@ def _scenario(args: argparse.Namespace) -> int:
                 f"{r['created_at'] or ''}  {r['created_by']}"
                 for r in data
             )
-        _emit(args, data, text)
+        emit(args, data, text)
     return 0
 
 
-@_command("impact")
+@command("impact")
 def _impact(args: argparse.Namespace) -> int:
     from planner.model.impact import impact
     from planner.model.io.impact_report import impact_html, write_xlsx
 
-    with _open(args) as p:
+    guard = check_outputs(args, [args.xlsx, args.pdf])
+    with open_project(args, reading=True) as p:
         imp = impact(p, args.scenario, args.against, threshold=args.threshold)
     written = []
     if args.xlsx:
-        written.append(str(write_xlsx(imp, args.xlsx)))
+        written.append(str(write_xlsx(imp, args.xlsx, protect=guard)))
     if args.pdf:
         from planner.ui.printing import html_to_pdf
 
         written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
                                        title="Impact report", landscape=True,
-                                       header=f"{imp.scenario} vs {imp.against}")))  # fmt: skip
+                                       header=f"{imp.scenario} vs {imp.against}",
+                                       protect=guard)))  # fmt: skip
     s = imp.summary
     text = "\n".join(
         [f"Impact of {imp.scenario} against {imp.against}",
@@ -75,11 +77,11 @@ def _impact(args: argparse.Namespace) -> int:
          f"reps flagged (book change > {s.threshold:.0%}): {s.reps_flagged}"]
         + [f"wrote {w}" for w in written]
     )  # fmt: skip
-    _emit(args, imp.to_json(), text)
+    emit(args, imp.to_json(), text)
     return 0
 
 
-@_command("optimize")
+@command("optimize")
 def _optimize(args: argparse.Namespace) -> int:
     import time
 
@@ -98,14 +100,17 @@ def _optimize(args: argparse.Namespace) -> int:
         raise PlannerError(
             f"unknown metric(s) {bad}; choose from potential, workload, accounts, revenue, pipeline"
         )
-    if not 0 < args.tolerance < 1:
-        raise PlannerError("--tolerance is a fraction, e.g. 0.05 for ±5 %")
-    with _open(args) as p:
+    with open_project(args) as p:
         plan = Plan.load(p, args.scenario)
         if args.k is not None and args.k != plan.atoms.n_territories:
             raise PlannerError(
                 f"the scenario has {plan.atoms.n_territories} territories, not {args.k}; "
                 "use --from-scratch K to build a different number"
+            )
+        if args.from_scratch is not None and args.from_scratch > max(plan.atoms.n_units, 2):
+            raise PlannerError(
+                f"--from-scratch {args.from_scratch}: the project has {plan.atoms.n_units} "
+                "units, so at most that many territories"
             )
         opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
                                max_disruption=args.max_disruption, from_scratch=args.from_scratch,
@@ -131,7 +136,7 @@ def _optimize(args: argparse.Namespace) -> int:
         }
     dev = ", ".join(f"{k} {v:.1%}" for k, v in data["measures"]["max_abs_deviation"].items())
     d = data["measures"]["disruption"]
-    _emit(args, data, (
+    emit(args, data, (
         f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {data['moved_units']} "
         f"unit(s) moved; max |deviation| {dev}; "
         f"{data['measures']['noncontiguous_territories']} non-contiguous; disruption "
@@ -139,12 +144,14 @@ def _optimize(args: argparse.Namespace) -> int:
     return 0
 
 
-@_command("handover")
+@command("handover")
 def _handover(args: argparse.Namespace) -> int:
     from planner.model.handover import generate_packets
     from planner.model.io.handover_export import write_csv, write_html, write_xlsx
 
-    with _open(args) as p:
+    outputs = [args.csv, args.xlsx, args.html, args.pdf]
+    guard = check_outputs(args, outputs)
+    with open_project(args, reading=args.no_save) as p:
         packets = generate_packets(
             p, args.scenario, args.against, effective_date=args.effective or dt.date.today(),
             transition_days=args.transition_days, support_days=args.support_days,
@@ -153,11 +160,12 @@ def _handover(args: argparse.Namespace) -> int:
     written = []
     for path, write in ((args.csv, write_csv), (args.xlsx, write_xlsx), (args.html, write_html)):
         if path:
-            written.append(str(write(packets, path)))
+            written.append(str(write(packets, path, protect=guard)))
     if args.pdf:
         from planner.ui.handover_print import packets_to_pdf
 
-        written.append(str(packets_to_pdf(packets, args.pdf, page_size=args.page_size)))
+        written.append(str(packets_to_pdf(packets, args.pdf, page_size=args.page_size,
+                                          protect=guard)))  # fmt: skip
     data = {
         "scenario": args.scenario,
         "packets": [
@@ -180,5 +188,5 @@ def _handover(args: argparse.Namespace) -> int:
            for pk in packets]
         + [f"wrote {w}" for w in written]
     )  # fmt: skip
-    _emit(args, data, text)
+    emit(args, data, text)
     return 0

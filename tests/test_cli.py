@@ -200,3 +200,112 @@ def test_demo_then_balance_json_matches_independent_pandas(tmp_path, capsys) -> 
     for t in data["territories"]:
         for m in ("accounts", "potential", "revenue", "pipeline", "workload_hours"):
             assert t[m] == pytest.approx(ref.loc[t["name"], m], rel=1e-9, abs=1e-6), (t["name"], m)
+
+
+# -- issue 13: out-of-range options, valid JSON ------------------------------------------------
+@pytest.fixture
+def east(grid, capsys):
+    """The grid with a scenario East that moves two units (for handover/optimize options)."""
+    run(capsys, "scenario", grid.location, "create", "East")
+    run(capsys, "assign", grid.location, "--units", "U0_0", "U0_1", "--to", "T3",
+        "--scenario", "East")  # fmt: skip
+    return grid.location
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["handover", "{p}", "--scenario", "East", "--effective", "9999-12-31"], "out of range"),
+        (["handover", "{p}", "--scenario", "East", "--transition-days", "1e9"], "whole number"),
+        (
+            ["handover", "{p}", "--scenario", "East", "--transition-days", "1000000000"],
+            "out of range",
+        ),
+        (["handover", "{p}", "--scenario", "East", "--support-days", "-1"], "out of range"),
+        (["handover", "{p}", "--scenario", "East", "--joint-visit-top", "-1"], "out of range"),
+        (["handover", "{p}", "--scenario", "East", "--joint-visit-top", "nan"], "out of range"),
+        (["scenario", "{p}", "publish", "East", "--effective", "9999-12-31"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--from-scratch", "-5"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--from-scratch", "5000"], "at most"),
+        (["optimize", "{p}", "--out-scenario", "X", "--seed", "-1"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--tolerance", "0"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--tolerance", "nan"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--time-limit", "-1"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--time-limit", "inf"], "out of range"),
+        (["optimize", "{p}", "--out-scenario", "X", "--max-disruption", "-3"], "out of range"),
+        (["impact", "{p}", "--scenario", "East", "--threshold", "nan"], "out of range"),
+        (["demo", "{tmp}/d.tplan", "--accounts", "0"], "out of range"),
+        (["demo", "{tmp}/d.tplan", "--accounts", "10000000000"], "out of range"),
+        (["demo", "{tmp}/d.tplan", "--seed", "-1"], "out of range"),
+        (["demo", "{tmp}", "--overwrite", "--accounts", "100"], "is a folder"),
+    ],
+)
+def test_out_of_range_options_are_one_line_before_any_work(east, tmp_path, capsys, argv,
+                                                           message) -> None:  # fmt: skip
+    from tests.clirun import dump, one_error_line
+
+    before = dump(Path(east))
+    code, _, err = run(capsys, *[a.format(p=east, tmp=tmp_path) for a in argv])
+    assert code == 1
+    one_error_line(err, message)
+    assert dump(Path(east)) == before  # nothing was created or published
+    assert not (tmp_path / "d.tplan").exists()
+
+
+def _strict_json(text: str) -> object:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"invalid JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+def test_json_output_is_valid_even_when_totals_overflow(east, tmp_path, capsys) -> None:
+    """Potentials of 1e308 (a project written before imports refused them) overflow the totals:
+    deviations have no finite value. Every --json output stays JSON, with null there."""
+    import sqlite3
+
+    con = sqlite3.connect(east)
+    with con:
+        con.execute("UPDATE account SET potential = 1e308 WHERE id IN (1, 2, 50)")
+    con.close()
+    code, out, _ = run(capsys, "balance", east, "--json")
+    assert code == 0
+    data = _strict_json(out)
+    assert data["summary"]["max_abs_deviation"]["potential"] is None
+    assert isinstance(data["summary"]["max_abs_deviation"]["accounts"], float)  # finite stays
+    for argv in (
+        ["impact", east, "--scenario", "East", "--json"],
+        ["handover", east, "--scenario", "East", "--json", "--no-save"],
+        ["assign", east, "--units", "U0_2", "--to", "T3", "--json"],
+        ["optimize", east, "--out-scenario", "O", "--time-limit", "1", "--json"],
+    ):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0, argv
+        _strict_json(out)
+    gj = tmp_path / "t.geojson"
+    assert run(capsys, "export", east, "--format", "geojson", str(gj))[0] == 0
+    _strict_json(gj.read_text(encoding="utf-8"))
+
+
+def test_plan_commands_do_not_import_the_entry_point() -> None:
+    """Issue 12: cli_plans used cli's private helpers (an import loop); both use cli_common."""
+    code = "import sys, planner.cli_plans; assert 'planner.cli' not in sys.modules"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("nosuch://x", "not a database URL"),
+     ("postgresql+psycopg://a@b:notaport/x", "not a database URL"),
+     ("postgresql+psycopg://ana:secret@/nodb?host=/nonexistent", "cannot open the database")],
+)  # fmt: skip
+def test_a_bad_or_unreachable_database_url_is_one_line(capsys, url, message) -> None:
+    from tests.clirun import one_error_line
+
+    code, _, err = run(capsys, "balance", url)
+    assert code == 1
+    one_error_line(err, message)
+    assert "secret" not in err  # a password is never printed

@@ -3,7 +3,13 @@
 A project is one SQLite file (``*.tplan``) in WAL mode, or a PostgreSQL database for teams
 (``postgresql+psycopg://...``); the schema is the same. Every write goes through
 :meth:`Project.transaction`, so an interrupted import or edit leaves the file as it was, and every
-applied edit is committed at once: autosave is the normal state.
+applied edit is committed at once: autosave is the normal state. A new project file (``new``,
+the demo, Save As) is built beside its target and renamed into place when complete
+(:mod:`planner.model.projectfile`), so no project file is ever half-written.
+
+A damaged, truncated, empty or read-only file gives one :class:`ProjectFileError` line. A file
+the user may not write can still be opened with ``read_only=True`` (or ``None``: read-only only
+if it cannot be written) for commands that only read; any write then fails with one line.
 
 Schema changes ship as Alembic migrations (``planner/model/migrations``); opening an older
 project file upgrades it in place inside one transaction.
@@ -14,78 +20,31 @@ from __future__ import annotations
 import contextlib
 import getpass
 import sqlite3
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from planner.model import projectfile
+from planner.model.database import (  # noqa: F401 - re-exported: the store's public API
+    alembic_config,
+    check_revision,
+    current_revision,
+    head_revision,
+    is_url,
+    make_engine,
+    redacted,
+    refuse_used_database,
+    upgrade,
+)
 from planner.model.errors import ProjectFileError
-from planner.model.schema import ProjectInfo, Scenario
+from planner.model.io._output import register_project, unregister_project
+from planner.model.schema import Base, ProjectInfo, Scenario
 
 PROJECT_SUFFIX = ".tplan"
 BASELINE_NAME = "Baseline"
-_MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def _is_url(target: str | Path) -> bool:
-    return isinstance(target, str) and "://" in target
-
-
-def _url_for(target: str | Path) -> str:
-    if _is_url(target):
-        return str(target)
-    return f"sqlite:///{Path(target).expanduser().resolve()}"
-
-
-def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-    # WAL: readers never block the writer; NORMAL sync is durable across application crashes
-    # (only an OS crash can lose the last commit). Foreign keys are off by default in SQLite.
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
-
-
-def make_engine(target: str | Path) -> Engine:
-    """An engine for a project path or database URL, with SQLite pragmas applied."""
-    url = _url_for(target)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def alembic_config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(
-        alembic_config(create_engine("sqlite://"))
-    ).get_current_head()
-    assert head is not None
-    return head
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (all migrations run in one transaction)."""
-    command.upgrade(alembic_config(engine), revision)
 
 
 class Project:
@@ -98,62 +57,94 @@ class Project:
     ...     s.add(Rep(name="Ana"))
     """
 
-    def __init__(self, engine: Engine, location: str) -> None:
+    def __init__(self, engine: Engine, location: str, *, read_only: bool = False) -> None:
         self.engine = engine
         self.location = location
+        self.read_only = read_only
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        register_project(self.path)  # no writer of this process may replace it while open
+        self._unregister = weakref.finalize(self, unregister_project, self.path)
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
-    def create(cls, target: str | Path, *, name: str = "", overwrite: bool = False) -> Project:
-        """Create an empty project at a path (``.tplan``) or an empty database URL."""
-        if not _is_url(target):
-            path = Path(target).expanduser()
-            if path.exists():
-                if not overwrite:
-                    raise ProjectFileError(f"{path}: already exists (choose another name)")
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            if not path.parent.exists():
-                raise ProjectFileError(f"{path.parent}: folder does not exist")
+    def create(
+        cls,
+        target: str | Path,
+        *,
+        name: str = "",
+        overwrite: bool = False,
+        fill: Callable[[Project], object] | None = None,
+    ) -> Project:
+        """Create a project at a path (``.tplan``) or in an empty database URL; return it open.
+
+        ``fill`` adds content (the demo) before the project appears: a file is built under a
+        temporary name, checked and renamed over ``target`` only when complete, so an error or
+        a kill leaves what was there before (``overwrite``) or nothing.
+        """
+        if is_url(target):
+            refuse_used_database(str(target))
+            project = cls._initialise(str(target), name or "Team project")
+            try:
+                if fill is not None:
+                    fill(project)
+                    project.reset_id_sequences()
+            except BaseException:
+                project.close()
+                raise
+            return project
+        path = projectfile.check_target(target, overwrite=overwrite)
+
+        def build(tmp: Path) -> None:
+            with cls._initialise(tmp, name or path.stem) as project:
+                if fill is not None:
+                    fill(project)
+
+        projectfile.install(path, build, overwrite=overwrite)
+        return cls.open(path)
+
+    @classmethod
+    def _initialise(cls, target: str | Path, name: str) -> Project:
         engine = make_engine(target)
         upgrade(engine)
         project = cls(engine, str(target))
-        project.set_info(
-            name=name or (Path(str(target)).stem if not _is_url(target) else "Team project"),
-            created_by=_current_user(),
-        )
+        project.set_info(name=name, created_by=_current_user())
         with project.transaction() as s:
             s.add(Scenario(name=BASELINE_NAME, is_baseline=True, created_by=_current_user()))
         return project
 
     @classmethod
-    def open(cls, target: str | Path) -> Project:
-        """Open an existing project, upgrading an older schema in place."""
-        if not _is_url(target):
+    def open(cls, target: str | Path, *, read_only: bool | None = False) -> Project:
+        """Open an existing project, upgrading an older schema in place.
+
+        ``read_only``: False refuses a file this process cannot write (one line, saying so);
+        True opens it for reading; None opens read-only only when it cannot be written.
+        """
+        ro = bool(read_only)
+        if not is_url(target):
             path = Path(target).expanduser()
+            if path.is_dir():
+                raise ProjectFileError(f"{path}: is a folder, not a project file")
             if not path.is_file():
                 raise ProjectFileError(f"{path}: no such project file")
-            _check_sqlite_header(path)
-        engine = make_engine(target)
-        rev = current_revision(engine)
-        if rev is None:
+            projectfile.check_header(path)
+            can_write = projectfile.writable(path)
+            ro = (not can_write) if read_only is None else ro
+            if not ro and not can_write:
+                raise ProjectFileError(
+                    f"{path}: is read-only (every edit is saved into the project at once); "
+                    "copy it to a folder you can write, or change its permissions"
+                )
+        engine = make_engine(target, read_only=ro)
+        try:
+            check_revision(engine, target, ro)
+        except BaseException:
             engine.dispose()
-            raise ProjectFileError(f"{target}: not a Territory Planner project")
-        known = {
-            s.revision for s in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
-        }
-        if rev not in known:
-            engine.dispose()
-            raise ProjectFileError(
-                f"{target}: made by a newer Territory Planner (schema {rev}); please update"
-            )
-        if rev != head_revision():
-            upgrade(engine)
-        return cls(engine, str(target))
+            raise
+        return cls(engine, str(target), read_only=ro)
 
     def close(self) -> None:
         self.engine.dispose()
+        self._unregister()  # once, also if the project is dropped without close()
 
     def __enter__(self) -> Project:
         return self
@@ -164,7 +155,7 @@ class Project:
     @property
     def path(self) -> Path | None:
         """The project file, or None for a database URL."""
-        return None if _is_url(self.location) else Path(self.location)
+        return None if is_url(self.location) else Path(self.location)
 
     @property
     def is_sqlite(self) -> bool:
@@ -178,6 +169,11 @@ class Project:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One all-or-nothing unit of work: commits on success, rolls back on any exception."""
+        if self.read_only:
+            raise ProjectFileError(
+                f"{self.location}: opened read-only (you cannot write this file); "
+                "copy it to a folder you can write to change it"
+            )
         with self._sessions() as session, session.begin():
             yield session
 
@@ -199,36 +195,51 @@ class Project:
             for key, value in values.items():
                 s.merge(ProjectInfo(key=key, value=str(value)))
 
+    def reset_id_sequences(self) -> None:
+        """After rows were inserted with explicit ids (the demo), move PostgreSQL's id
+        sequences past them, or the next ordinary insert collides (UniqueViolation). SQLite
+        needs nothing: its next id is always max(id) + 1."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as conn:
+            for table in Base.metadata.sorted_tables:
+                col = table.c.get("id")
+                if col is None or not col.primary_key or not col.autoincrement:
+                    continue
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f'COALESCE(MAX(id), 0) + 1, false) FROM "{table.name}"'
+                ))  # fmt: skip
+
     # -- copies ----------------------------------------------------------------------------
     def save_as(self, target: str | Path, *, overwrite: bool = False) -> Project:
-        """Copy this project to a new file (consistent online copy) and open the copy."""
-        dest = Path(target).expanduser()
-        if dest.exists() and not overwrite:
-            raise ProjectFileError(f"{dest}: already exists (choose another name)")
+        """Copy this project to a new file and open the copy.
+
+        The copy is made by SQLite's online backup API from this connection, so it includes
+        every commit still in this project's ``-wal`` (after a crash); it is written beside the
+        target, checked with ``PRAGMA integrity_check`` and renamed over the target only then.
+        The file that was at the target survives any failure.
+        """
         if not self.is_sqlite:
             raise ProjectFileError("save as a file is only available for project files")
-        tmp = dest.with_name(dest.name + ".partial")
-        tmp.unlink(missing_ok=True)
-        raw = self.engine.raw_connection()
-        try:
-            src = raw.driver_connection
-            assert isinstance(src, sqlite3.Connection)
-            out = sqlite3.connect(tmp)
+
+        def build(tmp: Path) -> None:
+            raw = self.engine.raw_connection()
             try:
-                src.backup(out)
+                src = raw.driver_connection
+                assert isinstance(src, sqlite3.Connection)
+                out = sqlite3.connect(tmp)
+                try:
+                    src.backup(out)
+                finally:
+                    out.close()
+            except sqlite3.DatabaseError as err:
+                raise projectfile.damaged(self.location, err) from err
             finally:
-                out.close()
-        finally:
-            raw.close()
-        tmp.replace(dest)  # atomic: the destination is never half-written
+                raw.close()
+
+        dest = projectfile.install(Path(target).expanduser(), build, overwrite=overwrite)
         return Project.open(dest)
-
-
-def _check_sqlite_header(path: Path) -> None:
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head != b"SQLite format 3\x00":
-        raise ProjectFileError(f"{path}: not a Territory Planner project (not a SQLite file)")
 
 
 def _current_user() -> str:

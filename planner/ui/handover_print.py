@@ -24,6 +24,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
 from planner.model.handover import Packet
+from planner.model.io._output import Protected
 from planner.model.io.handover_export import STYLE, account_html, cover_html
 from planner.ui.printing import (
     document_fonts,
@@ -93,9 +94,13 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
         painter.end()
 
 
-def packets_to_pdf(packets: list[Packet], out: Path, *, page_size: str = "A4") -> Path:
-    """Write ``packets`` to the PDF ``out`` (under a temporary name, then renamed)."""
-    return print_pdf(out, page_size, TITLE, lambda printer: paint_packets(printer, packets))
+def packets_to_pdf(
+    packets: list[Packet], out: Path, *, page_size: str = "A4", protect: Protected | None = None
+) -> Path:
+    """Write ``packets`` to the PDF ``out`` (under a temporary name, then renamed; never over
+    a protected file such as the project)."""
+    return print_pdf(out, page_size, TITLE, lambda printer: paint_packets(printer, packets),
+                     protect=protect)  # fmt: skip
 
 
 def preview(parent: QWidget | None, packets: list[Packet], *, page_size: str = "A4") -> int:

@@ -32,6 +32,8 @@ from PySide6.QtGui import (
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
+from planner.model.io._output import Protected, write_atomic
+
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans", "Arial")
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK KR")
@@ -99,17 +101,19 @@ def html_to_pdf(
     title: str = "",
     header: str = "",
     landscape: bool = False,
+    protect: Protected | None = None,
 ) -> Path:
     """Print ``html`` to the PDF file ``out`` (written under a temporary name, then renamed).
 
     ``page_size`` is "A4" or "Letter"; ``title`` goes left in the header line of every page
-    and into the PDF's metadata, ``header`` right. Returns ``out``.
+    and into the PDF's metadata, ``header`` right; ``protect``: files it must not replace.
+    Returns ``out``.
     """
     ensure_app()
     font, small = document_fonts()
     return print_pdf(
         out, page_size, title, lambda printer: _paint(printer, html, font, small, title, header),
-        landscape=landscape,
+        landscape=landscape, protect=protect,
     )  # fmt: skip
 
 
@@ -120,22 +124,21 @@ def print_pdf(
     paint: Callable[[QPrinter], object],
     *,
     landscape: bool = False,
+    protect: Protected | None = None,
 ) -> Path:
-    """Let ``paint`` draw on a PDF printer writing ``out``: under a temporary name, renamed
-    only when painting finished, so a failure never leaves a half-written file."""
+    """Let ``paint`` draw on a PDF printer writing ``out``: through
+    :func:`planner.model.io._output.write_atomic` (never a protected file such as the project;
+    a temporary name renamed only when painting finished)."""
     ensure_app()
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp))
-    setup_printer(printer, page_size, title, landscape=landscape)
-    try:
+
+    def write(tmp: Path) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp))
+        setup_printer(printer, page_size, title, landscape=landscape)
         paint(printer)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+
+    return write_atomic(out, write, protect=protect)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ sits inside its county, reps have home bases and managers, and CRM records hang 
 
 from __future__ import annotations
 
+import random
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -15,10 +17,12 @@ import pytest
 import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from sqlalchemy import text
 
 from planner.model.demo import create_demo
 from planner.model.errors import PlannerError, ProjectFileError
 from planner.model.store import Project
+from tests.model.crash import crash_after, disk_changes, kill_during, wal_frames
 
 N = 5000
 #: Tables whose contents a seed must decide (project_info and scenario carry timestamps/user).
@@ -228,3 +232,53 @@ def test_refuses_to_overwrite_and_bad_region(demo: Path, tmp_path: Path) -> None
     with pytest.raises(PlannerError, match="region"):
         create_demo(tmp_path / "x.tplan", accounts=10, region="mars")
     assert not (tmp_path / "x.tplan").exists()
+
+
+# -- issue 13, item 12: --overwrite builds beside the old project, then renames ------------------
+def _tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    return {t: _rows(path, t) for t in SEEDED}
+
+
+def test_a_kill_during_overwrite_leaves_the_old_project(demo: Path, tmp_path: Path) -> None:
+    """Kills at random moments of `demo --overwrite`: the old project is still there, whole,
+    until the new one is complete (the old code deleted it first: an empty project)."""
+    target = tmp_path / "mine.tplan"
+    new = create_demo(tmp_path / "new.tplan", accounts=2000, seed=5)
+    new.close()
+    shutil.copy(demo, target)
+    old = _tables(target)
+    rng = random.Random(12)
+    landed = 0
+    for _ in range(8):
+        writing = disk_changes(tmp_path, target)  # kill once the build reaches the disk
+        work = lambda: create_demo(target, accounts=2000, seed=5, overwrite=True)  # noqa: E731
+        landed += kill_during(work, rng, (0.0, 0.3), ready=writing)
+        assert _integrity(target) == "ok"
+        now = _tables(target)
+        assert now == old or now == _tables(tmp_path / "new.tplan")  # old, or new and whole
+        if now != old:
+            shutil.copy(demo, target)
+    assert landed >= 4
+
+
+def test_overwrite_replaces_a_project_left_with_a_wal(demo: Path, tmp_path: Path) -> None:
+    """The old project crashed with commits in its -wal: the new demo must not inherit them."""
+    target = tmp_path / "crashed.tplan"
+    shutil.copy(demo, target)
+
+    def crash_write() -> None:
+        p = Project.open(target)
+        with p.transaction() as s:
+            s.execute(text("DELETE FROM activity"))
+
+    crash_after(crash_write)
+    assert wal_frames(target) > 0
+    create_demo(target, accounts=N, overwrite=True).close()
+    assert _integrity(target) == "ok"
+    assert _tables(target) == _tables(demo)
+    assert not list(tmp_path.glob(".*.partial*"))
+
+
+def _integrity(path: Path) -> str:
+    with sqlite3.connect(path) as con:
+        return str(con.execute("PRAGMA integrity_check").fetchone()[0])

@@ -7,13 +7,14 @@
 - ``geojson``: territory outlines (union of their units, or the drawn shapes in a free-form
   project) with the balance figures as properties, EPSG:4326.
 
-Files are written to a temporary name and renamed, so a failed export never leaves a
-half-written file under the requested name.
+Files are written through :func:`planner.model.io._output.write_atomic`: never over the
+project (or its ``-wal``/``-shm``) or another protected file, under a temporary name renamed
+when complete. Text cells are neutralised against formula injection
+(:mod:`planner.model.io._cells`); non-finite numbers are ``null`` in GeoJSON.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,9 @@ from planner.model.atoms import AtomData, for_scenario, load_unit_geometries, te
 from planner.model.balance import METRICS
 from planner.model.errors import PlannerError
 from planner.model.geo import outlines
+from planner.model.io._cells import neutralise_frame, textify
+from planner.model.io._json import dumps
+from planner.model.io._output import Protected, protected, write_atomic
 
 if TYPE_CHECKING:
     from planner.model.plan import Plan
@@ -102,39 +106,49 @@ def outline_features(plan: Plan) -> list[dict[str, Any]]:
     return feats
 
 
-def export(plan: Plan, fmt: str, out: Path) -> Path:
-    out = Path(out)
-    if not out.parent.exists():
-        raise PlannerError(f"{out.parent}: folder does not exist")
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        if fmt == "csv":
-            accounts_frame(plan).to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif fmt == "xlsx":
-            summary = plan.summary()
-            srows = [{"measure": k, **{m: summary[k][m] for m in METRICS}} for k in summary] + [
-                {"measure": "disruption", **plan.disruption()}
-            ]
-            units = pd.DataFrame(
-                {
-                    "unit_code": plan.atoms.unit_codes,
-                    "unit_name": plan.atoms.unit_names,
-                    "territory": np.append(plan.atoms.territory_names, "")[
-                        plan.alignment[: plan.atoms.n_units]
-                    ],
-                }
-            )
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                balance_frame(plan).to_excel(xw, sheet_name="Balance", index=False)
-                pd.DataFrame(srows).to_excel(xw, sheet_name="Summary", index=False)
-                accounts_frame(plan).to_excel(xw, sheet_name="Accounts", index=False)
-                units.to_excel(xw, sheet_name="Units", index=False)
-        elif fmt == "geojson":
-            fc = {"type": "FeatureCollection", "features": outline_features(plan)}
-            tmp.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
-        else:
-            raise PlannerError(f"unknown export format '{fmt}' (xlsx, csv, geojson)")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+FORMATS = ("xlsx", "csv", "geojson")
+
+
+def export(plan: Plan, fmt: str, out: Path, *, protect: Protected | None = None) -> Path:
+    """Write ``plan`` as ``fmt`` to ``out``; returns ``out``.
+
+    ``protect``: files that must not be overwritten besides the plan's own project.
+    """
+    if fmt not in FORMATS:
+        raise PlannerError(f"unknown export format '{fmt}' ({', '.join(FORMATS)})")
+    guard = {**protected(plan.project.path), **(protect or {})}
+    writers = {"csv": _write_csv, "xlsx": _write_xlsx, "geojson": _write_geojson}
+    return write_atomic(out, lambda tmp: writers[fmt](plan, tmp), protect=guard)
+
+
+def _write_csv(plan: Plan, tmp: Path) -> None:
+    # CRLF rows (RFC 4180): then a CR or LF inside a name gets the field quoted, as it must.
+    neutralise_frame(accounts_frame(plan)).to_csv(
+        tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+    )
+
+
+def _write_xlsx(plan: Plan, tmp: Path) -> None:
+    summary = plan.summary()
+    srows = [{"measure": k, **{m: summary[k][m] for m in METRICS}} for k in summary] + [
+        {"measure": "disruption", **plan.disruption()}
+    ]
+    a = plan.atoms
+    units = pd.DataFrame(
+        {
+            "unit_code": a.unit_codes,
+            "unit_name": a.unit_names,
+            "territory": np.append(a.territory_names, "")[plan.alignment[: a.n_units]],
+        }
+    )
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        balance_frame(plan).to_excel(xw, sheet_name="Balance", index=False)
+        pd.DataFrame(srows).to_excel(xw, sheet_name="Summary", index=False)
+        accounts_frame(plan).to_excel(xw, sheet_name="Accounts", index=False)
+        units.to_excel(xw, sheet_name="Units", index=False)
+        textify(xw.book)
+
+
+def _write_geojson(plan: Plan, tmp: Path) -> None:
+    fc = {"type": "FeatureCollection", "features": outline_features(plan)}
+    tmp.write_text(dumps(fc), encoding="utf-8")

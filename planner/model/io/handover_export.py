@@ -4,8 +4,11 @@ The task columns follow what Salesforce's and HubSpot's task importers map witho
 mapping: ``Subject``, ``Related To`` (the account's external id), ``Account Name``, ``Assigned
 To`` (the responsible rep, see :mod:`planner.model.handover`), ``Due Date`` (ISO), ``Status``
 (``Not Started``/``Completed``), ``Priority`` (``High`` for required items, else ``Normal``) and
-``Description`` (packet, note, who ticked it). Files are written under a temporary name in the
-destination folder and renamed, so a crash never leaves half a file under the real name.
+``Description`` (packet, note, who ticked it). Files are written by
+:func:`planner.model.io._output.write_atomic` (never over a protected file such as the project;
+a temporary name renamed when complete). Text that a spreadsheet would run as a formula is
+neutralised: an apostrophe before ``= + - @``/tab/CR in CSV, string cells in XLSX
+(:mod:`planner.model.io._cells`).
 
 :func:`packet_html` is one HTML document: per packet a cover page, then one page per account,
 each starting with ``page-break-before: always``; tick boxes are ``☐``/``☑`` with a sign-off
@@ -17,11 +20,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
 from planner.model.handover import AccountSection, ChecklistItem, Packet
+from planner.model.io._cells import neutralise, textify
+from planner.model.io._output import Protected, write_atomic
 
 TASK_COLUMNS = (
     "Subject", "Related To", "Account Name", "Assigned To", "Due Date", "Status", "Priority",
@@ -56,31 +60,20 @@ def task_rows(packets: list[Packet]) -> list[dict[str, str]]:
     return rows
 
 
-def _atomic(out: Path, write: Callable[[Path], None]) -> Path:
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    try:
-        write(tmp)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
-
-
-def write_csv(packets: list[Packet], out: Path) -> Path:
+def write_csv(packets: list[Packet], out: Path, *, protect: Protected | None = None) -> Path:
     """Tasks as UTF-8 CSV with a BOM (Excel then reads CJK names correctly)."""
 
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8-sig") as f:
             w = csv.DictWriter(f, fieldnames=TASK_COLUMNS)
             w.writeheader()
-            w.writerows(task_rows(packets))
+            w.writerows({k: neutralise(v) for k, v in row.items()} for row in task_rows(packets))
 
-    return _atomic(out, write)
+    return write_atomic(out, write, protect=protect)
 
 
-def write_xlsx(packets: list[Packet], out: Path) -> Path:
-    """Tasks as one sheet ``Tasks`` with a bold, frozen header row."""
+def write_xlsx(packets: list[Packet], out: Path, *, protect: Protected | None = None) -> Path:
+    """Tasks as one sheet ``Tasks`` with a bold, frozen header row; text stays text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -92,22 +85,20 @@ def write_xlsx(packets: list[Packet], out: Path) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in task_rows(packets):
-            ws.append([_cell(row[c]) for c in TASK_COLUMNS])
+            ws.append([row[c] for c in TASK_COLUMNS])
+        textify(wb)
         ws.freeze_panes = "A2"
         for col, width in zip("ABCDEFGH", (40, 14, 36, 22, 12, 12, 9, 60), strict=True):
             ws.column_dimensions[col].width = width
         wb.save(tmp)
 
-    return _atomic(out, write)
+    return write_atomic(out, write, protect=protect)
 
 
-def _cell(value: str) -> str:
-    """Keep text cells text: a leading '=' would become a formula in Excel."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-def write_html(packets: list[Packet], out: Path) -> Path:
-    return _atomic(out, lambda tmp: tmp.write_text(packet_html(packets), encoding="utf-8"))
+def write_html(packets: list[Packet], out: Path, *, protect: Protected | None = None) -> Path:
+    """The packets as one HTML document (every user string escaped)."""
+    html = packet_html(packets)
+    return write_atomic(out, lambda tmp: tmp.write_text(html, encoding="utf-8"), protect=protect)
 
 
 # -- HTML --------------------------------------------------------------------------------------

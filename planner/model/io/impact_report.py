@@ -2,8 +2,9 @@
 
 The workbook has the sheets ``Summary``, ``Moved accounts``, ``Territories`` and ``Reps``; the
 last three end with a bold ``Total`` row where a sum means something (counts and money; not
-deviations or shares). It is written to a temporary name in the destination folder and renamed,
-so a crash or a full disk never leaves a half-written report under the real name.
+deviations or shares). It is written by :func:`planner.model.io._output.write_atomic` (never over
+a protected file such as the project; a temporary name renamed when complete) and every text
+cell stays text, never a formula (:mod:`planner.model.io._cells`).
 
 :func:`impact_html` renders the same content as HTML for printing (``planner.ui.printing``
 turns it into a PDF). Every string that comes from the user's data (names of accounts,
@@ -21,6 +22,8 @@ import pandas as pd
 
 from planner.model.balance import METRICS
 from planner.model.impact import Impact
+from planner.model.io._cells import textify
+from planner.model.io._output import Protected, write_atomic
 
 SHEETS = ("Summary", "Moved accounts", "Territories", "Reps")
 LABELS = {
@@ -89,10 +92,9 @@ def _headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- XLSX --------------------------------------------------------------------------------------
-def write_xlsx(imp: Impact, out: Path) -> Path:
-    """Write the workbook to ``out`` atomically; returns ``out``."""
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
+def write_xlsx(imp: Impact, out: Path, *, protect: Protected | None = None) -> Path:
+    """Write the workbook to ``out`` atomically; returns ``out``. ``protect``: files it must
+    not replace (the command's project and inputs)."""
     moved = _with_total(
         imp.moved, "account_id", ["potential", "revenue", "pipeline", "open_opportunities"]
     )
@@ -106,7 +108,8 @@ def write_xlsx(imp: Impact, out: Path) -> Path:
     reps = _with_total(imp.reps, "rep", rep_sums)
     reps["flagged"] = reps["flagged"].map({True: "yes", False: ""})
     summary = pd.DataFrame(summary_rows(imp), columns=["Item", "Value"])
-    try:
+
+    def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             summary.to_excel(xw, sheet_name="Summary", index=False)
             balance_frame(imp).to_excel(
@@ -115,10 +118,9 @@ def write_xlsx(imp: Impact, out: Path) -> Path:
             for name, frame in (("Moved accounts", moved), ("Territories", terr), ("Reps", reps)):
                 _headers(frame).to_excel(xw, sheet_name=name, index=False, freeze_panes=(1, 0))
             _style(xw, {"Moved accounts": len(moved), "Territories": len(terr), "Reps": len(reps)})
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+            textify(xw.book)
+
+    return write_atomic(out, write, protect=protect)
 
 
 def _style(xw: pd.ExcelWriter, total_rows: dict[str, int]) -> None:

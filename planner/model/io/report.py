@@ -13,7 +13,6 @@ For geometry files the row is the 1-based feature number.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from planner.model.errors import ImportRefused
+from planner.model.io._json import dumps
+from planner.model.io._output import write_atomic
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,15 @@ class ImportReport:
         return "\n".join(lines)
 
     def save_next_to(self, project_path: Path | None) -> Path | None:
-        """Write the full report as JSON beside the project file; returns its path."""
+        """Write the full report as JSON beside the project file; returns its path.
+
+        Raises :class:`~planner.model.io._output.OutputError` (one line) if it cannot be
+        written, e.g. in a read-only folder: the caller decides whether that fails the import
+        (a refused import: no) or is a warning (a committed import: the data is in).
+        """
         if project_path is None:
             return None
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         out = project_path.with_name(f"{project_path.stem}.import-{self.kind}-{stamp}.json")
-        out.write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
-        return out
+        text = dumps(self.to_json(), indent=1)
+        return write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))

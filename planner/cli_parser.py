@@ -1,0 +1,165 @@
+"""The argument parsers of ``planner``: every command, option and its allowed range.
+
+Ranges are checked while parsing, so an out-of-range option is one usage line before any work
+(README: a user error prints ``planner: error: …`` and exits 1). Where a bound depends on the
+project (``--from-scratch K`` at most its units) the command checks it after opening.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from planner.cli_common import int_in, iso_date, number_in, project_arg
+from planner.model.errors import PlannerError
+
+#: Bounds of numeric options (documented in --help through the error message).
+MAX_DEMO_ACCOUNTS = 2_000_000
+MAX_SEED = 2**32 - 1
+MAX_DAYS = 3650
+MAX_K = 100_000
+MAX_SECONDS = 86_400.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are user errors too: one line and exit 1 (README), not argparse's exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise PlannerError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The headless commands (planner COMMAND PROJECT …)."""
+    p = _Parser(prog="planner", description="Sales territory planning.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, help_: str, project: bool = True) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_, description=help_)
+        if project:
+            c.add_argument("project", type=project_arg,
+                           help="project file (.tplan) or database URL")  # fmt: skip
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        return c
+
+    c = cmd("new", "create an empty project")
+    c.add_argument("--name", default="")
+    c = cmd("demo", "create the demo project from bundled public data")
+    c.add_argument("--accounts", type=int_in(1, MAX_DEMO_ACCOUNTS), default=100_000)
+    c.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    c.add_argument("--region", default="southeast", choices=["southeast", "lower48"])
+    c.add_argument("--overwrite", action="store_true")
+    for name, what in (("import-units", "units"), ("import-accounts", "accounts")):
+        c = cmd(name, f"import {what} (all-or-nothing; a report is saved beside the project)")
+        c.add_argument("file", type=Path)
+        c.add_argument("--skip-invalid", action="store_true", help="import the valid rows")
+        if what == "units":
+            c.add_argument("--crs", help="CRS of a file that has none, e.g. EPSG:3857")
+            c.add_argument("--code-field")
+            c.add_argument("--name-field")
+        else:
+            c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+            c.add_argument("--encoding")
+    c = cmd("import-territories", "import territory polygons or a plan CSV into a scenario")
+    c.add_argument("file", type=Path)
+    c.add_argument("--scenario")
+    c.add_argument("--skip-invalid", action="store_true")
+    c = cmd("import-related", "import contacts, opportunities and/or activities")
+    for kind in ("contacts", "opportunities", "activities"):
+        c.add_argument(f"--{kind}", type=Path)
+    c.add_argument("--encoding")
+    c.add_argument("--skip-invalid", action="store_true")
+    c = cmd("territories", "list territories")
+    c.add_argument("--scenario")
+    c = cmd("assign", "move units to a territory in a scenario")
+    c.add_argument("--units", nargs="+", required=True, metavar="CODE")
+    c.add_argument("--to", required=True, metavar="TERRITORY")
+    c.add_argument("--scenario")
+    c = cmd("balance", "balance of a scenario per territory")
+    c.add_argument("--scenario")
+    c = cmd("scenario", "list, create, rename, delete, publish or restore scenarios")
+    c.add_argument("action", choices=["list", "create", "rename", "delete", "publish", "restore"])
+    c.add_argument("name", nargs="?", metavar="SCENARIO", help="the scenario (not for list)")
+    c.add_argument(
+        "--from",
+        dest="based_on",
+        metavar="SCENARIO",
+        help="create: copy this scenario instead of the baseline",
+    )
+    c.add_argument("--to", dest="new_name", metavar="NAME", help="rename: the new name")
+    c.add_argument("--description", default="", help="create: a description")
+    c.add_argument(
+        "--effective",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="publish/restore: effective date of the new alignment",
+    )
+    c.add_argument("--user", default="", help="publish/restore: who approves (default: login)")
+    c = cmd("impact", "impact of a scenario against the baseline or another scenario")
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline)")
+    c.add_argument(
+        "--threshold",
+        type=number_in(0, 1),
+        default=0.10,
+        help="flag reps whose book changes by more than this share (default 0.10)",
+    )
+    c.add_argument("--xlsx", type=Path, metavar="OUT", help="write the XLSX report")
+    c.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF report")
+    c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])  # fmt: skip
+    c = cmd("handover", "handover packets and checklists for the accounts a scenario moves")
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "
+                   "published scenario, the baseline it replaced)")  # fmt: skip
+    c.add_argument("--effective", type=iso_date, metavar="YYYY-MM-DD",
+                   help="effective date (default: today); due dates follow it")  # fmt: skip
+    c.add_argument("--transition-days", type=int_in(0, MAX_DAYS), default=30)
+    c.add_argument("--support-days", type=int_in(0, MAX_DAYS), default=60)
+    c.add_argument("--joint-visit-top", type=number_in(0, 1), default=0.2,
+                   help="share of a packet's accounts needing a joint visit")  # fmt: skip
+    c.add_argument("--no-save", action="store_true", help="do not store the checklists")
+    c.add_argument("--pdf", type=Path, metavar="OUT", help="write the printable packets")
+    c.add_argument("--csv", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
+    c.add_argument("--xlsx", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
+    c.add_argument("--html", type=Path, metavar="OUT", help="write the packets as HTML")
+    c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
+    c = cmd("optimize", "auto-balance a scenario into a new scenario")
+    c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
+    c.add_argument("--out-scenario", required=True, help="name of the scenario to create")
+    mode = c.add_mutually_exclusive_group()
+    mode.add_argument("--k", type=int_in(1, MAX_K), help="improve the existing K territories")
+    mode.add_argument("--from-scratch", type=int_in(2, MAX_K), metavar="K",
+                      help="build K territories anew")  # fmt: skip
+    c.add_argument(
+        "--metrics",
+        default="potential,workload",
+        help="comma-separated: potential, workload, accounts, revenue, pipeline",
+    )
+    c.add_argument("--tolerance", type=number_in(0, 1, above_low=True), default=0.05)
+    c.add_argument(
+        "--max-disruption",
+        type=number_in(0, 1),
+        help="max share of accounts allowed to change territory",
+    )
+    c.add_argument("--time-limit", type=number_in(0, MAX_SECONDS, above_low=True), default=30.0,
+                   metavar="SEC")  # fmt: skip
+    c.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    c = cmd("export", "export a scenario")
+    c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
+    c.add_argument("out", type=Path)
+    c.add_argument("--scenario")
+    return p
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    """``planner [PROJECT] [--snapshot OUT.png]``: the window."""
+    p = _Parser(
+        prog="planner",
+        description="Open the Territory Planner window (COMMANDs: planner --help-commands).",
+    )
+    p.add_argument("project", nargs="?", type=project_arg, help="project file or database URL")
+    p.add_argument("--snapshot", type=Path, metavar="OUT.png", help="save a window PNG and exit")
+    p.add_argument("--size", default="1600x1000", help="window size for --snapshot, WxH")
+    p.add_argument("--scenario", help="scenario to show")
+    p.add_argument("--help-commands", action="store_true", help="list the headless commands")
+    return p
