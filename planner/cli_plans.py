@@ -180,12 +180,17 @@ def _handover(args: argparse.Namespace) -> int:
             for pk in packets
         ],
         "written": written,
+        # Moved accounts nobody takes over (unassigned, or a territory without a rep): no packet.
+        "without_rep": [{"account_id": ext, "name": name, "to_territory": to}
+                        for ext, name, to in packets.without_rep],
+        "same_rep": packets.same_rep,
     }  # fmt: skip
     n = sum(pk.n_accounts for pk in packets)
     text = "\n".join(
         [f"{len(packets)} handover packet(s), {n:,} account(s) changing hands"]
         + [f"  {pk.title}: {pk.n_accounts} account(s), potential {pk.total('potential'):,.0f}"
            for pk in packets]
+        + ([f"note: {packets.notice()}"] if packets.notice() else [])
         + [f"wrote {w}" for w in written]
     )  # fmt: skip
     emit(args, data, text)

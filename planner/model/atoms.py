@@ -229,7 +229,10 @@ def territory_fields(project: Project, scenario_id: int | None = None) -> dict[s
         "rep_homes": {
             int(r.id): (float(r.home_lon), float(r.home_lat))
             for r in reps.itertuples()
-            if np.isfinite(float(r.home_lon)) and np.isfinite(float(r.home_lat))
+            if pd.notna(r.home_lon)
+            and pd.notna(r.home_lat)
+            and np.isfinite(float(r.home_lon))
+            and np.isfinite(float(r.home_lat))
         },
     }
 

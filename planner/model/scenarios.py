@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from planner.model.errors import PlannerError
 from planner.model.handover import generate_packets
 from planner.model.impact import impact
+from planner.model.io._json import finite
 from planner.model.scenario_rows import resolve, scenario_id
 from planner.model.schema import (
     Assignment,
@@ -304,7 +305,7 @@ def _replace_baseline(
             at=now,
             user=user,
             effective_date=effective_date,
-            summary={"kind": kind, **summary},
+            summary={"kind": kind, **finite(summary)},  # PostgreSQL's json refuses NaN
         )
         s.add(pub)
         s.flush()

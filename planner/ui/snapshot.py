@@ -12,6 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
+from planner.model.io._output import OutputError, write_atomic
+
 TIMEOUT_MS = 60_000
 
 
@@ -38,8 +40,16 @@ def take_snapshot(
     app.processEvents()
     image = window.grab()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
-        sys.stderr.write(f"planner: error: cannot write {out}\n")
+
+    def save(tmp: Path) -> None:
+        if not image.save(str(tmp), "PNG"):
+            raise OSError(f"cannot write {out}")
+
+    try:  # a temporary file renamed on success; never over the project or an input
+        write_atomic(out, save)
+    except (OutputError, OSError) as err:
+        sys.stderr.write(f"planner: error: {err}\n")
+        window.close()
         return 1
     sys.stdout.write(f"snapshot saved to {out}\n")
     window.close()

@@ -57,7 +57,8 @@ def test_impact_export_refuses_the_open_project(qtbot: Any, plan: Any) -> None:
     dock = ImpactDock()
     qtbot.addWidget(dock)
     dock.set_plan(plan)
-    assert dock.impact is not None
+    dock.show()  # the impact is computed when the dock is shown
+    qtbot.waitUntil(lambda: dock.impact is not None, timeout=10_000)
     before = dump(plan.project.path)
     for kind in ("xlsx", "pdf"):
         with qtbot.waitSignal(dock.error) as message:
