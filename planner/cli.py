@@ -17,7 +17,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from planner import cli_plans  # noqa: F401 - registers the plan-level commands
+from planner import (
+    cli_history,  # noqa: F401 - registers history, undo, redo
+    cli_plans,  # noqa: F401 - registers the plan-level commands
+)
 from planner.cli_common import (
     HANDLERS,
     check_outputs,

@@ -144,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--time-limit", type=number_in(0, MAX_SECONDS, above_low=True), default=30.0,
                    metavar="SEC")  # fmt: skip
     c.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    c = cmd("history", "the edit history of a scenario (who, when, what, its effect)")
+    c.add_argument("--scenario")
+    c.add_argument("--metric", default="potential",
+                   choices=["potential", "workload_hours", "accounts", "revenue", "pipeline"],
+                   help="the metric whose max |deviation| each step shows")  # fmt: skip
+    for name, what in (("undo", "undo the latest step"), ("redo", "redo the last undone step")):
+        c = cmd(name, f"{what} of a scenario (the same history as the window's)")
+        c.add_argument("--scenario")
     c = cmd("export", "export a scenario")
     c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
     c.add_argument("out", type=Path)

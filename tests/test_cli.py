@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 
 from planner.cli import main
+from planner.model.plan import Plan
+from planner.model.store import Project
 from tests.model.reference import reference_balance
 
 
@@ -309,3 +311,27 @@ def test_a_bad_or_unreachable_database_url_is_one_line(capsys, url, message) -> 
     assert code == 1
     one_error_line(err, message)
     assert "secret" not in err  # a password is never printed
+
+
+def test_history_undo_and_redo_from_the_command_line(grid, capsys) -> None:
+    path = str(grid.location)
+    _, before, _ = run(capsys, "balance", path, "--json")
+    run(capsys, "assign", path, "--units", "U0_0", "U0_1", "--to", "T3")
+    _, moved, _ = run(capsys, "balance", path, "--json")
+    code, out, _ = run(capsys, "history", path, "--json")
+    assert code == 0
+    (step,) = json.loads(out)["steps"]
+    assert (step["kind"], step["state"], step["undoable"]) == ("assign", "applied", True)
+    assert step["effect"]["max_abs_deviation"]["before"]["potential"] >= 0
+    code, out, _ = run(capsys, "undo", path)
+    assert (code, out.strip()) == (0, "undid 'assign 2 unit(s) to T3' in scenario Baseline")
+    assert run(capsys, "balance", path, "--json")[1] == before
+    code, _, err = run(capsys, "undo", path)
+    assert code == 1
+    assert err.strip() == "planner: error: nothing to undo in scenario 'Baseline'"
+    assert run(capsys, "redo", path)[0] == 0
+    assert run(capsys, "balance", path, "--json")[1] == moved
+    # The window reads the same history: the step is applied again, nothing left to redo.
+    plan = Plan.load(Project.open(path))
+    assert plan.can_undo() == "assign 2 unit(s) to T3"
+    assert plan.can_redo() is None
