@@ -1,0 +1,118 @@
+"""Collect the rows of a CSV or XLSX sheet under its header, checking each row as it arrives.
+
+Both readers feed one :class:`GridBuilder` row by row, so the same rules hold for both formats:
+
+- **Ragged CSV rows are never realigned.** A record with more or fewer cells than the header
+  (a trailing comma on every row, an unquoted comma in a name) would put ids under names and
+  names under potential. Such a row is rejected with its row number and left out of the table;
+  the importer's all-or-nothing policy then refuses the import (or skips the row).
+- A cell longer than Excel's 32,767 characters, or holding a NUL character (binary data, and a
+  value PostgreSQL cannot store), rejects its row.
+- A value in a column without a header (in a workbook the grid fixes every column, so it
+  cannot shift anything) is not read, and one warning per column says where it was.
+- The header may have at most ``MAX_COLUMNS`` columns and the table ``MAX_CELLS`` cells; both
+  are checked before the rows they would cost are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.model.io._limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS
+from planner.model.io._messages import quote
+from planner.model.io.report import ImportReport, RowIssue
+
+
+@dataclass
+class Grid:
+    """Text cells by column (stripped, '' when blank) for the rows that could be read."""
+
+    header: list[str]
+    columns: list[list[str]]
+    rows: list[int]  # spreadsheet row number of each stored row (header row = its own number)
+    rejected: list[RowIssue] = field(default_factory=list)  # rows left out, with the reason
+
+
+class GridBuilder:
+    """Accumulates rows under ``header``; ``fixed_width`` says the format is a CSV."""
+
+    def __init__(
+        self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool
+    ) -> None:
+        header = [h.strip() for h in header]
+        while header and not header[-1] and not fixed_width:  # a CSV keeps its trailing comma
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise report.refuse(
+                f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} "
+                f"are read (first ones: {', '.join(quote(h, 20) for h in header[:3])})"
+            )
+        self.name, self.report, self.fixed_width = name, report, fixed_width
+        self.width = len(header)
+        self.grid = Grid(header=header, columns=[[] for _ in header], rows=[])
+        self._unheaded: dict[int, list[int]] = {}  # column index -> [first row, count]
+
+    def add(self, row: int, raw: list[str]) -> None:
+        """Add one record (row number as a spreadsheet shows it); blank records are skipped."""
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            return
+        stored = len(self.grid.rows) + len(self.grid.rejected)
+        if stored * self.width > MAX_CELLS:
+            raise self.report.refuse(
+                f"{self.name}: more than {MAX_CELLS:,} cells ({stored:,} rows of "
+                f"{self.width} columns before row {row}); split the file"
+            )
+        problem = self._problem(row, cells)
+        if problem is not None:
+            self.grid.rejected.append(problem)
+            return
+        cells += [""] * (self.width - len(cells))
+        for column, value in zip(self.grid.columns, cells, strict=False):
+            column.append(value)
+        self.grid.rows.append(row)
+
+    def _problem(self, row: int, cells: list[str]) -> RowIssue | None:
+        header, width = self.grid.header, self.width
+        if self.fixed_width and len(cells) != width:
+            if len(cells) > width:
+                extra = next((c for c in cells[width:] if c), "")
+                column = f"column {width + 1}"
+                why = (
+                    f"extra value {quote(extra)}: an unquoted comma?"
+                    if extra
+                    else "a trailing comma?"
+                )
+            else:
+                column = header[len(cells)] or f"column {len(cells) + 1}"
+                why = f"{quote(column)} on missing"
+            return RowIssue(
+                row,
+                column,
+                f"{len(cells)} cells, the header has {width} ({why}); row not read, so no value "
+                "shifts column",
+            )
+        for j, value in enumerate(cells):
+            if j >= width or not header[j]:
+                if value:
+                    self._unheaded.setdefault(j, [row, 0])[1] += 1
+                continue
+            if len(value) > MAX_CELL_CHARS:
+                return RowIssue(
+                    row,
+                    header[j],
+                    f"{len(value):,} characters; a cell holds at most {MAX_CELL_CHARS:,}",
+                )
+            if "\x00" in value:
+                return RowIssue(row, header[j], "contains a NUL character (binary data?)")
+        return None
+
+    def finish(self) -> Grid:
+        """The grid; warns once per column of values that have no header."""
+        for j, (first, count) in sorted(self._unheaded.items()):
+            self.report.warn(
+                first,
+                f"column {j + 1}",
+                f"{count} value(s) in a column without a header (first in row {first}); not read",
+            )
+        return self.grid
