@@ -58,21 +58,19 @@ class RowChecks:
                 ),
             )
 
-    def unstorable(
+    def too_long(
         self, field: str, values: Sequence[Any], model: Any, label: str | None = None
     ) -> None:
-        """Reject text the database cannot store in ``model``'s column ``field``: longer than its
-        ``String(n)`` or holding a NUL character. ``label`` is the column name in the file."""
-        label = label or field
-        if any(isinstance(v, str) and "\x00" in v for v in values):
-            nul = np.array([isinstance(v, str) and "\x00" in v for v in values], dtype=bool)
-            self.reject(nul, label, "contains a NUL character (binary data?)")
+        """Reject text longer than ``model``'s column ``field`` allows (``String(n)``; no limit,
+        no check). ``label`` is the column's name in the file when it differs."""
         limit = getattr(model.__table__.c[field].type, "length", None)
         if not limit:
             return
         bad = np.array([isinstance(v, str) and len(v) > limit for v in values], dtype=bool)
         if bad.any():
-            self.reject(bad, label, lambda i: f"{len(values[i]):,} characters, longer than {limit}")
+            self.reject(
+                bad, label or field, lambda i: f"{len(values[i]):,} characters, longer than {limit}"
+            )
 
     def out_of_range(
         self, field: str, values: np.ndarray, raw: Sequence[Any], low: float, high: float

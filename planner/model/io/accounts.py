@@ -191,7 +191,7 @@ def _validate(
     check.reject((name == "").to_numpy(), "name", "empty account name")
     for fld in ("external_id", "name", *_TEXT_FIELDS):  # the database (PostgreSQL) would refuse
         if fld in fmap:
-            check.unstorable(fld, data[fld].tolist(), Account)
+            check.too_long(fld, data[fld].tolist(), Account)
     ext_list = ext.tolist()
     dup = ext.duplicated(keep="first").to_numpy() & (ext != "").to_numpy()
     if dup.any():

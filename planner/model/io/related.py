@@ -155,7 +155,7 @@ def import_related(
         parse = {"contacts": _contacts, "opportunities": _opportunities, "activities": _activities}
         parse[kind](batch)
         for fld, vals in values.items():
-            batch.unstorable(fld, vals, _TABLES[kind])
+            batch.too_long(fld, vals, _TABLES[kind])
         ok = batch.ok
         report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
         report.check_rejections(skip_invalid)

@@ -74,8 +74,8 @@ def import_territories(
         lambda nm, first: f"territory {quote(nm)} appears twice (also row {first})",
     )  # fmt: skip
     check = RowChecks(report, layer.rows, keep)
-    check.unstorable("name", names, Territory, label=name_col)
-    check.unstorable("name", reps, Rep, label=rep_col)
+    check.too_long("name", names, Territory, label=name_col)
+    check.too_long("name", reps, Rep, label=rep_col)
     keep = check.ok
     report.rejected.sort(key=lambda r: r.row or 0)
     report.check_rejections(skip_invalid)
@@ -243,7 +243,7 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
     keys, owners = df[key_col].tolist(), df[owner_col].tolist()
     check = RowChecks(report, table.rows.to_numpy(), np.ones(len(df), dtype=bool))
     check.spreadsheet_errors(owner_col, owners)
-    check.unstorable("name", owners, Territory, label=owner_col)
+    check.too_long("name", owners, Territory, label=owner_col)
     with project.transaction() as s:
         if key_col == "unit_code":
             known = dict(s.execute(select(Unit.code, Unit.id)).all())

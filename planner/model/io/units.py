@@ -92,8 +92,8 @@ def import_units(
         lambda code, first: f"duplicate code {quote(code)} (also row {first})",
     )  # fmt: skip
     check = RowChecks(report, layer.rows, keep)
-    check.unstorable("code", codes, Unit, label=code_col or "code")
-    check.unstorable("name", names, Unit, label=name_col or "name")
+    check.too_long("code", codes, Unit, label=code_col or "code")
+    check.too_long("name", names, Unit, label=name_col or "name")
     population = _population(table, pop_col, check)
     attributes = _numeric_attributes(table, {code_col, name_col}, check)
     report.rejected.sort(key=lambda r: r.row or 0)
