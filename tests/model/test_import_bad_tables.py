@@ -96,6 +96,15 @@ def test_broken_quoting_refused_with_row_and_line(
     assert "\n" not in msg
 
 
+def test_a_line_break_in_a_header_keeps_the_message_on_one_line(
+    project: Project, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "h.csv", 'id,name,"Annual\nRevenue"\nA1,Acme\n')
+    msg = refused(project, path)
+    assert "row 2, field 'Annual Revenue': 2 cells, the header has 3" in msg
+    assert "\n" not in msg
+
+
 def test_ragged_related_and_plan_rows_rejected(project: Project, tmp_path: Path) -> None:
     import_accounts(project, write(tmp_path, "a.csv", "id,name\nA1,Acme\n"))
     contacts = write(tmp_path, "c.csv", "Account ID,Name,Email\nA1,Ann,a@x.com,\n")

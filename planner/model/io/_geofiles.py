@@ -96,7 +96,19 @@ def read_polygons(path: Path, report: ImportReport, crs: str | None = None) -> P
             skip=~keep,
         )
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    table.columns = _one_line_names(table.columns)
     return PolygonLayer(table[keep].reset_index(drop=True), geoms[keep], rows[keep])
+
+
+def _one_line_names(columns: pd.Index) -> list[str]:
+    """Property names on one line (they appear in messages), still unique."""
+    out: list[str] = []
+    for c in columns:
+        name = one_line(c, 100) or "column"
+        while name in out:
+            name += "_"
+        out.append(name)
+    return out
 
 
 def _lonlat(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planner.model.io._limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS
-from planner.model.io._messages import quote
+from planner.model.io._messages import one_line, quote
 from planner.model.io.report import ImportReport, RowIssue
 
 
@@ -39,7 +39,8 @@ class GridBuilder:
     def __init__(
         self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool
     ) -> None:
-        header = [h.strip() for h in header]
+        # "Annual\nRevenue" (a line break typed in a header cell) names a column on one line.
+        header = [one_line(h, MAX_CELL_CHARS) for h in header]
         while header and not header[-1] and not fixed_width:  # a CSV keeps its trailing comma
             header.pop()
         if len(header) > MAX_COLUMNS:

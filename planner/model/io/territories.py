@@ -151,7 +151,7 @@ def _checked_colours(
     out = []
     for c, row in zip(colours, rows, strict=True):
         if c and not is_colour(c):
-            report.warn(int(row), field_name or "colour", f"'{c[:40]}' is not a colour (#rrggbb)")
+            report.warn(int(row), field_name or "colour", f"{quote(c)} is not a colour (#rrggbb)")
             c = ""
         out.append(c.strip())
     return out
