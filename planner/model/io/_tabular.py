@@ -5,6 +5,11 @@ CRM exports arrive as UTF-8, UTF-8 with a byte order mark (Excel's "CSV UTF-8"),
 ZIP ``02134`` into ``2134`` and long ids into floats, and the importers know better which column
 is a number. Files that cannot be a table (empty, binary, a header without rows) are refused
 with a message naming the file, before anything is written.
+
+The records themselves come from :mod:`._csvread` and :mod:`._xlsxread` through one
+:class:`~._grid.GridBuilder`: rows that cannot be read as they stand (ragged, oversized cells)
+are rejected by row, and every size is bounded before it is allocated (:mod:`._limits`).
+``report.read`` counts every data row, rejected ones included.
 """
 
 from __future__ import annotations
@@ -44,7 +49,6 @@ class Table:
     frame: pd.DataFrame  # columns = headers as found (stripped), dtype object/str
     rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with frame
     encoding: str  # "xlsx" for workbooks
-    read: int  # data rows read, including those rejected before the table was built
 
     @property
     def headers(self) -> list[str]:
@@ -118,9 +122,7 @@ def _to_table(grid: Grid, encoding: str) -> Table:
         dtype=object,
     )
     rows = pd.Series(np.array(grid.rows, dtype=np.int64))
-    return Table(
-        frame=frame, rows=rows, encoding=encoding, read=len(grid.rows) + len(grid.rejected)
-    )
+    return Table(frame=frame, rows=rows, encoding=encoding)
 
 
 def _detect_encoding(path: Path, data: bytes, report: ImportReport) -> str:

@@ -119,7 +119,6 @@ def import_accounts(
     table = read_table(path, report, encoding=encoding)
     fmap = cols.resolve_mapping(table.headers, ACCOUNT_COLUMNS, REQUIRED, mapping, report)
     frame, rows = table.frame, table.rows.to_numpy()
-    report.read = table.read
 
     def text(field: str) -> pd.Series:
         if field not in fmap:

@@ -130,7 +130,6 @@ def import_related(
             f"(map one with --map name=COLUMN); columns found: {name_list(table.headers)}"
         )
     frame, rows = table.frame, table.rows.to_numpy()
-    report.read = table.read
 
     def text(fld: str) -> list[str]:
         return frame[fmap[fld]].tolist() if fld in fmap else [""] * len(frame)
