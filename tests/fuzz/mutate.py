@@ -268,25 +268,26 @@ def geo_structure(data: bytes, rng: random.Random) -> bytes:
     return text.replace(old, new, rng.choice([1, -1])).encode("utf-8")
 
 
-def geo_property(data: bytes, rng: random.Random) -> bytes:
+def _replace_one(data: bytes, pattern: str, rng: random.Random, replacement: str) -> bytes:
+    """``data`` with one match of ``pattern``, chosen at random, replaced (none: unchanged)."""
     text = data.decode("utf-8", "replace")
-    found = list(re.finditer(r'": ("[^"]*"|-?\d[\d.e+-]*)', text))
+    found = list(re.finditer(pattern, text))
     if not found:
         return data
     m = rng.choice(found)
+    return (text[: m.start()] + replacement + text[m.end() :]).encode("utf-8")
+
+
+def geo_property(data: bytes, rng: random.Random) -> bytes:
     value = rng.choice(['"' + "X" * rng.choice([65, 201, 40_000]) + '"', "NaN", "Infinity",
                         "1e308", "null", "[1, 2]", '{"a": 1}', '""', '"\\u0000"', "true",
                         '"#N/A"', '"=cmd|x"', "-1"])  # fmt: skip
-    return (text[: m.start()] + '": ' + value + text[m.end() :]).encode("utf-8")
+    return _replace_one(data, r'": ("[^"]*"|-?\d[\d.e+-]*)', rng, '": ' + value)
 
 
 def geo_ring(data: bytes, rng: random.Random) -> bytes:
-    text = data.decode("utf-8", "replace")
-    found = list(re.finditer(r",\s*\[\s*-?[\d.]+,\s*-?[\d.]+\s*\]\s*\]", text))
-    if not found:
-        return data
-    m = rng.choice(found)
-    return (text[: m.start()] + "]" + text[m.end() :]).encode("utf-8")
+    """A ring loses its closing point (GDAL warns and GEOS refuses it)."""
+    return _replace_one(data, r",\s*\[\s*-?[\d.]+,\s*-?[\d.]+\s*\]\s*\]", rng, "]")
 
 
 GEO_OPS: list[Op] = [geo_number, geo_number, geo_structure, geo_property, geo_ring, cut, flip]

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from planner.model.errors import ImportRefused
+from planner.model.io.accounts import import_accounts
+from planner.model.schema import Account
 from planner.model.store import Project
 
 
@@ -38,6 +41,17 @@ def refused(project: Project, run: Callable[[], Any]) -> str:
     assert dump(project) == before
     assert err.value.report.refused  # type: ignore[attr-defined]
     return str(err.value)
+
+
+def accounts(project: Project) -> dict[str, Account]:
+    """The project's accounts by external id."""
+    with project.session() as s:
+        return {a.external_id: a for a in s.scalars(select(Account))}
+
+
+def refused_accounts(project: Project, path: Path, **kw: Any) -> str:
+    """An account import of ``path`` expecting refusal (see :func:`refused`)."""
+    return refused(project, lambda: import_accounts(project, path, **kw))
 
 
 def xlsx(path: Path, rows: list[list[Any]]) -> Path:

@@ -12,26 +12,10 @@ from sqlalchemy import select
 from planner.model.io.accounts import import_accounts
 from planner.model.io.related import import_related
 from planner.model.io.territories import import_territories
-from planner.model.schema import Account, Contact, Territory
+from planner.model.schema import Contact, Territory
 from planner.model.store import Project
 from tests.model import importing
-from tests.model.importing import patched_xlsx, write, xlsx
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project.create(tmp_path / "t.tplan")
-    yield p
-    p.close()
-
-
-def accounts(project: Project) -> dict[str, Account]:
-    with project.session() as s:
-        return {a.external_id: a for a in s.scalars(select(Account))}
-
-
-def refused(project: Project, path: Path, **kw: object) -> str:
-    return importing.refused(project, lambda: import_accounts(project, path, **kw))
+from tests.model.importing import accounts, patched_xlsx, refused_accounts, write, xlsx
 
 
 def test_trailing_comma_on_every_row_is_refused_not_shifted(
@@ -39,7 +23,7 @@ def test_trailing_comma_on_every_row_is_refused_not_shifted(
 ) -> None:
     # The file: pandas made the ids an index, so names became ids and 100 a name.
     path = write(tmp_path, "trail.csv", "id,name,potential\nA1,Acme Corp,100,\nA2,Beta,200,\n")
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "trail.csv" in msg
     assert "row 2" in msg
     assert "column 4" in msg
@@ -58,7 +42,7 @@ def test_ragged_rows_are_rejected_by_row_and_the_rest_imported_when_skipping(
         "A4,Fine,400\n"
     )
     path = write(tmp_path, "r.csv", content)
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "row 3" in msg
     assert "'potential'" in msg
     report = import_accounts(project, path, skip_invalid=True)
@@ -91,7 +75,7 @@ def test_a_header_with_a_trailing_comma_matches_rows_with_one(
 def test_broken_quoting_refused_with_row_and_line(
     project: Project, tmp_path: Path, content: str, expected: str
 ) -> None:
-    msg = refused(project, write(tmp_path, "q.csv", content))
+    msg = refused_accounts(project, write(tmp_path, "q.csv", content))
     assert msg.startswith(f"{tmp_path / 'q.csv'}: {expected}")
     assert "\n" not in msg
 
@@ -100,7 +84,7 @@ def test_a_line_break_in_a_header_keeps_the_message_on_one_line(
     project: Project, tmp_path: Path
 ) -> None:
     path = write(tmp_path, "h.csv", 'id,name,"Annual\nRevenue"\nA1,Acme\n')
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "row 2, field 'Annual Revenue': 2 cells, the header has 3" in msg
     assert "\n" not in msg
 
@@ -156,7 +140,7 @@ def test_cached_error_cell_of_a_workbook(project: Project, tmp_path: Path) -> No
             '<c r="C2" t="n"><v>1</v></c>', '<c r="C2" t="e"><v>#DIV/0!</v></c>'
         ),
     )
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "row 2, field 'potential': '#DIV/0!' is a spreadsheet error" in msg
 
 
@@ -174,7 +158,7 @@ def test_damaged_workbooks_refused_in_one_line(
     project: Project, tmp_path: Path, parts: dict, expected: str
 ) -> None:
     base = xlsx(tmp_path / "b.xlsx", [["id", "name", "potential"], ["A1", "Acme", 1]])
-    msg = refused(project, patched_xlsx(base, tmp_path / "bad.xlsx", **parts))
+    msg = refused_accounts(project, patched_xlsx(base, tmp_path / "bad.xlsx", **parts))
     assert msg.startswith(f"{tmp_path / 'bad.xlsx'}: ")
     assert expected in msg
     assert "\n" not in msg
@@ -184,7 +168,7 @@ def test_truncated_workbook_refused(project: Project, tmp_path: Path) -> None:
     data = xlsx(tmp_path / "b.xlsx", [["id", "name"], ["A1", "Acme"]]).read_bytes()
     path = tmp_path / "cut.xlsx"
     path.write_bytes(data[: len(data) // 2])
-    assert "cut.xlsx: not a readable" in refused(project, path)
+    assert "cut.xlsx: not a readable" in refused_accounts(project, path)
 
 
 def test_workbook_value_in_a_column_without_header_is_warned_about(

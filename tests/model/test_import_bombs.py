@@ -98,13 +98,6 @@ def test_bombs_refused_in_little_memory(tmp_path: Path, make, expected: str) -> 
     assert result["extra_mb"] < MAX_EXTRA_MB
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project.create(tmp_path / "t.tplan")
-    yield p
-    p.close()
-
-
 def test_missing_column_message_names_a_few_columns(project: Project, tmp_path: Path) -> None:
     header = ",".join(f"custom_field_{i}" for i in range(900))
     path = write(tmp_path, "w.csv", f"{header}\n" + ",".join("v" * 900) + "\n")

@@ -22,13 +22,6 @@ from tests.model.importing import geojson, ring, write
 SQUARE = "[0,0],[1,0],[1,1],[0,1],[0,0]"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project.create(tmp_path / "t.tplan")
-    yield p
-    p.close()
-
-
 @pytest.mark.parametrize(
     ("field", "cell", "reason"),
     [
