@@ -27,6 +27,7 @@ def read_csv_grid(name: str, text: str, report: ImportReport) -> Grid | None:
     text = text.lstrip("\ufeff")
     if "\r" in text:  # Windows and old Mac line ends; a CR inside a quoted cell becomes LF
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    nul = "\x00" in text
     reader = csv.reader(_lines(name, text, report), delimiter=_sniff_delimiter(text), strict=True)
     builder: GridBuilder | None = None
     row, start_line = 0, 1
@@ -35,7 +36,7 @@ def read_csv_grid(name: str, text: str, report: ImportReport) -> Grid | None:
             row += 1
             if builder is None:
                 if any(c.strip() for c in cells):
-                    builder = GridBuilder(name, cells, report, fixed_width=True)
+                    builder = GridBuilder(name, cells, report, fixed_width=True, nul=nul)
             else:
                 builder.add(row, cells)
             start_line = reader.line_num + 1

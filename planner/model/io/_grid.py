@@ -34,10 +34,11 @@ class Grid:
 
 
 class GridBuilder:
-    """Accumulates rows under ``header``; ``fixed_width`` says the format is a CSV."""
+    """Accumulates rows under ``header``; ``fixed_width`` says the format is a CSV (whose rows
+    must have exactly the header's cells); ``nul`` that the text may hold NUL characters."""
 
     def __init__(
-        self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool
+        self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool, nul: bool
     ) -> None:
         # "Annual\nRevenue" (a line break typed in a header cell) names a column on one line.
         header = [one_line(h, MAX_CELL_CHARS) for h in header]
@@ -48,9 +49,11 @@ class GridBuilder:
                 f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} "
                 f"are read (first ones: {', '.join(quote(h, 20) for h in header[:3])})"
             )
-        self.name, self.report, self.fixed_width = name, report, fixed_width
+        self.name, self.report, self.fixed_width, self.nul = name, report, fixed_width, nul
         self.width = len(header)
-        self.grid = Grid(header=header, columns=[[] for _ in header], rows=[])
+        self.grid = Grid(header=header, columns=[], rows=[])
+        self._records: list[list[str]] = []
+        self._blank = [j for j, h in enumerate(header) if not h]  # columns without a header
         self._unheaded: dict[int, list[int]] = {}  # column index -> [first row, count]
 
     def add(self, row: int, raw: list[str]) -> None:
@@ -58,43 +61,52 @@ class GridBuilder:
         cells = [c.strip() for c in raw]
         if not any(cells):
             return
-        stored = len(self.grid.rows) + len(self.grid.rejected)
+        stored = len(self._records) + len(self.grid.rejected)
         if stored * self.width > MAX_CELLS:
             raise self.report.refuse(
                 f"{self.name}: more than {MAX_CELLS:,} cells ({stored:,} rows of "
                 f"{self.width} columns before row {row}); split the file"
             )
-        problem = self._problem(row, cells)
+        problem = None
+        if self.fixed_width and len(cells) != self.width:
+            problem = self._ragged(row, cells)
+        elif (  # the common row needs no look at each cell
+            len(cells) > self.width
+            or sum(map(len, cells)) > MAX_CELL_CHARS
+            or (self.nul and "\x00" in "".join(cells))
+            or any(cells[j] for j in self._blank if j < len(cells))
+        ):
+            problem = self._cell_problem(row, cells)
         if problem is not None:
             self.grid.rejected.append(problem)
             return
-        cells += [""] * (self.width - len(cells))
-        for column, value in zip(self.grid.columns, cells, strict=False):
-            column.append(value)
+        if len(cells) != self.width:
+            cells = (cells + [""] * self.width)[: self.width]
+        self._records.append(cells)
         self.grid.rows.append(row)
 
-    def _problem(self, row: int, cells: list[str]) -> RowIssue | None:
-        header, width = self.grid.header, self.width
-        if self.fixed_width and len(cells) != width:
-            if len(cells) > width:
-                extra = next((c for c in cells[width:] if c), "")
-                column = f"column {width + 1}"
-                why = (
-                    f"extra value {quote(extra)}: an unquoted comma?"
-                    if extra
-                    else "a trailing comma?"
-                )
-            else:
-                column = header[len(cells)] or f"column {len(cells) + 1}"
-                why = f"{quote(column)} on missing"
-            return RowIssue(
-                row,
-                column,
-                f"{len(cells)} cells, the header has {width} ({why}); row not read, so no value "
-                "shifts column",
+    def _ragged(self, row: int, cells: list[str]) -> RowIssue:
+        width = self.width
+        if len(cells) > width:
+            extra = next((c for c in cells[width:] if c), "")
+            column = f"column {width + 1}"
+            why = (
+                f"extra value {quote(extra)}: an unquoted comma?" if extra else "a trailing comma?"
             )
+        else:
+            column = self.grid.header[len(cells)] or f"column {len(cells) + 1}"
+            why = f"{quote(column)} on missing"
+        return RowIssue(
+            row,
+            column,
+            f"{len(cells)} cells, the header has {width} ({why}); row not read, so no value "
+            "shifts column",
+        )
+
+    def _cell_problem(self, row: int, cells: list[str]) -> RowIssue | None:
+        header = self.grid.header
         for j, value in enumerate(cells):
-            if j >= width or not header[j]:
+            if j >= self.width or not header[j]:
                 if value:
                     self._unheaded.setdefault(j, [row, 0])[1] += 1
                 continue
@@ -110,6 +122,9 @@ class GridBuilder:
 
     def finish(self) -> Grid:
         """The grid; warns once per column of values that have no header."""
+        columns = zip(*self._records, strict=True) if self._records else [()] * self.width
+        self.grid.columns = [list(c) for c in columns]
+        self._records = []
         for j, (first, count) in sorted(self._unheaded.items()):
             self.report.warn(
                 first,

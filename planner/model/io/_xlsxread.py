@@ -66,7 +66,7 @@ def read_xlsx_grid(name: str, data: bytes, report: ImportReport) -> Grid | None:
                 if builder is not None:
                     builder.add(number, cells)
                 elif any(c.strip() for c in cells):
-                    builder = GridBuilder(name, cells, report, fixed_width=False)
+                    builder = GridBuilder(name, cells, report, fixed_width=False, nul=True)
         except ImportRefused:
             raise
         except Exception as exc:  # damaged sheet XML, bad numbers or dates in cells
