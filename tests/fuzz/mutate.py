@@ -165,11 +165,12 @@ def _parts(data: bytes) -> dict[str, bytes] | None:
         return None
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
+def rezip(parts: dict[str, bytes]) -> bytes:
+    """A zip of ``parts`` with fixed timestamps: the same parts always give the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, part in parts.items():
-            z.writestr(name, part)
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), part)
     return out.getvalue()
 
 
@@ -182,7 +183,7 @@ def _sheet(data: bytes, change: Callable[[str, random.Random], str], rng: random
         return data
     if SHEET in parts:
         parts[SHEET] = change(parts[SHEET].decode("utf-8", "replace"), rng).encode("utf-8")
-    return _zip(parts)
+    return rezip(parts)
 
 
 def xlsx_cell(data: bytes, rng: random.Random) -> bytes:
@@ -239,7 +240,7 @@ def xlsx_part(data: bytes, rng: random.Random) -> bytes:
         del parts[name]
     else:
         parts[name] = parts[name][: rng.randrange(len(parts[name]) + 1)]
-    return _zip(parts)
+    return rezip(parts)
 
 
 XLSX_OPS: list[Op] = [xlsx_cell, xlsx_cell, xlsx_error, xlsx_far, xlsx_xml, xlsx_part, flip, cut]
@@ -290,7 +291,16 @@ def geo_ring(data: bytes, rng: random.Random) -> bytes:
     return _replace_one(data, r",\s*\[\s*-?[\d.]+,\s*-?[\d.]+\s*\]\s*\]", rng, "]")
 
 
-GEO_OPS: list[Op] = [geo_number, geo_number, geo_structure, geo_property, geo_ring, cut, flip]
+def geo_crs(data: bytes, rng: random.Random) -> bytes:
+    """A stated CRS: projected (the lon/lat numbers then land near 0,0), unknown or garbage."""
+    crs = rng.choice(["EPSG:3857", "EPSG:2154", "EPSG:99999", "urn:ogc:def:crs:EPSG::4326",
+                      "garbage", "", "EPSG:4326x", "+proj=longlat +a=1"])  # fmt: skip
+    member = f'"crs": {{"type": "name", "properties": {{"name": "{crs}"}}}}, '
+    return data.replace(b'"FeatureCollection",', b'"FeatureCollection", ' + member.encode(), 1)
+
+
+GEO_OPS: list[Op] = [geo_number, geo_number, geo_structure, geo_property, geo_ring, geo_crs,
+                     cut, flip]  # fmt: skip
 
 
 def mutate(kind: str, data: bytes, rng: random.Random) -> bytes:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable
 
 import openpyxl
 
 from planner.model.synthetic import CELL, ORIGIN
+from tests.fuzz.mutate import rezip
 
 X0, Y0 = ORIGIN
 
@@ -48,7 +51,12 @@ def accounts_xlsx() -> bytes:
         wb.active.append([c.strip('"') if isinstance(c, str) else c for c in row])
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    with zipfile.ZipFile(out) as z:  # openpyxl stamps the time of saving: fix it
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["docProps/core.xml"] = re.sub(
+        rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", parts["docProps/core.xml"]
+    )
+    return rezip(parts)
 
 
 def _square(x: int, y: int, w: int = 1, h: int = 1) -> list[list[list[float]]]:

@@ -39,6 +39,27 @@ def geometry(coords: str) -> Callable[[Path], bytes]:
     return make
 
 
+def zip_version(version: int) -> Callable[[Path], bytes]:
+    """A workbook whose central directory says it needs zip version ``version / 10``."""
+
+    def make(tmp: Path) -> bytes:
+        data = bytearray(xlsx(tmp / "v.xlsx", [["id", "name"], ["A1", "Acme"]]).read_bytes())
+        k = data.find(b"PK\x01\x02")
+        data[k + 6 : k + 8] = version.to_bytes(2, "little")
+        return bytes(data)
+
+    return make
+
+
+def stated_crs(crs: str) -> Callable[[Path], bytes]:
+    def make(tmp: Path) -> bytes:
+        text = geometry(SQUARE)(tmp).decode()
+        member = f'"crs": {{"type": "name", "properties": {{"name": "{crs}"}}}}, '
+        return text.replace('"features"', member + '"features"', 1).encode()
+
+    return make
+
+
 SHEET = "xl_worksheets_sheet1_xml"
 CASES = {
     "ragged": ("import-accounts", "a.csv", text("id,name,potential\nA1,Acme Corp,100,\n")),
@@ -61,6 +82,8 @@ CASES = {
     "unclosed ring": ("import-units", "g.geojson", geometry("[0,0],[1,0],[1,1],[0,1]")),
     "truncated json": ("import-units", "g.geojson", lambda t: geometry(SQUARE)(t)[:-30]),
     "geo binary": ("import-units", "g.geojson", lambda _: bytes(range(256)) * 30),
+    "zip version": ("import-accounts", "a.xlsx", zip_version(228)),
+    "other planet": ("import-units", "g.geojson", stated_crs("+proj=longlat +a=1")),
     "plan ragged": ("import-territories", "p.csv", text("unit_code,territory\nU0_0,T1,\n")),
     "plan quote": ("import-territories", "p.csv", text('unit_code,territory\nU0_0,"T1\n')),
     "plan binary": ("import-territories", "p.csv", lambda _: b"\x00\x01\x02" * 500),

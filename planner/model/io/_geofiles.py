@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
 from planner.model.io._limits import MAX_GEO_PART_BYTES, check_zip_parts
 from planner.model.io._messages import captured_warnings, name_list, one_line, quote
@@ -84,9 +84,7 @@ def read_polygons(path: Path, report: ImportReport, crs: str | None = None) -> P
         source_crs = _source_crs(name, gdf, geoms, report, crs)
         geoms, keep = _repair(geoms, rows, report, already_rejected=~finite)
         if source_crs != CRS.from_epsg(4326):
-            geoms = np.asarray(
-                gpd.GeoSeries(geoms, crs=source_crs).to_crs(4326).values, dtype=object
-            )
+            geoms = _to_lonlat(name, geoms, source_crs, report)
         keep &= _reject_coordinates(
             geoms,
             rows,
@@ -98,6 +96,19 @@ def read_polygons(path: Path, report: ImportReport, crs: str | None = None) -> P
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     table.columns = _one_line_names(table.columns)
     return PolygonLayer(table[keep].reset_index(drop=True), geoms[keep], rows[keep])
+
+
+def _to_lonlat(
+    name: str, geoms: NDArray[np.object_], source: CRS, report: ImportReport
+) -> NDArray[np.object_]:
+    """Geometry reprojected to EPSG:4326; a CRS that cannot be (another planet's) refuses."""
+    try:
+        return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(4326).values, dtype=object)
+    except (ProjError, CRSError) as exc:
+        raise report.refuse(
+            f"{name}: its coordinate system {quote(source.name, 60)} cannot be converted to "
+            f"longitude/latitude ({one_line(exc, 120)}); give the right one with --crs EPSG:NNNN"
+        ) from None
 
 
 def _one_line_names(columns: pd.Index) -> list[str]:
