@@ -51,6 +51,17 @@ FINITE = {
 }
 
 
+#: Options a user may add, right or wrong, per kind of import.
+EXTRA_OPTIONS = {
+    "accounts-csv": [["--encoding", "cp1252"], ["--encoding", "utf-16"], ["--encoding", "nope"],
+                     ["--map", "name=Account Name"], ["--map", "potential=Type"],
+                     ["--map", "name=Missing"], ["--map", "shoe_size=Type"]],
+    "units-geojson": [["--crs", "EPSG:3857"], ["--crs", "EPSG:2154"], ["--crs", "garbage"],
+                      ["--code-field", "NAME"], ["--code-field", "nope"], ["--name-field", "POP"]],
+    "contacts-csv": [["--encoding", "gb18030"], ["--encoding", "latin-1"]],
+}  # fmt: skip
+
+
 def make_case(case: int, base_seed: int) -> tuple[str, str, bytes, list[str]]:
     """(kind, file name, content, options) of case ``case``: the same for the same seeds.
     A negative case is the unmutated seed of kind number ``-case - 1`` (the warm-up)."""
@@ -62,6 +73,8 @@ def make_case(case: int, base_seed: int) -> tuple[str, str, bytes, list[str]]:
     kind = kinds[case % len(kinds)]
     data = mutate(kind, seed(kind), rng)
     options = ["--skip-invalid"] if rng.random() < 0.3 else []
+    if rng.random() < 0.15 and kind in EXTRA_OPTIONS:
+        options += rng.choice(EXTRA_OPTIONS[kind])
     return kind, f"input{SEEDS[kind][0]}", data, options
 
 

@@ -75,6 +75,20 @@ def far_cell_workbook(tmp_path: Path) -> Path:
     )  # fmt: skip
 
 
+def entity_workbook(tmp_path: Path) -> Path:
+    """5 KB: nested XML entities that expand one name to six billion characters."""
+    entities = "".join(
+        f'<!ENTITY e{i + 1} "{f"&e{i};" * 10}">' for i in range(9)
+    )  # each expands ten times the one before
+    dtd = f'<!DOCTYPE worksheet [<!ENTITY e0 "laughs">{entities}]>'
+    base = xlsx(tmp_path / "base.xlsx", [["id", "name"], ["A1", "Acme"]])
+    return patched_xlsx(
+        base,
+        tmp_path / "laughs.xlsx",
+        xl_worksheets_sheet1_xml=lambda x: dtd + x.replace("<t>Acme</t>", "<t>&e9;</t>"),
+    )
+
+
 def wide_header_csv(tmp_path: Path) -> Path:
     """A million column names, as in the issue (its error message was a 10.9 MB line)."""
     header = ",".join(f"column{i}" for i in range(1_000_000))
@@ -87,6 +101,7 @@ def wide_header_csv(tmp_path: Path) -> Path:
     [
         (far_cell_workbook, "bomb.xlsx: cell XFD1048576 has a value beyond column ALL"),
         (wide_header_csv, "wide.csv: line 1 is longer than 1,000,000 characters"),
+        (entity_workbook, "laughs.xlsx: part xl/worksheets/sheet1.xml declares a DTD"),
     ],
 )
 def test_bombs_refused_in_little_memory(tmp_path: Path, make, expected: str) -> None:

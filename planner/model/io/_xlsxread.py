@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Sequence
 
 from planner.model.errors import ImportRefused
@@ -28,10 +29,13 @@ from planner.model.io._limits import (
 from planner.model.io._messages import captured_warnings, one_line
 from planner.model.io.report import ImportReport
 
+_HEAD_BYTES = 65_536
+
 
 def read_xlsx_grid(name: str, data: bytes, report: ImportReport) -> Grid | None:
     """The first worksheet under its first non-blank row; None when the sheet is blank."""
     check_zip_parts(name, data, report, MAX_XLSX_PART_BYTES)
+    _refuse_dtds(name, data, report)
     import openpyxl
     from openpyxl.utils import get_column_letter
 
@@ -76,6 +80,24 @@ def read_xlsx_grid(name: str, data: bytes, report: ImportReport) -> Grid | None:
         finally:
             wb.close()
     return builder.finish() if builder is not None else None
+
+
+def _refuse_dtds(name: str, data: bytes, report: ImportReport) -> None:
+    """Refuse a part that declares a DTD: OOXML never does, and its entities are how a few KB of
+    XML expand to gigabytes (the "billion laughs"). A DTD precedes the root element, so the
+    head of each part is enough."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            try:
+                with archive.open(info) as part:
+                    head = part.read(_HEAD_BYTES)
+            except Exception:  # a damaged part: openpyxl will say so if it needs it
+                continue
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise report.refuse(
+                    f"{name}: part {one_line(info.filename, 60)} declares a DTD, which no "
+                    "spreadsheet does (an XML entity bomb?); nothing imported"
+                )
 
 
 def _used_width(values: Sequence[object]) -> int:
