@@ -89,6 +89,16 @@ def test_a_line_break_in_a_header_keeps_the_message_on_one_line(
     assert "\n" not in msg
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_read(
+    project: Project, tmp_path: Path, encoding: str
+) -> None:
+    # Plain ASCII text: it also decodes as UTF-8, full of NULs.
+    report = import_accounts(project, write(tmp_path, "u.csv", "id,name\nA1,Acme\n", encoding))
+    assert report.imported == 1
+    assert accounts(project)["A1"].name == "Acme"
+
+
 def test_ragged_related_and_plan_rows_rejected(project: Project, tmp_path: Path) -> None:
     import_accounts(project, write(tmp_path, "a.csv", "id,name\nA1,Acme\n"))
     contacts = write(tmp_path, "c.csv", "Account ID,Name,Email\nA1,Ann,a@x.com,\n")

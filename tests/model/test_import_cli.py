@@ -68,7 +68,7 @@ CASES = {
     "text after quote": ("import-accounts", "a.csv", text('id,name\nA1,"Acme"x\n')),
     "empty": ("import-accounts", "a.csv", text("")),
     "binary": ("import-accounts", "a.csv", lambda _: bytes(range(256)) * 30),
-    "utf-16 no bom": ("import-accounts", "a.csv", text("id,name\nA1,Acme\n", "utf-16-le")),
+    "utf-16 no bom": ("import-accounts", "a.csv", text("id,name\nA1,Acme,x\n", "utf-16-le")),
     "bad xml": ("import-accounts", "a.xlsx", workbook(**{SHEET: lambda x: x[:-40]})),
     "no sheets": ("import-accounts", "a.xlsx", workbook(**{SHEET: None})),
     "bad number": ("import-accounts", "a.xlsx",
@@ -88,7 +88,7 @@ CASES = {
     "plan quote": ("import-territories", "p.csv", text('unit_code,territory\nU0_0,"T1\n')),
     "plan binary": ("import-territories", "p.csv", lambda _: b"\x00\x01\x02" * 500),
     "plan utf-16": ("import-territories", "p.csv",
-                    text("unit_code,territory\nU0_0,T1\n", "utf-16-le")),
+                    text("unit_code,territory\nU9_9,T1\n", "utf-16-le")),
     "contacts ragged": ("import-related", "c.csv", text("account_id,name\nA000001,Ann,x\n")),
     "opps quote": ("import-related", "o.csv", text('account_id,name,amount\nA000001,"X,1\n')),
 }  # fmt: skip

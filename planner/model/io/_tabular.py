@@ -126,10 +126,16 @@ def _to_table(grid: Grid, encoding: str) -> Table:
 
 
 def _detect_encoding(path: Path, data: bytes, report: ImportReport) -> str:
-    """The file's encoding: a BOM wins, then strict UTF-8, then charset-normalizer's guess."""
+    """The file's encoding: a BOM wins, then UTF-16 without one (every other byte NUL: it would
+    pass as UTF-8 full of NULs), strict UTF-8, then charset-normalizer's guess."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
+    sample = data[:4096]
+    if len(sample) >= 4 and sample.count(0) >= len(sample) // 3:
+        enc = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        if _decodes(data, enc):
+            return enc
     try:
         data.decode("utf-8")
         return "utf-8"
