@@ -11,10 +11,9 @@ import shapely
 from sqlalchemy import select
 
 from planner.model.io.accounts import import_accounts
-from planner.model.schema import Account, Rep, Unit
+from planner.model.schema import Rep, Unit
 from planner.model.store import Project
-from tests.model import importing
-from tests.model.importing import write
+from tests.model.importing import accounts, refused_accounts, write
 
 SALESFORCE = (
     "Account ID,Account Name,BillingStreet,BillingCity,BillingState,Billing Zip/Postal Code,"
@@ -24,23 +23,6 @@ SALESFORCE = (
     "001B,Globex,2 Elm St,Atlanta,GA,30301,,,1.2M,Energy,Prospect,Ben Ode\n"
     "001C,Initech,3 Oak St,Austin,TX,,,,(1000),Software,Channel Partner / Reseller,Ana Ruiz\n"
 )
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project.create(tmp_path / "t.tplan")
-    yield p
-    p.close()
-
-
-def accounts(project: Project) -> dict[str, Account]:
-    with project.session() as s:
-        return {a.external_id: a for a in s.scalars(select(Account))}
-
-
-def refused(project: Project, path: Path, **kw: object) -> str:
-    """Import expecting refusal; returns the message and checks the project is unchanged."""
-    return importing.refused(project, lambda: import_accounts(project, path, **kw))
 
 
 def test_salesforce_export(project: Project, tmp_path: Path) -> None:
@@ -146,14 +128,14 @@ def test_xlsx(project: Project, tmp_path: Path) -> None:
 
 def test_map_override_and_bad_mapping(project: Project, tmp_path: Path) -> None:
     path = write(tmp_path, "odd.csv", "Kundennr,Firma,Umsatz\nk1,Alpha,100\n")
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "odd.csv" in msg
     assert "external_id" in msg
     assert "'Kundennr'" in msg
-    msg = refused(project, path, mapping={"external_id": "Kundennr", "name": "Nope"})
+    msg = refused_accounts(project, path, mapping={"external_id": "Kundennr", "name": "Nope"})
     assert "'Nope'" in msg
     assert "'Firma'" in msg
-    msg = refused(project, path, mapping={"shoe_size": "Umsatz"})
+    msg = refused_accounts(project, path, mapping={"shoe_size": "Umsatz"})
     assert "shoe_size" in msg
     report = import_accounts(
         project, path, mapping={"external_id": "Kundennr", "name": "Firma", "revenue": "Umsatz"}
@@ -168,7 +150,7 @@ def test_map_override_and_bad_mapping(project: Project, tmp_path: Path) -> None:
 
 def test_non_numeric_money_refused_then_skipped(project: Project, tmp_path: Path) -> None:
     path = write(tmp_path, "money.csv", 'id,name,revenue\na,A,100\nb,B,abc\nc,C,"$1,200,000"\n')
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "money.csv" in msg
     assert "row 3" in msg
     assert "'revenue'" in msg
@@ -182,7 +164,7 @@ def test_non_numeric_money_refused_then_skipped(project: Project, tmp_path: Path
 
 def test_duplicate_ids(project: Project, tmp_path: Path) -> None:
     path = write(tmp_path, "dup.csv", "id,name\na,First\nb,B\na,Second\n")
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "row 4" in msg
     assert "duplicate of row 2" in msg
     import_accounts(project, path, skip_invalid=True)
@@ -292,7 +274,7 @@ def test_unusable_files_refused(
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "bad.csv" in msg
     assert expected in msg
 
@@ -300,7 +282,7 @@ def test_unusable_files_refused(
 def test_random_binary_refused(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "junk.csv"
     path.write_bytes(os.urandom(5000))
-    assert "junk.csv" in refused(project, path)
+    assert "junk.csv" in refused_accounts(project, path)
 
 
 def test_refused_import_leaves_existing_project_untouched(project: Project, tmp_path: Path) -> None:
@@ -309,7 +291,7 @@ def test_refused_import_leaves_existing_project_untouched(project: Project, tmp_
     bad = write(
         tmp_path, "bad.csv", "Account ID,Account Name,Account Owner\n001A,New,Zed\nq,,Zed\n"
     )
-    msg = refused(project, bad)
+    msg = refused_accounts(project, bad)
     assert "row 3" in msg
     assert "'name'" in msg
     assert accounts(project)["001A"].name == "Acme Corp"
@@ -352,7 +334,7 @@ def test_money_formats(project: Project, tmp_path: Path, cell: str, expected: fl
 
 def test_overlong_text_rejected(project: Project, tmp_path: Path) -> None:
     path = write(tmp_path, "long.csv", f"id,name,state\na,A,{'X' * 61}\n")
-    msg = refused(project, path)
+    msg = refused_accounts(project, path)
     assert "row 2" in msg
     assert "'state'" in msg
     assert "longer than 60" in msg

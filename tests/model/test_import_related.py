@@ -84,7 +84,7 @@ def test_opportunities_dates_amounts_and_open_state(project: Project, tmp_path: 
         "AccountId,Opportunity Name,Stage,Amount,Close Date,Next Step\n"
         '001A,Renewal,Negotiation,"$1,200,000",2024-03-05,Send quote\n'
         "001A,Upsell,Closed Won,1.5M,3/5/2024,\n"
-        "001B,Pilot,Closed Lost,(500),\n"
+        "001B,Pilot,Closed Lost,(500),,\n"
         "C1,扩产,赢单,¥35000,2024年3月5日,\n",
     )
     report = import_related(project, path, "opportunities")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from planner.model.io._messages import name_list, quote
 from planner.model.io.report import ImportReport
 
 
@@ -35,7 +36,7 @@ def resolve_mapping(
     report: ImportReport,
 ) -> dict[str, str]:
     """``{field: column}`` for this file; refuses unknown fields, absent columns, missing ids."""
-    found = ", ".join(f"'{h}'" for h in headers)
+    found = name_list(headers)  # a header of a million columns must not make a 10 MB line
     by_norm: dict[str, str] = {}
     for h in headers:
         by_norm.setdefault(norm(h), h)
@@ -43,21 +44,21 @@ def resolve_mapping(
     for fld, column in (override or {}).items():
         if fld not in synonyms:
             raise report.refuse(
-                f"{report.file}: unknown field '{fld}' in the column mapping; "
+                f"{report.file}: unknown field {quote(fld)} in the column mapping; "
                 f"known fields: {', '.join(synonyms)}"
             )
         col = column if column in headers else by_norm.get(norm(column))
         if col is None:
             raise report.refuse(
-                f"{report.file}: column '{column}' (mapped to {fld}) is not in the file; "
+                f"{report.file}: column {quote(column)} (mapped to {fld}) is not in the file; "
                 f"columns found: {found}"
             )
         mapping[fld] = col
     used = set(mapping.values())
-    for fld, names in synonyms.items():
+    for fld, known in synonyms.items():
         if fld in mapping:
             continue
-        for name in names:
+        for name in known:
             col = by_norm.get(norm(name))
             if col is not None and col not in used:
                 mapping[fld] = col

@@ -8,6 +8,7 @@ EPSG:4326, the one CRS inside the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,10 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
 
+from planner.model.io._limits import MAX_GEO_PART_BYTES, check_zip_parts
+from planner.model.io._messages import captured_warnings, name_list, one_line, quote
 from planner.model.io.report import ImportReport
 
 POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
@@ -39,7 +42,11 @@ class PolygonLayer:
 
 
 def read_polygons(path: Path, report: ImportReport, crs: str | None = None) -> PolygonLayer:
-    """Read, validate, repair and reproject a polygon file; refuse with a clear message."""
+    """Read, validate, repair and reproject a polygon file; refuse with a clear message.
+
+    GDAL's and shapely's warnings while doing so become report warnings (one line each), not
+    text on stderr before our message.
+    """
     name = path.name
     if not path.is_file():
         raise report.refuse(f"{name}: no such file")
@@ -47,33 +54,99 @@ def read_polygons(path: Path, report: ImportReport, crs: str | None = None) -> P
         raise report.refuse(f"{name}: the file is empty")
     if path.suffix.lower() not in POLYGON_SUFFIXES:
         raise report.refuse(
-            f"{name}: unsupported file type '{path.suffix}' "
+            f"{name}: unsupported file type {quote(path.suffix)} "
             "(use GeoJSON, GeoPackage, Shapefile or a zipped Shapefile)"
         )
-    try:
-        gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # pyogrio/GDAL raise many types for junk input
-        raise report.refuse(
-            f"{name}: cannot be read as a GeoJSON, GeoPackage or Shapefile "
-            f"(damaged, truncated or not a geometry file): {_one_line(exc)}"
-        ) from exc
-    if len(gdf) == 0:
-        raise report.refuse(f"{name}: the file has no features")
-    report.read = len(gdf)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    _refuse_non_polygons(name, geoms, report)
-    source_crs = _source_crs(name, gdf, geoms, report, crs)
-    rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
-    geoms, keep = _repair(geoms, rows, report)
-    if source_crs != CRS.from_epsg(4326):
-        geoms = np.asarray(gpd.GeoSeries(geoms, crs=source_crs).to_crs(4326).values, dtype=object)
+    if path.suffix.lower() == ".zip":
+        check_zip_parts(name, path, report, MAX_GEO_PART_BYTES)
+    with captured_warnings(report, "geometry"):
+        try:
+            gdf = gpd.read_file(path, engine="pyogrio")
+        except Exception as exc:  # pyogrio/GDAL raise many types for junk input
+            raise report.refuse(
+                f"{name}: cannot be read as a GeoJSON, GeoPackage or Shapefile "
+                f"(damaged, truncated or not a geometry file): {one_line(exc)}"
+            ) from None
+        if len(gdf) == 0:
+            raise report.refuse(f"{name}: the file has no features")
+        report.read = len(gdf)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        rows = np.arange(1, len(gdf) + 1, dtype=np.int64)
+        finite = _reject_coordinates(
+            geoms,
+            rows,
+            report,
+            lambda x, y: np.isfinite(x) & np.isfinite(y),
+            "is not a finite number (NaN or infinity)",
+        )
+        geoms[~finite] = None
+        _refuse_non_polygons(name, geoms, report)
+        source_crs = _source_crs(name, gdf, geoms, report, crs)
+        geoms, keep = _repair(geoms, rows, report, already_rejected=~finite)
+        if source_crs != CRS.from_epsg(4326):
+            geoms = _to_lonlat(name, geoms, source_crs, report)
+        keep &= _reject_coordinates(
+            geoms,
+            rows,
+            report,
+            _lonlat,
+            "is outside longitude -180..180 / latitude -90..90 (wrong CRS?)",
+            skip=~keep,
+        )
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    table.columns = _one_line_names(table.columns)
     return PolygonLayer(table[keep].reset_index(drop=True), geoms[keep], rows[keep])
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] or type(exc).__name__
+def _to_lonlat(
+    name: str, geoms: NDArray[np.object_], source: CRS, report: ImportReport
+) -> NDArray[np.object_]:
+    """Geometry reprojected to EPSG:4326; a CRS that cannot be (another planet's) refuses."""
+    try:
+        return np.asarray(gpd.GeoSeries(geoms, crs=source).to_crs(4326).values, dtype=object)
+    except (ProjError, CRSError) as exc:
+        raise report.refuse(
+            f"{name}: its coordinate system {quote(source.name, 60)} cannot be converted to "
+            f"longitude/latitude ({one_line(exc, 120)}); give the right one with --crs EPSG:NNNN"
+        ) from None
+
+
+def _one_line_names(columns: pd.Index) -> list[str]:
+    """Property names on one line (they appear in messages), still unique."""
+    out: list[str] = []
+    for c in columns:
+        name = one_line(c, 100) or "column"
+        while name in out:
+            name += "_"
+        out.append(name)
+    return out
+
+
+def _lonlat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
+
+
+def _reject_coordinates(
+    geoms: NDArray[np.object_],
+    rows: NDArray[np.int64],
+    report: ImportReport,
+    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    reason: str,
+    skip: NDArray[np.bool_] | None = None,
+) -> NDArray[np.bool_]:
+    """Mask of features whose every coordinate passes ``valid``; the others are rejected,
+    naming their first bad coordinate (a NaN makes GEOS fail, 1e308 overflows the area)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad_coord = ~valid(coords[:, 0], coords[:, 1])
+    ok = np.ones(len(geoms), dtype=bool)
+    for k in np.flatnonzero(bad_coord):
+        i = int(index[k])
+        if ok[i] and (skip is None or not skip[i]):
+            x, y = coords[k]
+            report.reject(int(rows[i]), "geometry", f"coordinate ({x:g}, {y:g}) {reason}")
+        ok[i] = False
+    return ok
 
 
 def _refuse_non_polygons(name: str, geoms: NDArray[np.object_], report: ImportReport) -> None:
@@ -119,12 +192,16 @@ def _source_crs(
 
 
 def _repair(
-    geoms: NDArray[np.object_], rows: NDArray[np.int64], report: ImportReport
+    geoms: NDArray[np.object_],
+    rows: NDArray[np.int64],
+    report: ImportReport,
+    already_rejected: NDArray[np.bool_],
 ) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
     """make_valid invalid polygons keeping polygonal parts; reject empty/null geometry."""
     geoms = geoms.copy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~missing & ~shapely.is_valid(geoms)
+    report_missing = missing & ~already_rejected
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geoms[i])
         fixed = _polygonal(shapely.make_valid(geoms[i]))
@@ -135,7 +212,7 @@ def _repair(
         geoms[i] = fixed
         report.repaired += 1
         report.warn(int(rows[i]), "geometry", f"invalid polygon repaired ({reason})")
-    for i in np.flatnonzero(missing & ~invalid):
+    for i in np.flatnonzero(report_missing):
         report.reject(int(rows[i]), "geometry", "empty or missing geometry")
     return geoms, ~missing
 
@@ -168,8 +245,9 @@ def require_column(
     """The column the user named, matched case-insensitively, or a refusal listing columns."""
     found = find_column(table, (given,)) if given else None
     if found is None:
-        cols = ", ".join(str(c) for c in table.columns) or "none"
-        raise report.refuse(f"{name}: no column '{given}' for the {what} (columns: {cols})")
+        raise report.refuse(
+            f"{name}: no column {quote(given)} for the {what} (columns: {name_list(table.columns)})"
+        )
     return found
 
 

@@ -13,8 +13,6 @@ file provides change, so a file of ids and revenues refreshes revenue without to
 
 from __future__ import annotations
 
-import functools
-import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,10 @@ from sqlalchemy.orm import Session
 
 from planner.model.geo import place_points
 from planner.model.io import _columns as cols
+from planner.model.io._limits import MAX_AMOUNT, MAX_MINUTES_PER_VISIT, MAX_VISITS_PER_YEAR
+from planner.model.io._locate import fix_coordinates, zip_fallback
+from planner.model.io._messages import quote
+from planner.model.io._rowchecks import RowChecks
 from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Rep, Unit
@@ -89,8 +91,13 @@ _TEXT_FIELDS = (
     "notes",
 )
 _LOCATION_FIELDS = ("lat", "lon", "postal_code")
-_US = {"", "us", "usa", "unitedstates", "unitedstatesofamerica", "美国"}
-_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+#: Numeric fields and their plausible range (coordinates are checked by fix_coordinates).
+_NUMBERS = {
+    "potential": (-MAX_AMOUNT, MAX_AMOUNT),
+    "revenue": (-MAX_AMOUNT, MAX_AMOUNT),
+    "visits_per_year": (0.0, MAX_VISITS_PER_YEAR),
+    "minutes_per_visit": (0.0, MAX_MINUTES_PER_VISIT),
+}
 
 
 def import_accounts(
@@ -112,7 +119,6 @@ def import_accounts(
     table = read_table(path, report, encoding=encoding)
     fmap = cols.resolve_mapping(table.headers, ACCOUNT_COLUMNS, REQUIRED, mapping, report)
     frame, rows = table.frame, table.rows.to_numpy()
-    report.read = len(frame)
 
     def text(field: str) -> pd.Series:
         if field not in fmap:
@@ -148,7 +154,7 @@ def import_accounts(
         )
         lon, lat = fix_coordinates(data["lon"], data["lat"], rows, polys, report)
         source = np.where(np.isfinite(lon) & np.isfinite(lat), "exact", "unlocated").astype(object)
-        _zip_fallback(data, lon, lat, source, rows, table.encoding == "xlsx", report)
+        zip_fallback(data, lon, lat, source, rows, table.encoding == "xlsx", report)
         located = source != "unlocated"
         idx = place_points(lon, lat, polys)
         unit_col = [int(unit_ids[i]) if i >= 0 else None for i in idx]
@@ -175,51 +181,45 @@ def _validate(
 ) -> np.ndarray:
     """Reject rows without id/name, duplicate ids and bad numbers; parse numeric columns."""
     n = len(frame)
-    ok = np.ones(n, dtype=bool)
+    check = RowChecks(report, rows, np.ones(n, dtype=bool))
     ext, name = data["external_id"], data["name"]
-
-    def reject(mask: np.ndarray, fld: str, reason: Any) -> None:
-        for i in np.flatnonzero(mask & ok):
-            report.reject(int(rows[i]), fld, reason(i) if callable(reason) else reason)
-        ok[mask] = False
-
-    reject((ext == "").to_numpy(), "external_id", "empty account id")
-    reject((name == "").to_numpy(), "name", "empty account name")
+    for fld in ("external_id", "name", *_TEXT_FIELDS, *_NUMBERS):
+        if fld in fmap:
+            check.spreadsheet_errors(fld, frame[fmap[fld]].tolist())
+    check.reject((ext == "").to_numpy(), "external_id", "empty account id")
+    check.reject((name == "").to_numpy(), "name", "empty account name")
     for fld in ("external_id", "name", *_TEXT_FIELDS):  # the database (PostgreSQL) would refuse
-        limit = getattr(Account.__table__.c[fld].type, "length", None)
-        if limit and fld in fmap:
-            long = np.array([len(v) > limit for v in data[fld].tolist()], dtype=bool)
-            reject(long, fld, f"longer than {limit} characters")
+        if fld in fmap:
+            check.too_long(fld, data[fld].tolist(), Account)
     ext_list = ext.tolist()
     dup = ext.duplicated(keep="first").to_numpy() & (ext != "").to_numpy()
     if dup.any():
         first_row = dict(zip(ext[~dup].tolist(), rows[~dup].tolist(), strict=True))
-        reject(
+        check.reject(
             dup,
             "external_id",
-            lambda i: f"duplicate of row {first_row[ext_list[i]]} (id '{ext_list[i]}')",
+            lambda i: f"duplicate of row {first_row[ext_list[i]]} (id {quote(ext_list[i])})",
         )
-    for fld in ("potential", "revenue", "visits_per_year", "minutes_per_visit", "lat", "lon"):
+    for fld, (low, high) in _NUMBERS.items():
         raw = frame[fmap[fld]] if fld in fmap else pd.Series([""] * n, dtype=object)
         raw_list = raw.tolist()
         money = fld in ("potential", "revenue")
         values, bad = cols.parse_money(raw) if money else cols.parse_number(raw)
-        if fld in ("lat", "lon"):
-            for i in np.flatnonzero(bad & ok):  # a bad coordinate costs the location, not the row
-                report.warn(
-                    int(rows[i]), fld, f"'{raw_list[i]}' is not a number; coordinate ignored"
-                )
-        else:
-            what = "an amount" if money else "a number"
-            reject(
-                bad, fld, lambda i, raw_list=raw_list, what=what: f"'{raw_list[i]}' is not {what}"
+        what = "an amount" if money else "a number"
+        check.reject(
+            bad, fld, lambda i, raw_list=raw_list, what=what: f"{quote(raw_list[i])} is not {what}"
+        )
+        check.out_of_range(fld, values, raw_list, low, high)
+        data[fld] = np.nan_to_num(values, nan=0.0) if money else values
+    for fld in ("lat", "lon"):  # a bad coordinate costs the location, not the row
+        raw_list = frame[fmap[fld]].tolist() if fld in fmap else [""] * n
+        values, bad = cols.parse_number(pd.Series(raw_list, dtype=object))
+        for i in np.flatnonzero(bad & check.ok):
+            report.warn(
+                int(rows[i]), fld, f"{quote(raw_list[i])} is not a number; coordinate ignored"
             )
-            if not money:
-                reject(values < 0, fld, lambda i, raw_list=raw_list: f"'{raw_list[i]}' is negative")
-            if money:
-                values = np.nan_to_num(values, nan=0.0)
         data[fld] = values
-    return ok
+    return check.ok
 
 
 def _statuses(values: pd.Series, rows: np.ndarray, report: ImportReport) -> list[str]:
@@ -236,126 +236,9 @@ def _statuses(values: pd.Series, rows: np.ndarray, report: ImportReport) -> list
         report.warn(
             int(rows[first]),
             "status",
-            f"'{v}' is not a known status ({count} row(s)); imported as {FALLBACK_STATUS}",
+            f"{quote(v)} is not a known status ({count} row(s)); imported as {FALLBACK_STATUS}",
         )
     return out
-
-
-def fix_coordinates(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    rows: np.ndarray,
-    polys: np.ndarray,
-    report: ImportReport,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates after correcting swaps and dropping impossible values (NaN = none).
-
-    - Whole columns swapped (most rows have |lat| > 90 but a valid swap, or, with units, the
-      swapped points fall in units and the originals do not): all rows swapped, one warning.
-    - One row out of range whose swap is valid (and, with units, lands in a unit): swapped,
-      warned. Also an in-range row outside every unit whose swap lands in one (units only).
-    - Otherwise out of range, only one of the pair, or (0, 0) (a CRM placeholder): dropped,
-      warned; the account falls back to its ZIP.
-    """
-    lon, lat = lon.astype(float).copy(), lat.astype(float).copy()
-    has = np.isfinite(lon) & np.isfinite(lat)
-    for i in np.flatnonzero(np.isfinite(lon) ^ np.isfinite(lat)):
-        report.warn(int(rows[i]), "lat/lon", "only one coordinate given; placed by ZIP if any")
-    zero = has & (lon == 0) & (lat == 0)
-    for i in np.flatnonzero(zero):
-        report.warn(int(rows[i]), "lat/lon", "coordinate (0, 0) is a placeholder; ignored")
-    has &= ~zero
-    lon[~has], lat[~has] = np.nan, np.nan
-    n = int(has.sum())
-    if n == 0:
-        return lon, lat
-    swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
-    flipped = int((has & (np.abs(lat) > 90) & swap_valid).sum())
-    swap_all = flipped > n / 2
-    if not swap_all and len(polys):
-        inside = int((place_points(lon, lat, polys) >= 0).sum())
-        inside_swapped = int((place_points(lat, lon, polys) >= 0).sum())
-        swap_all = inside_swapped > n / 2 and inside_swapped > 2 * inside
-    if swap_all:
-        lon, lat = lat, lon
-        report.warn(
-            None,
-            "lat/lon",
-            f"latitude and longitude columns look swapped in {n} "
-            "located row(s); corrected for all rows",
-        )
-        swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
-    bad = has & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
-    if len(polys):
-        cand = np.flatnonzero(swap_valid)
-        inside_swap = np.zeros(len(lon), dtype=bool)
-        inside_swap[cand] = place_points(lat[cand], lon[cand], polys) >= 0
-        inside_now = place_points(lon, lat, polys) >= 0
-        swap = swap_valid & inside_swap & ~inside_now
-    else:
-        swap = bad & swap_valid
-    for i in np.flatnonzero(swap):
-        report.warn(
-            int(rows[i]), "lat/lon", f"lat/lon swapped, corrected (lat {lon[i]:g}, lon {lat[i]:g})"
-        )
-    lon[swap], lat[swap] = lat[swap], lon[swap]
-    drop = bad & ~swap
-    for i in np.flatnonzero(drop):
-        report.warn(
-            int(rows[i]),
-            "lat/lon",
-            f"coordinate out of range (lat {lat[i]:g}, "
-            f"lon {lon[i]:g}); dropped, placed by ZIP if any",
-        )
-    lon[drop], lat[drop] = np.nan, np.nan
-    return lon, lat
-
-
-@functools.cache
-def _zip_table() -> dict[str, tuple[float, float]]:
-    """US ZIP -> (lon, lat) from the offline ``zipcodes`` package (loaded once, ~1 s)."""
-    import zipcodes
-
-    return {z["zip_code"]: (float(z["long"]), float(z["lat"])) for z in zipcodes.list_all()}
-
-
-def _zip_fallback(
-    data: dict[str, Any],
-    lon: np.ndarray,
-    lat: np.ndarray,
-    source: np.ndarray,
-    rows: np.ndarray,
-    from_xlsx: bool,
-    report: ImportReport,
-) -> None:
-    """Place accounts without coordinates at their US ZIP's centroid (in place).
-
-    Only for a US (or blank) country, so a German PLZ is never read as a US ZIP. Excel stores
-    ZIPs as numbers and drops leading zeros, so a 3-4 digit code from XLSX is zero-padded.
-    """
-    todo = np.flatnonzero((source == "unlocated") & (data["postal_code"] != "").to_numpy())
-    if not len(todo):
-        return
-    table = _zip_table()
-    codes, countries = data["postal_code"].tolist(), data["country"].tolist()
-    for i in todo:
-        code, country = codes[i], cols.norm(countries[i])
-        if country not in _US:
-            continue
-        if from_xlsx and code.isdigit() and 3 <= len(code) <= 4:
-            code = code.zfill(5)
-        m = _ZIP.match(code)
-        hit = table.get(m.group(1)) if m else None
-        if hit is None:
-            if m:
-                report.warn(
-                    int(rows[i]),
-                    "postal_code",
-                    f"ZIP '{code}' is not in the US ZIP table; account kept unlocated",
-                )
-            continue
-        lon[i], lat[i] = hit
-        source[i] = "zip"
 
 
 def _write(

@@ -21,6 +21,9 @@ import pandas as pd
 from sqlalchemy import insert, select
 
 from planner.model.io import _columns as cols
+from planner.model.io._limits import MAX_AMOUNT
+from planner.model.io._messages import name_list, quote
+from planner.model.io._rowchecks import RowChecks
 from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Activity, Contact, Opportunity
@@ -122,36 +125,37 @@ def import_related(
         table.headers, RELATED_COLUMNS[kind], ("account_id",), mapping, report
     )
     if kind == "contacts" and not {"name", "first_name", "last_name"} & set(fmap):
-        found = ", ".join(f"'{h}'" for h in table.headers)
         raise report.refuse(
             f"{report.file}: required column(s) missing: name (or first/last name) "
-            f"(map one with --map name=COLUMN); columns found: {found}"
+            f"(map one with --map name=COLUMN); columns found: {name_list(table.headers)}"
         )
     frame, rows = table.frame, table.rows.to_numpy()
-    report.read = len(frame)
 
     def text(fld: str) -> list[str]:
         return frame[fmap[fld]].tolist() if fld in fmap else [""] * len(frame)
 
     with project.transaction() as session:
         accounts = {e: i for e, i in session.execute(select(Account.external_id, Account.id))}
-        ok = np.ones(len(frame), dtype=bool)
         values: dict[str, list[Any]] = {"account_id": []}
+        batch = _Rows(report, rows, np.ones(len(frame), dtype=bool), fmap, text, values)
+        for fld in fmap:
+            batch.spreadsheet_errors(fld, text(fld))
         for i, ext in enumerate(text("account_id")):
             acc = accounts.get(ext)
             values["account_id"].append(acc)
-            if acc is None:
+            if acc is None and batch.ok[i]:
                 reason = (
                     "empty account id"
                     if not ext
-                    else f"account '{ext}' is not in the project (import accounts first)"
+                    else f"account {quote(ext)} is not in the project (import accounts first)"
                 )
                 report.reject(int(rows[i]), "account_id", reason)
-                ok[i] = False
+                batch.ok[i] = False
         parse = {"contacts": _contacts, "opportunities": _opportunities, "activities": _activities}
-        batch = _Rows(fmap, text, rows, ok, values, report)
         parse[kind](batch)
-        batch.reject_long(_TABLES[kind])
+        for fld, vals in values.items():
+            batch.too_long(fld, vals, _TABLES[kind])
+        ok = batch.ok
         report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
         report.check_rejections(skip_invalid)
         keep = np.flatnonzero(ok)
@@ -172,32 +176,15 @@ def import_related(
 
 
 @dataclass
-class _Rows:
+class _Rows(RowChecks):
     """The rows of one import being parsed: every parser reads, rejects and fills through it."""
 
     fmap: dict[str, str]
     text: Callable[[str], list[str]]
-    rows: np.ndarray
-    ok: np.ndarray
     values: dict[str, list[Any]]
-    report: ImportReport
 
     def reject_bad(self, bad: np.ndarray, raw: list[str], fld: str, what: str) -> None:
-        for i in np.flatnonzero(bad & self.ok):
-            self.report.reject(int(self.rows[i]), fld, f"'{raw[i]}' is not {what}")
-        self.ok[bad] = False
-
-    def reject_long(self, model: type) -> None:
-        """Reject text longer than its column allows (PostgreSQL would refuse the whole
-        insert)."""
-        for fld, vals in self.values.items():
-            limit = getattr(model.__table__.c[fld].type, "length", None)  # type: ignore[attr-defined]
-            if not limit:
-                continue
-            for i, v in enumerate(vals):
-                if self.ok[i] and isinstance(v, str) and len(v) > limit:
-                    self.report.reject(int(self.rows[i]), fld, f"longer than {limit} characters")
-                    self.ok[i] = False
+        self.reject(bad, fld, lambda i: f"{quote(raw[i])} is not {what}")
 
     def flags(self, fld: str) -> list[bool | None]:
         """Parsed flags; an unknown value is a warning and counts as not given (None)."""
@@ -205,7 +192,7 @@ class _Rows:
         for i, t in enumerate(self.text(fld)):
             v = cols.parse_flag(t) if t else None
             if t and v is None and self.ok[i]:
-                self.report.warn(int(self.rows[i]), fld, f"'{t}' is not yes/no; taken as not given")
+                self.report.warn(int(self.rows[i]), fld, f"{quote(t)} is not yes/no; not given")
             out.append(v)
         return out
 
@@ -235,6 +222,7 @@ def _opportunities(b: _Rows) -> None:
     amount_raw = pd.Series(text("amount"), dtype=object)
     amount, bad = cols.parse_money(amount_raw)
     b.reject_bad(bad, amount_raw.tolist(), "amount", "an amount")
+    b.out_of_range("amount", amount, amount_raw.tolist(), -MAX_AMOUNT, MAX_AMOUNT)
     close_raw = text("close_date")
     close, bad = cols.parse_dates(pd.Series(close_raw, dtype=object))
     b.reject_bad(bad, close_raw, "close_date", "a date")

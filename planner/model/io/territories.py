@@ -9,15 +9,12 @@ the territory that comes FIRST in the file. Placement uses the polygons in file 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -25,6 +22,9 @@ from sqlalchemy.orm import Session
 from planner.model.colours import is_colour, next_colour
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, text_values
+from planner.model.io._messages import name_list, quote
+from planner.model.io._rowchecks import RowChecks
+from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
 from planner.model.schema import (
     Account,
@@ -69,10 +69,9 @@ def import_territories(
     table = layer.table
     name_col = find_column(table, NAME_FIELDS)
     if name_col is None:
-        cols = ", ".join(map(str, table.columns)) or "none"
         raise report.refuse(
             f"{path.name}: no territory name column (expected one of "
-            f"{', '.join(NAME_FIELDS)}; columns: {cols})"
+            f"{', '.join(NAME_FIELDS)}; columns: {name_list(table.columns)})"
         )
     names = text_values(table[name_col])
     colour_col = find_column(table, COLOUR_FIELDS)
@@ -81,8 +80,12 @@ def import_territories(
     reps = text_values(table[rep_col]) if rep_col else [""] * len(names)
     keep = report.reject_missing_and_repeated(
         names, layer.rows, name_col, "missing territory name",
-        lambda nm, first: f"territory '{nm}' appears twice (also row {first})",
+        lambda nm, first: f"territory {quote(nm)} appears twice (also row {first})",
     )  # fmt: skip
+    check = RowChecks(report, layer.rows, keep)
+    check.too_long("name", names, Territory, label=name_col)
+    check.too_long("name", reps, Rep, label=rep_col)
+    keep = check.ok
     report.rejected.sort(key=lambda r: r.row or 0)
     report.check_rejections(skip_invalid)
     geoms = layer.geometry[keep]
@@ -157,7 +160,7 @@ def _checked_colours(
     out = []
     for c, row in zip(colours, rows, strict=True):
         if c and not is_colour(c):
-            report.warn(int(row), field_name or "colour", f"'{c[:40]}' is not a colour (#rrggbb)")
+            report.warn(int(row), field_name or "colour", f"{quote(c)} is not a colour (#rrggbb)")
             c = ""
         out.append(c.strip())
     return out
@@ -256,8 +259,8 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
     their unit's territory, or that lie in no unit, become pins of the scenario.
     """
     report = ImportReport(kind="plan", file=path.name)
-    df = _read_plan_csv(path, report)
-    report.read = len(df)
+    table = read_table(path, report)
+    df = table.frame.set_axis([c.lower() for c in table.frame.columns], axis=1)
     if {"unit_code", "territory"} <= set(df.columns):
         key_col, owner_col = "unit_code", "territory"
     elif {"account_id", "owner"} <= set(df.columns):
@@ -265,10 +268,12 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
     else:
         raise report.refuse(
             f"{path.name}: a plan needs the columns unit_code,territory or account_id,owner "
-            f"(found: {', '.join(df.columns)})"
+            f"(found: {name_list(df.columns)})"
         )
-    keys = [str(v).strip() for v in df[key_col]]
-    owners = [str(v).strip() for v in df[owner_col]]
+    keys, owners = df[key_col].tolist(), df[owner_col].tolist()
+    check = RowChecks(report, table.rows.to_numpy(), np.ones(len(df), dtype=bool))
+    check.spreadsheet_errors(owner_col, owners)
+    check.too_long("name", owners, Territory, label=owner_col)
     with project.transaction() as s:
         if key_col == "unit_code":
             known = dict(s.execute(select(Unit.code, Unit.id)).all())
@@ -279,16 +284,21 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
         valid: list[tuple[int, str]] = []
         seen: dict[str, int] = {}
         for i, (key, owner) in enumerate(zip(keys, owners, strict=True)):
-            row = i + 2
+            row = int(check.rows[i])
+            if not check.ok[i]:
+                continue
             if key not in known:
-                report.reject(row, key_col, f"unknown {what} '{key}'")
+                report.reject(row, key_col, f"unknown {what} {quote(key)}")
             elif key in seen:
-                report.reject(row, key_col, f"{what} '{key}' appears twice (also row {seen[key]})")
+                report.reject(
+                    row, key_col, f"{what} {quote(key)} appears twice (also row {seen[key]})"
+                )
             elif not owner:
                 report.reject(row, owner_col, "no territory or owner given")
             else:
                 seen[key] = row
                 valid.append((known[key], owner))
+        report.rejected.sort(key=lambda r: r.row or 0)
         report.check_rejections(skip_invalid)
         resolve = _owner_resolver(s, sid, report)
         atoms = [(atom, resolve(owner)) for atom, owner in valid]
@@ -372,24 +382,3 @@ def _units_by_majority(
         )
     report.extra["pins"] = len(pins)
     return [_row(sid, "unit", unit, tid) for unit, tid in sorted(winner.items())]
-
-
-def _read_plan_csv(path: Path, report: ImportReport) -> pd.DataFrame:
-    """The plan CSV as text cells with lower-case column names; refusal if unreadable."""
-    if not path.is_file():
-        raise report.refuse(f"{path.name}: no such file")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise report.refuse(f"{path.name}: the file is empty")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise report.refuse(f"{path.name}: not a text (CSV) file")
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise report.refuse(f"{path.name}: not a readable CSV file ({exc})") from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df

@@ -17,6 +17,9 @@ from sqlalchemy import insert, select, update
 
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, require_column, text_values
+from planner.model.io._limits import MAX_ATTRIBUTE, MAX_POPULATION
+from planner.model.io._messages import quote
+from planner.model.io._rowchecks import RowChecks
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Unit
 from planner.model.store import Project
@@ -86,23 +89,28 @@ def import_units(
 
     keep = report.reject_missing_and_repeated(
         codes, layer.rows, code_col or "code", "missing code",
-        lambda code, first: f"duplicate code '{code}' (also row {first})",
+        lambda code, first: f"duplicate code {quote(code)} (also row {first})",
     )  # fmt: skip
+    check = RowChecks(report, layer.rows, keep)
+    check.too_long("code", codes, Unit, label=code_col or "code")
+    check.too_long("name", names, Unit, label=name_col or "name")
+    population = _population(table, pop_col, check)
+    attributes = _numeric_attributes(table, {code_col, name_col}, check)
     report.rejected.sort(key=lambda r: r.row or 0)
     report.check_rejections(skip_invalid)
 
+    keep = check.ok
     geoms = layer.geometry[keep]
-    table = table[keep].reset_index(drop=True)
     codes = [c for c, k in zip(codes, keep, strict=True) if k]
     names = [n for n, k in zip(names, keep, strict=True) if k]
+    population = population[keep]
+    attributes = [a for a, k in zip(attributes, keep, strict=True) if k]
     if len(geoms) == 0:
         raise report.refuse(f"{name}: no valid units to import")
     reps = shapely.point_on_surface(geoms)
     rep_x, rep_y = shapely.get_x(reps), shapely.get_y(reps)
     areas = area_km2(geoms)
     wkb = shapely.to_wkb(geoms)
-    population = _numbers(table[pop_col]) if pop_col else np.zeros(len(table))
-    attributes = _numeric_attributes(table, exclude={code_col, name_col})
 
     rows: list[dict[str, Any]] = [
         {
@@ -156,13 +164,29 @@ def replace_accounts(session: Any) -> int:
     return int((where < 0).sum())
 
 
-def _numbers(series: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+def _population(table: pd.DataFrame, column: str | None, check: RowChecks) -> np.ndarray:
+    """Population per feature: blank is 0; text is 0 with a warning; impossible numbers (negative,
+    above the world's, infinite) reject the row."""
+    if column is None:
+        return np.zeros(len(table))
+    raw = table[column].tolist()
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    for i in np.flatnonzero(np.isnan(values) & check.ok):
+        if raw[i] is not None and str(raw[i]).strip() and str(raw[i]).lower() != "nan":
+            check.report.warn(
+                int(check.rows[i]), column, f"{quote(raw[i])} is not a number; taken as 0"
+            )
+    check.out_of_range(column, values, raw, 0.0, MAX_POPULATION)
     return np.nan_to_num(values, nan=0.0)
 
 
-def _numeric_attributes(table: pd.DataFrame, exclude: set[str | None]) -> list[dict[str, float]]:
-    """Numeric columns per feature (population, land area, income...) for balance metrics."""
+def _numeric_attributes(
+    table: pd.DataFrame, exclude: set[str | None], check: RowChecks
+) -> list[dict[str, float]]:
+    """Numeric columns per feature (land area, income...) for balance metrics; missing values
+    are left out, infinite or absurd ones reject the row (they would poison every total)."""
     cols = [
         c
         for c in table.columns
@@ -173,6 +197,7 @@ def _numeric_attributes(table: pd.DataFrame, exclude: set[str | None]) -> list[d
     out: list[dict[str, float]] = [{} for _ in range(len(table))]
     for c in cols:
         values = table[c].to_numpy(dtype=np.float64, na_value=np.nan)
+        check.out_of_range(str(c), values, values.tolist(), -MAX_ATTRIBUTE, MAX_ATTRIBUTE)
         for i, v in enumerate(values.tolist()):
             if v == v:  # not NaN
                 out[i][str(c)] = v

@@ -1,0 +1,134 @@
+"""Collect the rows of a CSV or XLSX sheet under its header, checking each row as it arrives.
+
+Both readers feed one :class:`GridBuilder` row by row, so the same rules hold for both formats:
+
+- **Ragged CSV rows are never realigned.** A record with more or fewer cells than the header
+  (a trailing comma on every row, an unquoted comma in a name) would put ids under names and
+  names under potential. Such a row is rejected with its row number and left out of the table;
+  the importer's all-or-nothing policy then refuses the import (or skips the row).
+- A cell longer than Excel's 32,767 characters, or holding a NUL character (binary data, and a
+  value PostgreSQL cannot store), rejects its row.
+- A value in a column without a header (in a workbook the grid fixes every column, so it
+  cannot shift anything) is not read, and one warning per column says where it was.
+- The header may have at most ``MAX_COLUMNS`` columns and the table ``MAX_CELLS`` cells; both
+  are checked before the rows they would cost are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.model.io._limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS
+from planner.model.io._messages import one_line, quote
+from planner.model.io.report import ImportReport, RowIssue
+
+
+@dataclass
+class Grid:
+    """Text cells by column (stripped, '' when blank) for the rows that could be read."""
+
+    header: list[str]
+    columns: list[list[str]]
+    rows: list[int]  # spreadsheet row number of each stored row (header row = its own number)
+    rejected: list[RowIssue] = field(default_factory=list)  # rows left out, with the reason
+
+
+class GridBuilder:
+    """Accumulates rows under ``header``; ``fixed_width`` says the format is a CSV (whose rows
+    must have exactly the header's cells); ``nul`` that the text may hold NUL characters."""
+
+    def __init__(
+        self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool, nul: bool
+    ) -> None:
+        # "Annual\nRevenue" (a line break typed in a header cell) names a column on one line.
+        header = [one_line(h, MAX_CELL_CHARS) for h in header]
+        while header and not header[-1] and not fixed_width:  # a CSV keeps its trailing comma
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise report.refuse(
+                f"{name}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} "
+                f"are read (first ones: {', '.join(quote(h, 20) for h in header[:3])})"
+            )
+        self.name, self.report, self.fixed_width, self.nul = name, report, fixed_width, nul
+        self.width = len(header)
+        self.grid = Grid(header=header, columns=[], rows=[])
+        self._records: list[list[str]] = []
+        self._blank = [j for j, h in enumerate(header) if not h]  # columns without a header
+        self._unheaded: dict[int, list[int]] = {}  # column index -> [first row, count]
+
+    def add(self, row: int, raw: list[str]) -> None:
+        """Add one record (row number as a spreadsheet shows it); blank records are skipped."""
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            return
+        stored = len(self._records) + len(self.grid.rejected)
+        if stored * self.width > MAX_CELLS:
+            raise self.report.refuse(
+                f"{self.name}: more than {MAX_CELLS:,} cells ({stored:,} rows of "
+                f"{self.width} columns before row {row}); split the file"
+            )
+        problem = None
+        if self.fixed_width and len(cells) != self.width:
+            problem = self._ragged(row, cells)
+        elif (  # the common row needs no look at each cell
+            len(cells) > self.width
+            or sum(map(len, cells)) > MAX_CELL_CHARS
+            or (self.nul and "\x00" in "".join(cells))
+            or any(cells[j] for j in self._blank if j < len(cells))
+        ):
+            problem = self._cell_problem(row, cells)
+        if problem is not None:
+            self.grid.rejected.append(problem)
+            return
+        if len(cells) != self.width:
+            cells = (cells + [""] * self.width)[: self.width]
+        self._records.append(cells)
+        self.grid.rows.append(row)
+
+    def _ragged(self, row: int, cells: list[str]) -> RowIssue:
+        width = self.width
+        if len(cells) > width:
+            extra = next((c for c in cells[width:] if c), "")
+            column = f"column {width + 1}"
+            why = (
+                f"extra value {quote(extra)}: an unquoted comma?" if extra else "a trailing comma?"
+            )
+        else:
+            column = self.grid.header[len(cells)] or f"column {len(cells) + 1}"
+            why = f"{quote(column)} on missing"
+        return RowIssue(
+            row,
+            column,
+            f"{len(cells)} cells, the header has {width} ({why}); row not read, so no value "
+            "shifts column",
+        )
+
+    def _cell_problem(self, row: int, cells: list[str]) -> RowIssue | None:
+        header = self.grid.header
+        for j, value in enumerate(cells):
+            if j >= self.width or not header[j]:
+                if value:
+                    self._unheaded.setdefault(j, [row, 0])[1] += 1
+                continue
+            if len(value) > MAX_CELL_CHARS:
+                return RowIssue(
+                    row,
+                    header[j],
+                    f"{len(value):,} characters; a cell holds at most {MAX_CELL_CHARS:,}",
+                )
+            if "\x00" in value:
+                return RowIssue(row, header[j], "contains a NUL character (binary data?)")
+        return None
+
+    def finish(self) -> Grid:
+        """The grid; warns once per column of values that have no header."""
+        columns = zip(*self._records, strict=True) if self._records else [()] * self.width
+        self.grid.columns = [list(c) for c in columns]
+        self._records = []
+        for j, (first, count) in sorted(self._unheaded.items()):
+            self.report.warn(
+                first,
+                f"column {j + 1}",
+                f"{count} value(s) in a column without a header (first in row {first}); not read",
+            )
+        return self.grid
