@@ -60,6 +60,13 @@ class MoveSet:
         return cls(z, z, z, kind, label)
 
 
+def locked(plan: Plan, territories: NDArray[np.integer]) -> NDArray[np.bool_]:
+    """Per value: a locked territory? (Unassigned, FOLLOW and an empty plan are not.)"""
+    flags = np.append(plan.atoms.territory_locked, False)  # index -1 -> not locked
+    t = np.asarray(territories, dtype=np.int64)
+    return flags[np.where(t >= 0, t, -1)]
+
+
 def build(plan: Plan, atoms: NDArray[np.int64], to: int, kind: str, label: str) -> MoveSet:
     """Move ``atoms`` to territory ``to`` (or FOLLOW/UNASSIGNED), skipping no-ops and locks.
 
@@ -73,8 +80,7 @@ def build(plan: Plan, atoms: NDArray[np.int64], to: int, kind: str, label: str) 
     before = plan.alignment[atoms]
     eff = plan.effective_territories(atoms)
     keep = before != to
-    lockable = eff >= 0
-    keep &= ~(lockable & a.territory_locked[np.maximum(eff, 0)])
+    keep &= ~locked(plan, eff)
     atoms = atoms[keep]
     return MoveSet(atoms, plan.alignment[atoms], np.full(len(atoms), to), kind, label)
 
@@ -143,11 +149,8 @@ def for_reshape(plan: Plan, territory: int, outline: shapely.Geometry) -> MoveSe
         after += list(unit_terr[others[near]])
     atoms_arr = np.asarray(atoms, dtype=np.int64)
     after_arr = np.asarray(after, dtype=np.int32)
-    locked = (
-        a.territory_locked[np.maximum(plan.alignment[atoms_arr], 0)]
-        | a.territory_locked[np.maximum(after_arr, 0)]
-    )
-    atoms_arr, after_arr = atoms_arr[~locked], after_arr[~locked]
+    fixed = locked(plan, plan.alignment[atoms_arr]) | locked(plan, after_arr)
+    atoms_arr, after_arr = atoms_arr[~fixed], after_arr[~fixed]
     return MoveSet(
         atoms_arr,
         plan.alignment[atoms_arr],

@@ -116,11 +116,8 @@ def create(
 def _into(plan: Plan, atoms: np.ndarray, new: int, kind: str) -> moves.MoveSet:
     """Atoms into a territory that does not exist yet (placeholder ``new``): like
     :func:`moves.build`, minus the lock check of the target (a new territory is unlocked)."""
-    a = plan.atoms
     atoms = np.unique(atoms)
-    eff = plan.effective_territories(atoms)
-    keep = ~((eff >= 0) & a.territory_locked[np.maximum(eff, 0)])
-    atoms = atoms[keep]
+    atoms = atoms[~moves.locked(plan, plan.effective_territories(atoms))]
     return moves.MoveSet(atoms, plan.alignment[atoms], np.full(len(atoms), new), kind, "")
 
 

@@ -255,3 +255,13 @@ def _step(plan: Plan, kind: str, n: int) -> None:
             plan.redo()
     except PlannerError:
         pass  # refused edits (a duplicate name, nothing to move) change nothing
+
+
+def test_after_deleting_every_territory_a_new_one_can_be_drawn(grid: Project) -> None:
+    plan = Plan.load(grid)
+    for _ in range(3):
+        plan.apply(territories.delete(plan, 0))
+    assert plan.atoms.n_territories == 0
+    plan.apply(territories.draw(plan, shapely.box(-84.0, 33.0, -83.8, 33.2)))
+    assert names(plan) == ["New territory"]
+    assert_matches_reference(Plan.load(Project.open(grid.location)))
