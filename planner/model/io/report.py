@@ -55,8 +55,10 @@ class ImportReport:
         self.warnings.append(RowIssue(row, field_name, reason))
 
     def refuse(self, message: str) -> ImportRefused:
-        """Mark the import refused and return the exception to raise (it carries this report)."""
+        """Mark the import refused and return the exception to raise (it carries this report).
+        The message is made one line whatever it quotes (a user-facing rule of every importer)."""
         self.refused = True
+        message = " ".join(str(message).split())
         self.message = message
         err = ImportRefused(message)
         err.report = self  # type: ignore[attr-defined]
