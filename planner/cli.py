@@ -147,7 +147,8 @@ def _import_territories(args: argparse.Namespace) -> int:
     with open_project(args) as p:
         sid = _scenario_id(p, args.scenario)
         return _report(args, p, lambda: import_territories(
-            p, args.file, scenario_id=sid, skip_invalid=args.skip_invalid))  # fmt: skip
+            p, args.file, scenario_id=sid, skip_invalid=args.skip_invalid,
+            mode=args.mode))  # fmt: skip
 
 
 @command("import-related")

@@ -60,10 +60,30 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
             c.add_argument("--encoding")
-    c = cmd("import-territories", "import territory polygons or a plan CSV into a scenario")
+    c = cmd(
+        "import-territories",
+        "import territory polygons or a plan CSV into a scenario "
+        "(one undoable step; refused if it would leave assigned units without a territory)",
+    )
     c.add_argument("file", type=Path)
     c.add_argument("--scenario")
     c.add_argument("--skip-invalid", action="store_true")
+    what = c.add_mutually_exclusive_group()
+    what.add_argument(
+        "--replace",
+        dest="mode",
+        action="store_const",
+        const="replace",
+        help="the file is the whole plan: what it does not place is unassigned",
+    )
+    what.add_argument(
+        "--update",
+        dest="mode",
+        action="store_const",
+        const="update",
+        help="change only what the file places; the rest keeps its territory",
+    )
+    c.set_defaults(mode="check")  # fmt: skip
     c = cmd("import-related", "import contacts, opportunities and/or activities")
     for kind in ("contacts", "opportunities", "activities"):
         c.add_argument(f"--{kind}", type=Path)

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from planner.model.atoms import FOLLOW, AtomData
 from planner.model.edits import ATTRIBUTES, Edit
 from planner.model.errors import PlannerError
-from planner.model.schema import Assignment, EditLog, Pin, Scenario, ScenarioTerritory, Territory
+from planner.model.schema import (
+    Assignment,
+    EditLog,
+    Pin,
+    Scenario,
+    ScenarioTerritory,
+    Territory,
+    TerritoryShape,
+)
 
 _CHUNK = 5000  # SQLite variable limit safety for IN (...) lists
 
@@ -149,6 +157,20 @@ def _differs(stored: Any, expected: Any) -> bool:
     return stored != expected
 
 
+def write_shapes(s: Session, sid: int, edit: Edit, territory_ids: Sequence[int]) -> None:
+    """Drawn polygons of free-form territories: each change replaces the stored one."""
+    for change in edit.shapes:
+        tid = int(territory_ids[change.territory])
+        s.execute(
+            delete(TerritoryShape).where(
+                TerritoryShape.scenario_id == sid, TerritoryShape.territory_id == tid
+            )
+        )
+        if change.after is not None:
+            s.add(TerritoryShape(scenario_id=sid, territory_id=tid, geometry=change.after))
+    s.flush()
+
+
 # -- alignment ---------------------------------------------------------------------------------
 def write_alignment(
     s: Session,
@@ -226,6 +248,22 @@ def log_edit(
     s.add(entry)
     s.flush()
     return int(entry.id)
+
+
+def log_data_change(s: Session, user: str, kind: str, label: str) -> None:
+    """The project's data changed under every scenario (accounts, units or open pipeline
+    imported): each scenario's version moves on, so a planner who has one open is told to
+    reload instead of writing over it (and undoing across it), and each history records the
+    import as a step undo does not cross (its kind is in edits.BARRIERS)."""
+    for sid in s.scalars(select(Scenario.id)).all():
+        s.execute(update(Scenario).where(Scenario.id == sid).values(version=Scenario.version + 1))
+        s.execute(
+            update(EditLog)
+            .where(EditLog.scenario_id == sid, EditLog.undone.is_(True))
+            .values(discarded=True)
+        )
+        s.add(EditLog(scenario_id=sid, user=user, kind=kind, label=label, payload={}))
+    s.flush()
 
 
 def mark(s: Session, log_id: int, *, undone: bool) -> None:

@@ -17,6 +17,7 @@ anything exists in the project ("a drawn territory is a placeholder until Enter"
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 #: Territory attributes an Edit may set, as stored per scenario (ScenarioTerritory).
 ATTRIBUTES = ("name", "colour", "rep_id", "parent_id", "target_weight", "locked")
 #: Log kinds that end the undo history: undo never reaches past them.
-BARRIERS = frozenset({"publish", "restore", "import-accounts", "import-units"})
+BARRIERS = frozenset(
+    {"publish", "restore", "import-accounts", "import-units", "import-opportunities"}
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,17 @@ class DeletedTerritory:
     spec: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class ShapeChange:
+    """A free-drawn territory polygon (free-form projects) replaced: WKB before and after
+    (None: no shape). ``territory`` is an index in index form (a placeholder for a territory
+    the edit creates), a database id once encoded."""
+
+    territory: int
+    before: bytes | None
+    after: bytes | None
+
+
 @dataclass(frozen=True, eq=False)
 class Edit:
     kind: str
@@ -67,18 +81,19 @@ class Edit:
     creates: tuple[NewTerritory, ...] = ()
     updates: tuple[TerritoryUpdate, ...] = ()
     deletes: tuple[DeletedTerritory, ...] = ()
+    shapes: tuple[ShapeChange, ...] = ()
 
     @classmethod
     def of_moves(cls, ms: MoveSet) -> Edit:
         return cls(ms.kind, ms.label, ms)
 
     def is_empty(self) -> bool:
-        return not (len(self.moves) or self.creates or self.updates or self.deletes)
+        return not (len(self.moves) or self.creates or self.updates or self.deletes or self.shapes)
 
     @property
     def changes_territories(self) -> bool:
         """True when territories come, go or change (names, colours, reps...), not only atoms."""
-        return bool(self.creates or self.updates or self.deletes)
+        return bool(self.creates or self.updates or self.deletes or self.shapes)
 
     def inverse(self) -> Edit:
         """What undoes this edit (the created territories must exist, i.e. it was applied)."""
@@ -91,6 +106,7 @@ class Edit:
             creates=tuple(NewTerritory(d.spec, d.territory_id) for d in self.deletes),
             updates=tuple(TerritoryUpdate(u.territory_id, u.after, u.before) for u in self.updates),
             deletes=tuple(DeletedTerritory(int(c.territory_id), c.spec) for c in self.creates),  # type: ignore[arg-type]
+            shapes=tuple(ShapeChange(s.territory, s.after, s.before) for s in self.shapes),
         )
 
     def with_created_ids(self, ids: list[int]) -> Edit:
@@ -130,6 +146,10 @@ def encode(edit: Edit, atoms: AtomData) -> dict[str, Any]:
             for u in edit.updates
         ],
         "deletes": [{"id": d.territory_id, **_plain(d.spec)} for d in edit.deletes],
+        "shapes": [
+            {"id": tid[s.territory], "before": _b64(s.before), "after": _b64(s.after)}
+            for s in edit.shapes
+        ],
     }
 
 
@@ -178,7 +198,19 @@ def decode(payload: Mapping[str, Any], kind: str, label: str, atoms: AtomData) -
             for u in payload.get("updates", ())
         ),
         deletes=deletes,
+        shapes=tuple(
+            ShapeChange(tidx[int(s["id"])], _unb64(s["before"]), _unb64(s["after"]))
+            for s in payload.get("shapes", ())
+        ),
     )
+
+
+def _b64(wkb: bytes | None) -> str | None:
+    return None if wkb is None else base64.b64encode(wkb).decode("ascii")
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ silently overwriting a colleague.
 from __future__ import annotations
 
 import contextlib
-import getpass
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,7 @@ from planner.model.history import scenario_history
 from planner.model.moves import MoveSet
 from planner.model.scenario_rows import resolve
 from planner.model.store import Project
+from planner.model.users import current_user
 
 __all__ = ["Plan", "Preview", "StaleScenario", "TerritoryDelta"]
 
@@ -112,7 +112,7 @@ class Plan:
         self.scenario_id = scenario_id
         self.name = name
         self.version = version
-        self.user = user or _user()
+        self.user = user or current_user()
         self.alignment = alignment
         #: The baseline's alignment in this plan's index space (a territory the scenario does
         #: not have reads as unassigned; disruption uses the id form below, which is exact).
@@ -314,8 +314,12 @@ class Plan:
         )
 
     # -- apply / undo / redo ---------------------------------------------------------------------
-    def apply(self, edit: Edit | MoveSet) -> int | None:
+    def apply(self, edit: Edit | MoveSet, *, session: Any = None) -> int | None:
         """Write, log and apply one edit; returns its EditLog id (None when it changes nothing).
+
+        ``session``: write inside the caller's transaction instead of one of its own (an import
+        that also creates reps, all or nothing); if the caller then rolls back, this Plan no
+        longer matches the project and must be dropped.
 
         Moves must still match the scenario (``before`` values), as must the attribute values
         an update replaces: an edit built against an older state is refused, not half-applied.
@@ -327,7 +331,7 @@ class Plan:
         if not np.array_equal(self.alignment[ms.atoms], ms.before):
             raise PlannerError("this edit no longer matches the scenario; it was not applied")
         before, pre = self._snapshot(), self.atoms
-        with self._writing() as s:
+        with self._writing(session) as s:
             _persist.bump_version(s, self.scenario_id, self.version, self.name)
             done = self._write(s, edit)
             # Applied in memory inside the transaction: the logged effect is computed from the
@@ -341,11 +345,15 @@ class Plan:
         return log_id
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[Any]:
-        """A transaction; if it fails after the memory was changed, memory is reloaded."""
+    def _writing(self, session: Any = None) -> Iterator[Any]:
+        """A transaction (or the caller's); if it fails after the memory was changed, memory
+        is reloaded."""
         version = self.version
         self._memory_changed = False
         try:
+            if session is not None:
+                yield session
+                return
             with self.project.transaction() as s:
                 yield s
         except BaseException:
@@ -385,6 +393,8 @@ class Plan:
                 return None
             if expect is not None and step.id != expect:
                 raise PlannerError(f"the edit history changed since; nothing was {action}ne")
+            # A copy someone else changed is told so first (its memory is not the project's).
+            _persist.bump_version(s, self.scenario_id, self.version, self.name)
             try:
                 forward = decode(step.payload, step.kind, step.label, self.atoms)
             except (KeyError, IndexError):
@@ -395,7 +405,6 @@ class Plan:
             edit = forward.inverse() if action == "undo" else forward
             if not np.array_equal(self.alignment[edit.moves.atoms], edit.moves.before):
                 raise PlannerError(f"'{step.label}' no longer matches the scenario")
-            _persist.bump_version(s, self.scenario_id, self.version, self.name)
             pre = self.atoms
             done = self._write(s, edit)
             change = self._apply_in_memory(done, pre)
@@ -414,6 +423,7 @@ class Plan:
                *(int(c.territory_id) for c in edit.creates)]  # type: ignore[arg-type] # fmt: skip
         ms = edit.moves
         _persist.write_alignment(s, sid, self.atoms, ms.atoms, ms.after, ids)
+        _persist.write_shapes(s, sid, edit, ids)
         _persist.update_territories(s, sid, edit)
         _persist.delete_territories(s, sid, edit)
         return edit
@@ -547,10 +557,3 @@ def _deltas(before: _Snapshot, after: _Snapshot, edit: Edit) -> list[TerritoryDe
             )
         )
     return out
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""

@@ -20,7 +20,6 @@ Every write to a scenario bumps ``Scenario.version`` (the optimistic-concurrency
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from typing import Any
 
 from sqlalchemy import Integer, and_, delete, func, insert, literal, select, update
@@ -42,6 +41,7 @@ from planner.model.schema import (
     utcnow,
 )
 from planner.model.store import Project
+from planner.model.users import current_user
 
 __all__ = [
     "StalePublish", "create_scenario", "delete_scenario", "list_scenarios", "publications",
@@ -117,7 +117,7 @@ def create_scenario(
             is_baseline=False,
             based_on_id=src.id,
             description=description,
-            created_by=user or _user(),
+            created_by=user or current_user(),
         )
         s.add(row)
         s.flush()
@@ -257,7 +257,7 @@ def _replace_baseline(
     summary: dict[str, Any],
     expected_version: int,
 ) -> Publication:
-    user = user or _user()
+    user = user or current_user()
     now = utcnow()
     with project.transaction() as s:
         if (
@@ -358,10 +358,3 @@ def _iso(value: dt.datetime | None) -> str | None:
     if value.tzinfo is None:  # SQLite returns naive datetimes for UTC-stored values
         value = value.replace(tzinfo=dt.UTC)
     return value.isoformat(timespec="seconds")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""

@@ -18,7 +18,6 @@ project file upgrades it in place inside one transaction.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
@@ -42,6 +41,7 @@ from planner.model.database import (  # noqa: F401 - re-exported: the store's pu
 from planner.model.errors import ProjectFileError
 from planner.model.io._output import register_project, unregister_project
 from planner.model.schema import Base, ProjectInfo, Scenario
+from planner.model.users import current_user
 
 PROJECT_SUFFIX = ".tplan"
 BASELINE_NAME = "Baseline"
@@ -107,9 +107,9 @@ class Project:
         engine = make_engine(target)
         upgrade(engine)
         project = cls(engine, str(target))
-        project.set_info(name=name, created_by=_current_user())
+        project.set_info(name=name, created_by=current_user())
         with project.transaction() as s:
-            s.add(Scenario(name=BASELINE_NAME, is_baseline=True, created_by=_current_user()))
+            s.add(Scenario(name=BASELINE_NAME, is_baseline=True, created_by=current_user()))
         return project
 
     @classmethod
@@ -240,10 +240,3 @@ class Project:
 
         dest = projectfile.install(Path(target).expanduser(), build, overwrite=overwrite)
         return Project.open(dest)
-
-
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""

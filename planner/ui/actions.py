@@ -44,6 +44,7 @@ def build_menus(w: MainWindow) -> Actions:
     _act(w, file, "&Open…", w.choose_and_open, QKeySequence.StandardKey.Open)
     recent = file.addMenu("Open &Recent")
     _act(w, file, "Save &As…", w.save_as, QKeySequence("Ctrl+Shift+S"))
+    _act(w, file, "Re&load (a colleague or an import changed it)", w.reload, QKeySequence("F5"))
     file.addSeparator()
     _act(w, file, "&Quit", w.close, QKeySequence.StandardKey.Quit)
 

@@ -13,7 +13,6 @@ The dock never writes SQL: every change goes through :mod:`planner.model.handove
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from planner.model.atoms import AtomData
 from planner.model.io.handover_export import write_csv, write_html, write_xlsx
 from planner.model.progress import Progress
 from planner.model.store import Project
+from planner.model.users import current_user
 from planner.ui.workers import run_job
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -65,7 +65,7 @@ class HandoverDock(QWidget):
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__(parent)
-        self.user = user or getpass.getuser()
+        self.user = user or current_user()
         self.today = today
         self.project: Project | None = None
         self.scenario_id: int | None = None

@@ -299,6 +299,13 @@ class MainWindow(ScenarioMixin, QMainWindow):
         if path:
             self.open_project(path, background=True)
 
+    def reload(self) -> bool:
+        """Read the project again, on the scenario shown (after a colleague's edit or an
+        import made this copy stale: its next edit would be refused)."""
+        if self.project is None or self.plan is None:
+            return False
+        return self.open_project(self.project.location, self.plan.name)
+
     def save_as(self) -> None:
         if self.project is None:
             return

@@ -121,11 +121,20 @@ def test_free_form_stores_shapes_and_assigns_accounts(tmp_path: Path) -> None:
         assert len(s.scalars(select(TerritoryShape)).all()) == 2
 
 
-def test_reimport_replaces_previous_alignment(unit_project: Project, tmp_path: Path) -> None:
+def test_reimport_replaces_previous_alignment_only_when_asked(
+    unit_project: Project, tmp_path: Path
+) -> None:
     one = write_geojson(tmp_path / "1.geojson", [(square(0, 0, 4), {"name": "All"})])
     import_territories(unit_project, one)
     two = write_geojson(tmp_path / "2.geojson", [(square(0, 0, 1), {"name": "Small"})])
-    import_territories(unit_project, two)
+    before = dump(unit_project)
+    with pytest.raises(ImportRefused, match="would leave 3 of the 4 unit"):
+        import_territories(unit_project, two)  # U1-U3 would silently lose their territory
+    assert dump(unit_project) == before
+    import_territories(unit_project, two, mode="update")
+    assert assignments(unit_project, "unit") == {"U0": "Small", "U1": "All", "U2": "All",
+                                                 "U3": "All"}  # fmt: skip
+    import_territories(unit_project, two, mode="replace")
     assert assignments(unit_project, "unit") == {"U0": "Small"}
 
 

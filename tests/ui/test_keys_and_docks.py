@@ -130,3 +130,23 @@ def test_no_label_renders_a_name_as_html(qtbot, window) -> None:
             label.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(label.text())
         )
         assert not rich or "<img" not in label.text(), label.objectName() or label.text()[:60]
+
+
+def test_a_stale_window_is_told_and_f5_reloads_it(qtbot, window, tmp_path) -> None:
+    from planner.cli import main
+
+    w = window
+    plan_csv = tmp_path / "plan.csv"
+    plan_csv.write_text("unit_code,territory\nU0_0,T3\n")
+    assert main(["import-territories", str(w.project.location), str(plan_csv), "--update"]) == 0
+    w.territory_combo.setCurrentIndex(1)
+    w.map_view.bridge.receive('{"kind": "paint", "units": [24]}')  # U5_3, in T3
+    assert w.workspace.pending is not None
+    press(qtbot, w, Qt.Key.Key_Return)
+    assert "reload to see the changes" in w.last_error  # refused, not written over the import
+    press(qtbot, w, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: w.plan.alignment[0] == 2, timeout=10_000)  # the import is shown
+    w.map_view.bridge.receive('{"kind": "paint", "units": [24]}')
+    press(qtbot, w, Qt.Key.Key_Return)
+    assert w.plan.alignment[23] == 1
+    assert [h["kind"] for h in w.plan.history()] == ["import-territories", "paint"]

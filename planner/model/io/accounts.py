@@ -22,6 +22,7 @@ import shapely
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from planner.model._persist import log_data_change
 from planner.model.geo import place_points
 from planner.model.io import _columns as cols
 from planner.model.io._limits import MAX_AMOUNT, MAX_MINUTES_PER_VISIT, MAX_VISITS_PER_YEAR
@@ -32,6 +33,7 @@ from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Rep, Unit
 from planner.model.store import Project
+from planner.model.users import current_user
 
 #: Visits per year and minutes per visit assumed when the file gives none, by status: customers
 #: are seen monthly for an hour, partners every two months, prospects quarterly for 45 minutes.
@@ -169,6 +171,8 @@ def import_accounts(
                 )
         data.update(lon=lon, lat=lat, location_source=source, unit_id=unit_col)
         _write(session, data, fmap, report)
+        log_data_change(session, current_user(), "import-accounts",
+                        f"import accounts from {path.name}")  # fmt: skip
     return report
 
 

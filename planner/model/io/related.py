@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 
+from planner.model._persist import log_data_change
 from planner.model.io import _columns as cols
 from planner.model.io._limits import MAX_AMOUNT
 from planner.model.io._messages import name_list, quote
@@ -28,6 +29,7 @@ from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Activity, Contact, Opportunity
 from planner.model.store import Project
+from planner.model.users import current_user
 
 Kind = Literal["contacts", "opportunities", "activities"]
 
@@ -170,6 +172,9 @@ def import_related(
                 new.append(rec)
         if new:
             session.execute(insert(model.__table__), new)
+            if kind == "opportunities":  # open pipeline is a balance figure of every scenario
+                log_data_change(session, current_user(), "import-opportunities",
+                                f"import opportunities from {path.name}")  # fmt: skip
         report.imported = len(new)
         report.extra["already_present"] = len(records) - len(new)
     return report

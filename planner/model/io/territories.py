@@ -1,6 +1,8 @@
 """Import territories (a polygon file) or a plan (a CSV of unit or account assignments).
 
-Either import *replaces* the scenario's assignments, pins and drawn shapes in one transaction.
+Either import is one undoable Edit of the scenario (:mod:`planner.model.io._plan_edit`): what
+the file does not place is refused by default, unassigned with ``mode="replace"`` or kept with
+``mode="update"``; nothing is ever wiped silently.
 
 Overlap rule for polygon files: where two territory polygons overlap, the overlap belongs to
 the territory that comes FIRST in the file. Placement uses the polygons in file order and
@@ -16,25 +18,21 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from planner.model.colours import is_colour, next_colour
+from planner.model.colours import is_colour
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, text_values
 from planner.model.io._messages import name_list, quote
+from planner.model.io._plan_edit import Target, apply_target
 from planner.model.io._rowchecks import RowChecks
 from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
+from planner.model.plan import Plan
 from planner.model.schema import (
-    Account,
-    Assignment,
-    Pin,
     Rep,
-    ScenarioTerritory,
     Territory,
-    TerritoryShape,
-    Unit,
 )
 from planner.model.store import Project
 
@@ -51,8 +49,9 @@ def import_territories(
     *,
     scenario_id: int | None = None,
     skip_invalid: bool = False,
+    mode: str = "check",
 ) -> ImportReport:
-    """Import territories into a scenario (None = the baseline), replacing its alignment.
+    """Import territories into a scenario (None = the baseline) as one undoable edit.
 
     A polygon file (GeoJSON/GPKG/SHP) has one feature per territory: in a project with units,
     each unit goes to the territory containing its representative point; without units the
@@ -63,7 +62,7 @@ def import_territories(
     path = Path(path)
     sid = project.baseline_id() if scenario_id is None else scenario_id
     if path.suffix.lower() in (".csv", ".txt"):
-        return _import_plan(project, path, sid, skip_invalid)
+        return _import_plan(project, path, sid, skip_invalid, mode)
     report = ImportReport(kind="territories", file=path.name)
     layer = read_polygons(path, report)
     table = layer.table
@@ -98,32 +97,23 @@ def import_territories(
         raise report.refuse(f"{path.name}: no valid territories to import")
     trimmed = _report_overlaps(geoms, names, report)
 
+    plan = Plan.load(project, sid)
     with project.transaction() as s:
-        tids = _ensure_territories(s, sid, names, colours, reps, report)
-        _clear_scenario(s, sid)
-        units = s.execute(select(Unit.id, Unit.rep_lon, Unit.rep_lat)).all()
-        if units:
-            xy = np.array([(u[1], u[2]) for u in units], dtype=np.float64)
-            where = place_points(xy[:, 0], xy[:, 1], geoms)
-            rows = [
-                {"scenario_id": sid, "atom_kind": "unit", "atom_id": u[0], "territory_id": tids[w]}
-                for u, w in zip(units, where.tolist(), strict=True)
-                if w >= 0
-            ]
+        target = Target()
+        keys = _territory_keys(s, plan, target, names, colours, reps, report)
+        if plan.atoms.n_units:
+            a = plan.atoms
+            where = place_points(a.unit_rep_lon, a.unit_rep_lat, geoms)
+            target.units = {int(a.unit_ids[u]): keys[w] for u, w in enumerate(where) if w >= 0}
             report.extra["unassigned_units"] = int((where < 0).sum())
+            report.extra["assigned"] = len(target.units)
         else:
-            shapes = [
-                {"scenario_id": sid, "territory_id": tids[i], "geometry": bytes(shapely.to_wkb(g))}
-                for i, g in enumerate(trimmed)
-                if not g.is_empty
-            ]
-            if shapes:
-                s.execute(insert(TerritoryShape), shapes)
-            rows = _assign_accounts(s, sid, geoms, tids, report)
-        if rows:
-            s.execute(insert(Assignment), rows)
+            target.shapes = {keys[i]: bytes(shapely.to_wkb(g)) for i, g in enumerate(trimmed)
+                             if not g.is_empty}  # fmt: skip
+            target.accounts = _place_accounts(plan, geoms, keys, report)
+            report.extra["assigned"] = len(target.accounts)
         report.imported = len(names)
-        report.extra["assigned"] = len(rows)
+        apply_target(plan, s, target, report, mode, f"import {path.name}")
     return report
 
 
@@ -166,92 +156,74 @@ def _checked_colours(
     return out
 
 
-def _ensure_territories(
+def _territory_keys(
     s: Session,
-    sid: int,
+    plan: Plan,
+    target: Target,
     names: list[str],
     colours: list[str],
     reps: list[str],
     report: ImportReport,
-) -> list[int]:
-    """Territory id per name in the scenario, creating missing territories in it (and reps
-    named in the file)."""
-    mine = select(ScenarioTerritory).where(ScenarioTerritory.scenario_id == sid)
-    existing = {r.name: r for r in s.scalars(mine)}
-    rep_ids = dict(s.execute(select(Rep.name, Rep.id)).all())
-    colour_of = {name: r.colour for name, r in existing.items()}
+) -> list[Any]:
+    """The key of each named territory in ``target`` (an existing id of the scenario, or a
+    territory to create); colours and reps given in the file become updates (reps named in the
+    file and unknown are created)."""
+    existing = {str(n): int(i) for n, i in zip(plan.atoms.territory_names,
+                                               plan.atoms.territory_ids, strict=True)}  # fmt: skip
+    rep_ids = _rep_ids(s)
     created: list[str] = []
-    ids: list[int] = []
+    keys: list[Any] = []
     for nm, colour, rep in zip(names, colours, reps, strict=True):
-        rep_id = None
+        attrs: dict[str, Any] = {}
+        if colour:
+            attrs["colour"] = colour
         if rep:
-            if rep not in rep_ids:
-                new_rep = Rep(name=rep)
-                s.add(new_rep)
-                s.flush()
-                rep_ids[rep] = new_rep.id
-            rep_id = rep_ids[rep]
+            attrs["rep_id"] = _rep(s, rep_ids, rep)
         if nm in existing:
-            terr = existing[nm]
-            if colour:
-                terr.colour = colour
+            keys.append(existing[nm])
+            if attrs:
+                target.updates[existing[nm]] = attrs
         else:
-            terr = _new_territory(s, sid, nm, colour or next_colour(colour_of.values()), None)
+            keys.append(("new", len(target.new)))
+            target.new.append({"name": nm, **attrs})
             created.append(nm)
-        colour_of[nm] = terr.colour
-        if rep_id is not None:
-            terr.rep_id = rep_id
-        s.flush()
-        ids.append(terr.territory_id)
     report.extra["territories_created"] = created
-    return ids
+    return keys
 
 
-def _new_territory(
-    s: Session, sid: int, name: str, colour: str, rep_id: int | None
-) -> ScenarioTerritory:
-    """A territory created by the import: it joins this scenario only."""
-    terr = Territory(name=name, colour=colour, rep_id=rep_id, level="territory")
-    s.add(terr)
-    s.flush()
-    row = ScenarioTerritory(
-        scenario_id=sid, territory_id=terr.id, name=name, colour=colour, rep_id=rep_id,
-        parent_id=None, target_weight=1.0, locked=False,
-    )  # fmt: skip
-    s.add(row)
-    s.flush()
-    return row
+def _rep_ids(s: Session) -> dict[str, int]:
+    return dict(s.execute(select(Rep.name, Rep.id)).all())  # type: ignore[arg-type]
 
 
-def _clear_scenario(s: Session, sid: int) -> None:
-    for table in (Assignment, Pin, TerritoryShape):
-        s.execute(delete(table).where(table.scenario_id == sid))
+def _rep(s: Session, rep_ids: dict[str, int], name: str) -> int:
+    """A rep by name, created when the file names one the project does not have yet."""
+    if name not in rep_ids:
+        new_rep = Rep(name=name)
+        s.add(new_rep)
+        s.flush()
+        rep_ids[name] = new_rep.id
+    return rep_ids[name]
 
 
-def _assign_accounts(
-    s: Session, sid: int, geoms: np.ndarray, tids: list[int], report: ImportReport
-) -> list[dict[str, Any]]:
-    accounts = s.execute(
-        select(Account.id, Account.lon, Account.lat).where(
-            Account.lon.is_not(None), Account.lat.is_not(None)
-        )
-    ).all()
-    if not accounts:
-        return []
-    xy = np.array([(a[1], a[2]) for a in accounts], dtype=np.float64)
-    where = place_points(xy[:, 0], xy[:, 1], geoms)
+def _place_accounts(
+    plan: Plan, geoms: np.ndarray, keys: list[Any], report: ImportReport
+) -> dict[int, Any]:
+    """Free-form: each located account to the territory whose polygon holds it."""
+    a = plan.atoms
+    ok = np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
+    where = np.full(a.n_accounts, -1, dtype=np.int64)
+    if ok.any():
+        where[ok] = place_points(a.account_lon[ok], a.account_lat[ok], geoms)
     report.extra["unassigned_accounts"] = int((where < 0).sum())
-    return [
-        {"scenario_id": sid, "atom_kind": "account", "atom_id": a[0], "territory_id": tids[w]}
-        for a, w in zip(accounts, where.tolist(), strict=True)
-        if w >= 0
-    ]
+    return {int(a.account_ids[i]): keys[w] for i, w in enumerate(where) if w >= 0}
 
 
 # -- plan CSV -------------------------------------------------------------------------------
 
 
-def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> ImportReport:
+def _import_plan(
+    project: Project, path: Path, sid: int, skip_invalid: bool, mode: str
+) -> ImportReport:
     """``unit_code,territory`` or ``account_id,owner``; owner = territory or rep name.
 
     In a unit project an account plan assigns each unit to the territory owning most of its
@@ -274,111 +246,105 @@ def _import_plan(project: Project, path: Path, sid: int, skip_invalid: bool) -> 
     check = RowChecks(report, table.rows.to_numpy(), np.ones(len(df), dtype=bool))
     check.spreadsheet_errors(owner_col, owners)
     check.too_long("name", owners, Territory, label=owner_col)
+    plan = Plan.load(project, sid)
+    a = plan.atoms
+    if key_col == "unit_code":
+        known = {str(c): int(i) for c, i in zip(a.unit_codes, a.unit_ids, strict=True)}
+        what = "unit code"
+    else:
+        known = {str(c): int(i) for c, i in zip(a.account_ext_ids, a.account_ids, strict=True)}
+        what = "account id"
+    valid: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for i, (key, owner) in enumerate(zip(keys, owners, strict=True)):
+        row = int(check.rows[i])
+        if not check.ok[i]:
+            continue
+        if key not in known:
+            report.reject(row, key_col, f"unknown {what} {quote(key)}")
+        elif key in seen:
+            report.reject(row, key_col, f"{what} {quote(key)} appears twice (also row {seen[key]})")
+        elif not owner:
+            report.reject(row, owner_col, "no territory or owner given")
+        else:
+            seen[key] = row
+            valid.append((known[key], owner))
+    report.rejected.sort(key=lambda r: r.row or 0)
+    report.check_rejections(skip_invalid)
     with project.transaction() as s:
-        if key_col == "unit_code":
-            known = dict(s.execute(select(Unit.code, Unit.id)).all())
-            what = "unit code"
-        else:
-            known = dict(s.execute(select(Account.external_id, Account.id)).all())
-            what = "account id"
-        valid: list[tuple[int, str]] = []
-        seen: dict[str, int] = {}
-        for i, (key, owner) in enumerate(zip(keys, owners, strict=True)):
-            row = int(check.rows[i])
-            if not check.ok[i]:
-                continue
-            if key not in known:
-                report.reject(row, key_col, f"unknown {what} {quote(key)}")
-            elif key in seen:
-                report.reject(
-                    row, key_col, f"{what} {quote(key)} appears twice (also row {seen[key]})"
-                )
-            elif not owner:
-                report.reject(row, owner_col, "no territory or owner given")
-            else:
-                seen[key] = row
-                valid.append((known[key], owner))
-        report.rejected.sort(key=lambda r: r.row or 0)
-        report.check_rejections(skip_invalid)
-        resolve = _owner_resolver(s, sid, report)
+        target = Target()
+        resolve = _owner_resolver(s, plan, target, report)
         atoms = [(atom, resolve(owner)) for atom, owner in valid]
-        _clear_scenario(s, sid)
-        has_units = s.scalar(select(Unit.id).limit(1)) is not None
         if key_col == "unit_code":
-            rows = [_row(sid, "unit", a, t) for a, t in atoms]
-        elif not has_units:
-            rows = [_row(sid, "account", a, t) for a, t in atoms]
+            target.units = dict(atoms)
+        elif a.free_form:
+            target.accounts = dict(atoms)
         else:
-            rows = _units_by_majority(s, sid, atoms, report)
-        if rows:
-            s.execute(insert(Assignment), rows)
+            _units_by_majority(plan, target, atoms, report)
         report.imported = len(atoms)
-        report.extra["assigned"] = len(rows)
+        report.extra["assigned"] = len(target.units) + len(target.accounts)
+        apply_target(plan, s, target, report, mode, f"import {path.name}")
     return report
 
 
-def _row(sid: int, kind: str, atom: int, tid: int) -> dict[str, Any]:
-    return {"scenario_id": sid, "atom_kind": kind, "atom_id": atom, "territory_id": tid}
-
-
-def _owner_resolver(s: Session, sid: int, report: ImportReport) -> Any:
-    """Owner name -> territory id: a territory name, else a rep's territory, else a new one
-    (territories of the scenario only)."""
-    st = ScenarioTerritory
-    terr = dict(s.execute(select(st.name, st.territory_id).where(st.scenario_id == sid)).all())
+def _owner_resolver(s: Session, plan: Plan, target: Target, report: ImportReport) -> Any:
+    """Owner name -> territory key: a territory of the scenario, else the territory of the rep
+    of that name (the first one), else a new territory of that name."""
+    a = plan.atoms
+    terr = {str(n): int(i) for n, i in zip(a.territory_names, a.territory_ids, strict=True)}
+    reps = _rep_ids(s)
     rep_terr: dict[str, int] = {}
-    for rep_name, tid in s.execute(
-        select(Rep.name, st.territory_id)
-        .join(st, st.rep_id == Rep.id)
-        .where(st.scenario_id == sid)
-        .order_by(st.territory_id.desc())
-    ):
-        rep_terr[rep_name] = tid  # descending ids: the rep's first territory wins
-    reps = dict(s.execute(select(Rep.name, Rep.id)).all())
+    for tid, rep in sorted(zip(a.territory_ids, a.territory_rep_ids, strict=True), reverse=True):
+        if np.isfinite(rep) and int(rep) in a.rep_names:
+            rep_terr[a.rep_names[int(rep)]] = int(tid)  # descending ids: the first one wins
     created: list[str] = []
     report.extra["territories_created"] = created
-    used = list(s.scalars(select(st.colour).where(st.scenario_id == sid)))
+    new_keys: dict[str, Any] = {}
 
-    def resolve(owner: str) -> int:
+    def resolve(owner: str) -> Any:
         if owner in terr:
             return terr[owner]
         if owner in rep_terr:
             return rep_terr[owner]
-        used.append(next_colour(used))
-        new = _new_territory(s, sid, owner, used[-1], reps.get(owner))
-        terr[owner] = new.territory_id
-        created.append(owner)
-        return new.territory_id
+        if owner not in new_keys:
+            new_keys[owner] = ("new", len(target.new))
+            target.new.append({"name": owner, "rep_id": reps.get(owner)})
+            created.append(owner)
+        return new_keys[owner]
 
     return resolve
 
 
 def _units_by_majority(
-    s: Session, sid: int, atoms: list[tuple[int, int]], report: ImportReport
-) -> list[dict[str, Any]]:
-    unit_of = dict(s.execute(select(Account.id, Account.unit_id)).all())
-    votes: dict[int, Counter[int]] = {}
-    first_seen: dict[int, int] = {}
-    for i, (_acc, tid) in enumerate(atoms):
-        first_seen.setdefault(tid, i)
-    for acc, tid in atoms:
+    plan: Plan, target: Target, atoms: list[tuple[int, Any]], report: ImportReport
+) -> None:
+    """Each unit to the owner of most of its listed accounts; the accounts whose owner differs
+    (or that lie in no unit) are pinned to theirs, the others follow their unit."""
+    a = plan.atoms
+    aidx = a.account_index()
+    unit_of = {int(a.account_ids[i]): int(a.unit_ids[u]) if u >= 0 else None
+               for i, u in enumerate(a.account_unit)}  # fmt: skip
+    votes: dict[int, Counter[Any]] = {}
+    first_seen: dict[Any, int] = {}
+    for i, (_acc, key) in enumerate(atoms):
+        first_seen.setdefault(key, i)
+    for acc, key in atoms:
         unit = unit_of.get(acc)
         if unit is not None:
-            votes.setdefault(unit, Counter())[tid] += 1
-    winner = {unit: max(c, key=lambda t: (c[t], -first_seen[t])) for unit, c in votes.items()}
-    pins = [
-        {"scenario_id": sid, "account_id": acc, "territory_id": tid}
-        for acc, tid in atoms
-        if winner.get(unit_of.get(acc) or -1) != tid
-    ]
-    if pins:
-        s.execute(insert(Pin), pins)
+            votes.setdefault(unit, Counter())[key] += 1
+    winner = {unit: max(c, key=lambda k: (c[k], -first_seen[k])) for unit, c in votes.items()}
+    target.units = winner
+    for acc, key in atoms:
+        if winner.get(unit_of.get(acc) or -1) != key:
+            target.pins[acc] = key
+        elif plan.alignment[a.n_units + aidx[acc]] >= 0:
+            target.unpin.add(acc)
+    if target.pins:
         report.warn(
             None,
             "owner",
-            f"{len(pins)} accounts are pinned to their owner's territory because the owner "
+            f"{len(target.pins)} accounts are pinned to their owner's territory because the owner "
             "differs from the territory holding most accounts of their unit (or they lie in "
             "no unit)",
         )
-    report.extra["pins"] = len(pins)
-    return [_row(sid, "unit", unit, tid) for unit, tid in sorted(winner.items())]
+    report.extra["pins"] = len(target.pins)

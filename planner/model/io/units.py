@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import insert, select, update
 
+from planner.model._persist import log_data_change
 from planner.model.geo import area_km2, place_points
 from planner.model.io._geofiles import find_column, read_polygons, require_column, text_values
 from planner.model.io._limits import MAX_ATTRIBUTE, MAX_POPULATION
@@ -23,6 +24,7 @@ from planner.model.io._rowchecks import RowChecks
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Unit
 from planner.model.store import Project
+from planner.model.users import current_user
 
 #: Auto-detected code columns, most specific first (Census GEOIDs, ZCTAs, postcodes, ids).
 CODE_FIELDS = (
@@ -136,6 +138,7 @@ def import_units(
         report.imported = len(new)
         report.updated = len(changed)
         report.outside_units = replace_accounts(s)
+        log_data_change(s, current_user(), "import-units", f"import units from {path.name}")
     return report
 
 
