@@ -107,6 +107,23 @@ class AtomData:
     def account_index(self) -> dict[int, int]:
         return self._index("account_ids")
 
+    def accounts_of_units(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Indices of the accounts located in these units, in O(their accounts): a CSR index
+        (accounts sorted by unit) built once per AtomData; ``np.isin`` over every account cost
+        ~5 ms per edit at 100k accounts and grows with the project."""
+        csr = self.__dict__.get("_memo_unit_accounts")
+        if csr is None:
+            order = np.argsort(self.account_unit, kind="stable")
+            located = order[self.account_unit[order] >= 0]
+            starts = np.searchsorted(self.account_unit[located], np.arange(self.n_units + 1))
+            csr = (located, starts)
+            self.__dict__["_memo_unit_accounts"] = csr
+        located, starts = csr
+        units = np.asarray(units, dtype=np.int64)
+        if not len(units):
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([located[starts[u] : starts[u + 1]] for u in units])
+
     def _index(self, field: str) -> dict[int, int]:
         # Memoised in the instance dict (the dataclass is frozen, its arrays read-only in
         # practice): restoring 100+ undo steps rebuilt a 100k-entry dict per step (4 s).
@@ -247,7 +264,7 @@ def replace_territories(atoms: AtomData, **columns: Any) -> AtomData:
     """A copy with other territory columns; the unit and account arrays (and their id
     lookups, which take a while to build at 1M accounts) are shared."""
     fresh = dataclasses.replace(atoms, **columns)
-    for key in ("_memo_unit_ids", "_memo_account_ids"):
+    for key in ("_memo_unit_ids", "_memo_account_ids", "_memo_unit_accounts"):
         if key in atoms.__dict__:
             fresh.__dict__[key] = atoms.__dict__[key]
     return fresh

@@ -242,7 +242,7 @@ class MapWorkspace(QObject):
             units = atoms[atoms < a.n_units]
             accounts = atoms[atoms >= a.n_units] - a.n_units
             if len(units):
-                accounts = np.union1d(accounts, np.flatnonzero(np.isin(a.account_unit, units)))
+                accounts = np.union1d(accounts, a.accounts_of_units(units))
         if not len(accounts) or not len(self._shown):
             return
         colours = np.asarray(self._account_colours(accounts), dtype=object)

@@ -117,3 +117,12 @@ def test_summary_reports_every_metric(grid) -> None:
     assert set(s) == {"max_abs_deviation", "mean_abs_deviation", "gini"}
     for part in s.values():
         assert set(part) == set(METRICS)
+
+
+def test_accounts_of_units_is_the_same_as_a_full_scan(grid) -> None:
+    from planner.model.atoms import load_atoms
+
+    a = load_atoms(grid)
+    for units in ([0], [3, 7, 23], [], list(range(a.n_units))):
+        expected = np.flatnonzero(np.isin(a.account_unit, units))
+        np.testing.assert_array_equal(np.sort(a.accounts_of_units(np.array(units))), expected)
