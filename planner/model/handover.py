@@ -506,10 +506,10 @@ def fetch_related(project: Project, account_ids: list[int]) -> RelatedRows:
         for ids in _chunks(account_ids):
             for a in s.scalars(select(Account).where(Account.id.in_(ids))):
                 rel.accounts[a.id] = a
-            cq = (select(c.account_id, c.name, c.role, c.decision_maker, c.phone, c.email)
-                  .where(c.account_id.in_(ids)).order_by(c.decision_maker.desc(), c.id))  # fmt: skip
-            for cr in s.execute(cq):
-                rel.contacts.setdefault(cr[0], []).append(Contact(*cr[1:]))
+            q = (select(c.account_id, c.name, c.role, c.decision_maker, c.phone, c.email)
+                 .where(c.account_id.in_(ids)).order_by(c.decision_maker.desc(), c.id))  # fmt: skip
+            for r in s.execute(q):
+                rel.contacts.setdefault(r[0], []).append(Contact(*r[1:]))
             oq = (select(o.account_id, o.name, o.stage, o.amount, o.close_date, o.next_step)
                   .where(o.account_id.in_(ids), o.is_open.is_(True))
                   .order_by(o.close_date, o.id))  # fmt: skip
