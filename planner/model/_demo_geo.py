@@ -11,6 +11,7 @@ import gzip
 import heapq
 import json
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ DATA_DIR = resources_dir() / "data"
 
 
 # -- data ----------------------------------------------------------------------------------
-def load_counties(states: tuple[str, ...] | None) -> dict[str, NDArray]:
+def load_counties(states: tuple[str, ...] | None) -> dict[str, NDArray[Any]]:
     """County codes, names, states, areas and polygons of the given states (all if None).
 
     The file has one feature per line (see scripts/build_demo_data.py): only the wanted lines
@@ -62,7 +63,7 @@ def load_counties(states: tuple[str, ...] | None) -> dict[str, NDArray]:
 _PROPS = re.compile(r'"properties":(\{[^{}]*\})')
 
 
-def load_places(counties: dict[str, NDArray]) -> pd.DataFrame:
+def load_places(counties: dict[str, NDArray[Any]]) -> pd.DataFrame:
     """Places inside the counties, with the index of their county; sums county population."""
     df = pd.read_csv(DATA_DIR / "us_places.csv.gz", dtype={"county": str}, keep_default_na=False)
     index = {code: i for i, code in enumerate(counties["code"])}
@@ -77,8 +78,8 @@ def load_places(counties: dict[str, NDArray]) -> pd.DataFrame:
 
 # -- accounts ------------------------------------------------------------------------------
 def place_accounts(
-    rng: np.random.Generator, n: int, places: pd.DataFrame, counties: dict[str, NDArray]
-) -> dict[str, NDArray]:
+    rng: np.random.Generator, n: int, places: pd.DataFrame, counties: dict[str, NDArray[Any]]
+) -> dict[str, NDArray[Any]]:
     """Pick places by population, jitter a few km, keep each point inside its county."""
     pop = places["population"].to_numpy(dtype=float)
     pick = rng.choice(len(pop), size=n, p=pop / pop.sum())
@@ -113,12 +114,12 @@ def place_accounts(
 
 
 # -- reps and alignment --------------------------------------------------------------------
-def _km_xy(lon: NDArray, lat: NDArray) -> NDArray:
+def _km_xy(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rough planar km coordinates (equirectangular at 36°N): enough to rank distances."""
     return np.column_stack([lon * 111.32 * np.cos(np.radians(36.0)), lat * 110.57])
 
 
-def choose_homes(places: pd.DataFrame, counties: dict[str, NDArray], n: int) -> pd.DataFrame:
+def choose_homes(places: pd.DataFrame, counties: dict[str, NDArray[Any]], n: int) -> pd.DataFrame:
     """Home bases at big places spread out: farthest-point sampling weighted by population.
 
     Each pick maximises (distance to the nearest chosen base) x sqrt(population) among the
@@ -141,7 +142,9 @@ def choose_homes(places: pd.DataFrame, counties: dict[str, NDArray], n: int) -> 
     return homes
 
 
-def _hilbert_keys(lon: NDArray, lat: NDArray, order: int = 10) -> NDArray:
+def _hilbert_keys(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], order: int = 10
+) -> NDArray[np.int_]:
     """Position along a Hilbert curve: neighbours in the order are neighbours on the map."""
     side = 1 << order
     span = max(np.ptp(lon), np.ptp(lat), 1e-9)
@@ -165,9 +168,9 @@ def _hilbert_keys(lon: NDArray, lat: NDArray, order: int = 10) -> NDArray:
 def grow_alignment(
     rng: np.random.Generator,
     graph: sparse.csr_matrix,
-    counties: dict[str, NDArray],
-    home_county: NDArray,
-    potential: NDArray,
+    counties: dict[str, NDArray[Any]],
+    home_county: NDArray[np.int64],
+    potential: NDArray[np.float64],
 ) -> NDArray[np.int64]:
     """Territory index of every county, grown contiguously from the home counties.
 
@@ -209,7 +212,11 @@ def grow_alignment(
 
 
 def _swap_boundaries(
-    graph: sparse.csr_matrix, terr: NDArray, cost: NDArray, appetite: NDArray, fixed: set[int]
+    graph: sparse.csr_matrix,
+    terr: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    appetite: NDArray[np.float64],
+    fixed: set[int],
 ) -> None:
     """Move boundary counties to lighter neighbours while that lowers the pair's worse ratio."""
     indptr, indices = graph.indptr, graph.indices
@@ -236,7 +243,7 @@ def _swap_boundaries(
                 if n not in seen and terr[n] == t:
                     seen.add(n)
                     todo.append(n)
-        return len(seen) == size[t]
+        return len(seen) == int(size[t])
 
     for _ in range(30):
         ratio = load / appetite
@@ -262,8 +269,11 @@ def _swap_boundaries(
 
 
 def zip_and_area_codes(
-    counties: dict[str, NDArray], county: NDArray, lon: NDArray, lat: NDArray
-) -> tuple[NDArray, NDArray]:
+    counties: dict[str, NDArray[Any]],
+    county: NDArray[np.int64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
     """Nearest real ZIP code in the account's state and its phone area code (``zipcodes``)."""
     import zipcodes
     from scipy.spatial import cKDTree
@@ -290,7 +300,9 @@ def zip_and_area_codes(
     return zip_out, area_out
 
 
-def _organisation(homes: pd.DataFrame) -> tuple[NDArray, NDArray, list[int], list[int]]:
+def _organisation(
+    homes: pd.DataFrame,
+) -> tuple[NDArray[np.int_], NDArray[np.int_], list[int], list[int]]:
     """Districts of ~8 consecutive territories along the Hilbert order, two regions of those.
 
     Returns the district of each territory, the region of each district, and the home index
@@ -311,9 +323,16 @@ def _organisation(homes: pd.DataFrame) -> tuple[NDArray, NDArray, list[int], lis
     return district_of, region_of, lead_d, lead_r
 
 
+#: id, name, colour, level, rep_id, parent_id, target_weight, locked
+TerritoryRow = tuple[int, str, str, str, int, int | None, float, bool]
+
+
 def org_rows(
-    rng: np.random.Generator, homes: pd.DataFrame, terr_of_county: NDArray, graph: sparse.spmatrix
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[str]]:
+    rng: np.random.Generator,
+    homes: pd.DataFrame,
+    terr_of_county: NDArray[np.int64],
+    graph: sparse.csr_matrix,
+) -> tuple[list[tuple[object, ...]], list[TerritoryRow], list[str]]:
     """Rep rows (VPs, managers, field reps) and territory rows (regions, districts,
     territories), in foreign-key order, and the field reps' names."""
     n_t = len(homes)
@@ -328,7 +347,9 @@ def org_rows(
     short = [label[i] if city.count(c) > 1 else c for i, c in enumerate(city)]
     mgr0, vp0 = n_t + 1, n_t + n_d + 1  # ids: field reps 1..n_t, then managers, then VPs
 
-    def rep(i: int, h: int, skills: list[str], inds: list[str], boss: int | None) -> tuple:
+    def rep(
+        i: int, h: int, skills: list[str], inds: list[str], boss: int | None
+    ) -> tuple[object, ...]:
         return (i + 1, people[i], mail[i], hlon[h], hlat[h], label[h], 40.0,
                 json.dumps(skills), json.dumps(inds), boss)  # fmt: skip
 
@@ -353,7 +374,7 @@ def org_rows(
     )
     d_names = [f"{short[h]} District" for h in lead_d]
     t0d, t0r = n_t + 1, n_t + n_d + 1  # territory ids: territories 1..n_t, districts, regions
-    terrs = [
+    terrs: list[TerritoryRow] = [
         (t0r + r, r_names[r], "#3a3a3a", "region", vp0 + r, None, 1.0, False) for r in range(n_r)
     ]
     terrs += [
@@ -369,7 +390,9 @@ def org_rows(
     return reps, terrs, people[:n_t]
 
 
-def choose_pins(acc: dict[str, NDArray], acc_terr: NDArray, homes: pd.DataFrame) -> NDArray:
+def choose_pins(
+    acc: dict[str, NDArray[Any]], acc_terr: NDArray[np.int64], homes: pd.DataFrame
+) -> NDArray[np.int64]:
     """(account, territory) of 10 key accounts held by the nearest *other* territory's rep."""
     big = np.flatnonzero(acc["status"] == "customer")
     big = big[np.argsort(-acc["potential"][big], kind="stable")][:10]

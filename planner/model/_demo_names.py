@@ -7,6 +7,7 @@ formula leaders) so every display and export path meets them (see :mod:`planner.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,7 +73,9 @@ VISITS = np.array([24.0, 12.0, 4.0])  # per year, by segment (prospects half)
 MINUTES = np.array([90.0, 60.0, 45.0])  # per visit, by segment
 
 
-def account_attributes(rng: np.random.Generator, city: NDArray) -> dict[str, NDArray]:
+def account_attributes(
+    rng: np.random.Generator, city: NDArray[np.object_]
+) -> dict[str, NDArray[Any]]:
     """Names, address, industry, segment, status, money and service needs of accounts.
 
     Potential is lognormal (median ~$60k); the segment follows it (Enterprise >= $400k,
@@ -146,7 +149,7 @@ TOPICS = _words(
 )
 
 
-def email_domains(names: NDArray) -> NDArray[np.object_]:
+def email_domains(names: NDArray[np.object_]) -> NDArray[np.object_]:
     """E-mail domains from company names: first two Latin words ('account' if none)."""
     text = re.sub(r"[^a-z0-9\n]+", "-", "\n".join(names.tolist()).lower())
     parts = [line.strip("-").split("-")[:2] for line in text.split("\n")]

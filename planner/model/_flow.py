@@ -73,7 +73,9 @@ def flow_round(s: _Search) -> int:
     return applied
 
 
-def _transport(s: _Search, adj: NDArray[np.bool_], excess: NDArray) -> NDArray:
+def _transport(
+    s: _Search, adj: NDArray[np.bool_], excess: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Edge flows that carry excess to the nearest deficits first (under a disruption
     budget every hop costs: the Laplacian flow spreads the excess over many paths and
     spends the budget on balanced territories in between)."""
@@ -134,8 +136,8 @@ def _move_piece(s: _Search, u: int, t: int, b: int, room: float) -> float:
     piece = [u] + [x for x, c in comp.items() if c != keep]
     arr = np.array(piece)
     size = float(((s.value(arr, t) / s.target[t]) @ s.w).sum())
-    start = s.inp.start
-    changes = (b != start[arr]).astype(float) - (t != start[arr])
+    starting = s.inp.start
+    changes = (b != starting[arr]).astype(float) - (t != starting[arr])
     dcost = float((s.cost[arr] * changes).sum())
     if size > 1.5 * room or s.frozen[arr].any() or s.used + dcost > s.budget + 1e-12:
         return 0.0

@@ -7,11 +7,11 @@ is written completely or not at all. Split out of plan.py, which keeps the in-me
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import CursorResult, and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from planner.model.atoms import FOLLOW, AtomData
@@ -36,11 +36,13 @@ class StaleScenario(PlannerError):
 
 def bump_version(s: Session, sid: int, version: int, name: str) -> None:
     """Take the scenario from ``version`` to ``version + 1`` or raise StaleScenario."""
-    bumped = s.execute(
+    # an UPDATE gives a CursorResult (Session.execute is typed for any statement)
+    result = s.execute(
         update(Scenario)
         .where(and_(Scenario.id == sid, Scenario.version == version))
         .values(version=version + 1)
-    ).rowcount
+    )
+    bumped = cast("CursorResult[Any]", result).rowcount
     if bumped != 1:
         raise StaleScenario(stale_message(s, sid, name))
 
@@ -153,8 +155,8 @@ def _differs(stored: Any, expected: Any) -> bool:
         try:
             return not np.isclose(float(stored), float(expected))
         except (TypeError, ValueError):
-            return stored != expected
-    return stored != expected
+            return bool(stored != expected)
+    return bool(stored != expected)
 
 
 def write_shapes(s: Session, sid: int, edit: Edit, territory_ids: Sequence[int]) -> None:
@@ -187,7 +189,7 @@ def write_alignment(
     def terr(v: int) -> int | None:
         return int(tid[v]) if v >= 0 else None
 
-    unit_rows = [
+    unit_rows: list[dict[str, Any]] = [
         {"scenario_id": sid, "atom_kind": "unit", "atom_id": int(a.unit_ids[u]),
          "territory_id": terr(int(v))}
         for u, v in zip(atoms[is_unit], values[is_unit], strict=True)
@@ -212,7 +214,12 @@ def write_alignment(
 
 
 def _replace(
-    s: Session, sid: int, table: type, kind: str | None, ids: list[int], rows: list[dict]
+    s: Session,
+    sid: int,
+    table: type,
+    kind: str | None,
+    ids: list[int],
+    rows: list[dict[str, Any]],
 ) -> None:
     if not ids:
         return

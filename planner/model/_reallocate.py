@@ -13,7 +13,7 @@ every territory contiguous).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,7 +57,14 @@ def reallocate_round(s: _Search) -> int:
 
 
 def _exchange(
-    s: _Search, u: int, t: int, b: int, cost: float, gain: float, back: NDArray, loss: NDArray
+    s: _Search,
+    u: int,
+    t: int,
+    b: int,
+    cost: float,
+    gain: float,
+    back: NDArray[np.integer[Any]],
+    loss: NDArray[np.float64],
 ) -> bool:
     """Send units of ``back`` home until ``u``'s move from ``t`` to ``b`` (worth ``gain``)
     fits the budget, while their estimated ``loss`` stays below the gain; then make the move.

@@ -13,7 +13,7 @@ form); without a budget, every other tree ignores the border (a fresh split of t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,7 +62,9 @@ def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -
     return applied
 
 
-def merged(s: _Search, ts: tuple[int, ...]) -> tuple[NDArray, sparse.coo_matrix, NDArray]:
+def merged(
+    s: _Search, ts: tuple[int, ...]
+) -> tuple[NDArray[np.intp], sparse.coo_matrix, NDArray[np.int64]]:
     """Units of territories ``ts``, their adjacency edges (upper triangle, indices into the
     units) and their current territories: what a re-cut of them works on."""
     units = np.flatnonzero(np.isin(s.assign, ts))
@@ -71,7 +73,7 @@ def merged(s: _Search, ts: tuple[int, ...]) -> tuple[NDArray, sparse.coo_matrix,
 
 
 def random_tree(
-    s: _Search, tri: sparse.coo_matrix, border: NDArray, keep: bool
+    s: _Search, tri: sparse.coo_matrix, border: NDArray[np.bool_], keep: bool
 ) -> sparse.csr_matrix:
     """A random spanning tree of the merged units; with ``keep``, border edges are drawn last,
     so the tree crosses the current borders as little as it can and its cuts hand over pieces."""
@@ -79,7 +81,10 @@ def random_tree(
     weights = s.rng.random(len(tri.data)) + 1e-3
     if keep:
         weights += 2.0 * border
-    return mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
+    # a csr_matrix in, a csr_matrix out (the stub says csr_array whatever the input)
+    return cast(
+        "sparse.csr_matrix", mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
+    )
 
 
 def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:

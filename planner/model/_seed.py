@@ -9,7 +9,7 @@ pieces left by big units or locked territories are re-attached so every territor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -169,7 +169,9 @@ def _split(s: _Search, units: NDArray[np.int64], share: float) -> NDArray[np.boo
     return best
 
 
-def subtree(order: NDArray, parent: NDArray, node: int) -> NDArray[np.bool_]:
+def subtree(
+    order: NDArray[np.integer[Any]], parent: NDArray[np.integer[Any]], node: int
+) -> NDArray[np.bool_]:
     inside = np.zeros(len(order), dtype=bool)
     inside[node] = True
     for x in order.tolist():  # BFS order: parents come before children

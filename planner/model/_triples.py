@@ -14,7 +14,7 @@ loses its sums). Runs only for territories still out of tolerance once everythin
 from __future__ import annotations
 
 from itertools import permutations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,11 +129,11 @@ def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
 
 def _cuts(
     s: _Search,
-    sums: NDArray,
+    sums: NDArray[np.float64],
     span: tuple[NDArray[np.int64], NDArray[np.int64]],
-    order: NDArray,
-    base: NDArray,
-    tgt: NDArray,
+    order: NDArray[np.integer[Any]],
+    base: NDArray[np.float64],
+    tgt: NDArray[np.float64],
     layout: tuple[int, int, int],
     room: float,
 ) -> list[tuple[NDArray[np.int64], float, float]]:

@@ -13,8 +13,9 @@ fraction of a second.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,7 @@ _TERRITORY_SQL = (
 )
 
 
-def _frame(project: Project, sql: str, **params: object) -> pd.DataFrame:
+def _frame(project: Project, sql: str, **params: int) -> pd.DataFrame:
     """Run a read query into a DataFrame.
 
     On SQLite pandas reads through the sqlite3 connection itself: ~40 % faster than through
@@ -151,7 +152,8 @@ def _frame(project: Project, sql: str, **params: object) -> pd.DataFrame:
     """
     with project.engine.connect() as conn:
         if project.is_sqlite:
-            return pd.read_sql_query(sql, conn.connection.driver_connection, params=params)
+            driver = cast(sqlite3.Connection, conn.connection.driver_connection)
+            return pd.read_sql_query(sql, driver, params=params)
         return pd.read_sql_query(text(sql), conn, params=params)
 
 
@@ -188,8 +190,9 @@ def load_atoms(project: Project, scenario_id: int | None = None) -> AtomData:
             visits * acc["minutes_per_visit"].fillna(0.0).to_numpy(np.float64),
         ]
     ).reshape(len(acc), len(BASE_COLUMNS))
-    lon = acc["lon"].astype(float).to_numpy(np.float64)
-    lat = acc["lat"].astype(float).to_numpy(np.float64)
+    # pandas-stubs type a float Series' to_numpy as floating[Any] whatever the dtype asked
+    lon = cast("NDArray[np.float64]", acc["lon"].astype(float).to_numpy(np.float64))
+    lat = cast("NDArray[np.float64]", acc["lat"].astype(float).to_numpy(np.float64))
 
     # Visit-weighted centroid per unit for travel; falls back to the representative point.
     n_u = len(unit_ids)
@@ -242,14 +245,14 @@ def territory_fields(project: Project, scenario_id: int | None = None) -> dict[s
         "territory_locked": terr["locked"].fillna(False).astype(bool).to_numpy(),
         "home_lon": terr["home_lon"].astype(float).to_numpy(np.float64),
         "home_lat": terr["home_lat"].astype(float).to_numpy(np.float64),
-        "rep_names": {int(r.id): str(r.name) for r in reps.itertuples()},
+        "rep_names": {int(i): str(n) for i, n in zip(reps["id"], reps["name"], strict=True)},
         "rep_homes": {
-            int(r.id): (float(r.home_lon), float(r.home_lat))
-            for r in reps.itertuples()
-            if pd.notna(r.home_lon)
-            and pd.notna(r.home_lat)
-            and np.isfinite(float(r.home_lon))
-            and np.isfinite(float(r.home_lat))
+            int(i): (float(lon), float(lat))
+            for i, lon, lat in zip(reps["id"], reps["home_lon"], reps["home_lat"], strict=True)
+            if pd.notna(lon)
+            and pd.notna(lat)
+            and np.isfinite(float(lon))
+            and np.isfinite(float(lat))
         },
     }
 

@@ -28,6 +28,8 @@ accounts: exact for small units, an approximation for large ones (documented in 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -49,8 +51,8 @@ METRICS = ("accounts", "potential", "workload_hours", "revenue", "pipeline")
 def haversine_km(
     lon1: NDArray[np.float64],
     lat1: NDArray[np.float64],
-    lon2: float | NDArray,
-    lat2: float | NDArray,
+    lon2: float | NDArray[np.float64],
+    lat2: float | NDArray[np.float64],
 ) -> NDArray[np.float64]:
     lon1, lat1, lon2, lat2 = (
         np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
@@ -59,11 +61,16 @@ def haversine_km(
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return cast(
+        "NDArray[np.float64]", 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    )
 
 
 def travel_minutes_per_visit(
-    lon: NDArray[np.float64], lat: NDArray[np.float64], anchor_lon: NDArray, anchor_lat: NDArray
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    anchor_lon: NDArray[np.float64],
+    anchor_lat: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Drive minutes per visit from an anchor (module docstring); 0 where a point is unknown."""
     km = haversine_km(lon, lat, anchor_lon, anchor_lat)
@@ -119,7 +126,7 @@ class Balance:
             lon[missing], lat[missing] = clon, clat
         return lon, lat
 
-    def _centres(self, ts: NDArray[np.int64]) -> tuple[NDArray, NDArray]:
+    def _centres(self, ts: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Visit-weighted centre of the located accounts of territories ``ts`` (NaN if none)."""
         from planner.model.atoms import account_territories
 
@@ -165,11 +172,17 @@ class Balance:
         if mask.any():
             rows, lon, lat = self._rows(idx[mask])
             contrib = self._contribution(rows, lon, lat, terr[mask])
-            out = np.bincount(terr[mask], weights=contrib[:, -1], minlength=k)
+            # numpy's stub types bincount as intp even with float weights
+            out = cast(
+                "NDArray[np.float64]",
+                np.bincount(terr[mask], weights=contrib[:, -1], minlength=k),
+            )
         return out[ts]
 
     # -- contributions -----------------------------------------------------------------------
-    def _rows(self, atom_idx: NDArray[np.int64]) -> tuple[NDArray, NDArray, NDArray]:
+    def _rows(
+        self, atom_idx: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Base rows and travel location of atoms (units: current follower sums)."""
         a = self.atoms
         is_unit = atom_idx < a.n_units
@@ -184,20 +197,35 @@ class Balance:
         lon[~is_unit], lat[~is_unit] = a.account_lon[acc], a.account_lat[acc]
         return rows, lon, lat
 
-    def _contribution(self, rows: NDArray, lon: NDArray, lat: NDArray, terr: NDArray) -> NDArray:
+    def _contribution(
+        self,
+        rows: NDArray[np.float64],
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        terr: NDArray[np.int64],
+    ) -> NDArray[np.float64]:
         """Total-column contributions of rows placed in territories ``terr`` (all >= 0)."""
         travel = rows[:, COL["visits"]] * travel_minutes_per_visit(
             lon, lat, self.anchor_lon[terr], self.anchor_lat[terr]
         )
         return np.column_stack([rows, travel])
 
-    def _add(self, rows: NDArray, lon: NDArray, lat: NDArray, terr: NDArray, sign: float) -> None:
+    def _add(
+        self,
+        rows: NDArray[np.float64],
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        terr: NDArray[np.int64],
+        sign: float,
+    ) -> None:
         ok = terr >= 0
         if ok.any():
             contrib = self._contribution(rows[ok], lon[ok], lat[ok], terr[ok])
             np.add.at(self.totals, terr[ok], sign * contrib)
 
-    def _effective(self, atom_idx: NDArray[np.int64], values: NDArray[np.int32]) -> NDArray:
+    def _effective(
+        self, atom_idx: NDArray[np.int64], values: NDArray[np.int32]
+    ) -> NDArray[np.int64]:
         """Territory an atom counts in for a given alignment value (FOLLOW -> its unit's)."""
         a = self.atoms
         eff = values.astype(np.int64).copy()
@@ -269,7 +297,9 @@ class Balance:
         return totals
 
     # -- derived measures --------------------------------------------------------------------
-    def metric_values(self, totals: NDArray[np.float64] | None = None) -> dict[str, NDArray]:
+    def metric_values(
+        self, totals: NDArray[np.float64] | None = None
+    ) -> dict[str, NDArray[np.float64]]:
         t = self.totals if totals is None else totals
         return metric_values(t)
 

@@ -36,6 +36,7 @@ import itertools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -121,8 +122,12 @@ def create_demo(
     acc = place_accounts(rng, accounts, places, counties)
     graph, _links = adjacency(geoms)
     homes = choose_homes(places, counties, n_reps)
-    potential = np.bincount(acc["county"], weights=acc["potential"], minlength=len(geoms))
-    terr_of_county = grow_alignment(rng, graph, counties, homes["county"], potential)
+    # numpy's stub types bincount as intp even with float weights
+    potential = cast(
+        "NDArray[np.float64]",
+        np.bincount(acc["county"], weights=acc["potential"], minlength=len(geoms)),
+    )
+    terr_of_county = grow_alignment(rng, graph, counties, homes["county"].to_numpy(), potential)
     # Built beside the target and renamed over it when complete (Project.create): a kill or an
     # error leaves the previous project (--overwrite) or nothing, never a half-made one.
     return Project.create(
@@ -149,17 +154,17 @@ def _insert(conn: Connection, table: str, cols: str, data: Iterable[Sequence[obj
     )
     it = iter(data)
     while batch := list(itertools.islice(it, 50_000)):
-        conn.exec_driver_sql(sql, batch)  # type: ignore[arg-type]
+        conn.exec_driver_sql(sql, batch)
 
 
 def write_project(
     project: Project,
     rng: np.random.Generator,
-    counties: dict[str, NDArray],
-    acc: dict[str, NDArray],
+    counties: dict[str, NDArray[Any]],
+    acc: dict[str, NDArray[Any]],
     homes: pd.DataFrame,
-    terr_of_county: NDArray,
-    graph: sparse.spmatrix,
+    terr_of_county: NDArray[np.int64],
+    graph: sparse.csr_matrix,
 ) -> None:
     """Reps, territories, units, accounts, alignment, pins and CRM records in one transaction."""
     n_c, n_acc = len(terr_of_county), len(acc["lon"])
@@ -223,9 +228,9 @@ def write_project(
 def _related(
     conn: Connection,
     rng: np.random.Generator,
-    acc: dict[str, NDArray],
-    owner: NDArray,
-    area: NDArray,
+    acc: dict[str, NDArray[Any]],
+    owner: NDArray[np.object_],
+    area: NDArray[np.object_],
 ) -> None:
     """Contacts (1-4), opportunities (~35 % of accounts) and activities (0-8) of accounts."""
     n = len(owner)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import shapely
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from shapely.geometry.base import BaseGeometry
 
 #: Equal-area CRS for areas anywhere on Earth (NSIDC EASE-Grid 2.0 global).
 AREA_CRS = "EPSG:6933"
@@ -160,9 +162,9 @@ def _sym(pairs: NDArray[np.int64], n: int) -> sparse.csr_matrix:
 
 def outlines(
     polygons: NDArray[np.object_],
-    labels: NDArray[np.int64],
+    labels: NDArray[np.integer[Any]],
     touched: Iterable[int] | None = None,
-) -> dict[int, shapely.Geometry]:
+) -> dict[int, BaseGeometry]:
     """Outline (union) of the polygons of each label >= 0; only ``touched`` labels if given.
 
     Uses the fast ``coverage_union_all`` (valid for edge-matched polygons such as Census
@@ -175,7 +177,7 @@ def outlines(
     wanted = np.unique(labels[labels >= 0]) if touched is None else np.unique(list(touched))
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
-    out: dict[int, shapely.Geometry] = {}
+    out: dict[int, BaseGeometry] = {}
     for label in wanted.tolist():
         lo, hi = np.searchsorted(sorted_labels, [label, label + 1])
         group = polys[order[lo:hi]]
@@ -186,7 +188,7 @@ def outlines(
     return out
 
 
-def _union(group: NDArray[np.object_]) -> shapely.Geometry:
+def _union(group: NDArray[np.object_]) -> BaseGeometry:
     try:
         merged = shapely.coverage_union_all(group)
         if shapely.is_valid(merged):

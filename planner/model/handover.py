@@ -410,9 +410,9 @@ def _persist(project: Project, sid: int, packets: list[Packet], scope: list[int]
             for it in rows:
                 if in_scope is not None and it.account_id not in in_scope:
                     continue
-                h = by_id[it.handover_id]
-                if it.done and (h.from_rep_id, h.to_rep_id, it.account_id) in new_accounts:
-                    kept[(h.id, it.account_id, it.kind)] = it
+                ho = by_id[it.handover_id]
+                if it.done and (ho.from_rep_id, ho.to_rep_id, it.account_id) in new_accounts:
+                    kept[(ho.id, it.account_id, it.kind)] = it
                 else:
                     drop.append(it.id)
             for i in range(0, len(drop), 5000):
@@ -510,21 +510,21 @@ def fetch_related(project: Project, account_ids: list[int]) -> RelatedRows:
                  .where(c.account_id.in_(ids)).order_by(c.decision_maker.desc(), c.id))  # fmt: skip
             for r in s.execute(q):
                 rel.contacts.setdefault(r[0], []).append(Contact(*r[1:]))
-            q = (select(o.account_id, o.name, o.stage, o.amount, o.close_date, o.next_step)
-                 .where(o.account_id.in_(ids), o.is_open.is_(True))
-                 .order_by(o.close_date, o.id))  # fmt: skip
-            for r in s.execute(q):
-                rel.opportunities.setdefault(r[0], []).append(Opportunity(*r[1:]))
+            oq = (select(o.account_id, o.name, o.stage, o.amount, o.close_date, o.next_step)
+                  .where(o.account_id.in_(ids), o.is_open.is_(True))
+                  .order_by(o.close_date, o.id))  # fmt: skip
+            for opp in s.execute(oq):
+                rel.opportunities.setdefault(opp[0], []).append(Opportunity(*opp[1:]))
             rank = func.row_number().over(
                 partition_by=v.account_id, order_by=(v.date.desc(), v.id.desc())
             )
             inner = (select(v.account_id, v.date, v.type, v.summary, v.by, rank.label("rn"))
                      .where(v.account_id.in_(ids)).subquery())  # fmt: skip
-            q = (select(inner.c.account_id, inner.c.date, inner.c.type, inner.c.summary,
-                        inner.c.by).where(inner.c.rn <= 5)
-                 .order_by(inner.c.account_id, inner.c.rn))  # fmt: skip
-            for r in s.execute(q):
-                rel.activities.setdefault(r[0], []).append(Activity(*r[1:]))
+            vq = (select(inner.c.account_id, inner.c.date, inner.c.type, inner.c.summary,
+                         inner.c.by).where(inner.c.rn <= 5)
+                  .order_by(inner.c.account_id, inner.c.rn))  # fmt: skip
+            for vr in s.execute(vq):
+                rel.activities.setdefault(vr[0], []).append(Activity(*vr[1:]))
     return rel
 
 

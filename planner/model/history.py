@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from planner.model.edits import BARRIERS
 from planner.model.schema import EditLog
@@ -30,7 +30,7 @@ def scenario_history(
                 EditLog.undone, EditLog.discarded, EditLog.effect,
             )
             .where(EditLog.scenario_id == scenario_id)
-            .where(EditLog.id == log_id if log_id is not None else True)
+            .where(EditLog.id == log_id if log_id is not None else true())
             .order_by(EditLog.id)
         ).all()  # fmt: skip
     return [

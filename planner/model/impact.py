@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -425,8 +425,12 @@ def _rep_frame(
     for v in VALUES:
         wv = a.account_matrix[:, COL[v]]
 
-        def count(mask: NDArray[np.bool_], who: NDArray[np.int64], w: NDArray = wv) -> NDArray:
-            return np.bincount(who[mask], weights=w[mask], minlength=n + 1)[:n]
+        def count(
+            mask: NDArray[np.bool_], who: NDArray[np.int64], w: NDArray[np.float64] = wv
+        ) -> NDArray[np.float64]:
+            # numpy's stub types bincount as intp even with float weights
+            out = np.bincount(who[mask], weights=w[mask], minlength=n + 1)[:n]
+            return cast("NDArray[np.float64]", out)
 
         k_, g_, l_ = count(kept, ra), count(~kept, ra), count(~kept, rb)
         cols[f"{v}_before"], cols[f"{v}_after"] = k_ + l_, k_ + g_

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.model.atoms import load_atoms, load_unit_geometries
+from planner.model.atoms import AtomData, load_atoms, load_unit_geometries
 from planner.model.errors import PlannerError
 from planner.model.mapdata import display_geometries
 from planner.model.plan import Plan
@@ -44,7 +44,7 @@ def load_project(
     return LoadedProject(plan, geoms, display)
 
 
-def _load_plan(project: Project, scenario: str | int | None, atoms: object) -> Plan:
+def _load_plan(project: Project, scenario: str | int | None, atoms: AtomData) -> Plan:
     """The asked scenario; without one, the scenario last worked on (or the baseline)."""
     if scenario is None:
         last = project.info().get("active_scenario", "")

@@ -7,7 +7,7 @@ it serves the CLI, the balance dock and benchmarks that have no project file ali
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,7 +42,9 @@ def cut_edges(graph: sparse.csr_matrix, labels: NDArray[np.int64]) -> int:
 
 
 def disruption(
-    labels: NDArray[np.int64], reference: NDArray[np.int64], weights: dict[str, NDArray]
+    labels: NDArray[np.integer[Any]],
+    reference: NDArray[np.integer[Any]],
+    weights: dict[str, NDArray[np.float64]],
 ) -> dict[str, float]:
     """Share of each weight (accounts, revenue, ...) whose territory differs from ``reference``."""
     changed = np.asarray(labels) != np.asarray(reference)
@@ -60,7 +62,7 @@ def measures(
     graph: sparse.csr_matrix | None = None,
     polygons: NDArray[np.object_] | None = None,
     reference: NDArray[np.int64] | None = None,
-    disruption_weights: dict[str, NDArray] | None = None,
+    disruption_weights: dict[str, NDArray[np.float64]] | None = None,
     target_weights: NDArray[np.float64] | None = None,
     territory_values: dict[str, NDArray[np.float64]] | None = None,
     crs: str = "EPSG:5070",
@@ -87,7 +89,11 @@ def measures(
         if territory_values is not None and name in territory_values:
             tot = np.asarray(territory_values[name], dtype=np.float64)
         else:
-            tot = np.bincount(labels[ok], weights=np.asarray(per_unit)[ok], minlength=k)
+            # numpy's stub types bincount as intp even with float weights
+            tot = cast(
+                "NDArray[np.float64]",
+                np.bincount(labels[ok], weights=np.asarray(per_unit)[ok], minlength=k),
+            )
         dev = np.abs(deviations(tot, tw))
         out["max_abs_deviation"][name] = float(dev.max()) if k else 0.0
         out["mean_abs_deviation"][name] = float(dev.mean()) if k else 0.0

@@ -10,11 +10,11 @@ results move atoms to several territories in one undoable step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from planner.model.atoms import FOLLOW
 from planner.model.errors import PlannerError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from planner.model.plan import Plan
 
 
-def _frozen(values: NDArray, dtype: type) -> NDArray:
+def _frozen(values: ArrayLike, dtype: type[np.generic]) -> NDArray[Any]:
     arr = np.array(values, dtype=dtype)
     arr.setflags(write=False)
     return arr
@@ -56,8 +56,8 @@ class MoveSet:
 
     @classmethod
     def empty(cls, kind: str = "move", label: str = "") -> MoveSet:
-        z = np.zeros(0)
-        return cls(z, z, z, kind, label)
+        z = np.zeros(0, dtype=np.int32)
+        return cls(np.zeros(0, dtype=np.int64), z, z, kind, label)
 
 
 def locked(plan: Plan, territories: NDArray[np.integer]) -> NDArray[np.bool_]:
@@ -143,7 +143,11 @@ def for_reshape(plan: Plan, territory: int, outline: shapely.Geometry) -> MoveSe
     others = np.flatnonzero((unit_terr != territory) & (unit_terr >= 0) & ~inside)
     atoms, after = list(joining), [territory] * len(joining)
     if len(leaving) and len(others):
-        tree = shapely.STRtree(shapely.points(a.unit_rep_lon[others], a.unit_rep_lat[others]))
+        # array x and y give an array of points; the stub also allows a single Point
+        pts = cast(
+            "NDArray[np.object_]", shapely.points(a.unit_rep_lon[others], a.unit_rep_lat[others])
+        )
+        tree = shapely.STRtree(pts)
         near = tree.nearest(shapely.points(a.unit_rep_lon[leaving], a.unit_rep_lat[leaving]))
         atoms += list(leaving)
         after += list(unit_terr[others[near]])

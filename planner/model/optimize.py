@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -240,7 +241,10 @@ GAIN = 5e-3
 
 
 def travel_matrix(
-    lon: NDArray[np.float64], lat: NDArray[np.float64], alon: NDArray, alat: NDArray
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    alon: NDArray[np.float64],
+    alat: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Round-trip minutes per visit from every anchor to every unit (``units x K``)."""
     from planner.model.balance import travel_minutes_per_visit
@@ -257,7 +261,7 @@ class _Search:
         self.indptr, self.indices = inp.graph.indptr, inp.graph.indices
         self.rng = np.random.default_rng(opts.seed)
         w = np.array([opts.metrics.get(m, 0.0) for m in inp.metrics], dtype=np.float64)
-        self.w = w / w.sum()
+        self.w: NDArray[np.float64] = w / w.sum()
         self.tw = _pad(inp.target_weights, k, 1.0)
         self.locked = _pad(inp.locked_territories, k, False).astype(bool)
         frozen = inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)
@@ -331,7 +335,7 @@ class _Search:
         changed = (a != inp.start) & (a >= 0)
         self.used = float(self.cost[changed].sum())
 
-    def _targets(self, grand: NDArray) -> NDArray:
+    def _targets(self, grand: NDArray[np.float64]) -> NDArray[np.float64]:
         """Equal shares (by target weight), except that a territory made of one unit bigger
         than its share keeps that unit (at its least travel) as its target and the others
         share the rest: the search then balances the territories it can balance instead of
@@ -369,17 +373,21 @@ class _Search:
         self.solo = solo
         return np.maximum(target, 1e-12)
 
-    def _terms(self, tot: NDArray, tgt: NDArray) -> NDArray:
+    def _terms(self, tot: NDArray[np.float64], tgt: NDArray[np.float64]) -> NDArray[np.float64]:
         dev = tot / tgt - 1.0
         over = np.maximum(np.abs(dev) - AIM * self.opts.tolerance, 0.0)
-        return ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1)
+        return cast("NDArray[np.float64]", ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1))
 
     def score(self) -> float:
         cut = float(self.nbr.sum() - self.nbr[np.arange(len(self.assign)), self.assign].sum())
         return float(self._terms(self.totals, self.target).sum()) + self.lam * cut / 2
 
-    def value(self, u: int | NDArray, t: int | NDArray) -> NDArray:
-        return self.inp.base[u] + self.inp.per_minute[u] * self.travel[u, t][..., None]
+    def value(
+        self, u: int | NDArray[np.integer[Any]], t: int | NDArray[np.integer[Any]]
+    ) -> NDArray[np.float64]:
+        # numpy's stubs lose the dtype under fancy indexing
+        value = self.inp.base[u] + self.inp.per_minute[u] * self.travel[u, t][..., None]
+        return cast("NDArray[np.float64]", value)
 
     # -- one round -----------------------------------------------------------------------------
     def round(self) -> int:
@@ -417,7 +425,12 @@ class _Search:
             applied += 1
         return applied
 
-    def delta(self, us: NDArray, fa: NDArray, bs: NDArray) -> NDArray:
+    def delta(
+        self,
+        us: NDArray[np.integer[Any]],
+        fa: NDArray[np.integer[Any]],
+        bs: NDArray[np.integer[Any]],
+    ) -> NDArray[np.float64]:
         """Objective change of moving each unit ``us`` from ``fa`` to ``bs`` on its own."""
         ca, cb = self.value(us, fa), self.value(us, bs)
         ta, tb = self.totals[fa], self.totals[bs]
@@ -428,14 +441,16 @@ class _Search:
             - self._terms(ta, ga)
             - self._terms(tb, gb)
         )
-        return delta + self.lam * (self.nbr[us, fa] - self.nbr[us, bs])
+        return cast("NDArray[np.float64]", delta + self.lam * (self.nbr[us, fa] - self.nbr[us, bs]))
 
     def move_cost(self, u: int, src: int, dst: int) -> float:
         """Budget that moving ``u`` from ``src`` to ``dst`` spends (negative: going home)."""
         home = self.inp.start[u]
         return float(self.cost[u]) * (float(dst != home) - float(src != home))
 
-    def relabel_units(self, units: NDArray, labels: NDArray, gain: float) -> None:
+    def relabel_units(
+        self, units: NDArray[np.integer[Any]], labels: NDArray[np.integer[Any]], gain: float
+    ) -> None:
         """Move each of ``units`` whose territory differs from its new label (a re-cut or a
         re-assignment decided as a whole; ``gain`` is recorded as every move's reason)."""
         a = self.assign
@@ -444,10 +459,18 @@ class _Search:
             if old != new:
                 self._move(u, old, new, gain, self.move_cost(u, old, new))
 
-    def dcost(self, us: NDArray, fa: NDArray, bs: NDArray) -> NDArray:
+    def dcost(
+        self,
+        us: NDArray[np.integer[Any]],
+        fa: NDArray[np.integer[Any]],
+        bs: NDArray[np.integer[Any]],
+    ) -> NDArray[np.float64]:
         """Budget each move spends (negative: a unit goes back to its starting territory)."""
         start = self.inp.start
-        return self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us]))
+        return cast(
+            "NDArray[np.float64]",
+            self.cost[us] * ((bs != start[us]).astype(float) - (fa != start[us])),
+        )
 
     def swap_round(self) -> int:
         """Exchange one unit each way between adjacent territories (changes a territory's mix
@@ -477,7 +500,9 @@ class _Search:
                 applied += 1
         return applied
 
-    def _try_swap(self, out: NDArray, inn: NDArray, t1: int, t2: int) -> bool:
+    def _try_swap(
+        self, out: NDArray[np.integer[Any]], inn: NDArray[np.integer[Any]], t1: int, t2: int
+    ) -> bool:
         ta, tb = self.totals[t1], self.totals[t2]
         g = self.target[[t1, t2]]
         new_a = ta - self.value(out, t1)[:, None, :] + self.value(inn, t1)[None, :, :]
@@ -650,7 +675,7 @@ class _Search:
         )  # fmt: skip
 
 
-def _pad(arr: NDArray | None, k: int, fill: float | bool) -> NDArray:
+def _pad(arr: NDArray[Any] | None, k: int, fill: float | bool) -> NDArray[Any]:
     """Per-territory arrays grown (or cut) to K entries for from-scratch runs."""
     if arr is None:
         return np.full(k, fill)

@@ -21,6 +21,7 @@ from planner.model.optimize import (
 )
 
 if TYPE_CHECKING:
+    from planner.model.edits import NewTerritory
     from planner.model.moves import MoveSet
     from planner.model.plan import Plan
     from planner.model.store import Project
@@ -105,7 +106,7 @@ def save_as_scenario(
     create_scenario(project, name, based_on=source.scenario_id, description="auto-balance result")
     plan = Plan.load(project, name)
     ms = to_moveset(plan, result)
-    creates: list = []
+    creates: list[NewTerritory] = []
     used = [str(c) for c in plan.atoms.territory_colours]
     for _ in range(result.n_territories - plan.atoms.n_territories):
         label = unique_name(plan, f"Auto {plan.atoms.n_territories + len(creates) + 1}")

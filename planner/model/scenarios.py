@@ -20,9 +20,9 @@ Every write to a scenario bumps ``Scenario.version`` (the optimistic-concurrency
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, and_, delete, func, insert, literal, select, update
+from sqlalchemy import CursorResult, Integer, and_, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from planner.model.errors import PlannerError
@@ -231,7 +231,7 @@ def restore_snapshot(
 def publications(project: Project) -> list[dict[str, Any]]:
     """The audit trail of publishes and restores, oldest first."""
     with project.session() as s:
-        names = dict(s.execute(select(Scenario.id, Scenario.name)).all())
+        names: dict[int | None, str] = dict(s.execute(select(Scenario.id, Scenario.name)).all())
         return [
             {
                 "id": p.id,
@@ -260,14 +260,12 @@ def _replace_baseline(
     user = user or current_user()
     now = utcnow()
     with project.transaction() as s:
-        if (
-            s.execute(
-                update(Scenario)
-                .where(and_(Scenario.id == source_id, Scenario.version == expected_version))
-                .values(version=expected_version)  # a no-op write: locks and checks the row
-            ).rowcount
-            != 1
-        ):
+        checked = s.execute(
+            update(Scenario)
+            .where(and_(Scenario.id == source_id, Scenario.version == expected_version))
+            .values(version=expected_version)  # a no-op write: locks and checks the row
+        )
+        if cast("CursorResult[Any]", checked).rowcount != 1:
             raise StalePublish("the scenario changed while publishing; review its impact again")
         base = resolve(s, None)
         base_id = base.id

@@ -44,7 +44,7 @@ def grid_project(
     x0, y0 = ORIGIN
     stripe = np.minimum(np.arange(nx) * territories // nx, territories - 1)
     with project.transaction() as s:
-        rep_ids = []
+        rep_ids: list[int | None] = []
         for t in range(territories):
             if with_reps:
                 cx = x0 + CELL * (np.flatnonzero(stripe == t).mean() + 0.5)

@@ -122,7 +122,7 @@ def _one_line_names(columns: pd.Index) -> list[str]:
     return out
 
 
-def _lonlat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _lonlat(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
     return (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
 
 
@@ -219,7 +219,9 @@ def _repair(
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     parts = shapely.get_parts(geom)
-    polys = [p for p in parts if p.geom_type in _POLYGONAL and not p.is_empty]
+    polys: list[shapely.Geometry] = [
+        p for p in parts if p.geom_type in _POLYGONAL and not p.is_empty
+    ]
     if not polys:
         return None
     if len(polys) == 1:

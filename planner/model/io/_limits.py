@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.model.io._messages import one_line
 from planner.model.io.report import ImportReport
@@ -48,7 +49,7 @@ MAX_POPULATION = 1e10
 MAX_ATTRIBUTE = 1e15
 
 
-def out_of_range(values: np.ndarray, low: float, high: float) -> np.ndarray:
+def out_of_range(values: NDArray[np.float64], low: float, high: float) -> NDArray[np.bool_]:
     """Mask of values that are not NaN (blank) and lie outside ``[low, high]`` or are infinite."""
     with np.errstate(invalid="ignore"):
         return ~np.isnan(values) & ~((values >= low) & (values <= high))

@@ -42,7 +42,9 @@ class RowChecks:
     def reject(self, mask: np.ndarray, field: str, reason: str | Callable[[int], str]) -> None:
         """Reject the rows of ``mask`` not yet rejected; ``reason`` may depend on the row."""
         for i in np.flatnonzero(mask & self.ok):
-            self.report.reject(int(self.rows[i]), field, reason(i) if callable(reason) else reason)
+            self.report.reject(
+                int(self.rows[i]), field, reason(int(i)) if callable(reason) else reason
+            )
         self.ok &= ~mask
 
     def spreadsheet_errors(self, field: str, values: Sequence[Any]) -> None:

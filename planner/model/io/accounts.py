@@ -14,12 +14,12 @@ file provides change, so a file of ids and revenues refreshes revenue without to
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from planner.model._persist import log_data_change
@@ -210,9 +210,11 @@ def _validate(
         money = fld in ("potential", "revenue")
         values, bad = cols.parse_money(raw) if money else cols.parse_number(raw)
         what = "an amount" if money else "a number"
-        check.reject(
-            bad, fld, lambda i, raw_list=raw_list, what=what: f"{quote(raw_list[i])} is not {what}"
-        )
+
+        def not_a(i: int, raw_list: list[Any] = raw_list, what: str = what) -> str:
+            return f"{quote(raw_list[i])} is not {what}"
+
+        check.reject(bad, fld, not_a)
         check.out_of_range(fld, values, raw_list, low, high)
         data[fld] = np.nan_to_num(values, nan=0.0) if money else values
     for fld in ("lat", "lon"):  # a bad coordinate costs the location, not the row
@@ -280,11 +282,11 @@ def _write(
             row = {f: columns[f][j] for f in upd_fields}
             row["_id"] = acc_id
             upd_rows.append(row)
+    table = cast(Table, Account.__table__)  # a declarative class's table (typed FromClause)
     if new_rows:
         # Core insert on the table: the ORM's per-row bookkeeping would triple the time.
-        session.execute(insert(Account.__table__), new_rows)
+        session.execute(insert(table), new_rows)
     if upd_rows:
-        table = Account.__table__
         stmt = (
             update(table)
             .where(table.c.id == bindparam("_id"))
@@ -311,5 +313,5 @@ def _py(values: Any) -> list[Any]:
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         out = values.astype(object)
         out[np.isnan(values)] = None
-        return out.tolist()
+        return cast("list[Any]", out.tolist())  # a 1-d array's tolist() is a list
     return list(values.tolist() if isinstance(values, np.ndarray) else values)

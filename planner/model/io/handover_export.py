@@ -22,10 +22,14 @@ import csv
 import datetime as dt
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from planner.model.handover import AccountSection, ChecklistItem, Packet
 from planner.model.io._cells import neutralise, textify
 from planner.model.io._output import Protected, write_atomic
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TASK_COLUMNS = (
     "Subject", "Related To", "Account Name", "Assigned To", "Due Date", "Status", "Priority",
@@ -79,7 +83,7 @@ def write_xlsx(packets: list[Packet], out: Path, *, protect: Protected | None = 
 
     def write(tmp: Path) -> None:
         wb = Workbook(write_only=False)
-        ws = wb.active
+        ws = cast("Worksheet", wb.active)  # a new workbook's one worksheet
         ws.title = "Tasks"
         ws.append(list(TASK_COLUMNS))
         for cell in ws[1]:

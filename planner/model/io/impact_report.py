@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -24,6 +24,9 @@ from planner.model.balance import METRICS
 from planner.model.impact import Impact
 from planner.model.io._cells import textify
 from planner.model.io._output import Protected, write_atomic
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 SHEETS = ("Summary", "Moved accounts", "Territories", "Reps")
 LABELS = {
@@ -129,7 +132,8 @@ def _style(xw: pd.ExcelWriter, total_rows: dict[str, int]) -> None:
     for ws in xw.book.worksheets:
         for col in ws.columns:
             width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:200])
-            ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 10), 40)
+            top = cast("Cell", col[0])  # frames are written unmerged (index=False)
+            ws.column_dimensions[top.column_letter].width = min(max(width + 2, 10), 40)
         if ws.title in total_rows:
             for cell in ws[total_rows[ws.title] + 1]:  # header row + data rows
                 cell.font = Font(bold=True)

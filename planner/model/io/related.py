@@ -14,11 +14,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from planner.model._persist import log_data_change
 from planner.model.io import _columns as cols
@@ -171,7 +171,7 @@ def import_related(
             if key not in stored:
                 new.append(rec)
         if new:
-            session.execute(insert(model.__table__), new)
+            session.execute(insert(cast(Table, model.__table__)), new)
             if kind == "opportunities":  # open pipeline is a balance figure of every scenario
                 log_data_change(session, current_user(), "import-opportunities",
                                 f"import opportunities from {path.name}")  # fmt: skip

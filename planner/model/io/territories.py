@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -119,7 +120,7 @@ def import_territories(
 
 def _report_overlaps(
     geoms: np.ndarray, names: list[str], report: ImportReport
-) -> list[shapely.Geometry]:
+) -> list[BaseGeometry]:
     """Warn about each overlapping pair; return the shapes with earlier territories cut out."""
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
@@ -192,7 +193,7 @@ def _territory_keys(
 
 
 def _rep_ids(s: Session) -> dict[str, int]:
-    return dict(s.execute(select(Rep.name, Rep.id)).all())  # type: ignore[arg-type]
+    return dict(s.execute(select(Rep.name, Rep.id)).all())
 
 
 def _rep(s: Session, rep_ids: dict[str, int], name: str) -> int:

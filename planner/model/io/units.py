@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from sqlalchemy import insert, select, update
 
 from planner.model._persist import log_data_change
@@ -167,13 +168,13 @@ def replace_accounts(session: Any) -> int:
     return int((where < 0).sum())
 
 
-def _population(table: pd.DataFrame, column: str | None, check: RowChecks) -> np.ndarray:
+def _population(table: pd.DataFrame, column: str | None, check: RowChecks) -> NDArray[np.float64]:
     """Population per feature: blank is 0; text is 0 with a warning; impossible numbers (negative,
     above the world's, infinite) reject the row."""
     if column is None:
         return np.zeros(len(table))
     raw = table[column].tolist()
-    values = pd.to_numeric(table[column], errors="coerce").to_numpy(
+    values: NDArray[np.float64] = pd.to_numeric(table[column], errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
     for i in np.flatnonzero(np.isnan(values) & check.ok):
