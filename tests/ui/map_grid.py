@@ -84,12 +84,15 @@ def show(qtbot: Any, view: Any, fc: dict[str, Any], *, territories: bool = True)
         view.set_units(fc)
     view.fit_bounds(SOUTH, WEST, SOUTH + 4 * STEP, WEST + 4 * STEP)
     assert ri.js(view, "TP.state().units") == 16
-    ri.wait_until(lambda: pixel(view, 0) != QColor("#f4f1ea"), what="units painted")
+    ri.wait_until(
+        lambda: any(looks(pixel(view, 0), c) for c in ("red", "blue", "green")),
+        what="units painted",
+    )
 
 
 def pixel(view: Any, uid: int) -> QColor:
-    """The colour on screen at a unit's centre."""
-    return view.grab().toImage().pixelColor(point(view, uid))
+    """The colour on screen a little below a unit's centre (a tooltip opens above the mouse)."""
+    return view.grab().toImage().pixelColor(point(view, uid) + QPoint(0, 20))
 
 
 def looks(colour: QColor, name: str) -> bool:

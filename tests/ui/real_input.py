@@ -50,7 +50,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtGui import QCursor, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
@@ -128,6 +128,16 @@ _INPUT_LOG = (
     "key:e.key===undefined?null:e.key};},true);});TP.lastInput=function(){return last;};"
     "return 1;})()"
 )
+
+
+def lat_lon(view: Any, point: QPoint) -> tuple[float, float]:
+    """The (lat, lon) under a map pixel now."""
+    lat, lon = js(
+        view,
+        f"(function(){{var l=TP.map().containerPointToLatLng([{point.x()},{point.y()}]);"
+        "return [l.lat,l.lng];})()",
+    )
+    return float(lat), float(lon)
 
 
 def last_input(view: Any) -> dict[str, Any] | None:
@@ -290,14 +300,20 @@ def key(
 
 
 def window_press(window: QWidget, point: QPoint, button: Qt.MouseButton = LEFT) -> None:
-    """Press at ``point`` (``window`` pixels) through the window system path (QWindow)."""
-    QTest.mousePress(window.windowHandle(), button, Qt.KeyboardModifier.NoModifier, point)
+    """Move the pointer to ``point`` (``window`` pixels) and press there, through the window
+    system path (the ``QWindow``, as a real mouse's events arrive)."""
+    handle = window.window().windowHandle()
+    at = window.mapTo(window.window(), point)
+    QCursor.setPos(window.window().mapToGlobal(at))  # the pointer moves there first
+    QTest.mousePress(handle, button, Qt.KeyboardModifier.NoModifier, at)
     process()
 
 
 def window_release(window: QWidget, point: QPoint, button: Qt.MouseButton = LEFT) -> None:
-    """Release at ``point`` (``window`` pixels) through the window system path (QWindow)."""
-    QTest.mouseRelease(window.windowHandle(), button, Qt.KeyboardModifier.NoModifier, point)
+    """Release at ``point`` (``window`` pixels) through the window system path."""
+    handle = window.window().windowHandle()
+    at = window.mapTo(window.window(), point)
+    QTest.mouseRelease(handle, button, Qt.KeyboardModifier.NoModifier, at)
     process()
 
 
