@@ -24,8 +24,10 @@ and on the top-level window:
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QCursor, QGuiApplication, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QWidget
@@ -39,11 +41,12 @@ class InputGuard(QObject):
         self, view: QWidget, gesture_active: Callable[[], bool], cancel_gesture: Callable[[], None]
     ) -> None:
         super().__init__(view)
-        self._view = view
+        # Weak references: the guard must not keep a deleted window's Python wrapper alive.
+        self._view = weakref.ref(view)
         self._gesture_active = gesture_active
         self._cancel_gesture = cancel_gesture
-        self._proxy: QWidget | None = None
-        self._window: QWidget | None = None
+        self._proxy: weakref.ref[QWidget] | None = None
+        self._window: weakref.ref[QWidget] | None = None
         self._pressed = False  # a press the page saw is held
         self._swallowing = False  # a swallowed press is held: swallow its moves and release
         self._unblocked_at = -1.0  # time.monotonic() of the last WindowUnblocked
@@ -53,29 +56,34 @@ class InputGuard(QObject):
 
     def attach(self) -> None:
         """Install on the current focus proxy and top-level window (idempotent)."""
-        proxy = self._view.focusProxy() or self._view
-        if proxy is not self._proxy:
-            if self._proxy is not None:
-                self._proxy.removeEventFilter(self)
-            proxy.installEventFilter(self)
-            self._proxy = proxy
-        window = self._view.window()
-        if window is not self._window:
-            if self._window is not None:
-                self._window.removeEventFilter(self)
-            window.installEventFilter(self)
-            self._window = window
+        view = self._view()
+        if view is None or not shiboken6.isValid(view):
+            return
+        self._proxy = self._install(view.focusProxy() or view, self._proxy)
+        self._window = self._install(view.window(), self._window)
+
+    def _install(self, widget: QWidget, old: weakref.ref[QWidget] | None) -> weakref.ref[QWidget]:
+        previous = old() if old is not None else None
+        if previous is not widget:
+            if previous is not None and shiboken6.isValid(previous):
+                previous.removeEventFilter(self)
+            widget.installEventFilter(self)
+        return weakref.ref(widget)
+
+    @staticmethod
+    def _is(watched: QObject, ref: weakref.ref[QWidget] | None) -> bool:
+        return ref is not None and ref() is watched
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self._window:
+        if self._is(watched, self._window):
             if kind == QEvent.Type.WindowUnblocked:
                 self._unblocked_at = time.monotonic()
                 self._unblocked_pos = QCursor.pos()
             elif kind == QEvent.Type.WindowBlocked and self._gesture_active():
                 self._cancel_gesture()
             return False
-        if watched is not self._proxy:
+        if not self._is(watched, self._proxy):
             return False
         if kind == QEvent.Type.ShortcutOverride:
             return self._claim_escape(event)  # type: ignore[arg-type]
