@@ -6,8 +6,9 @@ Territories are told apart on the map by fill colour alone. Two rules make that 
   seen on the map (the fill is translucent over the basemap, see :func:`perceived_lab`), is at
   least :data:`MIN_NEIGHBOUR_DELTA` (about 25: different at a glance, not merely "not equal").
 - **Colours are stable.** Recolouring keeps every colour that breaks no rule; only territories
-  whose fill is too close to a neighbour's (or duplicates another territory's while the palette
-  still has unused colours) are given a new one. A planner's mental map survives an edit.
+  whose fill is too close to a neighbour's are given a new one (and a territory sharing its
+  colour with another, when an unused palette colour fits among its neighbours, so the legend
+  reads one colour per territory). A planner's mental map survives an edit.
 
 :data:`PALETTE` holds 48 colours chosen by farthest-point sampling in CIELAB (seeded with the
 familiar Tableau hues), none close to the basemap, to the grey of unassigned units or to the
@@ -157,8 +158,8 @@ def distinct_colours(
     -------
     list[str]
         ``#rrggbb`` per territory. A territory keeps its colour unless it is too close to a
-        neighbour's or duplicates another territory's while unused palette colours remain;
-        of two conflicting neighbours the one with more conflicts (then the later one) changes.
+        neighbour's (of two, the one with more conflicts, then the later one, changes) or it
+        duplicates an earlier territory's and an unused palette colour fits among its neighbours.
         The new colours are picked most-constrained first: far from every neighbour, unused
         if possible, then far from neighbours' neighbours.
 

@@ -126,7 +126,7 @@
     refreshFills: function () {
       if (!this._live) return 0;
       for (var s = 1; s < this._slotTid.length; s++) this._palette[s] = P.pointFillOf(this._slotTid[s]);
-      if (this._map && this._canvas) this._reset();
+      if (this._map && this._ctx && this._drawn) this.lastDrawMs = this._draw(); // same size and place
       return this._slotTid.length - 1;
     },
 
