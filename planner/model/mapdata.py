@@ -75,16 +75,7 @@ def outlines_json(
     plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
 ) -> tuple[str, list[int]]:
     """Outlines of ``touched`` territories (all if None) as JSON text, and their ids."""
-    a = plan.atoms
-    shapes = outlines(display, plan.alignment[: a.n_units], touched)
-    keep = [(t, g) for t, g in shapes.items() if not g.is_empty]
-    props = [
-        {"id": int(a.territory_ids[t]), "name": str(a.territory_names[t]),
-         "colour": str(a.territory_colours[t]), "locked": bool(a.territory_locked[t])}
-        for t, _ in keep
-    ]  # fmt: skip
-    geoms = geometry_json(np.array([g for _, g in keep], dtype=object))
-    return collection_json(props, geoms), [int(a.territory_ids[t]) for t in shapes]
+    return outline_layer_json(plan, territory_shapes(plan, display, touched))
 
 
 def unit_colours(plan: Plan, mode: str = "territory", metric: str = "potential") -> list[str]:
