@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -171,7 +172,8 @@ def distinct_colours(
         colours: list[str | None] = [None] * n
     else:
         pairs = np.asarray(adjacency)
-        colours = [_norm(c) for c in (current if current is not None else [])]
+        given = cast("Sequence[str | None]", current if current is not None else [])
+        colours = [_norm(None if c is None else str(c)) for c in given]
         n = len(colours)
     nbrs = _neighbours(n, pairs)
     fixed_set = {int(i) for i in fixed if 0 <= int(i) < n and colours[int(i)] is not None}
@@ -233,7 +235,7 @@ def _spread_duplicates(
         d1 = _min_delta_to([x for x in (colours[j] for j in nbrs[t]) if x is not None])
         fits = [i for i in free if d1[i] >= min_delta]
         if fits:
-            best = PALETTE[max(fits, key=lambda i: (min(d1[i], 45.0) // 5, -i))]
+            best = PALETTE[max(fits, key=lambda i: (min(float(d1[i]), 45.0) // 5, -i))]
             used[c] -= 1
             used[best] += 1
             colours[t] = best
@@ -271,8 +273,8 @@ def _best(
             ok,
             key=lambda i: (
                 used[PALETTE[i]] == least,
-                min(d1[i], 45.0) // 5,
-                min(d2[i], 30.0) // 5,
+                min(float(d1[i]), 45.0) // 5,
+                min(float(d2[i]), 30.0) // 5,
                 -i,
             ),
         )
@@ -297,8 +299,8 @@ def _repair(
                     near = [c for c in (colours[j] for j in nbrs[t]) if c is not None]
                     d1 = _min_delta_to(near)
                     if (d1 >= min_delta).any():
-                        colours[t] = _best(d1, np.full(len(PALETTE), np.inf), Counter(colours),
-                                           min_delta)  # fmt: skip
+                        used = Counter(c for c in colours if c is not None)
+                        colours[t] = _best(d1, np.full(len(PALETTE), np.inf), used, min_delta)
                         changed = True
                         break
         if not changed:
@@ -326,7 +328,7 @@ def next_colour(used: Iterable[str], avoid: Iterable[str] = ()) -> str:
             key=lambda i: (
                 d[i] >= MIN_NEIGHBOUR_DELTA,
                 -counts[PALETTE[i]],
-                min(d[i], 45) // 5,
+                min(float(d[i]), 45.0) // 5,
                 -i,
             ),
         )

@@ -151,7 +151,7 @@ def deviation_fills(
     return {int(a.territory_ids[t]): deviation_colour(float(dev[t])) for t in wanted}
 
 
-def _territory_id_of(plan: Plan, index: NDArray[np.int64]) -> list[int | None]:
+def _territory_id_of(plan: Plan, index: NDArray[np.integer[Any]]) -> list[int | None]:
     """Territory indices (negative = none) -> database ids (None)."""
     ids = plan.atoms.territory_ids
     return [int(ids[t]) if t >= 0 else None for t in np.asarray(index).tolist()]
@@ -246,7 +246,7 @@ def territory_shapes(
     a = plan.atoms
     if a.n_units == 0:
         return {}
-    return outlines(display, plan.alignment[: a.n_units], touched)
+    return outlines(display, np.asarray(plan.alignment[: a.n_units], dtype=np.int64), touched)
 
 
 def outline_layer_json(plan: Plan, shapes: dict[int, shapely.Geometry]) -> tuple[str, list[int]]:
