@@ -236,6 +236,20 @@ def changed_assignments(
     )
 
 
+def alignment_changes(
+    plan: Plan, before: NDArray[np.integer[Any]]
+) -> tuple[dict[int, int | None], dict[int, int]]:
+    """What the page needs when the plan's alignment replaced ``before`` wholesale (a scenario
+    switch, an undo of many steps): the atoms whose value differs, as :func:`changed_assignments`
+    gives them. Same project, so same atoms; typically a few hundred entries, not 100k."""
+    n_u = plan.atoms.n_units
+    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
+    return (
+        unit_assignments(plan, atoms[atoms < n_u]),
+        account_assignments(plan, atoms[atoms >= n_u] - n_u),
+    )
+
+
 # ------------------------------------------------------------------ outlines and labels
 
 

@@ -113,3 +113,15 @@ def test_a_freehand_trace_that_crosses_itself_becomes_a_valid_shape() -> None:
     assert shape.contains(shapely.Point(1.8, 1.0))
     line = {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}
     assert mapdata.gesture_geometry(line).equals(shapely.geometry.shape(line))
+
+
+def test_a_scenario_switch_sends_only_the_atoms_that_differ(grid: Project) -> None:
+    plan = Plan.load(grid)
+    a = plan.atoms
+    before = plan.alignment.copy()
+    plan.apply(moves.for_units(plan, np.array([3]), 0))
+    plan.apply(moves.for_pin(plan, 7, 2))
+    units, accounts = mapdata.alignment_changes(plan, before)
+    assert units == {int(a.unit_ids[3]): int(a.territory_ids[0])}
+    assert accounts == {int(a.account_ids[7]): int(a.territory_ids[2])}
+    assert mapdata.alignment_changes(plan, plan.alignment.copy()) == ({}, {})
