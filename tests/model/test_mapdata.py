@@ -119,9 +119,10 @@ def test_a_scenario_switch_sends_only_the_atoms_that_differ(grid: Project) -> No
     plan = Plan.load(grid)
     a = plan.atoms
     before = plan.alignment.copy()
-    plan.apply(moves.for_units(plan, np.array([3]), 0))
+    unit = int(np.flatnonzero(plan.alignment[: a.n_units] == 2)[0])
+    plan.apply(moves.for_units(plan, np.array([unit]), 0))
     plan.apply(moves.for_pin(plan, 7, 2))
     units, accounts = mapdata.alignment_changes(plan, before)
-    assert units == {int(a.unit_ids[3]): int(a.territory_ids[0])}
+    assert units == {int(a.unit_ids[unit]): int(a.territory_ids[0])}
     assert accounts == {int(a.account_ids[7]): int(a.territory_ids[2])}
     assert mapdata.alignment_changes(plan, plan.alignment.copy()) == ({}, {})
