@@ -42,6 +42,7 @@ from PySide6.QtWidgets import QWidget
 
 from planner.ui.map import RESOURCES_DIR
 from planner.ui.map._input_guard import InputGuard
+from planner.ui.map._live_calls import FOLLOW_UNIT, UNASSIGNED, LiveModelCalls, RawJson
 from planner.ui.map._security import LocalOnlyInterceptor, MapPage
 from planner.ui.map.bridge import MapBridge
 from planner.ui.map.page import build_page
@@ -49,10 +50,8 @@ from planner.ui.map.page import build_page
 log = logging.getLogger(__name__)
 
 JsCallback = Callable[[Any], None]
+__all__ = ["FOLLOW_UNIT", "MODES", "UNASSIGNED", "MapView", "RawJson"]
 MODES = ("pan", "lasso", "paint", "draw", "split", "reshape")
-#: An account's own assignment when it goes with its unit / has no territory (page codes).
-FOLLOW_UNIT = -2
-UNASSIGNED = -1
 
 _WRAP = (
     "(function(){try{return JSON.stringify({ok:true,value:(%s)});}"
@@ -60,12 +59,9 @@ _WRAP = (
 )
 
 
-class RawJson(str):
-    """Text that is already valid JSON (made by json.dumps / shapely.to_geojson)."""
-
-
-class MapView(QWebEngineView):
-    """Map widget. Public methods mirror ``window.TP`` in ``resources/map/bridge.js``.
+class MapView(QWebEngineView, LiveModelCalls):
+    """Map widget. Public methods mirror ``window.TP`` (resources/map/*.js); the live territory
+    model's calls come from :class:`~planner.ui.map._live_calls.LiveModelCalls`.
 
     Parameters
     ----------
@@ -334,62 +330,6 @@ class MapView(QWebEngineView):
     def edit_outline(self, territory_id: int) -> None:
         """Make one territory outline editable (switches to reshape mode)."""
         self.call("editOutline", int(territory_id))
-
-    # ------------------------------------------------------------------ live territory model
-    def set_territories(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Replace the page's territories: ``[{id, name, colour, locked}]``
-        (``planner.model.mapdata.territory_items``). Fills, tooltips, labels, outlines and
-        account colours follow."""
-        self.call("setTerritories", [dict(t) for t in items])
-
-    def update_territories(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Merge changed territories (rename, recolour, lock): only the given keys change."""
-        self.call("updateTerritories", [dict(t) for t in items])
-
-    def set_fills(self, fills: Mapping[int, str] | None) -> None:
-        """Fill by territory for another colour mode (``{territory id: css}``, e.g.
-        ``mapdata.deviation_fills``); None goes back to the territories' own colours. Units and
-        account points both follow."""
-        self.call("setFills", None if fills is None else {str(k): v for k, v in fills.items()})
-
-    def update_fills(self, fills: Mapping[int, str]) -> None:
-        """Change the fills of some territories (those an edit touched) in that mode."""
-        self.call("updateFills", {str(k): v for k, v in fills.items()})
-
-    def assign_units(
-        self, mapping: Mapping[int, int | None], callback: JsCallback | None = None
-    ) -> None:
-        """Units that changed territory: ``{unit id: territory id | None}``
-        (``mapdata.changed_assignments``). Accounts that follow them are recoloured by the page;
-        callback gets the JS ms."""
-        self.call("assignUnits", {str(k): v for k, v in mapping.items()}, callback=callback)
-
-    def assign_accounts(self, mapping: Mapping[int, int]) -> None:
-        """Accounts whose own assignment changed (pins, free-form): ``{account id: territory id |
-        UNASSIGNED | FOLLOW_UNIT}``."""
-        self.call("assignAccounts", {str(k): int(v) for k, v in mapping.items()})
-
-    def set_account_layer(
-        self, layer: Mapping[str, Sequence[Any]], callback: JsCallback | None = None
-    ) -> None:
-        """Account points coloured by the live model: ``{ids, lon, lat, unit, territory,
-        names?}`` (``mapdata.account_layer``). Sent as one JSON text."""
-        self.call("setAccounts", RawJson(json.dumps(dict(layer))), callback=callback)
-
-    def set_labels(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Territory name labels at ``[{id, lat, lon, rank}]`` (``mapdata.label_points``); the
-        names come from the territory model, bigger ``rank`` wins where names would overlap."""
-        self.call("setLabels", [dict(i) for i in items])
-
-    def update_labels(
-        self, items: Iterable[Mapping[str, Any]], territory_ids: Sequence[int]
-    ) -> None:
-        """Replace the labels of these territories (after an edit touched them)."""
-        self.call("updateLabels", [dict(i) for i in items], [int(t) for t in territory_ids])
-
-    def set_label_min_zoom(self, zoom: float) -> None:
-        """Show territory names from this zoom level on (default 6)."""
-        self.call("setLabelOptions", {"minZoom": float(zoom)})
 
     def cancel_gesture(self) -> None:
         """Abandon a freehand gesture in progress (Esc): nothing is sent for it."""
