@@ -150,12 +150,13 @@ def test_territory_labels_show_from_a_zoom_level_without_overlap(qtbot: Any, map
     assert ri.js(view, "typeof window.__pwned") == "undefined"
 
 
-def _legend(view: Any, n: int) -> None:
+def _legend(qtbot: Any, view: Any, n: int) -> None:
     view.set_legend([(f"T{i:02d} a territory with a long name {i}", RED) for i in range(n)])
-    ri.wait_until(
-        lambda: ri.js(view, "document.querySelectorAll('.tp-legend-row').length") == n,
-        what="legend",
-    )
+    # Wait until the legend is on screen: Chromium scrolls a box under the wheel only once it
+    # has been painted (its scroller composited).
+    with qtbot.waitSignal(view.bridge.rendered, check_params_cb="legend".__eq__):
+        view.call("notifyPainted", "legend")
+    assert ri.js(view, "document.querySelectorAll('.tp-legend-row').length") == n
 
 
 def _legend_box(view: Any) -> dict[str, float]:
@@ -171,7 +172,7 @@ def test_the_legend_is_one_column_with_every_entry_reachable(qtbot: Any, map_vie
     """Defect 8: two columns, entries hidden behind a tiny scrollbar."""
     view = map_view
     show(qtbot, view, colour_grid(), territories=False)
-    _legend(view, 60)
+    _legend(qtbot, view, 60)
     lefts = ri.js(
         view,
         "[].map.call(document.querySelectorAll('.tp-legend-row'),"
@@ -203,7 +204,7 @@ def test_the_wheel_over_the_legend_scrolls_it_and_does_not_zoom_the_map(
 ) -> None:
     view = map_view
     show(qtbot, view, colour_grid(), territories=False)
-    _legend(view, 60)
+    _legend(qtbot, view, 60)
     box = _legend_box(view)
     zoom = ri.js(view, "TP.map().getZoom()")
     over = QPoint(round(box["x"] + box["w"] / 2), round(box["y"] + box["h"] / 2))
@@ -217,7 +218,7 @@ def test_the_wheel_over_the_legend_scrolls_it_and_does_not_zoom_the_map(
 def test_clicks_and_drags_on_the_legend_do_not_reach_the_map(qtbot: Any, map_view: Any) -> None:
     view = map_view
     show(qtbot, view, colour_grid(), territories=False)
-    _legend(view, 8)
+    _legend(qtbot, view, 8)
     box = _legend_box(view)
     over = QPoint(round(box["x"] + box["w"] / 2), round(box["y"] + box["h"] / 2))
     seen: list[Any] = []
