@@ -1,17 +1,21 @@
-"""How fast is the embedded map? ~3,000 real county polygons and 100,000 account points.
+"""How fast is the embedded map? 3,108 real county polygons and 100,000 account points.
 
-Run: ``python benchmarks/map_restyle.py [--repeat 3] [--screenshot out.png]``
-(offscreen by default; needs the ``data`` extra for plotly-geo's county shapefile).
+Run: ``python benchmarks/map_restyle.py [--repeat 3] [--screenshot out.png]`` (offscreen by
+default). The counties are the bundled ``resources/data/us_counties.geojson.gz`` (Census 2016,
+public domain), coverage-simplified at 0.01° as the app does for big layers.
 
-Measures, through the real bridge (``MapView`` -> ``runJavaScript`` -> ``window.TP``):
-page load until ready, setting the units layer (until the page reports it rendered), the JS time
-to restyle every unit, a restyle from Python including the repaint (until the next frame), and
-drawing 100,000 account points.
+Measures, through the real bridge (``MapView`` -> ``runJavaScript`` -> ``window.TP``): page load
+until ready; setting the units layer (until the page reports it rendered); the older per-unit
+restyle; and the live territory model the workspace uses: moving the units of a lasso
+(``assignUnits``, with 100k accounts following their units), switching the colour mode
+(``setFills``: units and account points), labels; and drawing 100,000 account points.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import statistics
 import sys
@@ -28,33 +32,46 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from planner.ui.map.view import MapView
+from planner.model.colours import PALETTE
+from planner.model.mapdata import deviation_colour
+from planner.model.resources import resources_dir
+from planner.ui.map.view import MapView, RawJson
 
-PALETTE = ["#e64980", "#7950f2", "#1c7ed6", "#12b886", "#fab005", "#fd7e14", "#868e96", "#40c057"]
+N_TERRITORIES = 50
 
 
-def counties() -> dict[str, Any]:
-    """Census 2016 counties (plotly-geo, public domain), coverage-simplified at 0.01°."""
-    import _plotly_geo
-    import geopandas as gpd
+def counties() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(units FeatureCollection with territory ids, a label point per territory)."""
     import shapely
 
-    src = Path(_plotly_geo.__file__).parent / "package_data" / "cb_2016_us_county_500k.shp"
-    gdf = gpd.read_file(src)
-    gdf = gdf[~gdf["STATEFP"].isin(["02", "15", "60", "66", "69", "72", "78"])].reset_index()
-    geoms = shapely.coverage_simplify(gdf.geometry.values, 0.01)
-    out = gpd.GeoDataFrame(
-        {
-            "id": np.arange(len(gdf)),
-            "code": gdf["GEOID"],
-            "name": gdf["NAME"],
-            "territory": [f"T{int(s) % 8}" for s in gdf["STATEFP"]],
-            "colour": [PALETTE[int(s) % 8] for s in gdf["STATEFP"]],
-        },
-        geometry=shapely.set_precision(geoms, 1e-5),
-        crs=4326,
+    path = resources_dir() / "data" / "us_counties.geojson.gz"
+    raw = json.loads(gzip.decompress(path.read_bytes()))
+    feats = raw["features"]
+    geoms = shapely.coverage_simplify(
+        np.array([shapely.geometry.shape(f["geometry"]) for f in feats], dtype=object), 0.01
     )
-    return out.__geo_interface__
+    # 50 territories as longitude bands: contiguous enough to look like a plan.
+    rep = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    band = np.argsort(np.argsort(rep[:, 0])) * N_TERRITORIES // len(feats)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 1e-5))),
+            "properties": {
+                "id": i,
+                "code": f["properties"]["code"],
+                "name": f["properties"]["name"],
+                "territory": int(band[i]) + 1,
+            },
+        }
+        for i, (f, g) in enumerate(zip(feats, geoms, strict=True))
+    ]
+    mean = [rep[band == t].mean(axis=0) for t in range(N_TERRITORIES)]
+    labels = [
+        {"id": t + 1, "lat": float(m[1]), "lon": float(m[0]), "rank": float((band == t).sum())}
+        for t, m in enumerate(mean)
+    ]
+    return {"type": "FeatureCollection", "features": features}, labels
 
 
 def wait(signal: Any, start: Callable[[], None], timeout_ms: int = 60_000) -> float:
@@ -96,6 +113,16 @@ def rendered(view: MapView, layer: str) -> Any:
     return _Once()
 
 
+def painted(view: MapView, call: Callable[[], None], tag: str) -> float:
+    """ms from ``call`` (Python) until the page painted the next frame after it."""
+
+    def start() -> None:
+        call()
+        view.call("notifyPainted", tag)
+
+    return wait(rendered(view, tag), start) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -104,58 +131,108 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication(sys.argv)
     t0 = time.perf_counter()
-    fc = counties()
+    fc, labels = counties()
     prep = time.perf_counter() - t0
     n_units = len(fc["features"])
+    fc_text = json.dumps(fc)
+    territories = [
+        {"id": t + 1, "name": f"T{t + 1:02d}", "colour": PALETTE[t % len(PALETTE)], "locked": False}
+        for t in range(N_TERRITORIES)
+    ]
 
     rows: list[tuple[str, list[float]]] = []
     view = MapView()
     view.resize(1200, 800)
     rows.append(("page load until ready (s)", [wait(view.mapReady, view.show)]))
-
+    view.set_territories(territories)
     rows.append(
         (
             f"set units layer, {n_units} polygons (s)",
-            [wait(rendered(view, "units"), lambda: view.set_units(fc)) for _ in range(args.repeat)],
+            [
+                wait(rendered(view, "units"), lambda: view.set_units(RawJson(fc_text)))
+                for _ in range(args.repeat)
+            ],
         )
     )
     js(view, "TP.fitBounds([[24.5,-125],[49.5,-66.9]])")
-    unit_js_ms = [js(view, "TP.setUnits(" + _json(fc) + ")") for _ in range(args.repeat)]
-    rows.append(("set units layer, JS time only (ms)", unit_js_ms))
-    if args.screenshot:
-        wait(rendered(view, "shot"), lambda: view.call("notifyPainted", "shot"))
-        view.grab().save(str(args.screenshot.with_stem(args.screenshot.stem + "_units")))
+    rows.append(("set units layer, JS time only (ms)",
+                 [js(view, f"TP.setUnits({fc_text})") for _ in range(args.repeat)]))  # fmt: skip
 
     rng = np.random.default_rng(1)
-    js_ms, py_ms = [], []
-    for _ in range(args.repeat):
-        mapping = {i: PALETTE[int(rng.integers(8))] for i in range(n_units)}
-        js_ms.append(js(view, f"TP.restyleUnits({_dumps(mapping)})"))
-        mapping = {i: PALETTE[int(rng.integers(8))] for i in range(n_units)}
-
-        def restyle(mapping: dict[int, str] = mapping) -> None:
-            view.restyle_units(mapping)
-            view.call("notifyPainted", "restyle")
-
-        py_ms.append(wait(rendered(view, "restyle"), restyle) * 1000)
-    rows.append(("restyle all units, JS time (ms)", js_ms))
-    rows.append(("restyle all from Python incl. repaint (ms)", py_ms))
-
+    # 100k accounts, each in a random county, following it (as in a unit project).
     n = 100_000
+    unit_of = rng.integers(0, n_units, n)
     lon = rng.uniform(-124, -67, n)
     lat = rng.uniform(25, 49, n)
-    colours = [PALETTE[i % 8] for i in range(n)]
+    layer = {
+        "ids": list(range(n)),
+        "lon": np.round(lon, 5).tolist(),
+        "lat": np.round(lat, 5).tolist(),
+        "unit": unit_of.tolist(),
+        "territory": [-2] * n,
+    }
     draw_ms: list[float] = []
-    total_s = []
-    for _ in range(args.repeat):
-        total_s.append(
-            wait(
-                rendered(view, "accounts"),
-                lambda: view.set_accounts(range(n), lon, lat, colours, callback=draw_ms.append),
-            )
+    rows.append(
+        (
+            "100k accounts (live model): Python->painted (s)",
+            [
+                wait(
+                    rendered(view, "accounts"),
+                    lambda: view.set_account_layer(layer, callback=draw_ms.append),
+                )
+                for _ in range(args.repeat)
+            ],
         )
-    rows.append(("100k accounts: Python->painted (s)", total_s))
+    )
     rows.append(("100k accounts: JS add + first draw (ms)", draw_ms))
+
+    # A lasso's worth of units (60 counties) changes territory; their accounts follow.
+    assign_js: list[float] = []
+    assign_py: list[float] = []
+    for r in range(args.repeat + 1):
+        units = rng.choice(n_units, 60, replace=False)
+        mapping = {int(u): int(rng.integers(1, N_TERRITORIES + 1)) for u in units}
+        box: list[float] = []
+        ms = painted(
+            view, lambda m=mapping, b=box: view.assign_units(m, callback=b.append), f"a{r}"
+        )
+        if r:  # the first call also indexes accounts by unit (once per accounts layer)
+            assign_js.append(box[0])
+            assign_py.append(ms)
+        else:
+            rows.append(("assignUnits, first call (indexes accounts) (ms)", [box[0]]))
+    rows.append(("assignUnits 60 units + their accounts, JS (ms)", assign_js))
+    rows.append(("assignUnits 60 units, Python incl. repaint (ms)", assign_py))
+
+    fills_py = []
+    for r in range(args.repeat):
+        fills = {
+            t + 1: deviation_colour(float(rng.uniform(-0.4, 0.4))) for t in range(N_TERRITORIES)
+        }
+        fills_py.append(painted(view, lambda f=fills: view.set_fills(f), f"f{r}"))
+        fills_py.append(painted(view, lambda: view.set_fills(None), f"g{r}"))
+    rows.append(("colour mode switch (units + 100k points) incl. repaint (ms)", fills_py))
+    fills_js = [
+        js(view, f"(function(){{var t=performance.now();TP.setFills({_dumps(fills)});"
+                 "return performance.now()-t;})()"),
+        js(view, "(function(){var t=performance.now();TP.setFills(null);"
+                 "return performance.now()-t;})()"),
+    ]  # fmt: skip
+    rows.append(("colour mode switch, JS time (ms)", fills_js))
+
+    label_ms = [painted(view, lambda: view.set_labels(labels), f"l{r}") for r in range(args.repeat)]
+    rows.append((f"{N_TERRITORIES} labels incl. layout and repaint (ms)", label_ms))
+
+    js_ms, py_ms = [], []
+    colours = list(PALETTE[:8])
+    for r in range(args.repeat):
+        mapping = {i: colours[int(rng.integers(8))] for i in range(n_units)}
+        js_ms.append(js(view, f"TP.restyleUnits({_dumps(mapping)})"))
+        mapping = {i: colours[int(rng.integers(8))] for i in range(n_units)}
+        py_ms.append(painted(view, lambda m=mapping: view.restyle_units(m), f"r{r}"))
+    rows.append(("older restyle of every unit, JS time (ms)", js_ms))
+    rows.append(("older restyle of every unit from Python incl. repaint (ms)", py_ms))
+
     pan = [
         js(view, f"(TP.map().panBy([{d},{d // 2}],{{animate:false}}), {_last_draw()})")
         for d in [200, -200] * 5
@@ -163,13 +240,16 @@ def main() -> None:
     rows.append(("100k accounts: redraw after a pan (ms)", pan))
 
     if args.screenshot:
+        view.set_units(RawJson(fc_text))
+        js(view, "(TP.map().setView([35, -86], 6, {animate: false}), 1)")
+        wait(rendered(view, "shot"), lambda: view.call("notifyPainted", "shot"))
         view.grab().save(str(args.screenshot))
 
     print(f"\nmap benchmark: {n_units} counties (prep {prep:.1f} s), 100,000 accounts\n")
-    print(f"{'measure':<46}{'median':>10}{'min':>10}{'max':>10}")
+    print(f"{'measure':<62}{'median':>10}{'min':>10}{'max':>10}")
     for name, values in rows:
         vals = [float(v) for v in values if v is not None]
-        print(f"{name:<46}{statistics.median(vals):>10.3g}{min(vals):>10.3g}{max(vals):>10.3g}")
+        print(f"{name:<62}{statistics.median(vals):>10.3g}{min(vals):>10.3g}{max(vals):>10.3g}")
 
     view.dispose()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -185,13 +265,7 @@ def _last_draw() -> str:
 
 
 def _dumps(mapping: dict[int, str]) -> str:
-    return _json({str(k): v for k, v in mapping.items()})
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value)
+    return json.dumps({str(k): v for k, v in mapping.items()})
 
 
 if __name__ == "__main__":

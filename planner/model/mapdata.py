@@ -1,8 +1,15 @@
-"""What the map page is sent: GeoJSON of units and outlines, account points, colours.
+"""What the map page is sent: GeoJSON of units and outlines, account points, colours, labels.
 
 Pure data (no Qt): the map view pushes these through the bridge. Geometry is simplified for
 display with ``coverage_simplify`` so shared edges stay shared; the model keeps full geometry.
-Strings are sent as data and escaped by the page when displayed.
+Strings are sent as data and the page shows them as text (never HTML).
+
+The page keeps a **live territory model** (resources/map/territories.js) that mirrors the
+alignment vector: territories by database id (name, colour, locked), each unit's territory id,
+each account's own assignment (a pinned or free-form territory, or "follows its unit"). Fills,
+tooltips, popups, labels and account colours are all derived from it in the page, so after an
+edit only the changed atoms are sent (:func:`changed_assignments`) and a colour mode switch is
+one small mapping (:func:`deviation_fills`), never a per-unit restyle.
 """
 
 from __future__ import annotations
@@ -12,15 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+import shapely.geometry
 from numpy.typing import NDArray
 
+from planner.model.atoms import FOLLOW
 from planner.model.balance import deviations
 from planner.model.geo import outlines, simplify_for_display
 
 if TYPE_CHECKING:
+    from planner.model.moves import MoveSet
     from planner.model.plan import Plan
 
 UNASSIGNED_COLOUR = "#cfcfcf"
+#: Page codes of an account's own assignment: no territory, or "goes with its unit".
+UNASSIGNED_ID = -1
+FOLLOW_UNIT = -2
 
 
 def display_geometries(geoms: NDArray[np.object_], n_units: int) -> NDArray[np.object_]:
@@ -62,16 +75,7 @@ def outlines_json(
     plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
 ) -> tuple[str, list[int]]:
     """Outlines of ``touched`` territories (all if None) as JSON text, and their ids."""
-    a = plan.atoms
-    shapes = outlines(display, plan.alignment[: a.n_units], touched)
-    keep = [(t, g) for t, g in shapes.items() if not g.is_empty]
-    props = [
-        {"id": int(a.territory_ids[t]), "name": str(a.territory_names[t]),
-         "colour": str(a.territory_colours[t]), "locked": bool(a.territory_locked[t])}
-        for t, _ in keep
-    ]  # fmt: skip
-    geoms = geometry_json(np.array([g for _, g in keep], dtype=object))
-    return collection_json(props, geoms), [int(a.territory_ids[t]) for t in shapes]
+    return outline_layer_json(plan, territory_shapes(plan, display, touched))
 
 
 def unit_colours(plan: Plan, mode: str = "territory", metric: str = "potential") -> list[str]:
@@ -119,3 +123,198 @@ def bounds(plan: Plan) -> tuple[float, float, float, float] | None:
     if not ok.any():
         return None
     return float(lat[ok].min()), float(lon[ok].min()), float(lat[ok].max()), float(lon[ok].max())
+
+
+# ------------------------------------------------------------------ live territory model
+
+
+def territory_items(plan: Plan) -> list[dict[str, Any]]:
+    """``[{id, name, colour, locked}]`` for ``TP.setTerritories``: names for tooltips, popups,
+    labels; colours for fills, outlines, labels and account points."""
+    a = plan.atoms
+    return [
+        {"id": int(i), "name": str(n), "colour": str(c), "locked": bool(lk)}
+        for i, n, c, lk in zip(
+            a.territory_ids, a.territory_names, a.territory_colours, a.territory_locked, strict=True
+        )
+    ]
+
+
+def deviation_fills(
+    plan: Plan, metric: str = "potential", territories: list[int] | None = None
+) -> dict[int, str]:
+    """``{territory id: deviation colour}`` for ``TP.setFills`` (all territories) or
+    ``TP.updateFills`` (``territories``, indices, e.g. the ones an edit touched)."""
+    a = plan.atoms
+    dev = deviations(plan.metrics()[metric], a.territory_weights)
+    wanted = range(a.n_territories) if territories is None else territories
+    return {int(a.territory_ids[t]): deviation_colour(float(dev[t])) for t in wanted}
+
+
+def _territory_id_of(plan: Plan, index: NDArray[np.integer[Any]]) -> list[int | None]:
+    """Territory indices (negative = none) -> database ids (None)."""
+    ids = plan.atoms.territory_ids
+    return [int(ids[t]) if t >= 0 else None for t in np.asarray(index).tolist()]
+
+
+def unit_features(plan: Plan) -> list[dict[str, Any]]:
+    """Unit properties for ``TP.setUnits``: ``{id, code, name, territory}`` with the territory's
+    database id (None when unassigned); the page derives fill and tooltip from it."""
+    a = plan.atoms
+    terr = _territory_id_of(plan, plan.alignment[: a.n_units])
+    return [
+        {"id": int(a.unit_ids[i]), "code": str(a.unit_codes[i]), "name": str(a.unit_names[i]),
+         "territory": terr[i]}
+        for i in range(a.n_units)
+    ]  # fmt: skip
+
+
+def unit_layer_json(plan: Plan, unit_geojson: list[str]) -> str:
+    """The units FeatureCollection for ``TP.setUnits`` as JSON text (geometry from
+    :func:`geometry_json` of the display geometries, computed once per project)."""
+    return collection_json(unit_features(plan), unit_geojson)
+
+
+def unit_assignments(plan: Plan, units: NDArray[np.int64] | None = None) -> dict[int, int | None]:
+    """``{unit id: territory id | None}`` of ``units`` (indices; all if None)."""
+    a = plan.atoms
+    idx = np.arange(a.n_units) if units is None else np.asarray(units, dtype=np.int64)
+    terr = _territory_id_of(plan, plan.alignment[idx])
+    return {int(a.unit_ids[u]): t for u, t in zip(idx.tolist(), terr, strict=True)}
+
+
+def _own_codes(plan: Plan, accounts: NDArray[np.int64]) -> list[int]:
+    """An account's own assignment as the page codes it: territory id, -1 or -2 (its unit)."""
+    a = plan.atoms
+    own = plan.alignment[a.n_units + np.asarray(accounts, dtype=np.int64)]
+    ids = a.territory_ids
+    return [
+        int(ids[t]) if t >= 0 else FOLLOW_UNIT if t == FOLLOW else UNASSIGNED_ID
+        for t in own.tolist()
+    ]
+
+
+def account_layer(plan: Plan) -> dict[str, list[Any]]:
+    """Located accounts for ``TP.setAccounts``: ``{ids, lon, lat, unit, territory, names}``.
+
+    ``unit`` is each account's unit id (-1: none) and ``territory`` its own assignment
+    (territory id, -1 unassigned, -2 follows its unit), so the page colours a following account
+    by its unit's live territory and a unit move needs no account message at all.
+    """
+    a = plan.atoms
+    ok = np.flatnonzero(np.isfinite(a.account_lon) & np.isfinite(a.account_lat))
+    au = a.account_unit[ok]
+    unit_ids = np.where(au >= 0, a.unit_ids[np.maximum(au, 0)] if a.n_units else -1, -1)
+    return {
+        "ids": a.account_ids[ok].tolist(),
+        "lon": np.round(a.account_lon[ok], 5).tolist(),
+        "lat": np.round(a.account_lat[ok], 5).tolist(),
+        "unit": [int(u) for u in unit_ids.tolist()],
+        "territory": _own_codes(plan, ok),
+        "names": [str(n) for n in a.account_names[ok]],
+    }
+
+
+def account_assignments(plan: Plan, accounts: NDArray[np.int64]) -> dict[int, int]:
+    """``{account id: own assignment code}`` of ``accounts`` (indices) for
+    ``TP.assignAccounts``."""
+    a = plan.atoms
+    idx = np.asarray(accounts, dtype=np.int64)
+    return dict(zip(a.account_ids[idx].tolist(), _own_codes(plan, idx), strict=True))
+
+
+def changed_assignments(
+    plan: Plan, moveset: MoveSet
+) -> tuple[dict[int, int | None], dict[int, int]]:
+    """What the page needs after ``moveset`` was applied or undone: the units and the accounts
+    (pins, free-form) among its atoms, with their current assignment."""
+    n_u = plan.atoms.n_units
+    atoms = np.asarray(moveset.atoms, dtype=np.int64)
+    return (
+        unit_assignments(plan, atoms[atoms < n_u]),
+        account_assignments(plan, atoms[atoms >= n_u] - n_u),
+    )
+
+
+def alignment_changes(
+    plan: Plan, before: NDArray[np.integer[Any]]
+) -> tuple[dict[int, int | None], dict[int, int]]:
+    """What the page needs when the plan's alignment replaced ``before`` wholesale (a scenario
+    switch, an undo of many steps): the atoms whose value differs, as :func:`changed_assignments`
+    gives them. Same project, so same atoms; typically a few hundred entries, not 100k."""
+    n_u = plan.atoms.n_units
+    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
+    return (
+        unit_assignments(plan, atoms[atoms < n_u]),
+        account_assignments(plan, atoms[atoms >= n_u] - n_u),
+    )
+
+
+# ------------------------------------------------------------------ outlines and labels
+
+
+def territory_shapes(
+    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
+) -> dict[int, shapely.Geometry]:
+    """Outline per territory index (``touched`` only, if given; empty when it has no units)."""
+    a = plan.atoms
+    if a.n_units == 0:
+        return {}
+    return outlines(display, np.asarray(plan.alignment[: a.n_units], dtype=np.int64), touched)
+
+
+def outline_layer_json(plan: Plan, shapes: dict[int, shapely.Geometry]) -> tuple[str, list[int]]:
+    """Outlines FeatureCollection for ``TP.setOutlines`` / ``TP.updateOutlines`` and the ids of
+    every territory in ``shapes`` (the empty ones too: their old outline must go)."""
+    a = plan.atoms
+    keep = [(t, g) for t, g in shapes.items() if not g.is_empty]
+    props = [
+        {"id": int(a.territory_ids[t]), "name": str(a.territory_names[t]),
+         "colour": str(a.territory_colours[t]), "locked": bool(a.territory_locked[t])}
+        for t, _ in keep
+    ]  # fmt: skip
+    geoms = geometry_json(np.array([g for _, g in keep], dtype=object))
+    return collection_json(props, geoms), [int(a.territory_ids[t]) for t in shapes]
+
+
+def label_points(plan: Plan, shapes: dict[int, shapely.Geometry]) -> list[dict[str, Any]]:
+    """``[{id, lat, lon, rank}]`` for ``TP.setLabels`` / ``TP.updateLabels``: where each
+    territory's name goes.
+
+    The point is the pole of inaccessibility of the territory's largest piece (the spot
+    farthest from its edges, so the name sits well inside even a C-shaped territory); ``rank``
+    is that piece's area in square degrees, so the page keeps the labels of big territories
+    when names would overlap. Territories without units get no entry.
+    """
+    a = plan.atoms
+    out: list[dict[str, Any]] = []
+    for t, shape in shapes.items():
+        if shape.is_empty:
+            continue
+        pieces = list(getattr(shape, "geoms", [shape]))
+        piece = max(pieces, key=lambda g: g.area)
+        tolerance = max(float(np.sqrt(piece.area)) / 100, 1e-6)
+        try:  # GEOS' MaximumInscribedCircle: its centre is the pole of inaccessibility
+            point = shapely.get_point(shapely.maximum_inscribed_circle(piece, tolerance), 0)
+        except shapely.errors.GEOSException:  # odd slivers: any point inside will do
+            point = piece.representative_point()
+        out.append(
+            {"id": int(a.territory_ids[t]), "lat": round(point.y, 5), "lon": round(point.x, 5),
+             "rank": round(float(piece.area), 6)}
+        )  # fmt: skip
+    return out
+
+
+def gesture_geometry(geometry: dict[str, Any]) -> shapely.Geometry:
+    """A freehand lasso or drawn polygon as a valid shape (a trace that crosses itself is made
+    valid: each loop counts), ready for ``moves.for_polygon``."""
+    shape = shapely.geometry.shape(geometry)
+    if shape.geom_type in ("Polygon", "MultiPolygon") and not shape.is_valid:
+        fixed = shapely.make_valid(shape)
+        polys = [
+            g
+            for g in getattr(fixed, "geoms", [fixed])
+            if g.geom_type in ("Polygon", "MultiPolygon")
+        ]
+        shape = shapely.union_all(polys) if polys else fixed
+    return shape

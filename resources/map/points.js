@@ -6,12 +6,25 @@
  * normalised Web Mercator, drawn in one path per colour, and hit-tested with a screen-space grid
  * rebuilt on every redraw. The canvas follows the map pane while panning (like Leaflet's own
  * renderers) and is redrawn on moveend, so a pan costs nothing until the mouse is released.
+ *
+ * Colours come from the live territory model (territories.js) when the data names territories:
+ *   TP.setAccounts({ids, lon, lat, territory, unit?, names?})
+ *     territory: each account's own assignment, a territory id, -1 (none) or -2 (goes with its
+ *     unit, whose live territory units.js knows); unit: the account's unit id or -1.
+ *   TP.assignAccounts({accountId: territoryId | -1 | -2})   changed pins / free-form accounts
+ * A unit move (TP.assignUnits) recolours the accounts following those units; a colour mode
+ * switch (TP.setFills) only changes one colour per territory and redraws. Points are grouped
+ * by territory, so neither walks 100k points to find colours.
+ * Older forms, still accepted: {territory: [palette index], palette: [css]} or {colour: [css]},
+ * and TP.restyleAccounts({accountId: css}).
  */
 (function () {
   "use strict";
 
   var CELL = 16; // hit-test grid cell in CSS pixels
   var MAX_LAT = 85.0511287798;
+  var FOLLOW = -2;
+  var P = window.TP._;
 
   /* toPalette(data): accept {colour: [css...]} or {territory: [int...], palette: [css...]}. */
   function toPalette(data, n) {
@@ -57,9 +70,20 @@
         this._mx[i] = (data.lon[i] + 180) / 360;
         this._my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
       }
-      var pal = toPalette(data, n);
-      this._palette = pal.palette;
-      this._index = pal.index;
+      this._live = !data.palette && !data.colour && !!data.territory;
+      if (this._live) {
+        this._own = Int32Array.from(data.territory);
+        this._unit = data.unit ? Int32Array.from(data.unit) : new Int32Array(n).fill(-1);
+        this._slotOf = {}; // territory id -> palette slot; slot 0 = unassigned
+        this._slotTid = [-1];
+        this._palette = [P.UNASSIGNED_POINT];
+        this._index = new Int32Array(n);
+        for (var k = 0; k < n; k++) this._index[k] = this._slot(this._effective(k));
+      } else {
+        var pal = toPalette(data, n);
+        this._palette = pal.palette;
+        this._index = pal.index;
+      }
       this._group();
       this._px = new Float32Array(n); // container-relative pixels of the last draw
       this._py = new Float32Array(n);
@@ -77,14 +101,108 @@
       this._colourStart = start;
     },
 
-    /* recolour({id: css}): new colours for some points (after a move). Only the changed
-       points are painted over their old dots now (O(changed)); the colour grouping is redone
-       lazily at the next full draw (pan/zoom), so a move never redraws all 100k points. */
-    recolour: function (mapping) {
+    /* _effective(i): the territory id point i is drawn for (-1: none). */
+    _effective: function (i) {
+      var own = this._own[i];
+      if (own !== FOLLOW) return own;
+      var tid = this._unit[i] >= 0 ? P.unitTerritory(this._unit[i]) : null;
+      return P.isTerritory(tid) ? tid : -1;
+    },
+
+    /* _slot(tid): the palette slot of a territory (created on first use). */
+    _slot: function (tid) {
+      if (!P.isTerritory(tid)) return 0;
+      var slot = this._slotOf[tid];
+      if (slot === undefined) {
+        slot = this._slotOf[tid] = this._palette.length;
+        this._slotTid.push(tid);
+        this._palette.push(P.pointFillOf(tid));
+        this._regroup = true;
+      }
+      return slot;
+    },
+
+    /* refreshFills(): territory colours or fills changed: new slot colours, one redraw. */
+    refreshFills: function () {
+      if (!this._live) return 0;
+      for (var s = 1; s < this._slotTid.length; s++) this._palette[s] = P.pointFillOf(this._slotTid[s]);
+      if (this._map && this._ctx && this._drawn) this.lastDrawMs = this._draw(); // same size and place
+      return this._slotTid.length - 1;
+    },
+
+    /* _update(list): recompute these points' territory; repaint those that changed. */
+    _update: function (list) {
+      var changed = [];
+      for (var k = 0; k < list.length; k++) {
+        var i = list[k];
+        var slot = this._slot(this._effective(i));
+        if (slot !== this._index[i]) {
+          this._index[i] = slot;
+          changed.push(i);
+        }
+      }
+      if (changed.length) this._regroup = true;
+      if (this._map && this._ctx && this._drawn) this._paintPoints(changed);
+      return changed.length;
+    },
+
+    /* unitsChanged(unitIds | null): the accounts following these units (all if null). */
+    unitsChanged: function (unitIds) {
+      if (!this._live) return 0;
+      if (unitIds === null) {
+        var all = [];
+        for (var i = 0; i < this._n; i++) all.push(i);
+        return this._update(all);
+      }
+      if (!this._byUnit) {
+        this._byUnit = {};
+        for (var j = 0; j < this._n; j++) {
+          if (this._own[j] !== FOLLOW || this._unit[j] < 0) continue;
+          (this._byUnit[this._unit[j]] = this._byUnit[this._unit[j]] || []).push(j);
+        }
+      }
+      var list = [];
+      for (var u = 0; u < unitIds.length; u++) {
+        var pts = this._byUnit[unitIds[u]];
+        if (pts) for (var q = 0; q < pts.length; q++) list.push(pts[q]);
+      }
+      return this._update(list);
+    },
+
+    /* assign({accountId: code}): new own assignments (pins, free-form accounts). */
+    assign: function (mapping) {
+      if (!this._live) return 0;
+      this._positions();
+      var list = [];
+      Object.keys(mapping).forEach(function (id) {
+        var j = this._pos[id];
+        if (j === undefined) return;
+        var code = mapping[id] === null ? -1 : mapping[id];
+        if (code === FOLLOW && this._own[j] !== FOLLOW) this._byUnit = null; // rebuilt lazily
+        if (code !== FOLLOW && this._own[j] === FOLLOW) this._byUnit = null;
+        this._own[j] = code;
+        list.push(j);
+      }, this);
+      return this._update(list);
+    },
+
+    /* territoryOf(i): the territory id point i is drawn for (-1 none, null: colour only). */
+    territoryOf: function (i) {
+      return this._live ? this._effective(i) : null;
+    },
+
+    _positions: function () {
       if (!this._pos) {
         this._pos = {};
         for (var i = 0; i < this._n; i++) this._pos[this._ids[i]] = i;
       }
+    },
+
+    /* recolour({id: css}): new colours for some points (after a move). Only the changed
+       points are painted over their old dots now (O(changed)); the colour grouping is redone
+       lazily at the next full draw (pan/zoom), so a move never redraws all 100k points. */
+    recolour: function (mapping) {
+      this._positions();
       var seen = {};
       for (var p = 0; p < this._palette.length; p++) seen[this._palette[p]] = p;
       var changed = [];
@@ -125,7 +243,7 @@
     },
 
     colourOf: function (id) {
-      if (!this._pos) this.recolour({});
+      this._positions();
       var j = this._pos[id];
       return j === undefined ? null : this._palette[this._index[j]];
     },
@@ -287,7 +405,66 @@
       var box = el("div", "tp-tip-body");
       if (this._names) box.appendChild(el("div", "tp-tip-name", this._names[i]));
       box.appendChild(el("div", "tp-tip-code", "Account " + this._ids[i]));
+      if (this._live) box.appendChild(el("div", "tp-tip-territory", P.nameOf(this._effective(i))));
       return box;
     },
+  });
+
+  /* ------------------------------------------------------------ TP functions for accounts */
+  var TP = window.TP;
+  var S = P.S;
+  S.accounts = null;
+
+  TP.setAccounts = function (data) {
+    if (S.accounts) S.map.removeLayer(S.accounts);
+    S.accounts = new window.TPPointsLayer(data);
+    var t0 = performance.now();
+    S.accounts.addTo(S.map);
+    var ms = performance.now() - t0;
+    P.afterPaint(function () {
+      P.send({ kind: "rendered", layer: "accounts" });
+    });
+    return ms;
+  };
+
+  TP.assignAccounts = function (mapping) {
+    return S.accounts ? S.accounts.assign(mapping || {}) : 0;
+  };
+
+  TP.restyleAccounts = function (mapping) {
+    return S.accounts ? S.accounts.recolour(mapping) : 0;
+  };
+
+  /* TP.accountColour(id): the colour an account point is drawn in (tests, debugging). */
+  TP.accountColour = function (id) {
+    return S.accounts ? S.accounts.colourOf(id) : null;
+  };
+
+  P.listen("units", function (ids) {
+    if (S.accounts) S.accounts.unitsChanged(ids);
+  });
+  P.listen("territories", function () {
+    if (S.accounts) S.accounts.refreshFills();
+  });
+  P.listen("fills", function () {
+    if (S.accounts) S.accounts.refreshFills();
+  });
+
+  /* Hover and click on a point (units.js asks first: accounts are drawn above units). */
+  P.accountHover = function (e) {
+    var hit = S.accounts ? S.accounts.hitTest(e.containerPoint) : -1;
+    if (hit < 0) return false;
+    P.showTooltip(S.accounts.tooltipContent(hit, P.el), e.latlng);
+    return true;
+  };
+  P.accountClick = function (e) {
+    var hit = S.accounts ? S.accounts.hitTest(e.containerPoint) : -1;
+    if (hit < 0) return false;
+    P.send({ kind: "account_clicked", id: S.accounts.idAt(hit) });
+    return true;
+  };
+
+  P.stateParts.push(function (out) {
+    out.accounts = S.accounts ? S.accounts.count() : 0;
   });
 })();

@@ -42,6 +42,7 @@ def test_lasso_geometry_reaches_python_as_a_shapely_readable_polygon(qtbot: Any)
         ({"kind": "line", "geometry": LINE}, "lineDrawn", (LINE,)),
         ({"kind": "paint", "units": [3, 1, 2]}, "paintStroke", ([3, 1, 2],)),
         ({"kind": "reshape", "territory": 7, "geometry": SQUARE}, "reshaped", (7, SQUARE)),
+        ({"kind": "gesture", "active": True, "mode": "lasso"}, "gestureChanged", (True, "lasso")),
         ({"kind": "unit_clicked", "id": 42}, "unitClicked", (42,)),
         ({"kind": "account_clicked", "id": 9}, "accountClicked", (9,)),
         ({"kind": "js_error", "message": "boom"}, "jsError", ("boom",)),
@@ -75,6 +76,8 @@ def test_each_message_kind_emits_its_signal_with_typed_values(
         json.dumps({"kind": "unit_clicked", "id": "7"}),
         json.dumps({"kind": "reshape", "territory": None, "geometry": SQUARE}),
         json.dumps({"kind": "rendered", "layer": 3}),
+        json.dumps({"kind": "gesture", "active": 1, "mode": "lasso"}),
+        json.dumps({"kind": "gesture", "active": False}),
     ],
 )
 def test_malformed_messages_are_logged_and_dropped_without_raising(qtbot: Any, text: str) -> None:
@@ -87,6 +90,7 @@ def test_malformed_messages_are_logged_and_dropped_without_raising(qtbot: Any, t
         "lineDrawn",
         "paintStroke",
         "reshaped",
+        "gestureChanged",
         "unitClicked",
         "accountClicked",
         "jsError",

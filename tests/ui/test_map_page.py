@@ -13,44 +13,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
 from planner.ui.map.view import MapView
+from tests.ui.map_grid import BLUE, RED, SOUTH, STEP, WEST, looks
+from tests.ui.map_grid import colour_grid as _grid
+from tests.ui.map_grid import point as grid_point
 
 pytestmark = pytest.mark.webengine
 
 JS = Callable[[str], Any]
-RED, BLUE, GREEN = "#ff0000", "#0000ff", "#00c000"
 XSS_IMG = '<img src=x onerror="window.__pwned=1">'
 XSS_SCRIPT = "<script>window.__pwned=1</script>"
-# A 4 x 4 grid of 0.5° squares in Kansas: unit id = 10 * row + col.
-WEST, SOUTH, STEP = -99.0, 38.0, 0.5
-
-
-def _grid(colour: str = BLUE, names: dict[int, str] | None = None) -> dict[str, Any]:
-    features = []
-    for row in range(4):
-        for col in range(4):
-            uid = 10 * row + col
-            x, y = WEST + col * STEP, SOUTH + row * STEP
-            ring = [[x, y], [x + STEP, y], [x + STEP, y + STEP], [x, y + STEP], [x, y]]
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Polygon", "coordinates": [ring]},
-                    "properties": {
-                        "id": uid,
-                        "code": f"U{uid:02d}",
-                        "name": (names or {}).get(uid, f"Unit {uid}"),
-                        "territory": "North" if row >= 2 else "South",
-                        "colour": colour,
-                    },
-                }
-            )
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _centre(uid: int) -> tuple[float, float]:
-    """(lat, lon) of a grid unit's centre."""
-    row, col = divmod(uid, 10)
-    return SOUTH + (row + 0.5) * STEP, WEST + (col + 0.5) * STEP
 
 
 def _show_units(qtbot: Any, view: Any, js: JS, fc: dict[str, Any]) -> None:
@@ -61,18 +32,12 @@ def _show_units(qtbot: Any, view: Any, js: JS, fc: dict[str, Any]) -> None:
 
 
 def _pixel(view: Any, js: JS, uid: int) -> tuple[QPoint, QColor]:
-    lat, lon = _centre(uid)
-    x, y = js(
-        f"(function(){{var p=TP.map().latLngToContainerPoint([{lat},{lon}]);return [p.x,p.y];}})()"
-    )
-    point = QPoint(round(x), round(y))
+    point = grid_point(view, uid)
     return point, view.grab().toImage().pixelColor(point)
 
 
 def _is(colour: QColor, name: str) -> bool:
-    """A unit's fill is blended over the basemap: compare which channel dominates."""
-    r, g, b = colour.red(), colour.green(), colour.blue()
-    return {"red": r > b + 80 and r > g + 80, "blue": b > r + 80 and b > g + 80}[name]
+    return looks(colour, name)
 
 
 def test_page_loads_offline_with_local_leaflet_and_no_network(map_view: Any, js: JS) -> None:
@@ -171,62 +136,29 @@ def test_hostile_names_show_as_text_in_tooltip_popup_legend_and_reps(
 
 
 @pytest.mark.parametrize(
-    ("mode", "shape", "latlngs", "signal", "geom_type"),
+    ("mode", "latlngs", "signal", "geom_type"),
     [
-        ("lasso", "Polygon", "[[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]]", "lassoDrawn", "Polygon"),
-        ("draw", "Polygon", "[[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]]", "polygonDrawn", "Polygon"),
-        ("split", "Line", "[[38.2,-98.8],[38.8,-98.2]]", "lineDrawn", "LineString"),
+        ("lasso", "L.polygon([[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]])", "lassoDrawn", "Polygon"),
+        ("draw", "L.polygon([[38.2,-98.8],[38.2,-98.2],[38.8,-98.2]])", "polygonDrawn", "Polygon"),
+        ("split", "L.polyline([[38.2,-98.8],[38.8,-98.2]])", "lineDrawn", "LineString"),
     ],
 )
-def test_shapes_drawn_with_geoman_reach_python_as_geojson(
-    qtbot: Any,
-    map_view: Any,
-    js: JS,
-    mode: str,
-    shape: str,
-    latlngs: str,
-    signal: str,
-    geom_type: str,
+def test_a_shape_finished_by_a_script_reaches_python_as_geojson(
+    qtbot: Any, map_view: Any, js: JS, mode: str, latlngs: str, signal: str, geom_type: str
 ) -> None:
+    """The hook scripts use (scripts/walkthrough.py, window tests): a finished shape is sent
+    for the current mode, exactly as a freehand release sends it (test_map_gestures)."""
     _show_units(qtbot, map_view, js, _grid())
     map_view.set_mode(mode)
     assert js("TP.state().mode") == mode
-    assert js("TP.map().pm.globalDrawModeEnabled()") is True
-    ctor = "L.polygon" if shape == "Polygon" else "L.polyline"
     with qtbot.waitSignal(getattr(map_view.bridge, signal), timeout=10_000) as blocker:
-        # The event Geoman fires when the user finishes a shape.
-        js(
-            f"(function(){{var l={ctor}({latlngs}).addTo(TP.map());"
-            f"TP.map().fire('pm:create',{{shape:'{shape}',layer:l}});"
-            "window.__drawn=l;return 1;})()"
-        )
+        js(f"(window.__drawn={latlngs}.addTo(TP.map()), 1)")
+        js("(TP._onPmCreate({layer: window.__drawn}), 1)")
     geometry = shapely.geometry.shape(blocker.args[0])
     assert geometry.geom_type == geom_type
     assert geometry.is_valid
     assert geometry.bounds == pytest.approx((-98.8, 38.2, -98.2, 38.8))
     assert js("TP.map().hasLayer(window.__drawn)") is False  # the drawn layer is removed
-
-
-def test_a_lasso_clicked_with_the_real_mouse_reaches_python(
-    qtbot: Any, map_view: Any, js: JS
-) -> None:
-    """Geoman's own polygon tool, driven by Qt mouse events: 3 vertices, then close on the first."""
-    _show_units(qtbot, map_view, js, _grid())
-    qtbot.waitUntil(lambda: _is(_pixel(map_view, js, 0)[1], "blue"), timeout=10_000)
-    map_view.set_mode("lasso")
-    assert js("TP.state().mode") == "lasso"
-    corners = [_pixel(map_view, js, uid)[0] for uid in (0, 3, 33)]
-    target = map_view.focusProxy() or map_view
-    with qtbot.waitSignal(map_view.bridge.lassoDrawn, timeout=10_000) as blocker:
-        for point in [*corners, corners[0]]:
-            QTest.mouseMove(target, point)
-            QTest.mouseClick(
-                target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
-            )
-    lasso = shapely.geometry.shape(blocker.args[0])
-    assert lasso.is_valid
-    assert len(lasso.exterior.coords) == 4  # a triangle, closed
-    assert lasso.contains(shapely.geometry.Point(-97.5, 38.5))  # inside the triangle
 
 
 def test_reshaping_an_outline_reports_the_edited_geometry(
@@ -282,31 +214,6 @@ def test_selection_preview_and_legend_layers(qtbot: Any, map_view: Any, js: JS) 
     assert js("document.querySelectorAll('.tp-legend-row').length") == 2
     map_view.clear_preview()
     assert js("TP.state().preview") is False
-
-
-def _mouse(js: JS, events: list[tuple[str, QPoint]]) -> None:
-    """Dispatch DOM mouse events on the map container (Leaflet's own handlers take them)."""
-    body = "".join(
-        f"c.dispatchEvent(new MouseEvent('{kind}', {{bubbles: true, cancelable: true, "
-        f"clientX: {p.x()}, clientY: {p.y()}, button: 0, buttons: 1}}));"
-        for kind, p in events
-    )
-    js(f"(function () {{ var c = TP.map().getContainer(); {body} return 1; }})()")
-
-
-def test_paint_stroke_with_the_mouse_collects_units(qtbot: Any, map_view: Any, js: JS) -> None:
-    _show_units(qtbot, map_view, js, _grid())
-    qtbot.waitUntil(lambda: _is(_pixel(map_view, js, 0)[1], "blue"), timeout=10_000)
-    map_view.set_mode("paint")
-    assert js("TP.state().mode") == "paint"
-    row = [_pixel(map_view, js, uid)[0] for uid in (0, 1, 2, 3)]
-    stroke = [("mousedown", row[0])] + [("mousemove", p) for p in row[1:]] + [("mouseup", row[3])]
-    with qtbot.waitSignal(map_view.bridge.paintStroke, timeout=10_000) as blocker:
-        _mouse(js, stroke)
-    assert blocker.args[0] == [0, 1, 2, 3]
-    with qtbot.waitSignal(map_view.bridge.paintStroke, timeout=10_000) as blocker:
-        _mouse(js, [("mousedown", row[2]), ("mouseup", row[2])])  # a click paints one unit
-    assert blocker.args[0] == [2]
 
 
 def test_a_real_click_on_a_unit_reports_it(qtbot: Any, map_view: Any, js: JS) -> None:

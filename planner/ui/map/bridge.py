@@ -16,6 +16,7 @@ polygon            geometry: GeoJSON Polygon                   ``polygonDrawn(di
 line               geometry: GeoJSON LineString                ``lineDrawn(dict)``
 paint              units: list[int]                            ``paintStroke(list)``
 reshape            territory: int, geometry: Polygon/Multi     ``reshaped(int, dict)``
+gesture            active: bool, mode: str                     ``gestureChanged(bool, str)``
 unit_clicked       id: int                                     ``unitClicked(int)``
 account_clicked    id: int                                     ``accountClicked(int)``
 js_error           message: str                                ``jsError(str)``
@@ -66,6 +67,13 @@ def _str(msg: dict[str, Any], key: str) -> str:
     return value
 
 
+def _bool(msg: dict[str, Any], key: str) -> bool:
+    value = msg.get(key)
+    if not isinstance(value, bool):
+        raise BadMessage(f"{key} must be true or false")
+    return value
+
+
 def _int_list(msg: dict[str, Any], key: str) -> list[int]:
     values = msg.get(key)
     if not isinstance(values, list):
@@ -97,6 +105,7 @@ class MapBridge(QObject):
     lineDrawn = Signal(dict)
     paintStroke = Signal(list)
     reshaped = Signal(int, dict)
+    gestureChanged = Signal(bool, str)
     unitClicked = Signal(int)
     accountClicked = Signal(int)
     jsError = Signal(str)
@@ -112,6 +121,7 @@ class MapBridge(QObject):
             "line": lambda m: self.lineDrawn.emit(_geometry(m, ("LineString",))),
             "paint": lambda m: self.paintStroke.emit(_int_list(m, "units")),
             "reshape": lambda m: self.reshaped.emit(_int(m, "territory"), _geometry(m, _POLYGONS)),
+            "gesture": lambda m: self.gestureChanged.emit(_bool(m, "active"), _str(m, "mode")),
             "unit_clicked": lambda m: self.unitClicked.emit(_int(m, "id")),
             "account_clicked": lambda m: self.accountClicked.emit(_int(m, "id")),
             "js_error": lambda m: self.jsError.emit(_str(m, "message")),

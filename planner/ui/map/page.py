@@ -27,6 +27,17 @@ QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 _START_CENTER = (39.5, -98.35)
 _START_ZOOM = 4
 
+#: Our page scripts, in load order (each builds on the ones before; see bridge.js). Keep in
+#: step with pyproject's data-files for resources/map.
+PAGE_SCRIPTS = (
+    "bridge.js",
+    "territories.js",
+    "units.js",
+    "points.js",
+    "overlays.js",
+    "gestures.js",
+)
+
 
 def _url(path: Path) -> str:
     """A ``file://`` URL for a local asset (absolute, so the page dir can live anywhere)."""
@@ -104,8 +115,7 @@ def build_page(out_dir: Path, *, tiles_url: str | None = None, tiles_attribution
         ("leaflet_geoman", _url(vendor / "leaflet-geoman" / "leaflet-geoman.js")),
         ("qwebchannel", QWEBCHANNEL_JS),
         ("tp_basemap", (out_dir / BASEMAP_SCRIPT).resolve().as_uri()),
-        ("tp_points", _url(RESOURCES_DIR / "points.js")),
-        ("tp_bridge", _url(RESOURCES_DIR / "bridge.js")),
+        *((f"tp_{name.removesuffix('.js')}", _url(RESOURCES_DIR / name)) for name in PAGE_SCRIPTS),
     ]
     fmap.default_css = [
         ("leaflet_css", _url(vendor / "leaflet" / "leaflet.css")),

@@ -5,6 +5,17 @@ QWebChannel and the bridge exist before the load starts; Python->JS calls made b
 says ``ready`` are queued and flushed in order; results of calls made before a reload are dropped
 so a stale callback never updates a fresh page's state.
 
+The page keeps a live territory model (resources/map/territories.js): push the territories once
+(:meth:`MapView.set_territories`), units and accounts with territory *ids*
+(:meth:`MapView.set_units` with ``planner.model.mapdata.unit_layer_json``,
+:meth:`MapView.set_account_layer`), then after each edit only the changed assignments
+(:meth:`MapView.assign_units`, :meth:`MapView.assign_accounts`); fills, tooltips, popups, labels
+and account colours follow by themselves. A colour mode is :meth:`MapView.set_fills`.
+
+Input: lasso, draw, split and paint are freehand gestures in the page; an input guard
+(``_input_guard``) keeps clicks meant for a dialog over the map away from the page and routes
+Esc to a gesture in progress (:attr:`MapView.gesture_active`, :meth:`MapView.cancel_gesture`).
+
 Security: an off-the-record profile owned by this view, a URL request interceptor that lets
 through only our files, ``qrc:``/``data:`` (and the tile host when online tiles are configured),
 and a page that refuses navigation away from the map. See ``_security``.
@@ -23,12 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QUrl, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from planner.ui.map import RESOURCES_DIR
+from planner.ui.map._input_guard import InputGuard
+from planner.ui.map._live_calls import FOLLOW_UNIT, UNASSIGNED, LiveModelCalls, RawJson
 from planner.ui.map._security import LocalOnlyInterceptor, MapPage
 from planner.ui.map.bridge import MapBridge
 from planner.ui.map.page import build_page
@@ -36,6 +50,7 @@ from planner.ui.map.page import build_page
 log = logging.getLogger(__name__)
 
 JsCallback = Callable[[Any], None]
+__all__ = ["FOLLOW_UNIT", "MODES", "UNASSIGNED", "MapView", "RawJson"]
 MODES = ("pan", "lasso", "paint", "draw", "split", "reshape")
 
 _WRAP = (
@@ -44,12 +59,9 @@ _WRAP = (
 )
 
 
-class RawJson(str):
-    """Text that is already valid JSON (made by json.dumps / shapely.to_geojson)."""
-
-
-class MapView(QWebEngineView):
-    """Map widget. Public methods mirror ``window.TP`` in ``resources/map/bridge.js``.
+class MapView(QWebEngineView, LiveModelCalls):
+    """Map widget. Public methods mirror ``window.TP`` (resources/map/*.js); the live territory
+    model's calls come from :class:`~planner.ui.map._live_calls.LiveModelCalls`.
 
     Parameters
     ----------
@@ -64,9 +76,12 @@ class MapView(QWebEngineView):
     mapReady
         The page is up and every queued call has been sent: push data layers now. Emitted again
         after :meth:`reload_page` (layers must then be pushed again).
+    gestureChanged(bool)
+        A freehand gesture started (True) or ended, was cancelled or ignored (False).
     """
 
     mapReady = Signal()
+    gestureChanged = Signal(bool)
 
     def __init__(
         self,
@@ -110,6 +125,10 @@ class MapView(QWebEngineView):
         self._page.setWebChannel(self._channel)
         self.setPage(self._page)
         self.bridge.ready.connect(self._on_ready)
+        self._gesture = False
+        self.bridge.gestureChanged.connect(self._on_gesture)
+        self.input_guard = InputGuard(self, lambda: self._gesture, self.cancel_gesture)
+        self.loadFinished.connect(lambda _ok: self.input_guard.attach())
         self.reload_page()
 
     # ------------------------------------------------------------------ lifecycle
@@ -130,11 +149,26 @@ class MapView(QWebEngineView):
         self.load(self._page_url)
 
     def _on_ready(self) -> None:
+        self.input_guard.attach()
         self._ready = True
         queued, self._queue = self._queue, []
         for script, callback in queued:
             self.run_js_json(script, callback)
         self.mapReady.emit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.input_guard.attach()  # the top-level window is known once shown
+
+    @property
+    def gesture_active(self) -> bool:
+        """True while the page reports a freehand gesture in progress (button held)."""
+        return self._gesture
+
+    def _on_gesture(self, active: bool, _mode: str) -> None:
+        if active != self._gesture:
+            self._gesture = active
+            self.gestureChanged.emit(active)
 
     def dispose(self, *, delete_view: bool = True) -> None:
         """Tear down in the order that is safe on this stack; idempotent.
@@ -266,9 +300,10 @@ class MapView(QWebEngineView):
         """Rep home bases: ``[{id, name, lon, lat}]``."""
         self.call("setReps", [dict(r) for r in reps])
 
-    def show_preview(self, fc: Mapping[str, Any]) -> None:
-        """Overlay a proposed change (dashed orange)."""
-        self.call("showPreview", fc)
+    def show_preview(self, fc: Mapping[str, Any] | RawJson, colour: str | None = None) -> None:
+        """Overlay a proposed change, hatched and outlined in ``colour`` (a colour no territory
+        uses: ``planner.model.colours.preview_colour``; near-black by default)."""
+        self.call("showPreview", fc, {"colour": colour} if colour else {})
 
     def clear_preview(self) -> None:
         """Remove the preview overlay."""
@@ -295,3 +330,8 @@ class MapView(QWebEngineView):
     def edit_outline(self, territory_id: int) -> None:
         """Make one territory outline editable (switches to reshape mode)."""
         self.call("editOutline", int(territory_id))
+
+    def cancel_gesture(self) -> None:
+        """Abandon a freehand gesture in progress (Esc): nothing is sent for it."""
+        self._on_gesture(False, "")
+        self.call("cancelGesture")
