@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from planner.model.atoms import FOLLOW
 from planner.model.balance import deviations
@@ -255,7 +256,7 @@ def alignment_changes(
 
 def territory_shapes(
     plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
-) -> dict[int, shapely.Geometry]:
+) -> dict[int, BaseGeometry]:
     """Outline per territory index (``touched`` only, if given; empty when it has no units)."""
     a = plan.atoms
     if a.n_units == 0:
@@ -263,7 +264,7 @@ def territory_shapes(
     return outlines(display, np.asarray(plan.alignment[: a.n_units], dtype=np.int64), touched)
 
 
-def outline_layer_json(plan: Plan, shapes: dict[int, shapely.Geometry]) -> tuple[str, list[int]]:
+def outline_layer_json(plan: Plan, shapes: dict[int, BaseGeometry]) -> tuple[str, list[int]]:
     """Outlines FeatureCollection for ``TP.setOutlines`` / ``TP.updateOutlines`` and the ids of
     every territory in ``shapes`` (the empty ones too: their old outline must go)."""
     a = plan.atoms
@@ -277,7 +278,7 @@ def outline_layer_json(plan: Plan, shapes: dict[int, shapely.Geometry]) -> tuple
     return collection_json(props, geoms), [int(a.territory_ids[t]) for t in shapes]
 
 
-def label_points(plan: Plan, shapes: dict[int, shapely.Geometry]) -> list[dict[str, Any]]:
+def label_points(plan: Plan, shapes: dict[int, BaseGeometry]) -> list[dict[str, Any]]:
     """``[{id, lat, lon, rank}]`` for ``TP.setLabels`` / ``TP.updateLabels``: where each
     territory's name goes.
 
