@@ -249,8 +249,10 @@ class MainWindow(ScenarioMixin, QMainWindow):
 
     def cancel_gesture(self) -> None:
         """Esc: drop a previewed edit (nothing was written) and any gesture in progress."""
-        self.workspace.cancel_pending()
-        self.map_view.run_js_json("window.TP && TP.cancelGesture ? TP.cancelGesture() : null")
+        if self.map_view.gesture_active:
+            self.map_view.cancel_gesture()  # a lasso being drawn: Esc drops the trace
+        else:
+            self.workspace.cancel_pending()
 
     def _enter(self) -> None:
         if self.workspace.pending is not None:

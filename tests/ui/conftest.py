@@ -57,3 +57,11 @@ def js(qtbot: Any, map_view: Any) -> Callable[[str], Any]:
         return box[0]
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _own_settings(qapp: Any) -> None:
+    """Each test process keeps its window settings (layout, recent files) in a file of its own:
+    two xdist workers clearing and writing one shared file made layout tests fail at random."""
+    qapp.setOrganizationName("territory-planner-tests")
+    qapp.setApplicationName(f"worker-{os.getpid()}")

@@ -9,12 +9,6 @@ Only ``page`` imports folium; ``bridge`` and ``view`` import Qt. Import the subm
 from pathlib import Path
 
 from planner.model.resources import resources_dir
-from planner.ui import _pyside_refcount
-
-# Every process that shows the map emits many signals from Python (one per page message):
-# guard against PySide6's emit() draining True's reference count into a fatal abort. (Better
-# placed in planner/ui/__init__.py so every UI process gets it; see _pyside_refcount.)
-_pyside_refcount.apply()
 
 #: The folder every asset of the map page is loaded from (vendored Leaflet, our JS/CSS, basemap).
 RESOURCES_DIR: Path = resources_dir() / "map"
