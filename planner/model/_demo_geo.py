@@ -26,7 +26,7 @@ from planner.model._demo_names import (
     SURNAMES,
     account_attributes,
 )
-from planner.model.colours import PALETTE, distinct_colours
+from planner.model.colours import PALETTE, distinct_colours, territory_adjacency
 from planner.model.geo import area_km2
 from planner.model.resources import resources_dir
 
@@ -363,9 +363,8 @@ def org_rows(
         inds = sorted(rng.choice(list(INDUSTRIES), size=k, replace=False).tolist())
         reps.append(rep(t, t, skills, inds, mgr0 + int(district_of[t])))
 
-    coo = graph.tocoo()
-    ta, tb = terr_of_county[coo.row], terr_of_county[coo.col]
-    colours = distinct_colours(n_t, np.unique(np.column_stack([ta, tb])[ta != tb], axis=0))
+    # Neighbouring territories get clearly different fills (CIEDE2000, graph colouring).
+    colours = distinct_colours(territory_adjacency(graph, terr_of_county, n_t), [None] * n_t)
     r_lon = [np.mean([hlon[lead_d[d]] for d in np.flatnonzero(region_of == r)]) for r in range(n_r)]
     r_names = (
         ["Region"]

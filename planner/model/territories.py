@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from planner.model import moves
 from planner.model._territory_state import spec_of
 from planner.model.atoms import FOLLOW, UNASSIGNED
-from planner.model.colours import is_colour, next_colour
+from planner.model.colours import (
+    distinct_colours,
+    is_colour,
+    next_colour,
+    territory_adjacency,
+)
 from planner.model.edits import DeletedTerritory, Edit, NewTerritory, TerritoryUpdate
 from planner.model.errors import PlannerError
 from planner.model.schema import Scenario, ScenarioTerritory, Territory
@@ -198,6 +203,29 @@ def merge(plan: Plan, source: int, target: int) -> Edit:
     if source == target:
         raise PlannerError("a territory cannot be merged into itself")
     return delete(plan, source, target, kind="merge")
+
+
+def recolour_for_contrast(
+    plan: Plan, unit_graph: Any, exclude: Any = None, keep: Iterable[int] = ()
+) -> Edit:
+    """Give neighbouring territories clearly different fills, changing as few as possible.
+
+    ``unit_graph`` is the unit adjacency (``geo.adjacency(geometries)``), ``exclude`` its island
+    links, ``keep`` territory indices whose colour was picked by hand. One undoable edit of the
+    colours that change (an empty edit when every neighbour already differs enough).
+    """
+    a = plan.atoms
+    if a.free_form:
+        raise PlannerError("recolouring for contrast needs a unit layer")
+    pairs = territory_adjacency(unit_graph, plan.alignment[: a.n_units], a.n_territories, exclude)
+    current = [str(c) for c in a.territory_colours]
+    new = distinct_colours(pairs, current, fixed=keep)
+    updates = tuple(
+        TerritoryUpdate(int(a.territory_ids[t]), {"colour": current[t]}, {"colour": new[t]})
+        for t in range(a.n_territories)
+        if new[t].lower() != current[t].lower()
+    )
+    return Edit("recolour", f"recolour {len(updates)} territories for contrast", updates=updates)
 
 
 def _update(plan: Plan, t: int, after: dict[str, Any], label: str) -> Edit:

@@ -98,6 +98,7 @@ def build_menus(w: MainWindow) -> Actions:
     _act(w, terr, "&New territory…", ta.new)
     _act(w, terr, "&Rename…", ta.rename, QKeySequence("F2"))
     _act(w, terr, "Re&colour…", ta.recolour)
+    _act(w, terr, "Recolour all for &contrast", ta.recolour_for_contrast)
     _act(w, terr, "Assign &rep…", ta.assign_rep)
     _act(w, terr, "&Merge into…", ta.merge)
     _act(w, terr, "&Lock / unlock (edits and Auto-balance leave it alone)", ta.toggle_lock)

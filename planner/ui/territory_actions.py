@@ -91,6 +91,19 @@ class TerritoryActions:
             return False
         return self._apply(lambda p: territories.recolour(p, t, colour.name()))
 
+    def recolour_for_contrast(self) -> bool:
+        """Neighbouring territories get clearly different fills (one undoable step)."""
+        from planner.model.geo import adjacency
+
+        plan = self.plan
+        if plan is None:
+            return False
+        graph, links = adjacency(self.workspace.unit_geometries)
+        done = self._apply(lambda p: territories.recolour_for_contrast(p, graph, links))
+        if not done:
+            self.show_error("every pair of neighbouring territories already looks different")
+        return done
+
     def assign_rep(self) -> bool:
         plan, t = self.plan, self.workspace.active
         if plan is None:

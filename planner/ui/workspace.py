@@ -103,6 +103,11 @@ class MapWorkspace(QObject):
             self.active_id = int(plan.atoms.territory_ids[0]) if plan.atoms.n_territories else None
         self.sync.show(plan, self._display, unit_geojson)
 
+    @property
+    def unit_geometries(self) -> np.ndarray:
+        """The project's unit polygons (full detail), as loaded once per project."""
+        return self._geoms
+
     def set_baseline_outlines(self, alignment: np.ndarray | None) -> None:
         self.sync.set_baseline_outlines(alignment)
 

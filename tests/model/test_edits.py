@@ -265,3 +265,26 @@ def test_after_deleting_every_territory_a_new_one_can_be_drawn(grid: Project) ->
     plan.apply(territories.draw(plan, shapely.box(-84.0, 33.0, -83.8, 33.2)))
     assert names(plan) == ["New territory"]
     assert_matches_reference(Plan.load(Project.open(grid.location)))
+
+
+def test_recolour_for_contrast_changes_only_clashing_neighbours_and_undoes(grid: Project) -> None:
+    from planner.model._cielab import delta_e2000
+    from planner.model.atoms import load_unit_geometries
+    from planner.model.colours import perceived_lab
+    from planner.model.geo import adjacency
+
+    def delta_e(x: str, y: str) -> float:
+        return float(delta_e2000(perceived_lab([x]), perceived_lab([y]))[0])
+
+    plan = Plan.load(grid)
+    plan.apply(territories.recolour(plan, 1, str(plan.atoms.territory_colours[0])))  # T2 = T1
+    graph, links = adjacency(load_unit_geometries(grid))
+    edit = territories.recolour_for_contrast(plan, graph, links)
+    assert len(edit.updates) == 1  # one of the two neighbours changes, T3 keeps its colour
+    plan.apply(edit)
+    c = [str(x) for x in plan.atoms.territory_colours]
+    assert delta_e(c[0], c[1]) >= 25
+    assert delta_e(c[1], c[2]) >= 25
+    assert territories.recolour_for_contrast(plan, graph, links).is_empty()
+    plan.undo()
+    assert plan.atoms.territory_colours[0] == plan.atoms.territory_colours[1]
