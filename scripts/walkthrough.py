@@ -2,15 +2,14 @@
 
     .venv/bin/python scripts/walkthrough.py build/demo.tplan docs/
 
-Opens the real window (offscreen unless DISPLAY is set), then: draws a new territory around
-Atlanta (draw mode, the same JS path a finished Geoman polygon takes), applies it with Enter,
-paints three units into it, undoes the paint, closes the app, reopens the project and shows
-that the edits and the undo history are still there.
+Opens the real window (offscreen unless DISPLAY is set) and works it with real input, as a
+person does (tests/ui/real_input.py: mouse events on the map, keys on the window): D, then a
+freehand loop around Atlanta drawn with the button held; Enter; P, then a stroke over three
+counties; Enter; Ctrl+Z; close, reopen, and the edit and the undo history are back.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -54,6 +53,9 @@ def shot(w, out: Path, name: str, note: str) -> None:
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.ui import real_input as ri
+
     project, out = Path(sys.argv[1]), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     QStandardPaths.setTestModeEnabled(True)
@@ -62,25 +64,27 @@ def main() -> None:
     w = open_window(project)
     shot(w, out, "walkthrough-1-open.png", "the demo project opened")
 
-    w.map_view.call("setMode", "draw")
-    js = f"TP._onPmCreate({{layer: L.polygon({json.dumps([[y, x] for x, y in ATLANTA])})}})"
-    w.map_view.run_js_json(js + " || 1", None)
+    def key(code: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        w.activateWindow()
+        ri.key(w, code, mod)
+        pause(300)
+
+    view = w.map_view
+    key(Qt.Key.Key_D)  # Draw new territory
+    ri.drag_path(view, [ri.container_point(view, lat, lon) for lon, lat in ATLANTA])
     pause(1500)
     shot(w, out, "walkthrough-2-draw-preview.png", "a new territory drawn: preview, Enter applies")
-    w.workspace.apply_pending()
-    w.map_view.call("setMode", "pan")
+    key(Qt.Key.Key_Return)
+    key(Qt.Key.Key_Escape)  # back to pan
     shot(w, out, "walkthrough-3-applied.png", "applied: the balance table has the new territory")
 
-    plan = w.plan
-    a = plan.atoms
-    near = ((a.unit_rep_lon + 84.9) ** 2 + (a.unit_rep_lat - 33.8) ** 2).argsort()
-    units = [int(a.unit_ids[u]) for u in near if plan.alignment[u] != w.workspace.active][:3]
-    w.map_view.call("setMode", "paint")
-    w.map_view.call("_send", {"kind": "paint", "units": units})  # what a paint stroke sends
+    key(Qt.Key.Key_P)  # Paint units into the new (active) territory
+    stroke = [(33.9, -84.95), (33.9, -84.85), (33.75, -84.85)]
+    ri.drag_path(view, [ri.container_point(view, lat, lon) for lat, lon in stroke])
     pause(800)
-    w.workspace.apply_pending()
-    shot(w, out, "walkthrough-4-paint.png", "three units painted into the new territory")
-    w.undo_stack.undo()
+    key(Qt.Key.Key_Return)
+    shot(w, out, "walkthrough-4-paint.png", "units painted into the new territory")
+    key(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     shot(w, out, "walkthrough-5-undo.png", "Ctrl+Z: the paint stroke is undone")
     w.close()
     app.processEvents()
@@ -90,7 +94,6 @@ def main() -> None:
     shot(w2, out, "walkthrough-6-reopened.png", "reopened: the edit and its history are back")
     w2.close()
     app.processEvents()
-    _ = Qt
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ def preview_lines(pv: Preview, metric: str = "potential") -> list[str]:
     """Three plain-text lines: what moves, how much, whose balance changes how."""
     m = pv.moved
     label = pv.edit.label if pv.edit is not None else pv.moveset.label
-    what = f"{label} — {pv.units} units, {pv.accounts:,} accounts"
+    # Labels already count the units or accounts they move ("lasso 4 unit(s) to T3").
+    what = f"{label} — {pv.accounts:,} accounts" if pv.accounts else label
     mb, ma = pv.max_abs_deviation_before[metric], pv.max_abs_deviation_after[metric]
     much = (
         f"max |dev| {mb:.1%} → {ma:.1%} · moves potential {compact(m['potential'])} · "

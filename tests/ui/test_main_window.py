@@ -74,7 +74,7 @@ def test_lasso_through_the_page_previews_applies_and_undoes(qtbot: Any, window: 
     preview = sig.args[0]
     assert preview.units == 4
     assert w.preview_bar.pending
-    assert "4 units" in w.preview_bar.label.text()
+    assert "lasso 4 unit(s) to T3 — 20 accounts" in w.preview_bar.shown_lines()[0]
     np.testing.assert_array_equal(plan.alignment, before_align)  # nothing applied yet
 
     assert w.map_view.size() == map_size  # the preview never makes the map jump
