@@ -164,12 +164,16 @@ def outlines(
     polygons: NDArray[np.object_],
     labels: NDArray[np.integer[Any]],
     touched: Iterable[int] | None = None,
+    *,
+    valid_coverage: bool = False,
 ) -> dict[int, BaseGeometry]:
     """Outline (union) of the polygons of each label >= 0; only ``touched`` labels if given.
 
     Uses the fast ``coverage_union_all`` (valid for edge-matched polygons such as Census
     units); when the group is not a valid coverage GEOS may raise ("incorrectly noded
     inputs") or return an invalid geometry, and the general ``union_all`` is used instead.
+    ``valid_coverage``: the caller checked the polygons once (``shapely.coverage_is_valid``),
+    so each union's validity check (slower than the union itself) is skipped.
     A touched label with no polygons left maps to an empty polygon so the caller can erase it.
     """
     polys = np.asarray(polygons, dtype=object)
@@ -184,14 +188,14 @@ def outlines(
         if len(group) == 0:
             out[int(label)] = shapely.Polygon()
             continue
-        out[int(label)] = _union(group)
+        out[int(label)] = _union(group, valid_coverage)
     return out
 
 
-def _union(group: NDArray[np.object_]) -> BaseGeometry:
+def _union(group: NDArray[np.object_], valid_coverage: bool = False) -> BaseGeometry:
     try:
         merged = shapely.coverage_union_all(group)
-        if shapely.is_valid(merged):
+        if valid_coverage or shapely.is_valid(merged):
             return merged
     except shapely.errors.GEOSException:
         pass

@@ -255,13 +255,19 @@ def alignment_changes(
 
 
 def territory_shapes(
-    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
+    plan: Plan,
+    display: NDArray[np.object_],
+    touched: list[int] | None = None,
+    *,
+    valid_coverage: bool = False,
 ) -> dict[int, BaseGeometry]:
-    """Outline per territory index (``touched`` only, if given; empty when it has no units)."""
+    """Outline per territory index (``touched`` only, if given; empty when it has no units).
+    ``valid_coverage``: ``display`` was checked once to be a valid coverage (faster unions)."""
     a = plan.atoms
     if a.n_units == 0:
         return {}
-    return outlines(display, np.asarray(plan.alignment[: a.n_units], dtype=np.int64), touched)
+    align = np.asarray(plan.alignment[: a.n_units], dtype=np.int64)
+    return outlines(display, align, touched, valid_coverage=valid_coverage)
 
 
 def outline_layer_json(plan: Plan, shapes: dict[int, BaseGeometry]) -> tuple[str, list[int]]:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -415,6 +415,46 @@ def offer_metrics(box: QComboBox, plan: Plan | None) -> None:
         box.setCurrentIndex(box.findData(default_metric(plan.balance.totals)))
 
 
+class _Bar(QWidget):
+    """One painted share bar with its text. QProgressBar repainted synchronously on every
+    setValue (4 ms each, twice per edit); this one schedules a repaint like any widget."""
+
+    def __init__(self, label: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.label = label
+        self._value = 0
+        self.setToolTip(f"{label} vs the baseline")
+        self.setMinimumHeight(self.fontMetrics().height() + 8)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def value(self) -> int:
+        """Tenths of a per cent (0..1000), as QProgressBar's value was."""
+        return self._value
+
+    def text(self) -> str:
+        return f"{self.label} {self._value / 10:.1f} %"
+
+    def set_share(self, share: float) -> None:
+        value = round(min(max(share, 0.0), 1.0) * 1000)
+        if value != self._value:
+            self._value = value
+            self.update()
+
+    def paintEvent(self, _event: object) -> None:
+        p = QPainter(self)
+        r = self.rect().adjusted(0, 0, -1, -1)
+        p.setPen(QColor("#bdbdbd"))
+        p.setBrush(QColor("#ffffff"))
+        p.drawRoundedRect(r, 3, 3)
+        if self._value:
+            fill = QRect(r.left() + 1, r.top() + 1, int((r.width() - 1) * self._value / 1000),
+                         r.height() - 1)  # fmt: skip
+            p.fillRect(fill, QColor("#90caf9"))
+        p.setPen(QColor("#212121"))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text())
+        p.end()
+
+
 class DisruptionMeter(QWidget):
     """Two bars: share of accounts and of revenue whose territory differs from the baseline."""
 
@@ -422,23 +462,14 @@ class DisruptionMeter(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.accounts_bar = self._bar("Accounts moved")
-        self.revenue_bar = self._bar("Revenue moved")
+        self.accounts_bar = _Bar("Accounts moved", self)
+        self.revenue_bar = _Bar("Revenue moved", self)
         layout.addWidget(self.accounts_bar)
         layout.addWidget(self.revenue_bar)
 
-    def _bar(self, name: str) -> QProgressBar:
-        bar = QProgressBar(self)
-        bar.setRange(0, 1000)  # tenths of a per cent
-        bar.setTextVisible(True)
-        bar.setProperty("label", name)
-        bar.setToolTip(f"{name} vs the baseline")
-        return bar
-
     def set_values(self, accounts: float, revenue: float) -> None:
-        for bar, value in ((self.accounts_bar, accounts), (self.revenue_bar, revenue)):
-            bar.setValue(round(min(max(value, 0.0), 1.0) * 1000))
-            bar.setFormat(f"{bar.property('label')} {value * 100:.1f} %")
+        self.accounts_bar.set_share(accounts)
+        self.revenue_bar.set_share(revenue)
 
 
 class BalanceDock(QWidget):

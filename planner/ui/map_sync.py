@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import shapely
 from PySide6.QtCore import QObject, Signal
 
 from planner.model import mapdata
@@ -34,6 +35,7 @@ class MapSync(QObject):
         self.colour_mode = "territory"
         self.metric = "potential"
         self._display = np.zeros(0, dtype=object)
+        self._valid_coverage = False
         self._unit_geojson: list[str] = []
         self._sent = False
         self._waiting: set[str] = set()
@@ -45,6 +47,8 @@ class MapSync(QObject):
         """Show ``plan``. With ``unit_geojson`` the unit layer is (re)built (a new project);
         without, only what differs from the plan shown so far is sent (a scenario switch)."""
         previous, self.plan = self.plan, plan
+        if display is not self._display:  # once per project: then unions skip their checks
+            self._valid_coverage = bool(len(display)) and bool(shapely.coverage_is_valid(display))
         self._display = display
         if unit_geojson is not None or previous is None or not self._sent:
             if unit_geojson is not None:
@@ -82,7 +86,7 @@ class MapSync(QObject):
         """Outlines, labels, fills, rep home bases and the legend of the whole plan."""
         plan, v = self.plan, self.view
         assert plan is not None
-        shapes = mapdata.territory_shapes(plan, self._display)
+        shapes = mapdata.territory_shapes(plan, self._display, valid_coverage=self._valid_coverage)
         v.set_outlines(RawJson(mapdata.outline_layer_json(plan, shapes)[0]))
         v.set_labels(mapdata.label_points(plan, shapes))
         self._fills()
@@ -107,7 +111,9 @@ class MapSync(QObject):
             self._territory_layers()
             return
         if plan.atoms.n_units and change.touched:
-            shapes = mapdata.territory_shapes(plan, self._display, list(change.touched))
+            shapes = mapdata.territory_shapes(
+                plan, self._display, list(change.touched), valid_coverage=self._valid_coverage
+            )
             fc, ids = mapdata.outline_layer_json(plan, shapes)
             v.update_outlines(RawJson(fc), ids)
             v.update_labels(mapdata.label_points(plan, shapes), ids)

@@ -277,3 +277,19 @@ def test_reload_drops_stale_results_and_replays_calls_queued_before_ready(
         pass
     assert js("document.querySelector('.tp-legend').textContent") == "Queued"
     assert stale == []
+
+
+def test_calls_sent_together_all_run_and_a_failing_one_is_reported(
+    qtbot: Any, map_view: Any, js: Any
+) -> None:
+    """Calls without a result are batched into one script per event-loop turn: one failing
+    call must neither stop the others nor go unreported, and a query sees them all done."""
+    errors: list[str] = []
+    map_view.bridge.jsError.connect(errors.append)
+    map_view.call("setLayerVisible", "units", False)
+    map_view.call("noSuchFunction")
+    map_view.call("setLayerVisible", "accounts", False)
+    assert js("TP.map().getPane('tpAccounts').style.display") == "none"  # ran before the query
+    assert js("TP.map().getPane('tpUnits').style.display") == "none"
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert "noSuchFunction" in errors[0]
