@@ -22,9 +22,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from psygnal import Signal
+from sqlalchemy import select
 
 from planner.model import _persist
 from planner.model import _territory_state as tstate
+from planner.model._account_state import PENDING, AccountState, Token
 from planner.model._persist import StaleScenario
 from planner.model.atoms import (
     COL,
@@ -44,6 +46,7 @@ from planner.model.events import PlanChange
 from planner.model.history import scenario_history
 from planner.model.moves import MoveSet
 from planner.model.scenario_rows import resolve
+from planner.model.schema import Publication
 from planner.model.store import Project
 from planner.model.users import current_user
 
@@ -120,7 +123,16 @@ class Plan:
         self.balance = Balance(atoms, alignment)
         if baseline_territory_ids is None:
             baseline_territory_ids = territory_ids_of(atoms, account_territories(atoms, baseline))
-        self._baseline_ids = baseline_territory_ids
+        m = atoms.account_matrix
+        self._accounts = AccountState.build(
+            territory_ids_of(atoms, account_territories(atoms, alignment)),
+            baseline_territory_ids,
+            {k: m[:, COL[k]] for k in ("accounts", "revenue", "potential")},
+            is_reference=baseline is alignment,
+        )
+        #: Undo tokens of the account state changed by the edit being applied in memory (a
+        #: preview puts them back).
+        self._account_tokens: list[Token] = []
         #: rows() and disruption() of the current state (several views ask after each edit);
         #: emptied whenever the state changes in memory.
         self._cache: dict[str, Any] = {}
@@ -129,7 +141,10 @@ class Plan:
     def load(
         cls, project: Project, scenario: int | str | None = None, atoms: AtomData | None = None
     ) -> Plan:
-        """Load a scenario (id, name, or None for the baseline) with its baseline for disruption.
+        """Load a scenario (id, name, or None for the baseline) with its reference for
+        disruption: the baseline; for the baseline itself, the alignment it replaced when it was
+        last published (itself before any publish), so the window and ``planner balance``
+        always agree on what changed.
 
         ``atoms`` (another plan's) saves re-reading units and accounts; the scenario's own
         territories are read either way.
@@ -138,10 +153,21 @@ class Plan:
             row = resolve(s, scenario)
             base_id = project.baseline_id()
             sid, name, version = row.id, row.name, row.version
+            if base_id == sid:  # the baseline's reference: what it replaced at its last publish
+                base_id = (
+                    s.scalar(
+                        select(Publication.snapshot_id)
+                        .order_by(Publication.at.desc(), Publication.id.desc())
+                        .limit(1)
+                    )
+                    or sid
+                )
         atoms = load_atoms(project, sid) if atoms is None else for_scenario(atoms, project, sid)
         alignment = load_alignment(project, atoms, sid)
         if base_id == sid:
-            return cls(project, atoms, sid, alignment, alignment.copy(), name=name, version=version)
+            # Never published: the baseline is its own reference (the same vector, so its
+            # disruption stays 0 while it is edited, as a fresh load finds it).
+            return cls(project, atoms, sid, alignment, alignment, name=name, version=version)
         base_atoms = for_scenario(atoms, project, base_id)
         base_align = load_alignment(project, base_atoms, base_id)
         base_ids = territory_ids_of(base_atoms, account_territories(base_atoms, base_align))
@@ -182,40 +208,16 @@ class Plan:
     @property
     def baseline_territory_ids(self) -> NDArray[np.int64]:
         """Per account: the database id of its territory in the baseline (-1: unassigned)."""
-        return self._baseline_ids
-
-    def _account_territory_ids(self) -> NDArray[np.int64]:
-        return territory_ids_of(self.atoms, self.account_territories())
+        return self._accounts.base
 
     def disruption(self) -> dict[str, float]:
-        """Share of accounts, revenue and potential whose territory differs from the baseline."""
-        if "disruption" not in self._cache:
-            self._cache["disruption"] = self._disruption()
-        return dict(self._cache["disruption"])
-
-    def _disruption(self) -> dict[str, float]:
-        changed = self._account_territory_ids() != self._baseline_ids
-        m = self.atoms.account_matrix
-        out = {}
-        for key in ("accounts", "revenue", "potential"):
-            col = m[:, COL[key]]
-            total = col.sum()
-            out[key] = float(col[changed].sum() / total) if total > 0 else 0.0
-        return out
+        """Share of accounts, revenue and potential whose territory differs from the baseline
+        (kept current by each edit for the accounts it touches: O(1) here)."""
+        return self._accounts.disruption()
 
     def territory_disruption(self) -> NDArray[np.float64]:
         """Per territory: accounts gained + lost vs baseline, over its baseline account count."""
-        now, base = self._account_territory_ids(), self._baseline_ids
-        k = self.atoms.n_territories
-        changed = now != base
-
-        def count(ids: NDArray[np.int64]) -> NDArray[np.int64]:
-            at = self.positions(ids)
-            return np.bincount(at[at >= 0], minlength=k)
-
-        lost, gained, size = count(base[changed]), count(now[changed]), count(base)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(size > 0, (lost + gained) / np.maximum(size, 1), 0.0)
+        return self._accounts.per_territory(self.atoms.territory_ids)
 
     def positions(self, territory_ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Index of each territory id in this plan (-1 for unassigned or a territory the
@@ -271,11 +273,14 @@ class Plan:
         saved_units = bal.unit_matrix[units_touched].copy()
         before = self._snapshot()
         rows, _, _ = bal._rows(ms.atoms)
+        tokens = len(self._account_tokens)
         try:
             eff_before, eff_after = self._apply_memory(edit)
             after = self._snapshot()
         finally:
             self._cache.clear()
+            while len(self._account_tokens) > tokens:
+                self._accounts.revert(self._account_tokens.pop())
             self.atoms, bal.atoms = saved[0], saved[0]
             bal.totals, bal.anchor_lon, bal.anchor_lat = saved[1], saved[2], saved[3]
             if edit.deletes:
@@ -432,6 +437,7 @@ class Plan:
         """Apply a written edit in memory; the change names touched territories by index."""
         self._memory_changed = True
         eff_before, eff_after = self._apply_memory(edit)
+        self._account_tokens.clear()  # applied for good: nothing to put back
         touched_ids = set()
         for eff in (eff_before, eff_after):
             touched_ids |= {_territory_id(pre, edit, int(t)) for t in np.unique(eff[eff >= 0])}
@@ -463,6 +469,7 @@ class Plan:
         self.balance.refresh_anchors(
             [*eff_before, *eff_after, *(index[u.territory_id] for u in edit.updates)]
         )
+        self._account_tokens.append(self._track_accounts(ms))
         if edit.deletes:
             self._renumbered(
                 tstate.remove(
@@ -473,17 +480,35 @@ class Plan:
             self._renumbered(tstate.sort_by_id(self.atoms, self.balance, self.alignment))
         return eff_before, eff_after
 
+    def _track_accounts(self, ms: MoveSet) -> Token:
+        """The account state after ``ms``: only the accounts it touched (pinned or free-form
+        atoms, and the accounts of moved units) are looked at."""
+        a = self.atoms
+        units = ms.atoms[ms.atoms < a.n_units]
+        own = ms.atoms[ms.atoms >= a.n_units] - a.n_units
+        touched = np.union1d(own, a.accounts_of_units(units)) if len(units) else own
+        value = self.alignment[a.n_units + touched].astype(np.int64)
+        unit = a.account_unit[touched]
+        follows = (value == FOLLOW) & (unit >= 0)
+        value = np.where(follows, self.alignment[np.maximum(unit, 0)], value)
+        value[(value == FOLLOW)] = UNASSIGNED
+        ids = territory_ids_of(a, value)
+        pending = ids >= tstate.PLACEHOLDER  # a territory a preview is creating
+        ids[pending] = PENDING - (ids[pending] - tstate.PLACEHOLDER)
+        return self._accounts.set(touched, ids)
+
     def _renumbered(self, done: tuple[AtomData, NDArray[np.int64]] | None) -> None:
         if done is not None:
             self.atoms, remap = done
-            held = self.baseline >= 0
-            self.baseline[held] = remap[self.baseline[held]]
+            if self.baseline is not self.alignment:  # the baseline's own vector is remapped
+                held = self.baseline >= 0
+                self.baseline[held] = remap[self.baseline[held]]
 
     def _reload_memory(self) -> None:
         self._cache.clear()
         fresh = Plan.load(self.project, self.scenario_id, atoms=self.atoms)
         self.atoms, self.alignment, self.balance = fresh.atoms, fresh.alignment, fresh.balance
-        self.baseline, self._baseline_ids = fresh.baseline, fresh._baseline_ids
+        self.baseline, self._accounts = fresh.baseline, fresh._accounts
 
     def _effect(self, before: _Snapshot, edit: Edit) -> dict[str, Any]:
         """What the history shows for a step: max |deviation| per metric before and after, and

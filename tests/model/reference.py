@@ -61,6 +61,8 @@ def reference_balance(project: Project, scenario_id: int) -> pd.DataFrame:
     acc["tlon"] = np.where(follows, acc["clon"], acc["lon"]).astype(float)
     acc["tlat"] = np.where(follows, acc["clat"], acc["lat"]).astype(float)
 
+    terr["territory_id"] = terr["territory_id"].astype("float64")  # also with no territory
+    acc["territory_id"] = acc["territory_id"].astype("float64")
     acc = acc.merge(terr, on="territory_id", how="inner")
     # Anchor: rep home; else visit-weighted centre of the territory's located accounts.
     ok = acc.dropna(subset=["lon", "lat"]).copy()

@@ -228,6 +228,10 @@ def test_any_sequence_of_edits_undo_and_redo_matches_a_fresh_load(
         np.testing.assert_array_equal(fresh.alignment, plan.alignment)
         assert_same_summary(fresh, plan)
         assert_matches_reference(fresh)
+        # Disruption is kept current per edit; a fresh load computes it from every account.
+        assert plan.disruption() == pytest.approx(fresh.disruption())
+        np.testing.assert_allclose(plan.territory_disruption(), fresh.territory_disruption())
+        assert plan.unassigned_accounts() == fresh.unassigned_accounts()
     finally:
         project.close()
 

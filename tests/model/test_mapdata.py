@@ -67,7 +67,7 @@ def test_changed_assignments_name_only_the_moved_atoms(grid: Project) -> None:
     units, accounts = mapdata.changed_assignments(plan, pin)
     assert units == {}
     assert accounts == {int(a.account_ids[5]): int(a.territory_ids[1])}
-    plan.undo(pin)
+    plan.undo()
     assert mapdata.changed_assignments(plan, pin)[1] == {int(a.account_ids[5]): mapdata.FOLLOW_UNIT}
 
 

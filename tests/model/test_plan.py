@@ -130,7 +130,10 @@ def test_stale_copy_cannot_overwrite_a_colleague(grid) -> None:
 
 
 def test_disruption_counts_accounts_revenue_and_potential(grid) -> None:
-    plan = Plan.load(grid)
+    from planner.model.scenarios import create_scenario
+
+    create_scenario(grid, "S")
+    plan = Plan.load(grid, "S")
     assert plan.disruption() == {"accounts": 0.0, "revenue": 0.0, "potential": 0.0}
     plan.apply(moves.for_units(plan, np.array([0]), 2))
     d = plan.disruption()
@@ -138,6 +141,25 @@ def test_disruption_counts_accounts_revenue_and_potential(grid) -> None:
     moved = (plan.atoms.account_unit == 0) & ~pinned
     assert d["accounts"] == pytest.approx(moved.sum() / plan.atoms.n_accounts)
     assert 0 < d["potential"] < 1
+    assert Plan.load(Project.open(grid.location), "S").disruption() == pytest.approx(d)
+
+
+def test_the_baseline_counts_disruption_from_its_last_publish(grid) -> None:
+    from planner.model.scenarios import create_scenario, publish
+
+    base = Plan.load(grid)
+    base.apply(moves.for_units(base, np.array([0]), 2))  # never published: its own reference
+    assert base.disruption()["accounts"] == 0.0
+    assert Plan.load(Project.open(grid.location)).disruption()["accounts"] == 0.0
+    create_scenario(grid, "S")
+    s = Plan.load(grid, "S")
+    s.apply(moves.for_units(s, np.array([1]), 2))
+    publish(grid, "S", handovers=False)
+    published = Plan.load(grid)  # against what the publish replaced: unit 1 moved
+    assert published.disruption()["accounts"] > 0
+    published.apply(moves.for_units(published, np.array([1]), 0))  # moved back
+    assert published.disruption()["accounts"] == pytest.approx(0.0, abs=1e-12)
+    assert Plan.load(Project.open(grid.location)).disruption() == published.disruption()
 
 
 def test_new_territory_joins_the_plan_and_balance_stays_exact(grid) -> None:

@@ -170,6 +170,10 @@ def test_deviation_bars_paint(qtbot: Any, plan: Plan) -> None:
 
 
 def test_dock_summary_metric_switch_and_disruption_meter(qtbot: Any, plan: Plan) -> None:
+    from planner.model.scenarios import create_scenario
+
+    create_scenario(plan.project, "S")  # disruption is measured against the baseline
+    plan = Plan.load(plan.project, "S")
     dock = BalanceDock(plan)
     qtbot.addWidget(dock)
     assert "Disruption 0.0 %" in dock.summary.text()
