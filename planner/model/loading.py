@@ -31,7 +31,7 @@ def load_project(
     project = Project.open(path)
     try:
         yield Progress(0.1, "Reading units and accounts…")
-        atoms = load_atoms(project)
+        atoms = load_atoms(project, keep_cache=True)  # opened again, it reads as a memory copy
         yield Progress(0.5, "Reading the scenario…")
         plan = _load_plan(project, scenario, atoms)
         yield Progress(0.6, "Preparing the map…")
