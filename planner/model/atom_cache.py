@@ -1,16 +1,19 @@
-"""The atom arrays stored in the project as raw bytes, so a project opens as a memory copy.
+"""Arrays derived from the tables, stored in the project as raw bytes: a project opens as a
+memory copy.
 
 Reading units and accounts through SQL builds a Python object per value: 5.6 s at 1M accounts
-(fetchall and pandas), a minute at 10M. The arrays :func:`planner.model.atoms.load_atoms`
-derives from those tables are the same until the data changes, so they are kept in the
-``atom_cache`` table, one row per array, and read back with ``np.frombuffer`` (no copy).
+(fetchall and pandas), a minute at 10M; simplifying the unit polygons for the map costs again at
+every open. What :func:`planner.model.atoms.load_atoms` and the map derive from the tables is the
+same until the data changes, so it is kept in the ``atom_cache`` table in named groups ("atoms",
+"display"), one row per array, and read back with ``np.frombuffer`` (no copy). Account ids and
+names are read only when something asks for them (a tooltip, a report, Ctrl+F).
 
-Never used stale: the ``meta`` row records the schema revision, the project's data version
-(``project_info.data_version``, moved on by every import of accounts, units or opportunities,
-which also delete the cache) and a fingerprint of the tables (row counts and largest ids); each
-array carries its dtype, shape and an Adler-32 checksum. Anything that does not match, or does
-not decode, means "no cache": the arrays are read from the tables again and the cache rewritten.
-Writing it is best effort: a read-only project simply opens the slow way.
+Never used stale: each group's ``meta`` row records the schema revision, the project's data
+version (``project_info.data_version``, moved on by every import of accounts, units or
+opportunities, which also delete the cache) and a fingerprint of the tables (row counts and
+largest ids); each array carries its dtype, shape and an Adler-32 checksum. Anything that does
+not match, or does not decode, means "no cache": the data is derived from the tables again.
+Writing is best effort: a read-only project simply opens the slow way.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from planner.model.strings import StringColumn
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 DATA_VERSION = "data_version"
+#: String columns read when first indexed, not at open (10M names: ~0.5 GB of bytes).
+LAZY = frozenset({"account_ext_ids", "account_names"})
 
 
 def fingerprint(project: Project) -> dict[str, Any]:
@@ -52,44 +57,59 @@ def fingerprint(project: Project) -> dict[str, Any]:
     return out
 
 
-def read(project: Project) -> dict[str, Any] | None:
-    """The cached arrays, or None when there is no valid cache."""
+def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
+    """The cached arrays of ``group``, or None when there is no valid cache for it."""
     try:
         with project.session() as s:
-            meta_raw = s.scalar(select(AtomCache.data).where(AtomCache.name == "meta"))
+            meta_raw = s.scalar(select(AtomCache.data).where(AtomCache.name == f"{group}/meta"))
             if meta_raw is None:
                 return None
             meta = json.loads(bytes(meta_raw).decode("utf-8"))
             if meta.get("format") != FORMAT or meta.get("fingerprint") != fingerprint(project):
                 return None
-            blobs = dict(s.execute(select(AtomCache.name, AtomCache.data)).all())
-        return {name: _decode(name, spec, blobs) for name, spec in meta["arrays"].items()}
+            eager = [
+                f"{group}/{n}.{part}"
+                for n, spec in meta["arrays"].items()
+                if n not in LAZY
+                for part in _parts(spec)
+            ]
+            blobs = dict(
+                s.execute(
+                    select(AtomCache.name, AtomCache.data).where(AtomCache.name.in_(eager))
+                ).all()
+            )
+        out = {}
+        for name, spec in meta["arrays"].items():
+            if name in LAZY:
+                out[name] = StringColumn.lazy(_loader(project, f"{group}/{name}", spec))
+            else:
+                out[name] = _decode(f"{group}/{name}", spec, blobs)
+        return out
     except (ValueError, KeyError, TypeError) as exc:
-        log.warning("atom cache of %s ignored: %s", project.location, exc)
+        log.warning("%s cache of %s ignored: %s", group, project.location, exc)
         return None
 
 
-def write(project: Project, arrays: Mapping[str, Any]) -> bool:
-    """Store ``arrays`` (numpy arrays and StringColumns) as the cache; False if it could not
-    be written (read-only project, another writer): the project still opens the slow way."""
+def write(project: Project, arrays: Mapping[str, Any], group: str = "atoms") -> bool:
+    """Store ``arrays`` (numpy arrays and StringColumns) as ``group``; False if it could not be
+    written (read-only project, another writer): the project still opens the slow way."""
     meta: dict[str, Any] = {"format": FORMAT, "fingerprint": fingerprint(project), "arrays": {}}
     rows = []
     for name, value in arrays.items():
         if isinstance(value, StringColumn):
             parts: dict[str, NDArray[Any]] = {"data": value.data, "offsets": value.offsets}
             meta["arrays"][name] = {"kind": "strings", **{k: _spec(v) for k, v in parts.items()}}
-            rows += [{"name": f"{name}.{k}", "data": _bytes(v)} for k, v in parts.items()]
         else:
-            arr = np.ascontiguousarray(value)
-            meta["arrays"][name] = {"kind": "array", "array": _spec(arr)}
-            rows.append({"name": f"{name}.array", "data": _bytes(arr)})
-    rows.append({"name": "meta", "data": json.dumps(meta).encode("utf-8")})
+            parts = {"array": np.ascontiguousarray(value)}
+            meta["arrays"][name] = {"kind": "array", "array": _spec(parts["array"])}
+        rows += [{"name": f"{group}/{name}.{k}", "data": _bytes(v)} for k, v in parts.items()]
+    rows.append({"name": f"{group}/meta", "data": json.dumps(meta).encode("utf-8")})
     try:
         with project.transaction() as s:
-            s.execute(delete(AtomCache))
+            s.execute(delete(AtomCache).where(AtomCache.name.like(f"{group}/%")))
             s.execute(insert(AtomCache), rows)
     except Exception as exc:  # never fail an open because the cache could not be kept
-        log.info("atom cache of %s not written: %s", project.location, exc)
+        log.info("%s cache of %s not written: %s", group, project.location, exc)
         return False
     return True
 
@@ -102,6 +122,10 @@ def invalidate(session: Any) -> None:
         session.add(ProjectInfo(key=DATA_VERSION, value="1"))
     else:
         row.value = str(int(row.value or 0) + 1)
+
+
+def _parts(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    return ("data", "offsets") if spec["kind"] == "strings" else ("array",)
 
 
 def _spec(arr: NDArray[Any]) -> dict[str, Any]:
@@ -120,11 +144,36 @@ def _array(spec: Mapping[str, Any], blob: Any) -> NDArray[Any]:
     return arr.reshape(spec["shape"])
 
 
-def _decode(name: str, spec: Mapping[str, Any], blobs: Mapping[str, Any]) -> Any:
+def _decode(key: str, spec: Mapping[str, Any], blobs: Mapping[str, Any]) -> Any:
     if spec["kind"] == "strings":
-        data = _array(spec["data"], blobs[f"{name}.data"])
-        offsets = _array(spec["offsets"], blobs[f"{name}.offsets"])
+        data = _array(spec["data"], blobs[f"{key}.data"])
+        offsets = _array(spec["offsets"], blobs[f"{key}.offsets"])
         if len(offsets) == 0 or offsets[-1] != len(data):
-            raise ValueError(f"{name}: offsets do not match the data")
+            raise ValueError(f"{key}: offsets do not match the data")
         return StringColumn(data, offsets)
-    return _array(spec["array"], blobs[f"{name}.array"])
+    return _array(spec["array"], blobs[f"{key}.array"])
+
+
+def _loader(project: Project, key: str, spec: Mapping[str, Any]) -> Any:
+    """Reads a string column when it is first indexed; if the cache went meanwhile (or is
+    damaged), from the account table itself."""
+
+    def load() -> StringColumn:
+        try:
+            with project.session() as s:
+                blobs = dict(
+                    s.execute(
+                        select(AtomCache.name, AtomCache.data).where(
+                            AtomCache.name.in_([f"{key}.data", f"{key}.offsets"])
+                        )
+                    ).all()
+                )
+            column = _decode(key, spec, blobs)
+            assert isinstance(column, StringColumn)
+            return column
+        except (ValueError, KeyError):
+            from planner.model.atoms import read_account_strings
+
+            return read_account_strings(project, key.rsplit("/", 1)[-1])
+
+    return load

@@ -247,6 +247,14 @@ def read_arrays(project: Project) -> dict[str, Any]:
     }
 
 
+def read_account_strings(project: Project, field: str) -> StringColumn:
+    """Account external ids or names from the table, in account id order (the lazy columns'
+    fallback when their cache is gone)."""
+    column = {"account_ext_ids": "external_id", "account_names": "name"}[field]
+    frame = _frame(project, f"SELECT {column} FROM account ORDER BY id")
+    return StringColumn.from_strings(frame[column])
+
+
 def territory_fields(project: Project, scenario_id: int | None = None) -> dict[str, Any]:
     """The territory columns of :class:`AtomData` for one scenario (default: the baseline).
 

@@ -11,7 +11,7 @@ written for ``NDArray[np.object_]`` keeps working.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -21,11 +21,38 @@ from numpy.typing import NDArray
 class StringColumn:
     """Immutable strings: ``data`` (uint8 UTF-8 bytes) and ``offsets`` (int64, len n + 1)."""
 
-    __slots__ = ("data", "offsets")
+    __slots__ = ("_data", "_loader", "_offsets")
 
     def __init__(self, data: NDArray[np.uint8], offsets: NDArray[np.int64]) -> None:
-        self.data = data
-        self.offsets = offsets
+        self._data: NDArray[np.uint8] | None = data
+        self._offsets: NDArray[np.int64] | None = offsets
+        self._loader: Callable[[], StringColumn] | None = None
+
+    @classmethod
+    def lazy(cls, loader: Callable[[], StringColumn]) -> StringColumn:
+        """A column read by ``loader`` the first time it is used (ids and names of 10M accounts
+        stay on disk until a tooltip, a report or a search needs them)."""
+        column = cls(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        column._data = column._offsets = None
+        column._loader = loader
+        return column
+
+    def _load(self) -> None:
+        if self._loader is not None:
+            loaded, self._loader = self._loader(), None
+            self._data, self._offsets = loaded.data, loaded.offsets
+
+    @property
+    def data(self) -> NDArray[np.uint8]:
+        self._load()
+        assert self._data is not None
+        return self._data
+
+    @property
+    def offsets(self) -> NDArray[np.int64]:
+        self._load()
+        assert self._offsets is not None
+        return self._offsets
 
     @classmethod
     def from_strings(cls, values: Iterable[Any]) -> StringColumn:
@@ -34,6 +61,18 @@ class StringColumn:
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
         data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
         return cls(data, offsets)
+
+    @classmethod
+    def from_bytes(cls, values: Iterable[bytes]) -> StringColumn:
+        """Byte strings packed the same way (WKB geometries for the display cache)."""
+        chunks = list(values)
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in chunks], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), offsets)
+
+    def raw(self, i: int) -> bytes:
+        """The bytes of entry ``i`` (undecoded)."""
+        return self.data[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes()
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

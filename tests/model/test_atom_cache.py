@@ -88,7 +88,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(tmp_path: Path) -> None:
     grid_project(tmp_path / "g.tplan").close()
     plan = opened(tmp_path / "g.tplan")
     with plan.project.transaction() as s:
-        s.execute(update(AtomCache).where(AtomCache.name == "account_matrix.array")
+        s.execute(update(AtomCache).where(AtomCache.name == "atoms/account_matrix.array")
                   .values(data=b"\x00" * 64))  # fmt: skip
     assert atom_cache.read(plan.project) is None
     again = opened(tmp_path / "g.tplan")
@@ -113,8 +113,8 @@ def test_a_cache_from_another_schema_revision_is_not_used(tmp_path: Path) -> Non
     meta = atom_cache.read(plan.project)
     assert meta is not None
     with plan.project.transaction() as s:
-        raw = s.scalar(select(AtomCache.data).where(AtomCache.name == "meta"))
-        s.execute(update(AtomCache).where(AtomCache.name == "meta")
+        raw = s.scalar(select(AtomCache.data).where(AtomCache.name == "atoms/meta"))
+        s.execute(update(AtomCache).where(AtomCache.name == "atoms/meta")
                   .values(data=raw.replace(b'"schema": "', b'"schema": "old-')))  # fmt: skip
     assert atom_cache.read(plan.project) is None
 
@@ -132,3 +132,18 @@ def test_strings_index_like_object_arrays() -> None:
     assert list(col.find("SÖH")) == [1]
     with pytest.raises(IndexError):
         col[5]
+
+
+def test_names_are_read_when_first_asked_for_and_display_geometry_is_kept(tmp_path: Path) -> None:
+    from planner.model.atoms import load_unit_geometries
+
+    grid_project(tmp_path / "g.tplan").close()
+    first = run_to_end(load_project(tmp_path / "g.tplan"))
+    again = run_to_end(load_project(tmp_path / "g.tplan"))
+    names = again.plan.atoms.account_names
+    assert names._loader is not None  # not read at open
+    assert names[7] == "Account 7"
+    assert names._loader is None
+    assert list(again.plan.atoms.account_ext_ids[[0, 1]]) == ["A000000", "A000001"]
+    assert [g.wkb for g in again.display] == [g.wkb for g in first.display]  # from the cache
+    assert len(load_unit_geometries(again.plan.project)) == len(again.display)
