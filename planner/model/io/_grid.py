@@ -12,6 +12,10 @@ Both readers feed one :class:`GridBuilder` row by row, so the same rules hold fo
   cannot shift anything) is not read, and one warning per column says where it was.
 - The header may have at most ``MAX_COLUMNS`` columns and the table ``MAX_CELLS`` cells; both
   are checked before the rows they would cost are stored.
+
+A streamed table (the account import of a large CSV) takes the rows so far as one chunk with
+:meth:`GridBuilder.take` whenever ``pending`` reaches the chunk size: memory then holds one
+chunk, so the cell bound gives way to a bound on the rows of the whole file (``max_rows``).
 """
 
 from __future__ import annotations
@@ -31,14 +35,24 @@ class Grid:
     columns: list[list[str]]
     rows: list[int]  # spreadsheet row number of each stored row (header row = its own number)
     rejected: list[RowIssue] = field(default_factory=list)  # rows left out, with the reason
+    final: bool = True  # False for a chunk of a streamed table that more chunks follow
 
 
 class GridBuilder:
     """Accumulates rows under ``header``; ``fixed_width`` says the format is a CSV (whose rows
-    must have exactly the header's cells); ``nul`` that the text may hold NUL characters."""
+    must have exactly the header's cells); ``nul`` that the text may hold NUL characters (a
+    streaming reader sets it as soon as it sees one). ``max_rows`` replaces the cell bound for
+    a table taken in chunks."""
 
     def __init__(
-        self, name: str, header: list[str], report: ImportReport, *, fixed_width: bool, nul: bool
+        self,
+        name: str,
+        header: list[str],
+        report: ImportReport,
+        *,
+        fixed_width: bool,
+        nul: bool,
+        max_rows: int | None = None,
     ) -> None:
         # "Annual\nRevenue" (a line break typed in a header cell) names a column on one line.
         header = [one_line(h, MAX_CELL_CHARS) for h in header]
@@ -51,7 +65,12 @@ class GridBuilder:
             )
         self.name, self.report, self.fixed_width, self.nul = name, report, fixed_width, nul
         self.width = len(header)
+        self.max_rows = max_rows
         self.grid = Grid(header=header, columns=[], rows=[])
+        self.pending = 0  # rows stored or rejected since the last chunk was taken
+        self.stored = 0  # rows stored in every chunk so far
+        self.first_rejected: RowIssue | None = None
+        self.rejected_count = 0
         self._records: list[list[str]] = []
         self._blank = [j for j, h in enumerate(header) if not h]  # columns without a header
         self._unheaded: dict[int, list[int]] = {}  # column index -> [first row, count]
@@ -61,12 +80,18 @@ class GridBuilder:
         cells = [c.strip() for c in raw]
         if not any(cells):
             return
-        stored = len(self._records) + len(self.grid.rejected)
-        if stored * self.width > MAX_CELLS:
+        stored = self.stored + len(self._records) + self.rejected_count
+        if self.max_rows is None:
+            if stored * self.width > MAX_CELLS:
+                raise self.report.refuse(
+                    f"{self.name}: more than {MAX_CELLS:,} cells ({stored:,} rows of "
+                    f"{self.width} columns before row {row}); split the file"
+                )
+        elif stored >= self.max_rows:
             raise self.report.refuse(
-                f"{self.name}: more than {MAX_CELLS:,} cells ({stored:,} rows of "
-                f"{self.width} columns before row {row}); split the file"
+                f"{self.name}: more than {self.max_rows:,} rows (row {row}); split the file"
             )
+        self.pending += 1
         problem = None
         if self.fixed_width and len(cells) != self.width:
             problem = self._ragged(row, cells)
@@ -79,6 +104,9 @@ class GridBuilder:
             problem = self._cell_problem(row, cells)
         if problem is not None:
             self.grid.rejected.append(problem)
+            self.rejected_count += 1
+            if self.first_rejected is None:
+                self.first_rejected = problem
             return
         if len(cells) != self.width:
             cells = (cells + [""] * self.width)[: self.width]
@@ -120,11 +148,26 @@ class GridBuilder:
                 return RowIssue(row, header[j], "contains a NUL character (binary data?)")
         return None
 
-    def finish(self) -> Grid:
-        """The grid; warns once per column of values that have no header."""
+    def take(self) -> Grid:
+        """The rows since the last chunk as a grid of their own (``final`` False)."""
         columns = zip(*self._records, strict=True) if self._records else [()] * self.width
-        self.grid.columns = [list(c) for c in columns]
-        self._records = []
+        chunk = Grid(
+            header=self.grid.header,
+            columns=[list(c) for c in columns],
+            rows=self.grid.rows,
+            rejected=self.grid.rejected,
+            final=False,
+        )
+        self.stored += len(self._records)
+        self._records, self.pending = [], 0
+        self.grid = Grid(header=chunk.header, columns=[], rows=[])
+        return chunk
+
+    def finish(self) -> Grid:
+        """The last rows as a grid (the whole table if no chunk was taken); warns once per
+        column of values that have no header."""
+        self.grid = self.take()
+        self.grid.final = True
         for j, (first, count) in sorted(self._unheaded.items()):
             self.report.warn(
                 first,
