@@ -61,6 +61,7 @@ class Table:
     frame: pd.DataFrame  # columns = headers as found (stripped), dtype object/str
     rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with frame
     encoding: str  # "xlsx" for workbooks
+    final: bool = True  # False for a chunk of a streamed file that more chunks follow
 
     @property
     def headers(self) -> list[str]:
@@ -189,7 +190,7 @@ def _to_table(grid: Grid, encoding: str) -> Table:
         dtype=object,
     )
     rows = pd.Series(np.array(grid.rows, dtype=np.int64))
-    return Table(frame=frame, rows=rows, encoding=encoding)
+    return Table(frame=frame, rows=rows, encoding=encoding, final=grid.final)
 
 
 def _detect_encoding(path: Path, head: bytes, report: ImportReport) -> tuple[str, bool]:
