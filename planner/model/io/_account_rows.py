@@ -51,73 +51,74 @@ FALLBACK_STATUS = "customer"
 
 
 def validate(
-    frame: pd.DataFrame,
+    columns: dict[str, list[str]],
     fmap: dict[str, str],
     rows: NDArray[np.int64],
     seen: SeenIds,
     report: ImportReport,
 ) -> tuple[dict[str, Any], NDArray[np.bool_]]:
     """Reject rows without id/name, repeated ids and bad numbers; returns the chunk's values
-    (text as Series, numbers parsed) and the mask of rows kept."""
-    n = len(frame)
+    (text as lists, numbers parsed) and the mask of rows kept."""
+    n = len(rows)
 
-    def text(field: str) -> pd.Series:
-        if field not in fmap:
-            return pd.Series([""] * n, dtype=object)
-        return frame[fmap[field]]
+    def text(field: str) -> list[str]:
+        return columns[fmap[field]] if field in fmap else [""] * n
 
     data: dict[str, Any] = {f: text(f) for f in ("external_id", "name", "status", *TEXT_FIELDS)}
     check = RowChecks(report, rows, np.ones(n, dtype=bool))
-    ext, name = data["external_id"], data["name"]
     for fld in ("external_id", "name", *TEXT_FIELDS, *NUMBERS):
         if fld in fmap:
-            check.spreadsheet_errors(fld, frame[fmap[fld]].tolist())
-    check.reject((ext == "").to_numpy(), "external_id", "empty account id")
-    check.reject((name == "").to_numpy(), "name", "empty account name")
+            check.spreadsheet_errors(fld, columns[fmap[fld]])
+    check.reject(_blank(data["external_id"]), "external_id", "empty account id")
+    check.reject(_blank(data["name"]), "name", "empty account name")
     for fld in ("external_id", "name", *TEXT_FIELDS):  # the database (PostgreSQL) would refuse
         if fld in fmap:
-            check.too_long(fld, data[fld].tolist(), Account)
-    _duplicates(ext, rows, seen, check)
+            check.too_long(fld, data[fld], Account)
+    _duplicates(data["external_id"], rows, seen, check)
     for fld, (low, high) in NUMBERS.items():
         raw = text(fld)
         money = fld in ("potential", "revenue")
-        values, bad = cols.parse_money(raw) if money else cols.parse_number(raw)
-        raw_list = raw.tolist() if bad.any() or out_of_range(values, low, high).any() else []
+        series = pd.Series(raw, dtype=object)
+        values, bad = cols.parse_money(series) if money else cols.parse_number(series)
         what = "an amount" if money else "a number"
 
-        def not_a(i: int, raw_list: list[Any] = raw_list, what: str = what) -> str:
-            return f"{quote(raw_list[i])} is not {what}"
+        def not_a(i: int, raw: list[str] = raw, what: str = what) -> str:
+            return f"{quote(raw[i])} is not {what}"
 
         check.reject(bad, fld, not_a)
-        check.out_of_range(fld, values, raw_list, low, high)
+        check.out_of_range(fld, values, raw, low, high)
         data[fld] = np.nan_to_num(values, nan=0.0) if money else values
     for fld in ("lat", "lon"):  # a bad coordinate costs the location, not the row
         raw = text(fld)
-        values, bad = cols.parse_number(raw)
-        if (bad & check.ok).any():
-            raw_list = raw.tolist()
-            for i in np.flatnonzero(bad & check.ok):
-                report.warn(
-                    int(rows[i]), fld, f"{quote(raw_list[i])} is not a number; coordinate ignored"
-                )
+        values, bad = cols.parse_number(pd.Series(raw, dtype=object))
+        for i in np.flatnonzero(bad & check.ok):
+            report.warn(int(rows[i]), fld, f"{quote(raw[i])} is not a number; coordinate ignored")
         data[fld] = values
     return data, check.ok
 
 
-def _duplicates(ext: pd.Series, rows: NDArray[np.int64], seen: SeenIds, check: RowChecks) -> None:
+def _blank(values: list[str]) -> NDArray[np.bool_]:
+    """Mask of empty values (no pass over the rows when there is none)."""
+    if "" not in values:
+        return np.zeros(len(values), dtype=bool)
+    return np.array([v == "" for v in values], dtype=bool)
+
+
+def _duplicates(ids: list[str], rows: NDArray[np.int64], seen: SeenIds, check: RowChecks) -> None:
     """Reject each repeat of an id (in this chunk or an earlier one) as a duplicate of the row
     where it first appears, whatever else is wrong with either row."""
-    blank = (ext == "").to_numpy()
-    ids = ext.tolist()
+    blank = _blank(ids)
     h1, h2 = id_hashes(ids)
     earlier = seen.first_rows(h1, h2)
-    here = ext.duplicated(keep="first").to_numpy() & ~blank
+    here = pd.Series(ids, dtype=object).duplicated(keep="first").to_numpy() & ~blank
     dup = here | (earlier >= 0)
     new = ~dup & ~blank
     seen.add(h1[new], h2[new], rows[new])
     if not dup.any():
         return
-    first_row: dict[str, int] = dict(zip(ext[new].tolist(), rows[new].tolist(), strict=True))
+    first_row: dict[str, int] = {}
+    for i in np.flatnonzero(new):
+        first_row[ids[i]] = int(rows[i])
     for i in np.flatnonzero(earlier >= 0):
         first_row[ids[i]] = int(earlier[i])
     reason: Callable[[int], str] = (
@@ -134,13 +135,13 @@ class Statuses:
         self._known: dict[str, str | None] = {}
         self.unknown: dict[str, list[int]] = {}  # value -> [first row, count]
 
-    def classify(self, values: pd.Series, rows: NDArray[np.int64]) -> list[str]:
+    def classify(self, texts: list[str], rows: NDArray[np.int64]) -> list[str]:
         if len(self._known) > 100_000:  # a free-text column: a cache, not a store
             self._known.clear()
-        for v in values.unique().tolist():
+        for v in set(texts):
             if v not in self._known:
                 self._known[v] = cols.classify_status(v) if v else FALLBACK_STATUS
-        known, texts = self._known, values.tolist()
+        known = self._known
         status = [known[v] for v in texts]
         if None not in status:
             return status  # type: ignore[return-value]  # no None in it

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import TextIO
 
+from planner.model.errors import ImportRefused
 from planner.model.io._grid import Grid, GridBuilder
 from planner.model.io._limits import MAX_LINE_CHARS
 from planner.model.io._messages import one_line
@@ -32,6 +34,8 @@ from planner.model.io.report import ImportReport
 _SNIFF_CHARS = 65_536
 #: Characters read at once: large enough that per-block costs vanish, small against memory.
 BLOCK_CHARS = 1 << 20
+#: Records taken from the reader at once.
+_BATCH = 20_000
 
 
 def csv_grids(
@@ -46,30 +50,44 @@ def csv_grids(
     as grids of about ``chunk_cells`` cells (one grid when None); the last has ``final`` set.
     Yields nothing when there is no non-blank record."""
     lines = _Lines(name, stream, report)
-    reader = csv.reader(lines, delimiter=_sniff_delimiter(lines.head), strict=True)
+    reader = csv.reader(lines.chained(), delimiter=_sniff_delimiter(lines.head), strict=True)
     builder: GridBuilder | None = None
     chunk_rows = -1  # no chunks
-    row, start_line = 0, 1
-    try:
-        for cells in reader:
-            row += 1
-            if builder is None:
-                if any(c.strip() for c in cells):
-                    builder = GridBuilder(
-                        name, cells, report, fixed_width=True, nul=lines.nul, max_rows=max_rows
-                    )
-                    lines.builder = builder
-                    if chunk_cells is not None:
-                        chunk_rows = max(1000, chunk_cells // max(1, builder.width))
-            else:
-                builder.add(row, cells)
-                if builder.pending == chunk_rows:
-                    yield builder.take()
-            start_line = reader.line_num + 1
-    except csv.Error as exc:
-        raise report.refuse(
-            f"{name}: row {row + 1} (line {start_line}): {_explain(exc)}; nothing imported"
-        ) from None
+    row, line = 0, 0  # records and lines read
+    stop: Exception | None = None  # what ended the reading, raised once the rows before it count
+    while stop is None:
+        batch: list[list[str]] = []
+        try:
+            batch.extend(itertools.islice(reader, _BATCH))  # the C reader, no Python per record
+        except (csv.Error, ImportRefused) as exc:
+            stop = exc
+        if not batch and stop is None:
+            break
+        start = 0
+        while builder is None and start < len(batch):
+            cells = batch[start]
+            start += 1
+            if any(c.strip() for c in cells):
+                builder = GridBuilder(
+                    name, cells, report, fixed_width=True, nul=lines.nul, max_rows=max_rows
+                )
+                lines.builder = builder
+                if chunk_cells is not None:
+                    chunk_rows = max(1000, chunk_cells // max(1, builder.width))
+        if builder is not None and start < len(batch):
+            builder.add_many(row + start + 1, batch[start:] if start else batch)
+        if isinstance(stop, csv.Error):
+            # the record that failed starts after the records of this batch read so far
+            start_line = line + sum(1 + sum(c.count("\n") for c in cells) for cells in batch) + 1
+            raise report.refuse(
+                f"{name}: row {row + len(batch) + 1} (line {start_line}): {_explain(stop)}; "
+                "nothing imported"
+            ) from None
+        if stop is not None:
+            raise stop
+        row, line = row + len(batch), reader.line_num
+        if builder is not None and builder.pending >= chunk_rows > 0:
+            yield builder.take()
     if builder is not None:
         yield builder.finish()
 
@@ -93,7 +111,11 @@ class _Lines:
             block = block.replace("\r\n", "\n").replace("\r", "\n")
         return block
 
-    def __iter__(self) -> Iterator[str]:
+    def chained(self) -> Iterator[str]:
+        """The lines, handed to the csv reader by C code (no Python frame per line)."""
+        return itertools.chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[Iterator[str]]:
         carry, number = "", 1  # the unfinished last line, the number of the first line held
         block = self._next
         while block:
@@ -101,23 +123,25 @@ class _Lines:
             cut = text.rfind("\n") + 1
             complete, carry = text[:cut], text[cut:]
             if complete:
-                if not self.nul and "\x00" in complete:
-                    self.nul = True
-                    if self.builder is not None:
-                        self.builder.nul = True
+                self._see_nul(complete)
                 long = self._long_line(complete)
                 if long is not None:  # refused when the reader gets there, as line by line
-                    yield from io.StringIO(complete[: long[1]])
+                    yield io.StringIO(complete[: long[1]])
                     self._refuse_line(number + long[0])
-                yield from io.StringIO(complete)
+                yield io.StringIO(complete)
                 number += complete.count("\n")
             if len(carry) > MAX_LINE_CHARS:
                 self._refuse_line(number)
             block = self._read()
         if carry:
-            if "\x00" in carry and self.builder is not None:
-                self.builder.nul = self.nul = True
-            yield carry
+            self._see_nul(carry)
+            yield iter([carry])
+
+    def _see_nul(self, text: str) -> None:
+        if not self.nul and "\x00" in text:
+            self.nul = True
+            if self.builder is not None:
+                self.builder.nul = True
 
     @staticmethod
     def _long_line(complete: str) -> tuple[int, int] | None:

@@ -140,11 +140,12 @@ def zip_fallback(
     Only for a US (or blank) country, so a German PLZ is never read as a US ZIP. Excel stores
     ZIPs as numbers and drops leading zeros, so a 3-4 digit code from XLSX is zero-padded.
     """
-    todo = np.flatnonzero((source == "unlocated") & (data["postal_code"] != "").to_numpy())
+    codes, countries = data["postal_code"], data["country"]  # lists of text
+    todo = np.flatnonzero(source == "unlocated")
+    todo = todo[[codes[i] != "" for i in todo]] if len(todo) else todo
     if not len(todo):
         return
     table = _zip_table()
-    codes, countries = data["postal_code"].tolist(), data["country"].tolist()
     for i in todo:
         code, country = codes[i], cols.norm(countries[i])
         if country not in _US:

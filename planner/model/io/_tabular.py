@@ -20,6 +20,7 @@ read, and its message gives its position in the file, as decoding the file whole
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,14 +59,24 @@ _DECODE_BLOCK = 1 << 24
 class Table:
     """Cells as text ('' when blank) with the spreadsheet row number of each record."""
 
-    frame: pd.DataFrame  # columns = headers as found (stripped), dtype object/str
-    rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with frame
+    columns: dict[str, list[str]]  # by header as found (stripped, made unique), in file order
+    rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with the columns
     encoding: str  # "xlsx" for workbooks
     final: bool = True  # False for a chunk of a streamed file that more chunks follow
 
     @property
     def headers(self) -> list[str]:
-        return [str(c) for c in self.frame.columns]
+        return list(self.columns)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The columns as a DataFrame of text (built when asked: a streamed import of millions
+        of rows reads the lists and converts only the columns it compares)."""
+        return pd.DataFrame(
+            {h: np.array(c, dtype=object) for h, c in self.columns.items()},
+            columns=list(self.columns),
+            dtype=object,
+        )
 
 
 def read_table(path: Path, report: ImportReport, *, encoding: str | None = None) -> Table:
@@ -181,16 +192,12 @@ def _blank(path: Path, head: bytes) -> bool:
 
 
 def _to_table(grid: Grid, encoding: str) -> Table:
-    """The grid as a DataFrame of its headed columns (names made unique as pandas does)."""
+    """The grid's headed columns as a Table (names made unique as pandas does)."""
     keep = [j for j, h in enumerate(grid.header) if h]
     headers = _unique([grid.header[j] for j in keep])
-    frame = pd.DataFrame(
-        {h: np.array(grid.columns[j], dtype=object) for h, j in zip(headers, keep, strict=True)},
-        columns=headers,
-        dtype=object,
-    )
+    columns = {h: grid.columns[j] for h, j in zip(headers, keep, strict=True)}
     rows = pd.Series(np.array(grid.rows, dtype=np.int64))
-    return Table(frame=frame, rows=rows, encoding=encoding, final=grid.final)
+    return Table(columns=columns, rows=rows, encoding=encoding, final=grid.final)
 
 
 def _detect_encoding(path: Path, head: bytes, report: ImportReport) -> tuple[str, bool]:
