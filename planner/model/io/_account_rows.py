@@ -68,14 +68,17 @@ def validate(
     check = RowChecks(report, rows, np.ones(n, dtype=bool))
     for fld in ("external_id", "name", *TEXT_FIELDS, *NUMBERS):
         if fld in fmap:
-            check.spreadsheet_errors(fld, columns[fmap[fld]])
+            check.spreadsheet_errors(fld, columns[fmap[fld]], text=True)
     check.reject(_blank(data["external_id"]), "external_id", "empty account id")
     check.reject(_blank(data["name"]), "name", "empty account name")
     for fld in ("external_id", "name", *TEXT_FIELDS):  # the database (PostgreSQL) would refuse
         if fld in fmap:
-            check.too_long(fld, data[fld], Account)
+            check.too_long(fld, data[fld], Account, text=True)
     _duplicates(data["external_id"], rows, seen, check)
     for fld, (low, high) in NUMBERS.items():
+        if fld not in fmap:  # nothing to parse: blank everywhere
+            data[fld] = np.zeros(n) if fld in ("potential", "revenue") else np.full(n, np.nan)
+            continue
         raw = text(fld)
         money = fld in ("potential", "revenue")
         series = pd.Series(raw, dtype=object)
@@ -89,6 +92,9 @@ def validate(
         check.out_of_range(fld, values, raw, low, high)
         data[fld] = np.nan_to_num(values, nan=0.0) if money else values
     for fld in ("lat", "lon"):  # a bad coordinate costs the location, not the row
+        if fld not in fmap:
+            data[fld] = np.full(n, np.nan)
+            continue
         raw = text(fld)
         values, bad = cols.parse_number(pd.Series(raw, dtype=object))
         for i in np.flatnonzero(bad & check.ok):
