@@ -73,7 +73,7 @@ def csv_grids(
                 )
                 lines.builder = builder
                 if chunk_cells is not None:
-                    chunk_rows = max(1000, chunk_cells // max(1, builder.width))
+                    chunk_rows = max(1, chunk_cells // max(1, builder.width))
         if builder is not None and start < len(batch):
             builder.add_many(row + start + 1, batch[start:] if start else batch)
         if isinstance(stop, csv.Error):

@@ -99,16 +99,17 @@ def import_accounts(
     mapping: dict[str, str] | None = None,
     encoding: str | None = None,
     skip_invalid: bool = False,
+    chunk_cells: int = CHUNK_CELLS,
 ) -> ImportReport:
     """Import or update accounts from ``path``; returns the report (kind ``"accounts"``).
 
     Raises :class:`~planner.model.errors.ImportRefused` (carrying the report) when the file is
     unusable, a required column is missing, or a row is rejected and ``skip_invalid`` is False;
-    the project is then unchanged.
+    the project is then unchanged. A CSV is read in chunks of about ``chunk_cells`` cells.
     """
     path = Path(path)
     report = ImportReport(kind="accounts", file=str(path))
-    tables = iter_tables(path, report, encoding=encoding, chunk_cells=CHUNK_CELLS)
+    tables = iter_tables(path, report, encoding=encoding, chunk_cells=chunk_cells)
     collecting = gc.isenabled()
     gc.disable()  # a chunk is a million new lists and strings: nothing for the collector to
     try:  # free, and scanning them again and again took half the time of reading the file
