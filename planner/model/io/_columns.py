@@ -147,6 +147,13 @@ def _parse_series(
     out = np.full(len(raw), np.nan)
     todo: Sequence[int] = range(len(raw))
     if set(map(type, raw)) == {str}:
+        try:  # a column of plain numbers without blanks (coordinates): float() on each, in C
+            out = np.array(raw, dtype=np.float64)
+        except ValueError:
+            pass
+        else:
+            out[~np.isfinite(out)] = np.nan  # "nan" and "inf" are not numbers here
+            return out, np.isnan(out)
         first = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce")
         out = np.array(first, dtype=float)  # a writable copy (pandas 3 arrays are read-only)
         out[~np.isfinite(out)] = np.nan

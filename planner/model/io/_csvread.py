@@ -27,7 +27,7 @@ from typing import TextIO
 
 from planner.model.errors import ImportRefused
 from planner.model.io._grid import Grid, GridBuilder
-from planner.model.io._limits import MAX_LINE_CHARS
+from planner.model.io._limits import MAX_CELL_CHARS, MAX_LINE_CHARS
 from planner.model.io._messages import one_line
 from planner.model.io.report import ImportReport
 
@@ -75,7 +75,8 @@ def csv_grids(
                 if chunk_cells is not None:
                     chunk_rows = max(1, chunk_cells // max(1, builder.width))
         if builder is not None and start < len(batch):
-            builder.add_many(row + start + 1, batch[start:] if start else batch)
+            short = reader.line_num - line == len(batch) and not lines.long
+            builder.add_many(row + start + 1, batch[start:] if start else batch, short=short)
         if isinstance(stop, csv.Error):
             # the record that failed starts after the records of this batch read so far
             start_line = line + sum(1 + sum(c.count("\n") for c in cells) for cells in batch) + 1
@@ -100,6 +101,7 @@ class _Lines:
         self.name, self.stream, self.report = name, stream, report
         self.builder: GridBuilder | None = None
         self.nul = False
+        self.long = False  # a line longer than a cell may be has been read
         self._next = self._read().lstrip("\ufeff")
         self.head = self._next[:_SNIFF_CHARS]
 
@@ -124,6 +126,8 @@ class _Lines:
             complete, carry = text[:cut], text[cut:]
             if complete:
                 self._see_nul(complete)
+                if not self.long and len(complete) > MAX_CELL_CHARS:
+                    self.long = max(map(len, complete.split("\n"))) > MAX_CELL_CHARS
                 long = self._long_line(complete)
                 if long is not None:  # refused when the reader gets there, as line by line
                     yield io.StringIO(complete[: long[1]])
@@ -135,6 +139,7 @@ class _Lines:
             block = self._read()
         if carry:
             self._see_nul(carry)
+            self.long = self.long or len(carry) > MAX_CELL_CHARS
             yield iter([carry])
 
     def _see_nul(self, text: str) -> None:

@@ -103,12 +103,14 @@ class GridBuilder:
         self._records.append(cells)
         self.grid.rows.append(row)
 
-    def add_many(self, first_row: int, raw: list[list[str]]) -> None:
+    def add_many(self, first_row: int, raw: list[list[str]], *, short: bool = False) -> None:
         """Add consecutive records (rows ``first_row``, ``first_row + 1`` …) of a CSV exactly
         as :meth:`add` would, with the checks run per column instead of per row: at millions
         of rows the per-row Python work was most of the import. Rows that need a closer look
         (ragged, long, NUL, a value under no header) still go through the per-row checks.
-        Only for a CSV (``fixed_width``), whose rows all have the header's width."""
+        Only for a CSV (``fixed_width``), whose rows all have the header's width. ``short``
+        says no record is longer than a cell may be (each is one line of at most that many
+        characters), which spares counting characters."""
         n, width = len(raw), self.width
         rows = np.arange(first_row, first_row + n, dtype=np.int64)
         good = np.fromiter(map(len, raw), dtype=np.int64, count=n) == width
@@ -116,7 +118,7 @@ class GridBuilder:
         columns = [[c.strip() for c in col] for col in zip(*good_rows, strict=True)]
         if not good_rows:
             columns = [[] for _ in range(width)]
-        total = self._row_lengths(columns, len(good_rows))
+        total = self._row_lengths(columns, len(good_rows), short)
         closer = total > MAX_CELL_CHARS
         for j in self._blank:
             closer |= np.array([c != "" for c in columns[j]], dtype=bool)
@@ -154,11 +156,12 @@ class GridBuilder:
         self.grid.rows.extend(rows[good_index[keep]].tolist())
 
     @staticmethod
-    def _row_lengths(columns: list[list[str]], n: int) -> np.ndarray:
+    def _row_lengths(columns: list[list[str]], n: int, short: bool) -> np.ndarray:
         """Characters per row, or 1 for every row when no row can be blank (a column has no
-        blank cell) or longer than a cell may be (the longest cells of the columns add up to
-        less): the common case then costs one pass per column in C."""
-        short = sum(max(map(len, col), default=0) for col in columns) <= MAX_CELL_CHARS
+        blank cell) or longer than a cell may be (``short``, or the longest cells of the
+        columns add up to less): the common case then costs no pass over the cells."""
+        if not short:
+            short = sum(max(map(len, col), default=0) for col in columns) <= MAX_CELL_CHARS
         if short and any("" not in col for col in columns):
             return np.ones(n, dtype=np.int64)
         lengths = [np.fromiter(map(len, col), dtype=np.int64, count=n) for col in columns]
