@@ -32,8 +32,17 @@ def rows(n: int, start: int = 0) -> str:
 def stored(project: Project) -> list[tuple[object, ...]]:
     with project.session() as s:
         return [
-            (a.external_id, a.name, a.lon, a.lat, a.location_source, a.unit_id, a.status,
-             a.potential, a.visits_per_year)  # fmt: skip
+            (
+                a.external_id,
+                a.name,
+                a.lon,
+                a.lat,
+                a.location_source,
+                a.unit_id,
+                a.status,
+                a.potential,
+                a.visits_per_year,
+            )
             for a in s.scalars(select(Account).order_by(Account.external_id))
         ]
 
@@ -61,9 +70,7 @@ MIXED = (
 
 
 @pytest.mark.parametrize("chunk_cells", [7 * 5, 7 * 16, 7 * 1000])
-def test_chunks_import_what_the_whole_file_imports(
-    tmp_path: Path, chunk_cells: int
-) -> None:
+def test_chunks_import_what_the_whole_file_imports(tmp_path: Path, chunk_cells: int) -> None:
     path = write(tmp_path, "mixed.csv", MIXED)
     whole = Project.create(tmp_path / "whole.tplan")
     add_units(whole)

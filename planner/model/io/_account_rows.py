@@ -8,7 +8,6 @@ first row and its count over the file (:class:`Statuses`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,6 @@ from planner.model.io._limits import (
     MAX_AMOUNT,
     MAX_MINUTES_PER_VISIT,
     MAX_VISITS_PER_YEAR,
-    out_of_range,
 )
 from planner.model.io._messages import quote
 from planner.model.io._rowchecks import RowChecks
@@ -127,9 +125,10 @@ def _duplicates(ids: list[str], rows: NDArray[np.int64], seen: SeenIds, check: R
         first_row[ids[i]] = int(rows[i])
     for i in np.flatnonzero(earlier >= 0):
         first_row[ids[i]] = int(earlier[i])
-    reason: Callable[[int], str] = (
-        lambda i: f"duplicate of row {first_row[ids[i]]} (id {quote(ids[i])})"
-    )
+
+    def reason(i: int) -> str:
+        return f"duplicate of row {first_row[ids[i]]} (id {quote(ids[i])})"
+
     check.reject(dup, "external_id", reason)
 
 

@@ -57,7 +57,7 @@ class AccountWriter:
         self.table = cast(Table, Account.__table__)  # a declarative class's table
         self.any_existing = session.scalar(select(Account.id).limit(1)) is not None
         self.owners: set[str] = set()
-        self.driver = session.connection().connection.driver_connection
+        self.driver: Any = session.connection().connection.driver_connection
         self._cache: int | None = None
         if isinstance(self.driver, sqlite3.Connection):
             self._cache = self.driver.execute("PRAGMA cache_size").fetchone()[0]
@@ -136,7 +136,9 @@ class AccountWriter:
         picked = {f: _take(columns[f], mask) for f in fields}
         rows = [
             {**dict(zip(fields, values, strict=True)), "_id": ids[ext]}
-            for ext, values in zip(picked["external_id"], zip(*picked.values()), strict=True)
+            for ext, values in zip(
+                picked["external_id"], zip(*picked.values(), strict=True), strict=True
+            )
         ]
         stmt = (
             update(self.table)

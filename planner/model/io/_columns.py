@@ -162,7 +162,8 @@ def _parse_series(
     if len(todo):
         text = [str(raw[i]).strip() for i in todo]
         pre = [None if t == "" else (fast(t) if fast else t) for t in text]
-        numeric = np.array(pd.to_numeric(pd.Series(pre, dtype=object), errors="coerce"), dtype=float)
+        parsed = pd.to_numeric(pd.Series(pre, dtype=object), errors="coerce")
+        numeric = np.array(parsed, dtype=float)
         cache: dict[str, float | None] = {}
         for k, i in enumerate(todo):
             t = text[k]

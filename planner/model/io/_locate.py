@@ -95,10 +95,8 @@ def fix_coordinates(
         as_given, swapped = swapped, as_given
         swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     bad = has & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
-    if len(polys):
-        swap = swap_valid & (swapped >= 0) & (as_given < 0)
-    else:
-        swap = bad & swap_valid
+    # with units: a swap that lands in one where the point as given does not
+    swap = swap_valid & (swapped >= 0) & (as_given < 0) if len(polys) else bad & swap_valid
     for i in np.flatnonzero(swap):
         report.warn(
             int(rows[i]), "lat/lon", f"lat/lon swapped, corrected (lat {lon[i]:g}, lon {lat[i]:g})"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -94,7 +94,7 @@ def read_table(path: Path, report: ImportReport, *, encoding: str | None = None)
 
 def iter_tables(
     path: Path, report: ImportReport, *, encoding: str | None = None, chunk_cells: int | None = None
-) -> Iterator[Table]:
+) -> Generator[Table, None, None]:
     """The table of ``path`` as one Table, or with ``chunk_cells`` a CSV as chunks of about
     that many cells (a workbook is always one table); the same refusals as :func:`read_table`.
 

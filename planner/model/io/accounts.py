@@ -20,7 +20,7 @@ file provides change, so a file of ids and revenues refreshes revenue without to
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from itertools import chain
 from pathlib import Path
@@ -123,7 +123,7 @@ def import_accounts(
 def _import(
     project: Project,
     path: Path,
-    tables: Iterator[Table],
+    tables: Generator[Table, None, None],
     mapping: dict[str, str] | None,
     skip_invalid: bool,
     report: ImportReport,
