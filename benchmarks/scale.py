@@ -68,16 +68,9 @@ import json, os, statistics, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 sys.path.insert(0, sys.argv[2])
-from PySide6.QtCore import QEventLoop, QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication
-from benchmarks.workspace import wait, js_roundtrip
-QStandardPaths.setTestModeEnabled(True)
-app = QApplication([])
-from planner.ui.main_window import MainWindow
-w = MainWindow()
-w.resize(1600, 1000)
-w.show()
-wait(w.map_view.mapReady)
+from PySide6.QtCore import QEventLoop, QTimer
+from benchmarks.workspace import js_roundtrip, start_window, wait
+app, w = start_window()
 t0 = time.perf_counter()
 w.open_project(sys.argv[1])
 wait(w.map_rendered, 3_600_000)
