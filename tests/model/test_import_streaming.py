@@ -5,10 +5,11 @@ read whole. Small chunks here stand for the six million cells of a real chunk.""
 from __future__ import annotations
 
 import csv
+import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from planner.model.io.accounts import import_accounts
 from planner.model.io.report import ImportReport
@@ -162,3 +163,29 @@ def test_a_decoding_error_far_into_a_file_gives_its_position_in_the_file(
         expected = str(exc)
     msg = refused(project, lambda: import_accounts(project, path, encoding="utf-8"))
     assert msg == f"{path}: cannot be decoded as utf-8 ({expected})"
+
+
+def test_a_large_file_into_an_empty_project_keeps_its_indexes(tmp_path: Path) -> None:
+    """A bulk load drops the unit index while it writes and builds it again; refused or not,
+    the project ends with the same indexes."""
+    path = tmp_path / "p.tplan"
+    project = Project.create(path)
+    add_units(project)
+
+    def indexes() -> list[tuple[str, ...]]:
+        con = sqlite3.connect(path)
+        try:
+            return sorted(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        finally:
+            con.close()
+
+    before = indexes()
+    bad = write(tmp_path, "bad.csv", HEADER + rows(50) + "Z1,,1,1,,customer,1\n")
+    refused(project, lambda: import_accounts(project, bad, chunk_cells=7 * 10))
+    assert indexes() == before
+    import_accounts(project, write(tmp_path, "ok.csv", HEADER + rows(50)), chunk_cells=7 * 10)
+    assert indexes() == before
+    with project.session() as s:
+        plan = s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM account WHERE unit_id = 1"))
+        assert "ix_account_unit_id" in " ".join(str(r) for r in plan)
+    project.close()

@@ -138,7 +138,7 @@ def _import(
     more = (_Chunk.check(t, fmap, seen, statuses, report) for t in tables)
     with project.transaction() as session:
         placer = _Placer(session, first.encoding == "xlsx")
-        writer = AccountWriter(session, fmap, report)
+        writer = AccountWriter(session, fmap, report, bulk=not first.final)
         try:
             with _Behind() as behind:
                 for chunk in chain([checked], more):
