@@ -135,8 +135,9 @@ class AccountWriter:
         dropped = []
         for found in inspect(conn).get_indexes("account"):
             name, columns = found["name"], found["column_names"]
-            if found["unique"] or not name or not columns or None in columns:
-                continue  # a constraint, or an index on an expression: kept
+            partial = found.get("dialect_options", {}).get("sqlite_where") is not None
+            if found["unique"] or not name or not columns or None in columns or partial:
+                continue  # a constraint, an index on an expression or a partial one: kept
             conn.exec_driver_sql(f"DROP INDEX {q(name)}")
             dropped.append((name, [str(c) for c in columns]))
         return dropped
