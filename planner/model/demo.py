@@ -205,7 +205,7 @@ def write_project(
                 "industries manager_id", reps)  # fmt: skip
         _insert(conn, "territory", "id name colour level rep_id parent_id target_weight locked",
                 terrs)  # fmt: skip
-        add_to_scenarios(s, [t[0] for t in terrs if t[3] == "territory"])
+        add_to_scenarios(s, [t[0] for t in terrs])  # territories and hierarchy nodes
         _insert(conn, "unit", "id code name geometry rep_lon rep_lat area_km2 population "
                 "attributes", units)  # fmt: skip
         _insert(conn, "account", "id external_id name address city state postal_code country lon "
