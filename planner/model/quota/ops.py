@@ -140,30 +140,43 @@ def clear_adjustment_edit(plan: Plan, year: int, node: int) -> Edit:
 
 def commit_edit(plan: Plan, year: int, territory: int, amount: int | None) -> Edit:
     """A territory's bottom-up commitment (None clears it), spread like its quota months."""
+    return commitments_edit(plan, year, {territory: amount})
+
+
+def commitments_edit(plan: Plan, year: int, amounts: Mapping[int, int | None]) -> Edit:
+    """Several territories' commitments in one step; every node's commitment is the sum of
+    its territories' (commitments roll up, they are never allocated down)."""
     yp = _plan(plan, year)
     tree = Tree.of_plan(plan)
-    if not tree.is_territory(territory):
-        raise PlannerError(f"territory: no territory with id {territory} in this scenario")
-    before = yp.cells.get(territory)
-    base = before or QuotaCell()
-    commitment = None
-    if amount is not None:
-        weights = base.months if base.amount > 0 else [1] * 12
-        commitment = tuple(int(v) for v in by_largest_remainder(int(amount), weights))
-    after = QuotaCell(base.months, commitment, base.adjusted, base.note)
-    changes = [QuotaChange(year, territory, before, after)]
-    # Commitments roll up: each node's commitment is the sum of its territories'.
-    delta = np.asarray(commitment or (0,) * 12) - np.asarray(base.commitment or (0,) * 12)
-    for n in [*tree.ancestors(territory), ROOT]:
-        cell = yp.cells.get(n) or QuotaCell()
-        now = np.asarray(cell.commitment or (0,) * 12) + delta
-        c = tuple(int(v) for v in now)
-        after_n = QuotaCell(cell.months, c, cell.adjusted, cell.note)
-        changes.append(QuotaChange(year, n, yp.cells.get(n), after_n))
-    label = f"commitment of {tree.name(territory)}: " + (
-        "cleared" if amount is None else f"{amount / 100:,.0f}"
+    cells = dict(yp.cells)
+    zero = np.zeros(12, np.int64)
+    changed: dict[int, QuotaCell] = {}
+    for territory, amount in amounts.items():
+        if not tree.is_territory(territory):
+            raise PlannerError(f"territory: no territory with id {territory} in this scenario")
+        base = changed.get(territory) or cells.get(territory) or QuotaCell()
+        commitment = None
+        if amount is not None:
+            weights = base.months if base.amount > 0 else [1] * 12
+            commitment = tuple(int(v) for v in by_largest_remainder(int(amount), weights))
+        delta = np.asarray(commitment or zero) - np.asarray(base.commitment or zero)
+        changed[territory] = QuotaCell(base.months, commitment, base.adjusted, base.note)
+        for n in [*tree.ancestors(territory), ROOT]:
+            cell = changed.get(n) or cells.get(n) or QuotaCell()
+            c = tuple(int(v) for v in np.asarray(cell.commitment or zero) + delta)
+            changed[n] = QuotaCell(cell.months, c, cell.adjusted, cell.note)
+    changes = tuple(
+        QuotaChange(year, n, cells.get(n), after)
+        for n, after in sorted(changed.items())
+        if after != cells.get(n)
     )
-    return Edit("quota", label, quotas=tuple(changes))
+    if len(amounts) == 1:
+        territory, amount = next(iter(amounts.items()))
+        what = "cleared" if amount is None else f"{amount / 100:,.0f}"
+        label = f"commitment of {tree.name(territory)}: {what}"
+    else:
+        label = f"FY{year} commitments of {len(amounts)} territories"
+    return Edit("quota", label, quotas=changes)
 
 
 def settings_edit(plan: Plan, year: int, **changes: Any) -> Edit:
