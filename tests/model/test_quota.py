@@ -397,3 +397,31 @@ def test_cli_allocates_shows_and_undoes(grid6: Project, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "quota", path, "show")
     assert code == 1
     assert "no quota plan" in err
+
+
+def test_plan_csv_brings_the_hierarchy_and_undo_takes_it_back(
+    grid6: Project, tmp_path: Path
+) -> None:
+    from planner.model.io.territories import import_territories
+
+    plan = Plan.load(grid6)
+    a = plan.atoms
+    names = [str(n) for n in a.territory_names]
+    rows = ["unit_code,territory,district,region"]
+    for code, t in zip(a.unit_codes, plan.alignment[: a.n_units], strict=True):
+        d = "North" if t < 3 else "South"
+        name = names[t] if t < 5 else "Brand new"
+        rows.append(f"{code},{name},{d},{'East' if t < 5 else 'West'}")
+    f = tmp_path / "plan.csv"
+    f.write_text("\n".join(rows) + "\n")
+    import_territories(grid6, f, mode="replace")
+    plan = Plan.load(grid6)
+    tree = Tree.of_plan(plan)
+    by = {tree.name(i): i for i in tree.walk()}
+    assert tree.levels() == ["region", "district", "territory"]
+    assert tree.parent(by["North"]) == by["East"]
+    assert tree.parent(by[names[0]]) == by["North"]
+    assert tree.parent(by["Brand new"]) == by["South"]
+    assert tree.parent(by["South"]) == by["East"]  # the first row naming South decides
+    plan.undo()
+    assert Plan.load(grid6).org == {}
