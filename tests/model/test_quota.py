@@ -425,3 +425,26 @@ def test_plan_csv_brings_the_hierarchy_and_undo_takes_it_back(
     assert tree.parent(by["South"]) == by["East"]  # the first row naming South decides
     plan.undo()
     assert Plan.load(grid6).org == {}
+
+
+def test_handover_cover_page_shows_the_quota_moving(grid6: Project) -> None:
+    import datetime as dt
+
+    from planner.model.handover import generate_packets
+    from planner.model.io.handover_export import packet_html
+    from planner.model.scenarios import create_scenario
+
+    plan = Plan.load(grid6)
+    plan.apply(allocate_edit(plan, YEAR, 3_000_000_00, basis="revenue")[0])
+    create_scenario(grid6, "what if")
+    what_if = Plan.load(grid6, "what if")
+    units = _units_of(what_if, 1)[:2]
+    what_if.apply(MoveSet(units.astype(np.int64), what_if.alignment[units].copy(),
+                          np.full(len(units), 0, np.int32), "paint", "move"))  # fmt: skip
+    lost = year_plan(plan).amount(int(plan.atoms.territory_ids[1])) - year_plan(what_if).amount(
+        int(plan.atoms.territory_ids[1])
+    )
+    packets = generate_packets(grid6, "what if", effective_date=dt.date(2027, 1, 1))
+    moving = sum(a.quota_moved or 0 for p in packets for a in p.accounts)
+    assert moving == pytest.approx(lost / 100, abs=0.12)
+    assert "Quota moving" in packet_html(list(packets))

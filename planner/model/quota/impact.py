@@ -54,39 +54,42 @@ class QuotaImpact:
 
 def quota_impact(after: Plan, before: Plan, imp: Impact) -> QuotaImpact | None:
     """None when neither scenario has a quota plan."""
-    qa, qb = after.quotas, before.quotas
-    common = set(qa.years) & set(qb.years)
-    years = common or set(qa.years) | set(qb.years)
+    years = (set(after.quotas.years) & set(before.quotas.years)) or (
+        set(after.quotas.years) | set(before.quotas.years)
+    )
     if not years:
         return None
     year = max(years)
-    book_b = qb.year(year)
+    per_account = account_shares(before, _moved_rows(imp, after), year)
+    return QuotaImpact(year, per_account, _territories(after, before, year))
+
+
+def account_shares(before: Plan, accounts: NDArray[np.int64], year: int) -> NDArray[np.float64]:
+    """Per account (AtomData index): its share of its territory's FY ``year`` quota in
+    ``before`` by that plan's basis, in currency units (0 without a territory or a quota)."""
+    book = before.quotas.year(year)
+    out = np.zeros(len(accounts))
+    if book is None or not len(accounts):
+        return out
     a = before.atoms
     tb = account_territories(a, before.alignment).astype(np.int64)
-    moved = _moved_rows(imp, after)
-    per_account = np.zeros(len(moved))
-    if book_b is not None and len(moved):
-        weights = parse_basis(str(book_b.settings.get("basis", "potential:0.5,revenue:0.5")))
-        m = a.account_matrix
-        keys = {k: ("accounts" if k == "even" else k) for k in weights}
-        held = tb >= 0
-        totals = {
-            k: np.bincount(tb[held], weights=m[held, COL[v]], minlength=a.n_territories)
-            for k, v in keys.items()
-        }
-        old = tb[moved]
-        ids = territory_ids_of(a, old)
-        quota = np.array([(book_b.amount(int(t)) / 100) if t >= 0 else 0.0 for t in ids])
-        share = np.zeros(len(moved))
-        wsum = np.zeros(len(moved))
-        for k, w in weights.items():
-            tot = np.where(old >= 0, totals[k][np.maximum(old, 0)], 0.0)
-            ok = tot > 0
-            share[ok] += w * m[moved[ok], COL[keys[k]]] / tot[ok]
-            wsum[ok] += w
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_account = np.where(wsum > 0, quota * share / wsum, 0.0)
-    return QuotaImpact(year, per_account, _territories(after, before, year))
+    weights = parse_basis(str(book.settings.get("basis", "potential:0.5,revenue:0.5")))
+    m = a.account_matrix
+    keys = {k: ("accounts" if k == "even" else k) for k in weights}
+    held = tb >= 0
+    old = tb[accounts]
+    quota = np.array(
+        [(book.amount(int(t)) / 100) if t >= 0 else 0.0 for t in territory_ids_of(a, old)]
+    )
+    share, wsum = np.zeros(len(accounts)), np.zeros(len(accounts))
+    for k, w in weights.items():
+        total = np.bincount(tb[held], weights=m[held, COL[keys[k]]], minlength=a.n_territories)
+        tot = np.where(old >= 0, total[np.maximum(old, 0)], 0.0)
+        ok = tot > 0
+        share[ok] += w * m[accounts[ok], COL[keys[k]]] / tot[ok]
+        wsum[ok] += w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wsum > 0, quota * share / wsum, 0.0)
 
 
 def _moved_rows(imp: Impact, after: Plan) -> NDArray[np.int64]:
