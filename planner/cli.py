@@ -20,6 +20,7 @@ from typing import Any
 from planner import (
     cli_history,  # noqa: F401 - registers history, undo, redo
     cli_plans,  # noqa: F401 - registers the plan-level commands
+    cli_quota,  # noqa: F401 - registers hierarchy and quota
 )
 from planner.cli_common import (
     HANDLERS,

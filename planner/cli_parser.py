@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from planner.cli_common import int_in, iso_date, number_in, project_arg
 from planner.model.errors import PlannerError
@@ -172,11 +172,38 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("undo", "undo the latest step"), ("redo", "redo the last undone step")):
         c = cmd(name, f"{what} of a scenario (the same history as the window's)")
         c.add_argument("--scenario")
+    _org_commands(cmd)
     c = cmd("export", "export a scenario")
     c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
     c.add_argument("out", type=Path)
     c.add_argument("--scenario")
     return p
+
+
+def _org_commands(cmd: Any) -> None:
+    """``planner hierarchy`` and ``planner quota ACTION`` (issue 16)."""
+    c = cmd("hierarchy", "the sales hierarchy of a scenario with totals per level")
+    c.add_argument("--scenario")
+    c = cmd("quota", "allocate, show, adjust, export or import a scenario's quota plan")
+    c.add_argument("action", choices=["allocate", "show", "adjust", "commit", "export", "import"])
+    c.add_argument("file", nargs="?", type=Path, help="file to export to or import from")
+    c.add_argument("--scenario")
+    c.add_argument("--year", type=int_in(1900, 2200), help="fiscal year (default: the plan's)")
+    c.add_argument("--total", help="amount to allocate, in currency units")
+    c.add_argument("--node", help="allocate from / adjust this territory or node (name)")
+    c.add_argument("--amount", help="adjust/commit: the amount (commit: 'none' clears)")
+    c.add_argument(
+        "--basis", default=None, help="e.g. potential:0.5,revenue:0.5 (or even, pipeline)"
+    )
+    c.add_argument("--min-growth", type=number_in(-1, 100), help="e.g. 0.05 for +5 %%")
+    c.add_argument("--max-growth", type=number_in(-1, 100), help="e.g. 0.4 for +40 %%")
+    c.add_argument("--start-month", type=int_in(1, 12), help="fiscal year start month (1-12)")
+    c.add_argument("--seasonality", choices=["flat", "opportunities"])
+    c.add_argument("--no-preserve", action="store_true", help="re-allocate adjusted nodes too")
+    c.add_argument("--no-follow", action="store_true", help="quota stays when accounts move")
+    c.add_argument("--note", help="adjust: a note kept with the number")
+    c.add_argument("--format", choices=["csv", "xlsx"], help="export format (default: by suffix)")
+    c.add_argument("--skip-invalid", action="store_true")
 
 
 def gui_parser() -> argparse.ArgumentParser:

@@ -132,8 +132,46 @@ def create_demo(
     # error leaves the previous project (--overwrite) or nothing, never a half-made one.
     return Project.create(
         path, name=f"Demo — {REGION_TITLES[region]}", overwrite=overwrite,
-        fill=lambda p: write_project(p, rng, counties, acc, homes, terr_of_county, graph),
+        fill=lambda p: _fill(p, rng, counties, acc, homes, terr_of_county, graph),
     )  # fmt: skip
+
+
+def _fill(project: Project, rng: np.random.Generator, *parts: Any) -> None:
+    write_project(project, rng, *parts)
+    demo_quotas(project, rng)
+
+
+def demo_quotas(project: Project, rng: np.random.Generator) -> None:
+    """A quota plan for the demo's next fiscal year, so a new user sees quotas, difficulty and
+    the tree on first open: last year's revenue plus 15 %, allocated half by potential and half
+    by revenue within +3 % .. +40 % growth, seasonality from the opportunities' close dates, and
+    bottom-up commitments from a third of the territories (85-105 % of their quota)."""
+    from planner.model.plan import Plan
+    from planner.model.quota.ops import allocate_edit, commitments_edit
+
+    plan = Plan.load(project)
+    plan.user = "demo"
+    year = ANCHOR.year + 1
+    revenue = sum(r["revenue"] for r in plan.rows())
+    total = round(revenue * 1.15 / 1000) * 1000 * 100
+    try:
+        edit, _ = allocate_edit(plan, year, total, basis="potential:0.5,revenue:0.5",
+                                min_growth=0.03, max_growth=0.4,
+                                settings={"seasonality": "opportunities"})  # fmt: skip
+    except PlannerError:  # tiny demos: guardrails cannot be met, allocate without them
+        edit, _ = allocate_edit(plan, year, total, basis="potential:0.5,revenue:0.5",
+                                settings={"seasonality": "opportunities"})  # fmt: skip
+    plan.apply(edit)
+    yp = plan.quotas.year(year)
+    if yp is None:
+        return
+    ids = [int(t) for t in plan.atoms.territory_ids if int(t) in yp.cells]
+    chosen: Any = rng.choice(len(ids), size=max(1, len(ids) // 3), replace=False) if ids else []
+    amounts: dict[int, int | None] = {
+        ids[i]: round(yp.cells[ids[i]].amount * float(rng.uniform(0.85, 1.05))) for i in chosen
+    }
+    if amounts:
+        plan.apply(commitments_edit(plan, year, amounts))
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -205,7 +243,7 @@ def write_project(
                 "industries manager_id", reps)  # fmt: skip
         _insert(conn, "territory", "id name colour level rep_id parent_id target_weight locked",
                 terrs)  # fmt: skip
-        add_to_scenarios(s, [t[0] for t in terrs if t[3] == "territory"])
+        add_to_scenarios(s, [t[0] for t in terrs])  # territories and hierarchy nodes
         _insert(conn, "unit", "id code name geometry rep_lon rep_lat area_km2 population "
                 "attributes", units)  # fmt: skip
         _insert(conn, "account", "id external_id name address city state postal_code country lon "

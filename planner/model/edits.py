@@ -26,6 +26,7 @@ import numpy as np
 
 from planner.model.atoms import FOLLOW, UNASSIGNED, AtomData
 from planner.model.moves import MoveSet
+from planner.model.quota.book import QuotaCell
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -73,6 +74,40 @@ class ShapeChange:
     after: bytes | None
 
 
+@dataclass(frozen=True)
+class NodeChange:
+    """A hierarchy node (district, region...) created (``before`` None), changed, or deleted
+    (``after`` None); specs hold :data:`planner.model.hierarchy.NODE_ATTRIBUTES`.
+
+    A node being created has a negative placeholder id (-1, -2 ...) until the edit is applied;
+    the same placeholder may appear as a ``parent_id`` in the edit's other node changes and
+    territory updates, or as a quota node, and is replaced everywhere by the id it gets
+    (:meth:`Edit.with_node_ids`)."""
+
+    node_id: int
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    """One node's quota cell for a fiscal year: before and after (None: no cell)."""
+
+    year: int
+    node: int
+    before: QuotaCell | None
+    after: QuotaCell | None
+
+
+@dataclass(frozen=True)
+class QuotaPlanChange:
+    """A quota plan's settings for a fiscal year: before and after (None: no plan)."""
+
+    year: int
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
 @dataclass(frozen=True, eq=False)
 class Edit:
     kind: str
@@ -82,18 +117,34 @@ class Edit:
     updates: tuple[TerritoryUpdate, ...] = ()
     deletes: tuple[DeletedTerritory, ...] = ()
     shapes: tuple[ShapeChange, ...] = ()
+    nodes: tuple[NodeChange, ...] = ()
+    quota_plans: tuple[QuotaPlanChange, ...] = ()
+    quotas: tuple[QuotaChange, ...] = ()
 
     @classmethod
     def of_moves(cls, ms: MoveSet) -> Edit:
         return cls(ms.kind, ms.label, ms)
 
     def is_empty(self) -> bool:
-        return not (len(self.moves) or self.creates or self.updates or self.deletes or self.shapes)
+        return not (
+            len(self.moves)
+            or self.creates
+            or self.updates
+            or self.deletes
+            or self.shapes
+            or self.nodes
+            or self.quota_plans
+            or self.quotas
+        )
 
     @property
     def changes_territories(self) -> bool:
         """True when territories come, go or change (names, colours, reps...), not only atoms."""
-        return bool(self.creates or self.updates or self.deletes or self.shapes)
+        return bool(self.creates or self.updates or self.deletes or self.shapes or self.nodes)
+
+    @property
+    def changes_quotas(self) -> bool:
+        return bool(self.quota_plans or self.quotas)
 
     def inverse(self) -> Edit:
         """What undoes this edit (the created territories must exist, i.e. it was applied)."""
@@ -107,6 +158,9 @@ class Edit:
             updates=tuple(TerritoryUpdate(u.territory_id, u.after, u.before) for u in self.updates),
             deletes=tuple(DeletedTerritory(int(c.territory_id), c.spec) for c in self.creates),  # type: ignore[arg-type]
             shapes=tuple(ShapeChange(s.territory, s.after, s.before) for s in self.shapes),
+            nodes=tuple(NodeChange(n.node_id, n.after, n.before) for n in reversed(self.nodes)),
+            quota_plans=tuple(QuotaPlanChange(p.year, p.after, p.before) for p in self.quota_plans),
+            quotas=tuple(QuotaChange(q.year, q.node, q.after, q.before) for q in self.quotas),
         )
 
     def with_created_ids(self, ids: list[int]) -> Edit:
@@ -115,6 +169,32 @@ class Edit:
             creates=tuple(
                 replace(c, territory_id=i) for c, i in zip(self.creates, ids, strict=True)
             ),
+        )
+
+    def with_node_ids(self, ids: Mapping[int, int]) -> Edit:
+        """Placeholder node ids (negative) replaced by the ids the nodes got, everywhere."""
+
+        def nid(v: Any) -> Any:
+            return ids.get(int(v), v) if isinstance(v, int) and v < 0 else v
+
+        def spec(d: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+            return (
+                None if d is None else {k: nid(v) if k == "parent_id" else v for k, v in d.items()}
+            )
+
+        return replace(
+            self,
+            nodes=tuple(
+                NodeChange(nid(n.node_id), spec(n.before), spec(n.after)) for n in self.nodes
+            ),
+            updates=tuple(
+                TerritoryUpdate(
+                    u.territory_id, dict(spec(u.before) or {}), dict(spec(u.after) or {})
+                )
+                for u in self.updates
+            ),
+            quotas=tuple(replace(q, node=nid(q.node)) for q in self.quotas),
+            creates=tuple(replace(c, spec=spec(c.spec) or {}) for c in self.creates),
         )
 
 
@@ -150,7 +230,56 @@ def encode(edit: Edit, atoms: AtomData) -> dict[str, Any]:
             {"id": tid[s.territory], "before": _b64(s.before), "after": _b64(s.after)}
             for s in edit.shapes
         ],
+        **_encode_org(edit),
     }
+
+
+def _encode_org(edit: Edit) -> dict[str, Any]:
+    """Nodes and quotas (only when present, so older entries read the same)."""
+    out: dict[str, Any] = {}
+    if edit.nodes:
+        out["nodes"] = [
+            {"id": n.node_id, "before": _opt(n.before), "after": _opt(n.after)} for n in edit.nodes
+        ]
+    if edit.quota_plans:
+        out["quota_plans"] = [
+            {"year": p.year, "before": _opt(p.before), "after": _opt(p.after)}
+            for p in edit.quota_plans
+        ]
+    if edit.quotas:
+        out["quotas"] = [
+            {
+                "year": q.year,
+                "node": q.node,
+                "before": None if q.before is None else q.before.to_json(),
+                "after": None if q.after is None else q.after.to_json(),
+            }
+            for q in edit.quotas
+        ]
+    return out
+
+
+def _decode_org(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def cell(d: Mapping[str, Any] | None) -> QuotaCell | None:
+        return None if d is None else QuotaCell.from_json(d)
+
+    return {
+        "nodes": tuple(
+            NodeChange(int(n["id"]), n["before"], n["after"]) for n in payload.get("nodes", ())
+        ),
+        "quota_plans": tuple(
+            QuotaPlanChange(int(p["year"]), p["before"], p["after"])
+            for p in payload.get("quota_plans", ())
+        ),
+        "quotas": tuple(
+            QuotaChange(int(q["year"]), int(q["node"]), cell(q["before"]), cell(q["after"]))
+            for q in payload.get("quotas", ())
+        ),
+    }
+
+
+def _opt(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if values is None else _plain(values)
 
 
 def decode(payload: Mapping[str, Any], kind: str, label: str, atoms: AtomData) -> Edit:
@@ -202,6 +331,7 @@ def decode(payload: Mapping[str, Any], kind: str, label: str, atoms: AtomData) -
             ShapeChange(tidx[int(s["id"])], _unb64(s["before"]), _unb64(s["after"]))
             for s in payload.get("shapes", ())
         ),
+        **_decode_org(payload),
     )
 
 

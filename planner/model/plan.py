@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from psygnal import Signal
 from sqlalchemy import select
 
-from planner.model import _persist
+from planner.model import _persist, _persist_org
 from planner.model import _territory_state as tstate
 from planner.model._account_state import PENDING, AccountState, Token
 from planner.model._persist import StaleScenario
@@ -40,11 +40,14 @@ from planner.model.atoms import (
     territory_ids_of,
 )
 from planner.model.balance import METRICS, Balance, deviations, metric_values, summary
-from planner.model.edits import BARRIERS, Edit, decode, encode
+from planner.model.edits import BARRIERS, Edit, QuotaChange, decode, encode
 from planner.model.errors import PlannerError
 from planner.model.events import PlanChange
+from planner.model.hierarchy import Node, Tree, load_nodes
 from planner.model.history import scenario_history
 from planner.model.moves import MoveSet
+from planner.model.quota.book import QuotaBook, YearPlan
+from planner.model.quota.follow import follow_moves, keep_nodes_in_step
 from planner.model.scenario_rows import resolve
 from planner.model.schema import Publication
 from planner.model.store import Project
@@ -76,6 +79,8 @@ class Preview:
     max_abs_deviation_before: dict[str, float]
     max_abs_deviation_after: dict[str, float]
     edit: Edit | None = None
+    #: The quota cells the edit changes (explicit, or derived: quota follows the accounts).
+    quotas: tuple[QuotaChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,18 @@ class Plan:
         #: rows() and disruption() of the current state (several views ask after each edit);
         #: emptied whenever the state changes in memory.
         self._cache: dict[str, Any] = {}
+        #: The scenario's hierarchy nodes (districts, regions...) and quota plans.
+        self.org: dict[int, Node] = {}
+        self.quotas = QuotaBook()
+        #: The fiscal year quota columns show (None: the latest plan's).
+        self.quota_year: int | None = None
+        #: Accounts the last in-memory edit touched and their territory ids before it.
+        self._last_token: Token | None = None
+
+    def _load_org(self) -> Plan:
+        self.org = load_nodes(self.project, self.scenario_id)
+        self.quotas = QuotaBook.load(self.project, self.scenario_id)
+        return self
 
     @classmethod
     def load(
@@ -167,13 +184,15 @@ class Plan:
         if base_id == sid:
             # Never published: the baseline is its own reference (the same vector, so its
             # disruption stays 0 while it is edited, as a fresh load finds it).
-            return cls(project, atoms, sid, alignment, alignment, name=name, version=version)
+            return cls(
+                project, atoms, sid, alignment, alignment, name=name, version=version
+            )._load_org()
         base_atoms = for_scenario(atoms, project, base_id)
         base_align = load_alignment(project, base_atoms, base_id)
         base_ids = territory_ids_of(base_atoms, account_territories(base_atoms, base_align))
         baseline = load_alignment(project, atoms, base_id)
         return cls(project, atoms, sid, alignment, baseline, name=name, version=version,
-                   baseline_territory_ids=base_ids)  # fmt: skip
+                   baseline_territory_ids=base_ids)._load_org()  # fmt: skip
 
     # -- queries -------------------------------------------------------------------------------
     def territory_label(self, t: int) -> str:
@@ -256,6 +275,7 @@ class Plan:
                     "disruption": float(disr[i]),
                 }
             )
+        _quota_columns(self, out)
         return out
 
     # -- preview -------------------------------------------------------------------------------
@@ -274,10 +294,14 @@ class Plan:
         before = self._snapshot()
         rows, _, _ = bal._rows(ms.atoms)
         tokens = len(self._account_tokens)
+        org, book = dict(self.org), self._book_copy()
+        pre = (a, org, before)
         try:
             eff_before, eff_after = self._apply_memory(edit)
             after = self._snapshot()
+            quotas = edit.quotas if edit.changes_quotas else tuple(self._derived_quotas(edit, pre))
         finally:
+            self.org, self.quotas = org, book
             self._cache.clear()
             while len(self._account_tokens) > tokens:
                 self._accounts.revert(self._account_tokens.pop())
@@ -307,6 +331,7 @@ class Plan:
             max_abs_deviation_before=summary(before.totals, before.weights)["max_abs_deviation"],
             max_abs_deviation_after=summary(after.totals, after.weights)["max_abs_deviation"],
             edit=edit,
+            quotas=quotas,
         )
 
     def _snapshot(self) -> _Snapshot:
@@ -336,12 +361,20 @@ class Plan:
         if not np.array_equal(self.alignment[ms.atoms], ms.before):
             raise PlannerError("this edit no longer matches the scenario; it was not applied")
         before, pre = self._snapshot(), self.atoms
+        pre_org = dict(self.org)
         with self._writing(session) as s:
             _persist.bump_version(s, self.scenario_id, self.version, self.name)
             done = self._write(s, edit)
             # Applied in memory inside the transaction: the logged effect is computed from the
             # result; if anything fails after this the memory is reloaded from the project.
             change = self._apply_in_memory(done, pre)
+            if not done.changes_quotas:  # quota follows the accounts, nodes stay in step
+                derived = tuple(self._derived_quotas(done, (pre, pre_org, before)))
+                if derived:
+                    done = replace(done, quotas=derived)
+                    _persist_org.write_quotas(s, self.scenario_id, done)
+                    self.quotas.apply((), derived)
+                    change = replace(change, edit=done)
             log_id = _persist.log_edit(
                 s, self.scenario_id, self.user, done, encode(done, pre), self._effect(before, done)
             )
@@ -422,6 +455,11 @@ class Plan:
     def _write(self, s: Any, edit: Edit) -> Edit:
         """The database side of an edit; returns it with the ids of created territories."""
         sid = self.scenario_id
+        if edit.nodes:
+            placeholders = _persist_org.create_nodes(s, sid, edit)
+            if placeholders:
+                edit = edit.with_node_ids(placeholders)
+            _persist_org.write_nodes(s, sid, edit, deletes=False)
         if edit.creates:
             edit = edit.with_created_ids(_persist.create_territories(s, sid, edit))
         ids = [*(int(t) for t in self.atoms.territory_ids),
@@ -431,6 +469,10 @@ class Plan:
         _persist.write_shapes(s, sid, edit, ids)
         _persist.update_territories(s, sid, edit)
         _persist.delete_territories(s, sid, edit)
+        if edit.nodes:
+            _persist_org.write_nodes(s, sid, edit, deletes=True)
+        if edit.changes_quotas:
+            _persist_org.write_quotas(s, sid, edit)
         return edit
 
     def _apply_in_memory(self, edit: Edit, pre: AtomData) -> PlanChange:
@@ -469,7 +511,16 @@ class Plan:
         self.balance.refresh_anchors(
             [*eff_before, *eff_after, *(index[u.territory_id] for u in edit.updates)]
         )
-        self._account_tokens.append(self._track_accounts(ms))
+        self._last_token = self._track_accounts(ms)
+        self._account_tokens.append(self._last_token)
+        for n in edit.nodes:
+            if n.after is None:
+                self.org.pop(n.node_id, None)
+            else:
+                known = self.org[n.node_id].spec() if n.node_id in self.org else {}
+                self.org[n.node_id] = Node(n.node_id, **{**known, **n.after})
+        if edit.changes_quotas:
+            self.quotas.apply(edit.quota_plans, edit.quotas)
         if edit.deletes:
             self._renumbered(
                 tstate.remove(
@@ -497,6 +548,47 @@ class Plan:
         ids[pending] = PENDING - (ids[pending] - tstate.PLACEHOLDER)
         return self._accounts.set(touched, ids)
 
+    def _book_copy(self) -> QuotaBook:
+        return QuotaBook(
+            {y: YearPlan(dict(p.settings), dict(p.cells)) for y, p in self.quotas.years.items()}
+        )
+
+    def _derived_quotas(
+        self, edit: Edit, pre: tuple[AtomData, dict[int, Node], _Snapshot]
+    ) -> list[QuotaChange]:
+        """Quota changes an edit implies (applied in memory already): the quota of moved
+        accounts follows them (when the year's plan says so), a deleted territory's quota goes,
+        and nodes stay in step with what is under them (planner.model.quota.follow)."""
+        years = [y for y, p in self.quotas.years.items() if p.cells]
+        if not years or self._last_token is None:
+            return []
+        pre_atoms, pre_org, before = pre
+        acc, old = self._last_token
+        new = self._accounts.now[acc].copy()
+        pending = new <= PENDING  # a territory the preview creates: its placeholder id
+        new[pending] = tstate.PLACEHOLDER + (PENDING - new[pending])
+        m = self.atoms.account_matrix
+        values = {k: m[acc, COL[k]] for k in ("accounts", "potential", "revenue", "pipeline")}
+        totals = {
+            t: {k: float(before.totals[i, COL[k]]) for k in values}
+            for i, t in enumerate(before.ids)
+        }
+        tree_before = Tree(pre_org, _territories(pre_atoms))
+        tree_after = Tree(self.org, _territories(self.atoms))
+        removed = [n.node_id for n in edit.nodes if n.after is None]
+        out: list[QuotaChange] = []
+        for y in years:
+            plan = self.quotas.years[y]
+            leaf: dict[int, Any] = {}
+            if plan.settings.get("follow", True) and len(acc):
+                leaf = {q.node: q.after for q in follow_moves(y, plan, old, new, values, totals)}
+            for d in edit.deletes:
+                if d.territory_id in plan.cells:
+                    leaf[d.territory_id] = None
+            out += [QuotaChange(y, t, plan.cells.get(t), c) for t, c in sorted(leaf.items())]
+            out += keep_nodes_in_step(y, plan, tree_before, tree_after, leaf, removed)
+        return out
+
     def _renumbered(self, done: tuple[AtomData, NDArray[np.int64]] | None) -> None:
         if done is not None:
             self.atoms, remap = done
@@ -509,6 +601,7 @@ class Plan:
         fresh = Plan.load(self.project, self.scenario_id, atoms=self.atoms)
         self.atoms, self.alignment, self.balance = fresh.atoms, fresh.alignment, fresh.balance
         self.baseline, self._accounts = fresh.baseline, fresh._accounts
+        self.org, self.quotas = fresh.org, fresh.quotas
 
     def _effect(self, before: _Snapshot, edit: Edit) -> dict[str, Any]:
         """What the history shows for a step: max |deviation| per metric before and after, and
@@ -527,8 +620,6 @@ class Plan:
         }
 
     def _announce(self, change: PlanChange, log_id: int, action: str) -> None:
-        from dataclasses import replace
-
         self.changed.emit(replace(change, log_id=log_id, action=action, undone=action == "undo"))
 
     # -- history -------------------------------------------------------------------------------
@@ -536,6 +627,41 @@ class Plan:
         """Every step of this scenario's log, oldest first: id, at, user, kind, label, state
         ("applied", "undone" = redoable, "discarded") and effect (only ``log_id`` if given)."""
         return scenario_history(self.project, self.scenario_id, log_id)
+
+
+def _quota_columns(plan: Plan, rows: list[dict[str, Any]]) -> None:
+    """Quota, commitment and fairness of the shown fiscal year added to each territory row
+    (money in currency units; None where the territory has no quota cell)."""
+    from planner.model.quota.fairness import fairness
+    from planner.model.quota.settings import normalise
+
+    year = plan.quota_year if plan.quota_year in plan.quotas.years else plan.quotas.active_year()
+    yp = plan.quotas.year(year) if year is not None else None
+    if yp is None:
+        return
+    settings = normalise(yp.settings)
+    quota = {r["id"]: yp.cells[r["id"]].amount / 100 for r in rows if r["id"] in yp.cells}
+    fair = fairness(
+        quota,
+        {r["id"]: r["potential"] for r in rows},
+        {r["id"]: r["revenue"] for r in rows},
+        threshold=settings["flag_threshold"],
+        bands=settings["bands"],
+    )
+    for r in rows:
+        cell = yp.cells.get(r["id"])
+        r["quota_year"] = year
+        r["quota"] = None if cell is None else cell.amount / 100
+        r["commitment"] = None if cell is None or cell.committed is None else cell.committed / 100
+        r["quota_adjusted"] = bool(cell and cell.adjusted)
+        r.update(fair.get(r["id"], {}))
+
+
+def _territories(a: AtomData) -> dict[int, tuple[str, int | None]]:
+    return {
+        int(t): (str(n), int(p) if np.isfinite(p) else None)
+        for t, n, p in zip(a.territory_ids, a.territory_names, a.territory_parent_ids, strict=True)
+    }
 
 
 def _territory_id(pre: AtomData, edit: Edit, t: int) -> int:

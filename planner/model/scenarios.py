@@ -35,7 +35,10 @@ from planner.model.schema import (
     EditLog,
     Pin,
     Publication,
+    Quota,
+    QuotaPlan,
     Scenario,
+    ScenarioNode,
     ScenarioTerritory,
     TerritoryShape,
     utcnow,
@@ -57,6 +60,9 @@ _ALIGNMENT_TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (Assignment, ("atom_kind", "atom_id", "territory_id")),
     (Pin, ("account_id", "territory_id")),
     (TerritoryShape, ("territory_id", "geometry")),
+    (ScenarioNode, ("node_id", "name", "level", "colour", "rep_id", "parent_id")),
+    (QuotaPlan, ("fiscal_year", "settings")),
+    (Quota, ("fiscal_year", "node_id", "month", "amount", "commitment", "adjusted", "note")),
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -134,6 +135,63 @@ class ScenarioTerritory(Base):
     target_weight: Mapped[float] = mapped_column(Float, default=1.0)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (UniqueConstraint("scenario_id", "name", name="uq_scenario_territory_name"),)
+
+
+class ScenarioNode(Base):
+    """A hierarchy node above the territories (a district, a region...) as one scenario has it.
+
+    Nodes share the territory table's ids (a Territory row with its level), so a territory's
+    ``parent_id`` names a node; each scenario keeps its own names, parents and managers, so a
+    scenario can redraw the districts as well as the territories.
+    """
+
+    __tablename__ = "scenario_node"
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(40))
+    colour: Mapped[str] = mapped_column(String(9), default="#888888")
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("rep.id", ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="SET NULL"))
+    __table_args__ = (UniqueConstraint("scenario_id", "name", name="uq_scenario_node_name"),)
+
+
+class QuotaPlan(Base):
+    """A scenario's quota plan for one fiscal year: how it was allocated (basis, guardrails,
+    seasonality), whether quota follows moved accounts, and the difficulty bands
+    (planner.model.quota.settings)."""
+
+    __tablename__ = "quota_plan"
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True
+    )
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Quota(Base):
+    """One node's quota for one fiscal month, in whole cents (exact sums at every level).
+
+    ``node_id`` is a territory or hierarchy node id, 0 for the whole plan (the company total).
+    ``adjusted`` marks a manual number that a new allocation keeps; ``commitment`` is the
+    bottom-up number the territory committed to (None: none given).
+    """
+
+    __tablename__ = "quota"
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True
+    )
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1..12, fiscal months
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # cents
+    commitment: Mapped[int | None] = mapped_column(BigInteger)  # cents
+    adjusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Unit(Base):

@@ -29,7 +29,7 @@ from planner.model.colours import (
 )
 from planner.model.edits import DeletedTerritory, Edit, NewTerritory, TerritoryUpdate
 from planner.model.errors import PlannerError
-from planner.model.schema import Scenario, ScenarioTerritory, Territory
+from planner.model.schema import Scenario, ScenarioNode, ScenarioTerritory, Territory
 
 if TYPE_CHECKING:
     import shapely
@@ -43,10 +43,18 @@ def add_to_scenarios(
     s: Session, territory_ids: Iterable[int], scenario_ids: Sequence[int] = ()
 ) -> None:
     """Rows for these territories in every scenario (or the given ones), with the attributes
-    of their Territory row: how project-wide creators (demo, imports) add territories."""
+    of their Territory row: how project-wide creators (demo, imports) add territories.
+    Hierarchy nodes (a level other than territory) get ScenarioNode rows instead."""
     targets = list(scenario_ids) or list(s.scalars(select(Scenario.id)))
-    rows = []
+    rows, nodes = [], []
     for t in s.scalars(select(Territory).where(Territory.id.in_(list(territory_ids)))):
+        if t.level != "territory":
+            nodes += [
+                {"scenario_id": sid, "node_id": t.id, "name": t.name, "level": t.level,
+                 "colour": t.colour, "rep_id": t.rep_id, "parent_id": t.parent_id}
+                for sid in targets
+            ]  # fmt: skip
+            continue
         for sid in targets:
             rows.append(
                 {"scenario_id": sid, "territory_id": t.id, "name": t.name, "colour": t.colour,
@@ -56,6 +64,8 @@ def add_to_scenarios(
             )  # fmt: skip
     if rows:
         s.execute(insert(ScenarioTerritory), rows)
+    if nodes:
+        s.execute(insert(ScenarioNode), nodes)
 
 
 # -- names -------------------------------------------------------------------------------------
