@@ -41,6 +41,23 @@ METRIC_LABELS = {
 HARD, EASY = QColor("#ffcdd2"), QColor("#c8e6c9")
 
 
+def font(*, bold: bool = False, italic: bool = False) -> QFont:
+    """A font made once: ``data()`` runs for every cell on every paint, and in PySide6 6.12
+    each call of a void method (``setBold``) drops a reference to None, a fatal abort on
+    Python 3.11 after a few thousand paints."""
+    return _FONTS[(bold, italic)]
+
+
+def _make_font(bold: bool, italic: bool) -> QFont:
+    f = QFont()
+    f.setBold(bold)
+    f.setItalic(italic)
+    return f
+
+
+_FONTS = {(b, i): _make_font(b, i) for b in (False, True) for i in (False, True)}
+
+
 def _num(decimals: int) -> Callable[[float], str]:
     return lambda v: compact(v, decimals)
 
@@ -210,7 +227,7 @@ class BalanceTableModel(RowTreeModel):
                 return str(value).casefold()
             return float("-inf") if value is None else float(value)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, key, title, value)
+            return self._tooltip(row, key, title, value) if fmt or key == "name" else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if fmt is None:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -221,10 +238,9 @@ class BalanceTableModel(RowTreeModel):
         if role == Qt.ItemDataRole.BackgroundRole and key == "difficulty":
             return {"hard": HARD, "easy": EASY}.get(row.get("flag") or "")
         if role == Qt.ItemDataRole.FontRole:
-            font = QFont()
-            font.setBold(row["index"] is None and key == "name")  # a node, not a territory
-            font.setItalic(key == "quota" and bool(row.get("quota_adjusted")))
-            return font
+            # Node names bold; a quota adjusted by hand in italics.
+            return font(bold=row["index"] is None and key == "name",
+                        italic=key == "quota" and bool(row.get("quota_adjusted")))  # fmt: skip
         return None
 
     def _tooltip(self, row: dict[str, Any], key: str, title: str, value: Any) -> str | None:
@@ -236,8 +252,8 @@ class BalanceTableModel(RowTreeModel):
         if value is None:
             return None
         if key == "deviation":
-            text = f"{name} · {self._dev_title()}: {value * 100:+.1f} % against the rows under "
-            text += row["parent_name"]
+            text: str = f"{name} · {self._dev_title()}: {value * 100:+.1f} % against the "
+            text += f"rows under {row['parent_name']}"
             plan_dev = row.get("plan_deviation")
             if plan_dev is not None and row["parent"] != TOP:
                 text += f" (plan-wide {plan_dev[self._metric] * 100:+.1f} %)"

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +33,7 @@ from planner.ui.balance_model import (
     QUOTA_KEYS,
     BalanceTableModel,
 )
-from planner.ui.tree_model import TreeMemory
+from planner.ui.tree_model import TreeMemory, fit_columns
 
 __all__ = [
     "COLUMN",
@@ -118,24 +117,7 @@ class BalanceTableView(QTreeView):
             self.setColumnHidden(COLUMN[key], hide)
 
     def _fit_columns(self) -> None:
-        """Column widths from the texts, measured with the font (resizeColumnsToContents asked
-        every cell's delegate for its size: 0.35 s at 40 territories, on every switch)."""
-        m = self.balance_model
-        fm, header = self.fontMetrics(), self.header().fontMetrics()
-        pad = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
-        icon = self.iconSize().width() or 16
-        items = m.items()
-        for col in range(m.columnCount()):
-            title = str(m.headerData(col, Qt.Orientation.Horizontal))
-            widths = [header.horizontalAdvance(title) + 24]
-            for item in items:
-                text = str(m.data(m.item_index(item, col)))
-                extra = 0
-                if col == COLUMN["name"]:
-                    depth = int((m.row_of(m.item_index(item)) or {}).get("depth", 1))
-                    extra = self.indentation() * depth + icon + 4
-                widths.append(fm.horizontalAdvance(text) + extra)
-            self.setColumnWidth(col, max(widths) + pad)
+        fit_columns(self, self.balance_model, icon=(self.iconSize().width() or 16) + 4)
         self.setColumnWidth(COLUMN["deviation"], max(140, self.columnWidth(COLUMN["deviation"])))
 
     def _schedule_sort(self, *_args: object) -> None:
@@ -211,7 +193,7 @@ def offer_metrics(box: QComboBox, plan: Plan | None) -> None:
 class BalanceDock(QWidget):
     """Metric selector, the balance table, a summary line and the disruption meter."""
 
-    def __init__(self, plan: Plan, parent: QWidget | None = None) -> None:
+    def __init__(self, plan: Plan | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._plan: Plan | None = None
         self.metric_box, top = metric_chooser("Deviation of", self)
