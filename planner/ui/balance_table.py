@@ -185,6 +185,8 @@ def offer_metrics(box: QComboBox, plan: Plan | None) -> None:
     have = metrics_with_data(plan.balance.totals)
     for i in range(box.count()):
         m = str(box.itemData(i))
+        if m not in METRIC_LABELS:
+            continue  # a chart view (quota), not a metric
         box.setItemText(i, METRIC_LABELS[m] + ("" if m in have else " (no data)"))
     if str(box.currentData()) not in have:
         box.setCurrentIndex(box.findData(default_metric(plan.balance.totals)))

@@ -198,6 +198,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
                        self.quota_dock):  # fmt: skip
             widget.set_plan(plan)
         self.layers_panel.set_levels(plan)
+        self.preview_bar.set_quota_line(bool(plan.quotas.years))
         self.scenarios_dock.set_project(plan.project, plan.scenario_id)
         self.handover_dock.set_project(plan.project, plan.scenario_id, plan.atoms)
         self._fill_scenarios()
@@ -213,6 +214,8 @@ class MainWindow(ScenarioMixin, QMainWindow):
         if change.territories_changed:
             self._fill_territories()
             self.layers_panel.set_levels(self.plan)  # a node of a new level
+        if self.plan is not None:
+            self.preview_bar.set_quota_line(bool(self.plan.quotas.years))
         self._update_status()
 
     def _add_quota_dock(self) -> None:
@@ -292,7 +295,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
         if pv is None:
             self.preview_bar.clear()
         else:
-            self.preview_bar.show_preview(pv, self.workspace.metric)  # type: ignore[arg-type]
+            a = self.plan.atoms  # type: ignore[union-attr]
+            names = dict(zip(map(int, a.territory_ids), map(str, a.territory_names), strict=True))
+            self.preview_bar.show_preview(pv, self.workspace.metric, names)  # type: ignore[arg-type]
 
     # -- status ------------------------------------------------------------------------------
     def _update_status(self) -> None:
