@@ -82,7 +82,8 @@ def test_typing_a_quota_adjusts_it_shows_the_gap_and_undo_restores(qtbot: Any, p
         plan.quotas.year(YEAR).amount(int(t)) for t in plan.atoms.territory_ids[:2]
     )
     assert _cell(dock, d1, "gap").data(Qt.ItemDataRole.EditRole) == f"{gap / 100:.2f}"
-    assert gap != 0 and _cell(dock, d1, "gap").data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert gap != 0
+    assert _cell(dock, d1, "gap").data(Qt.ItemDataRole.BackgroundRole) is not None
     assert plan.history()[-1]["label"].startswith(f"adjust FY{YEAR} quota of T1")
     plan.undo()
     assert plan.quotas.year(YEAR).cells[t1].amount == before
@@ -101,7 +102,8 @@ def test_typing_a_commitment_rolls_up_and_bad_text_names_the_field(qtbot: Any, p
     assert not _cell(dock, d1, "commitment").flags() & Qt.ItemFlag.ItemIsEditable
     steps = len(plan.history())
     _type_into(qtbot, dock, t2, "quota", "-5")
-    assert errors and errors[-1].startswith("quota:")
+    assert errors
+    assert errors[-1].startswith("quota:")
     assert len(plan.history()) == steps  # nothing was written
 
 
@@ -138,7 +140,8 @@ def test_allocate_dialog_keeps_the_form_on_an_error_naming_the_field(
     steps = len(plan.history())
     qtbot.mouseClick(dialog.allocate_button, Qt.MouseButton.LeftButton)
     assert dialog.error.text().startswith("total:")
-    assert dialog.total.text() == "lots" and not dialog.applied
+    assert dialog.total.text() == "lots"
+    assert not dialog.applied
     for box in dialog.weights.values():
         box.setValue(0.0)
     dialog.total.setText("100")
