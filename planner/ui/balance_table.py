@@ -149,6 +149,15 @@ class BalanceTableView(QTreeView):
         current = self.currentIndex()
         return self.balance_model.node_id(self.proxy.mapToSource(current))
 
+    def select_node(self, node: int) -> None:
+        """Make a hierarchy node's row current, without signals (nothing was chosen anew)."""
+        index = self.proxy.mapFromSource(self.balance_model.item_index(node))
+        if index.isValid():
+            self.selectionModel().blockSignals(True)
+            self.setCurrentIndex(index)
+            self.selectionModel().blockSignals(False)
+            self.viewport().update()
+
     def select_territory(self, territory: int) -> None:
         """Make the row of a territory index current (e.g. when the map activates one)."""
         index = self.proxy.mapFromSource(self.balance_model.index_of_territory(territory))

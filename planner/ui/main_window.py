@@ -212,7 +212,10 @@ class MainWindow(ScenarioMixin, QMainWindow):
 
     def _on_plan_change(self, change: PlanChange) -> None:
         if change.territories_changed:
+            node = self.balance_dock.table.selected_node()
             self._fill_territories()
+            if node is not None:  # a node the user is working on stays selected
+                self.balance_dock.table.select_node(node)
             self.layers_panel.set_levels(self.plan)  # a node of a new level
         if self.plan is not None:
             self.preview_bar.set_quota_line(bool(self.plan.quotas.years))

@@ -14,14 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -46,6 +48,25 @@ GAP = QColor("#ffe0b2")
 FIXED = ("name", "quota", "children_sum", "gap", "commitment")
 TITLES = {"name": "Node", "quota": "Quota", "children_sum": "Σ children", "gap": "Gap",
           "commitment": "Commitment"}  # fmt: skip
+
+
+class _AmountEdit(QLineEdit):
+    """The cell editor: Return, Enter and Esc are its own while it is open (the window binds
+    them to apply and cancel a map preview, and a shortcut otherwise wins over the editor)."""
+
+    KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape})
+
+    def event(self, e: QEvent) -> bool:
+        override = e.type() == QEvent.Type.ShortcutOverride
+        if override and isinstance(e, QKeyEvent) and e.key() in self.KEYS:
+            e.accept()
+            return True
+        return super().event(e)
+
+
+class _AmountDelegate(QStyledItemDelegate):
+    def createEditor(self, parent: QWidget, _option: Any, _index: Any) -> QWidget:
+        return _AmountEdit(parent)
 
 
 class QuotaTreeModel(RowTreeModel):
@@ -182,6 +203,7 @@ class QuotaDock(QWidget):
         self.model.editor = self._edit
         self.tree = QTreeView(self)
         self.tree.setModel(self.model)
+        self.tree.setItemDelegate(_AmountDelegate(self.tree))
         self.tree.setUniformRowHeights(True)
         self.tree.setIndentation(14)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
