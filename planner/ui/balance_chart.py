@@ -29,8 +29,7 @@ from planner.ui.quota_chart import difficulty_view, quota_view
 TARGET_PEN = QColor("#424242")
 MARKER = QColor("#ff9800")
 #: Chart views beyond the balance metrics, offered while the scenario has a quota plan.
-QUOTA_VIEWS = (("quota", "Quota vs commitment vs last year's revenue"),
-               ("difficulty", "Quota difficulty"))  # fmt: skip
+QUOTA_VIEWS = (("quota", "Quota vs revenue"), ("difficulty", "Quota difficulty"))
 
 
 def targets(values: np.ndarray, weights: np.ndarray) -> np.ndarray:

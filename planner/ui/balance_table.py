@@ -89,7 +89,7 @@ class BalanceTableView(QTreeView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setUniformRowHeights(True)
-        self.setIndentation(14)
+        self.setIndentation(10)
         # Widths are measured once per plan, not on every edit: ResizeToContents re-reads every
         # cell on each dataChanged, which cost ~80 ms per edit at 50 territories.
         self.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

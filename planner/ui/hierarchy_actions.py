@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 from planner.model import org
 from planner.model.colours import PALETTE
 from planner.model.edits import Edit
-from planner.model.errors import PlannerError
 from planner.model.hierarchy import ROOT, Tree
 from planner.ui._dialogs import ok_cancel
+from planner.ui.territory_actions import apply_built
 
 if TYPE_CHECKING:
     from planner.model.plan import Plan
@@ -99,15 +99,7 @@ class HierarchyActions:
         self.selected_node: Callable[[], int | None] = lambda: None
 
     def _apply(self, build: Callable[[Plan], Edit]) -> bool:
-        plan = self.workspace.plan
-        if plan is None:
-            return False
-        try:
-            edit = build(plan)
-        except PlannerError as err:
-            self.show_error(str(err))
-            return False
-        return not edit.is_empty() and self.workspace.apply(edit)
+        return apply_built(self.workspace.plan, build, self.workspace.apply, self.show_error)
 
     def _node(self, title: str) -> int | None:
         """The selected node, else one the user picks (None: no node, or cancelled)."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStyledItemDelegate,
     QTreeView,
     QVBoxLayout,
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model.edits import Edit
-from planner.model.errors import PlannerError
 from planner.model.events import PlanChange
 from planner.model.hierarchy import ROOT
 from planner.model.plan import Plan
@@ -39,6 +39,7 @@ from planner.model.quota.settings import month_labels, normalise
 from planner.ui.balance_bars import RAW_ROLE
 from planner.ui.balance_model import font
 from planner.ui.numbers import compact, full
+from planner.ui.territory_actions import apply_built
 from planner.ui.tree_model import TOP, RowTreeModel, TreeMemory, fit_columns
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -192,20 +193,24 @@ class QuotaDock(QWidget):
         self.allocate_button = QPushButton("Allocate…", self)
         self.release_button = QPushButton("Release adjustment", self)
         self.release_button.setToolTip("The selected node's quota is allocated again next time")
+        # Two short rows: one wide row made the side column, and so the dock tabbed with this
+        # one, wider than the default layout leaves it (the map shrank).
         top = QHBoxLayout()
         top.addWidget(QLabel("Fiscal year", self))
         top.addWidget(self.year_box)
         top.addWidget(self.period_box)
         top.addStretch(1)
-        top.addWidget(self.allocate_button)
-        top.addWidget(self.release_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.allocate_button)
+        buttons.addWidget(self.release_button)
+        buttons.addStretch(1)
         self.model = QuotaTreeModel(self)
         self.model.editor = self._edit
         self.tree = QTreeView(self)
         self.tree.setModel(self.model)
         self.tree.setItemDelegate(_AmountDelegate(self.tree))
         self.tree.setUniformRowHeights(True)
-        self.tree.setIndentation(14)
+        self.tree.setIndentation(10)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # Typing a number starts editing (F2 is the window's Rename).
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -214,8 +219,10 @@ class QuotaDock(QWidget):
         self.hint = QLabel(self)
         self.hint.setTextFormat(Qt.TextFormat.PlainText)
         self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addLayout(buttons)
         lay.addWidget(self.tree, 1)
         lay.addWidget(self.hint)
         self.year_box.activated.connect(lambda _i: self._on_year())
@@ -304,15 +311,7 @@ class QuotaDock(QWidget):
 
     # -- edits -----------------------------------------------------------------------------------
     def _run(self, build: Callable[[Plan], Edit]) -> bool:
-        plan = self._plan
-        if plan is None:
-            return False
-        try:
-            edit = build(plan)
-        except PlannerError as err:
-            self.error.emit(str(err))
-            return False
-        return not edit.is_empty() and self._apply(edit)
+        return apply_built(self._plan, build, self._apply, self.error.emit)
 
     def _edit(self, key: str, node: int, text: str) -> bool:
         year = self.year

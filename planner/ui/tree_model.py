@@ -185,7 +185,9 @@ def fit_columns(view: QTreeView, model: RowTreeModel, *, icon: int = 0) -> None:
     items = model.items()
     for col in range(model.columnCount()):
         title = str(model.headerData(col, Qt.Orientation.Horizontal))
-        widths = [header.horizontalAdvance(title) + 24]
+        # Room for the sort arrow in the first column only (the one sorted by default): in
+        # the others it would cost the column a planner needs at 1366 px.
+        widths = [header.horizontalAdvance(title) + (24 if col == 0 else 8)]
         for item in items:
             text = str(model.data(model.item_index(item, col)))
             extra = 0

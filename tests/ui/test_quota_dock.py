@@ -107,14 +107,19 @@ def test_typing_a_commitment_rolls_up_and_bad_text_names_the_field(qtbot: Any, p
     assert len(plan.history()) == steps  # nothing was written
 
 
+def _allocate_dialog(qtbot: Any, plan: Plan, total: str) -> Any:
+    """The dock's Allocate dialog with ``total`` typed over the suggested one."""
+    dialog = _dock(qtbot, plan).open_allocate(modal=False)
+    qtbot.addWidget(dialog)
+    dialog.total.selectAll()
+    qtbot.keyClicks(dialog.total, total)
+    return dialog
+
+
 def test_allocate_dialog_applies_and_reports_what_the_guardrails_did(
     qtbot: Any, plan: Plan
 ) -> None:
-    dock = _dock(qtbot, plan)
-    dialog = dock.open_allocate(modal=False)
-    qtbot.addWidget(dialog)
-    dialog.total.selectAll()
-    qtbot.keyClicks(dialog.total, "2,850,000")
+    dialog = _allocate_dialog(qtbot, plan, "2,850,000")
     dialog.max_check.setChecked(True)
     dialog.max_growth.setValue(5.0)  # +5 % at most: someone is capped
     dialog.min_check.setChecked(False)
@@ -132,11 +137,7 @@ def test_allocate_dialog_applies_and_reports_what_the_guardrails_did(
 def test_allocate_dialog_keeps_the_form_on_an_error_naming_the_field(
     qtbot: Any, plan: Plan
 ) -> None:
-    dock = _dock(qtbot, plan)
-    dialog = dock.open_allocate(modal=False)
-    qtbot.addWidget(dialog)
-    dialog.total.selectAll()
-    qtbot.keyClicks(dialog.total, "lots")
+    dialog = _allocate_dialog(qtbot, plan, "lots")
     steps = len(plan.history())
     qtbot.mouseClick(dialog.allocate_button, Qt.MouseButton.LeftButton)
     assert dialog.error.text().startswith("total:")
