@@ -14,6 +14,7 @@ the multiplier are judged per territory only.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,21 +42,16 @@ METRIC_LABELS = {
 HARD, EASY = QColor("#ffcdd2"), QColor("#c8e6c9")
 
 
+@functools.cache
 def font(*, bold: bool = False, italic: bool = False) -> QFont:
-    """A font made once: ``data()`` runs for every cell on every paint, and in PySide6 6.12
-    each call of a void method (``setBold``) drops a reference to None, a fatal abort on
-    Python 3.11 after a few thousand paints."""
-    return _FONTS[(bold, italic)]
-
-
-def _make_font(bold: bool, italic: bool) -> QFont:
+    """A font made once (on first use: the application's default font must exist by then):
+    ``data()`` runs for every cell on every paint, and in PySide6 6.12 each call of a void
+    method (``setBold``) drops a reference to None, a fatal abort on Python 3.11 after a few
+    thousand paints."""
     f = QFont()
     f.setBold(bold)
     f.setItalic(italic)
     return f
-
-
-_FONTS = {(b, i): _make_font(b, i) for b in (False, True) for i in (False, True)}
 
 
 def _num(decimals: int) -> Callable[[float], str]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QStyle, QTreeView
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -189,10 +190,13 @@ def fit_columns(view: QTreeView, model: RowTreeModel, *, icon: int = 0) -> None:
         # the others it would cost the column a planner needs at 1366 px.
         widths = [header.horizontalAdvance(title) + (24 if col == 0 else 8)]
         for item in items:
-            text = str(model.data(model.item_index(item, col)))
+            index = model.item_index(item, col)
+            text = str(model.data(index))
+            font = model.data(index, Qt.ItemDataRole.FontRole)  # bold node names are wider
+            metrics = QFontMetrics(font) if isinstance(font, QFont) else fm
             extra = 0
             if col == 0:
-                depth = int((model.row_of(model.item_index(item)) or {}).get("depth", 1))
-                extra = view.indentation() * max(depth, 1) + icon
-            widths.append(fm.horizontalAdvance(text) + extra)
+                depth = int((model.row_of(index) or {}).get("depth", 1))
+                extra = view.indentation() * max(depth, 1) + icon + 6
+            widths.append(metrics.horizontalAdvance(text) + extra)
         view.setColumnWidth(col, max(widths) + pad)
