@@ -50,6 +50,16 @@ def _scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quota_impact(project: Any, args: argparse.Namespace, imp: Any) -> Any:
+    """The quota changing hands (None when neither scenario has a quota plan)."""
+    from planner.model.plan import Plan
+    from planner.model.quota.impact import quota_impact
+
+    after = Plan.load(project, args.scenario)
+    before = Plan.load(project, args.against, atoms=after.atoms)
+    return quota_impact(after, before, imp)
+
+
 @command("impact")
 def _impact(args: argparse.Namespace) -> int:
     from planner.model.impact import impact
@@ -58,13 +68,15 @@ def _impact(args: argparse.Namespace) -> int:
     guard = check_outputs(args, [args.xlsx, args.pdf])
     with open_project(args, reading=True) as p:
         imp = impact(p, args.scenario, args.against, threshold=args.threshold)
+        quota = _quota_impact(p, args, imp)
     written = []
     if args.xlsx:
-        written.append(str(write_xlsx(imp, args.xlsx, protect=guard)))
+        written.append(str(write_xlsx(imp, args.xlsx, protect=guard, quota=quota)))
     if args.pdf:
         from planner.ui.printing import html_to_pdf
 
-        written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
+        html = impact_html(imp, quota=quota)
+        written.append(str(html_to_pdf(html, args.pdf, page_size=args.page_size,
                                        title="Impact report", landscape=True,
                                        header=f"{imp.scenario} vs {imp.against}",
                                        protect=guard)))  # fmt: skip
@@ -75,9 +87,13 @@ def _impact(args: argparse.Namespace) -> int:
          f"revenue {s.revenue_moved:,.0f}  open pipeline {s.pipeline_moved:,.0f}",
          "disruption: " + ", ".join(f"{k} {v:.1%}" for k, v in s.disruption.items()),
          f"reps flagged (book change > {s.threshold:.0%}): {s.reps_flagged}"]
+        + ([f"quota changing hands (FY{quota.year}): {quota.total_moved:,.0f}"] if quota else [])
         + [f"wrote {w}" for w in written]
     )  # fmt: skip
-    emit(args, imp.to_json(), text)
+    data = imp.to_json()
+    if quota is not None:
+        data["quota_moved"] = quota.to_json(imp)
+    emit(args, data, text)
     return 0
 
 

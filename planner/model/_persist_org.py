@@ -71,7 +71,20 @@ def write_nodes(s: Session, sid: int, edit: Edit, *, deletes: bool) -> None:
 
 
 def write_quotas(s: Session, sid: int, edit: Edit) -> None:
-    """Quota plan settings and cells (12 rows per cell), each checked against its before."""
+    """Quota cells (12 rows per cell) then plan settings, each checked against its before (a
+    plan deleted takes its cells with it, so its cells are checked first)."""
+    for q in edit.quotas:
+        if _read_cell(s, sid, q.year, q.node) != q.before:
+            raise PlannerError(
+                f"the FY{q.year} quota of a territory or node changed since; reload and try again"
+            )
+        s.execute(
+            delete(Quota).where(
+                Quota.scenario_id == sid, Quota.fiscal_year == q.year, Quota.node_id == q.node
+            )
+        )
+        if q.after is not None:
+            s.execute(insert(Quota), _cell_rows(sid, q.year, q.node, q.after))
     for p in edit.quota_plans:
         row = s.get(QuotaPlan, (sid, p.year))
         current = None if row is None else dict(row.settings or {})
@@ -86,18 +99,6 @@ def write_quotas(s: Session, sid: int, edit: Edit) -> None:
         else:
             row.settings = dict(p.after)
         s.flush()
-    for q in edit.quotas:
-        if _read_cell(s, sid, q.year, q.node) != q.before:
-            raise PlannerError(
-                f"the FY{q.year} quota of a territory or node changed since; reload and try again"
-            )
-        s.execute(
-            delete(Quota).where(
-                Quota.scenario_id == sid, Quota.fiscal_year == q.year, Quota.node_id == q.node
-            )
-        )
-        if q.after is not None:
-            s.execute(insert(Quota), _cell_rows(sid, q.year, q.node, q.after))
     s.flush()
 
 

@@ -194,6 +194,7 @@ class Edit:
                 for u in self.updates
             ),
             quotas=tuple(replace(q, node=nid(q.node)) for q in self.quotas),
+            creates=tuple(replace(c, spec=spec(c.spec) or {}) for c in self.creates),
         )
 
 

@@ -146,6 +146,8 @@ class AccountSection:
     activities: list[Activity] = field(default_factory=list)
     notes: str = ""
     items: list[ChecklistItem] = field(default_factory=list)
+    #: Its share of the old territory's quota, moving with it (None: no quota plan).
+    quota_moved: float | None = None
 
 
 @dataclass
@@ -275,6 +277,7 @@ def generate_job(
     related = fetch_related(project, [int(atoms.account_ids[i]) for i in moved])
     dates = due_dates(effective_date, transition_days, support_days)
     packets = _assemble(sides, related, name, moved, tb, ta, dates)
+    _quota_shares(project, atoms, against, sid, packets)
     for p in packets:
         _set_checklists(p, dates, joint_visit_top, joint_visit_potential)
     if persist:
@@ -575,7 +578,30 @@ def load_packets(
         p.accounts.sort(key=lambda a: (-a.potential, a.name))
         if p.accounts:
             packets.append(p)
+    _quota_shares(project, atoms, against, _sid, packets)
     return sorted(packets, key=lambda p: (p.from_rep, p.to_rep))
+
+
+def _quota_shares(
+    project: Project, atoms: AtomData, against: int | str | None, sid: int, packets: list[Packet]
+) -> None:
+    """Each packet account's share of its old territory's quota (the cover page's "quota
+    moving"), from the plan compared with; nothing when it has no quota plan."""
+    from planner.model.plan import Plan
+    from planner.model.quota.impact import account_shares
+
+    if not packets:
+        return
+    base = against if against is not None else default_against(project, sid)
+    before = Plan.load(project, base, atoms=atoms)
+    year = before.quotas.active_year()
+    if year is None:
+        return
+    index = atoms.account_index()
+    secs = [a for p in packets for a in p.accounts if a.account_id in index]
+    shares = account_shares(before, np.array([index[a.account_id] for a in secs], np.int64), year)
+    for a, q in zip(secs, shares, strict=True):
+        a.quota_moved = float(q)
 
 
 def tick(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from planner.model.atoms import FOLLOW, UNASSIGNED
 from planner.model.colours import next_colour
-from planner.model.edits import Edit, NewTerritory, ShapeChange, TerritoryUpdate
+from planner.model.edits import Edit, NewTerritory, NodeChange, ShapeChange, TerritoryUpdate
 from planner.model.io.report import ImportReport
 from planner.model.moves import MoveSet
 from planner.model.plan import Plan
@@ -54,6 +54,8 @@ class Target:
     unpin: set[int] = field(default_factory=set)
     #: key -> WKB of the drawn polygon (free-form projects).
     shapes: dict[Any, bytes] = field(default_factory=dict)
+    #: key -> its hierarchy, nearest first: [("district", "North"), ("region", "East")].
+    hierarchy: dict[Any, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def apply_target(
@@ -89,19 +91,25 @@ def apply_target(
     # Colours in use once the file's recolourings are done (a colour freed by one is free).
     used = [str(target.updates.get(int(t), {}).get("colour", c))
             for t, c in zip(a.territory_ids, a.territory_colours, strict=True)]  # fmt: skip
+    nodes, parent_of = _hierarchy(plan, target)
     creates = []
-    for spec in target.new:
+    for j, spec in enumerate(target.new):
         colour = spec.get("colour") or next_colour(used)
         used.append(colour)
         creates.append(NewTerritory({"name": spec["name"], "colour": colour,
-                                     "rep_id": spec.get("rep_id"), "parent_id": None,
+                                     "rep_id": spec.get("rep_id"),
+                                     "parent_id": parent_of.get(("new", j)),
                                      "target_weight": 1.0, "locked": False}))  # fmt: skip
     updates = []
+    for key, parent in parent_of.items():
+        if not isinstance(key, tuple):
+            target.updates.setdefault(int(key), {})["parent_id"] = parent
     for tid, after in target.updates.items():
         t = index[tid]
+        par = a.territory_parent_ids[t]
         before = {"colour": str(a.territory_colours[t]),
                   "rep_id": int(a.territory_rep_ids[t]) if np.isfinite(a.territory_rep_ids[t])
-                  else None}  # fmt: skip
+                  else None, "parent_id": int(par) if np.isfinite(par) else None}  # fmt: skip
         changed = {key: v for key, v in after.items() if before[key] != v}
         if changed:
             updates.append(TerritoryUpdate(tid, {key: before[key] for key in changed}, changed))
@@ -112,10 +120,45 @@ def apply_target(
         creates=tuple(creates),
         updates=tuple(updates),
         shapes=_shapes(plan, s, target, pos, keep),
+        nodes=tuple(nodes),
     )
     report.extra["moved_atoms"] = len(ms)
     if not edit.is_empty():
         plan.apply(edit, session=s)
+
+
+def _hierarchy(plan: Plan, target: Target) -> tuple[list[NodeChange], dict[Any, int | None]]:
+    """Node changes for the file's district/region columns (nodes created under placeholder
+    ids, or moved under the parent the file gives) and each territory key's parent."""
+    by_name = {n.name.casefold(): n for n in plan.org.values()}
+    made: dict[str, int] = {}
+    changes: list[NodeChange] = []
+    moved: set[int] = set()
+    parent_of: dict[Any, int | None] = {}
+
+    def node(level: str, name: str, parent: int | None) -> int:
+        key = name.casefold()
+        if key in made:
+            return made[key]
+        old = by_name.get(key)
+        if old is None:
+            made[key] = -(len(made) + 1)
+            spec = {"name": name, "level": level, "colour": "#888888", "rep_id": None,
+                    "parent_id": parent}  # fmt: skip
+            changes.append(NodeChange(made[key], None, spec))
+            return made[key]
+        made[key] = old.id
+        if old.parent_id != parent and old.id not in moved:
+            moved.add(old.id)
+            changes.append(NodeChange(old.id, {"parent_id": old.parent_id}, {"parent_id": parent}))
+        return old.id
+
+    for key, chain in target.hierarchy.items():
+        parent: int | None = None
+        for level, name in reversed(chain):  # top level first
+            parent = node(level, name, parent)
+        parent_of[key] = parent
+    return changes, parent_of
 
 
 def _set(

@@ -36,10 +36,22 @@ if TYPE_CHECKING:
 
 
 def balance_frame(plan: Plan) -> pd.DataFrame:
+    """One row per territory: its hierarchy (a column per level: ``district``, ``region``...,
+    as a plan CSV imports them back), rep, metrics, deviations, disruption and quota."""
+    from planner.model.hierarchy import Tree
+
+    tree = Tree.of_plan(plan)
+    levels = tree.levels()[:-1][::-1]  # nearest first, as a plan file names them
     rows = []
     for r in plan.rows():
-        row = {"territory": r["name"], "rep": r["rep"]}
+        row = {"territory": r["name"]}
+        for lv in levels:
+            up = tree.ancestor_at(r["id"], lv)
+            row[lv] = tree.name(up) if up is not None else ""
+        row["rep"] = r["rep"]
         row.update({m: r[m] for m in METRICS})
+        if "quota" in r:
+            row.update({k: r.get(k) for k in ("quota", "commitment", "difficulty", "multiplier")})
         row.update({f"deviation_{m}": r["deviation"][m] for m in METRICS})
         row["disruption"] = r["disruption"]
         rows.append(row)

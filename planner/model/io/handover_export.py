@@ -163,6 +163,7 @@ def cover_html(p: Packet, first: bool) -> str:
         ["Revenue moving", _money(p.total("revenue"))],
         ["Potential moving", _money(p.total("potential"))],
         ["Open pipeline moving", _money(p.total("pipeline"))],
+        *_quota_row(p),
         ["Effective date", _d(p.effective_date)],
         ["End of transition", _d(p.transition_end)],
         ["Outgoing rep supports until", _d(p.support_until)],
@@ -178,6 +179,12 @@ def cover_html(p: Packet, first: bool) -> str:
         + _table(("ID", "Account", "Potential", "Open opps"), accounts, num=(2, 3))
         + _signoff(("Outgoing rep", "Incoming rep", "Manager"))
     )
+
+
+def _quota_row(p: Packet) -> list[list[str]]:
+    """The quota that changes hands with the packet's accounts (when there is a quota plan)."""
+    shares = [a.quota_moved for a in p.accounts if a.quota_moved is not None]
+    return [["Quota moving", _money(float(sum(shares)))]] if shares else []
 
 
 def _signoff(who: tuple[str, ...]) -> str:

@@ -24,6 +24,7 @@ from planner.model.balance import METRICS
 from planner.model.impact import Impact
 from planner.model.io._cells import textify
 from planner.model.io._output import Protected, write_atomic
+from planner.model.quota.impact import QuotaImpact
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -95,7 +96,16 @@ def _headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- XLSX --------------------------------------------------------------------------------------
-def write_xlsx(imp: Impact, out: Path, *, protect: Protected | None = None) -> Path:
+def quota_frame(imp: Impact, quota: QuotaImpact) -> pd.DataFrame:
+    """Quota per territory before/after, and the moved accounts' share (the Quota sheet)."""
+    rows = [{"territory": t, "quota_before": b, "quota_after": a, "quota_delta": a - b}
+            for t, (b, a) in quota.territories.items()]  # fmt: skip
+    return pd.DataFrame(rows, columns=["territory", "quota_before", "quota_after", "quota_delta"])
+
+
+def write_xlsx(
+    imp: Impact, out: Path, *, protect: Protected | None = None, quota: QuotaImpact | None = None
+) -> Path:
     """Write the workbook to ``out`` atomically; returns ``out``. ``protect``: files it must
     not replace (the command's project and inputs)."""
     moved = _with_total(
@@ -111,6 +121,11 @@ def write_xlsx(imp: Impact, out: Path, *, protect: Protected | None = None) -> P
     reps = _with_total(imp.reps, "rep", rep_sums)
     reps["flagged"] = reps["flagged"].map({True: "yes", False: ""})
     summary = pd.DataFrame(summary_rows(imp), columns=["Item", "Value"])
+    sheets = [("Moved accounts", moved), ("Territories", terr), ("Reps", reps)]
+    if quota is not None:  # the quota each moved account takes along, and per territory
+        moved.insert(len(moved.columns), "quota_moved", [*quota.per_account, quota.total_moved])
+        sheets.append((f"Quota FY{quota.year}", _with_total(quota_frame(imp, quota), "territory",
+                       ["quota_before", "quota_after", "quota_delta"])))  # fmt: skip
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
@@ -118,9 +133,9 @@ def write_xlsx(imp: Impact, out: Path, *, protect: Protected | None = None) -> P
             balance_frame(imp).to_excel(
                 xw, sheet_name="Summary", index=False, startrow=len(summary) + 2
             )
-            for name, frame in (("Moved accounts", moved), ("Territories", terr), ("Reps", reps)):
+            for name, frame in sheets:
                 _headers(frame).to_excel(xw, sheet_name=name, index=False, freeze_panes=(1, 0))
-            _style(xw, {"Moved accounts": len(moved), "Territories": len(terr), "Reps": len(reps)})
+            _style(xw, {name: len(frame) for name, frame in sheets})
             textify(xw.book)
 
     return write_atomic(out, write, protect=protect)
@@ -160,7 +175,18 @@ def _table(head: list[str] | None, rows: list[list[str]], *, wide: bool = True) 
     return f'<table cellspacing="0"{width}>{thead}<tbody>{body}</tbody></table>'
 
 
-def impact_html(imp: Impact, *, title: str = "") -> str:
+def quota_html(imp: Impact, quota: QuotaImpact | None) -> str:
+    """The quota section of the printed impact (empty without a quota plan)."""
+    if quota is None:
+        return ""
+    rows = [[escape(t), _fmt(b), _fmt(a), _fmt(a - b)] for t, (b, a) in quota.territories.items()
+            if abs(a - b) > 0.005]  # fmt: skip
+    body = _table(["Territory", "Quota before", "Quota after", "Change"], rows, wide=False)
+    return (f"<h2>Quota changing hands (FY{quota.year}): {_fmt(quota.total_moved)}</h2>"
+            + (body if rows else "<p>No territory's quota changes.</p>"))  # fmt: skip
+
+
+def impact_html(imp: Impact, *, title: str = "", quota: QuotaImpact | None = None) -> str:
     """A printable report of ``imp`` (self-contained HTML, no scripts, no external resources)."""
     s = imp.summary
     title = title or f"Impact of {imp.scenario} against {imp.against}"
@@ -231,6 +257,7 @@ td:first-child, td:nth-child(2) {{ text-align: left; white-space: normal; }}
 <h1>{escape(title)}</h1>
 <h2>Summary</h2>{summary}
 <h2>Balance before and after</h2>{balance}
+{quota_html(imp, quota)}
 <h2 style="page-break-before: always">Territories</h2>
 <p>Value after the change, the change below it; deviation from target before &rarr; after.</p>
 {_table(terr_head, terr_rows)}

@@ -284,8 +284,37 @@ def _import_plan(
             _units_by_majority(plan, target, atoms, report)
         report.imported = len(atoms)
         report.extra["assigned"] = len(target.units) + len(target.accounts)
+        _hierarchy_columns(df, check, owners, resolve, target, report)
         apply_target(plan, s, target, report, mode, f"import {path.name}")
     return report
+
+
+#: Plan CSV columns naming the hierarchy above a territory, nearest level first.
+LEVEL_COLUMNS = ("district", "area", "region", "division")
+
+
+def _hierarchy_columns(
+    df: Any, check: Any, owners: list[str], resolve: Any, target: Target, report: ImportReport
+) -> None:
+    """``territory,district,region`` columns: each territory's parents (the first row of a
+    territory decides; a later row giving other parents is a warning)."""
+    levels = [c for c in LEVEL_COLUMNS if c in df.columns]
+    if not levels:
+        return
+    first: dict[Any, tuple[int, list[tuple[str, str]]]] = {}
+    for i, owner in enumerate(owners):
+        if not check.ok[i] or not owner:
+            continue
+        chain = [(lv, " ".join(str(df[lv].iloc[i]).split())) for lv in levels]
+        chain = [(lv, name) for lv, name in chain if name]
+        key = resolve(owner)
+        row = int(check.rows[i])
+        if key not in first:
+            first[key] = (row, chain)
+        elif first[key][1] != chain:
+            where = f"'{owner}' was given other parents in row {first[key][0]}"
+            report.warn(row, levels[0], f"{where}; the first row's are kept")
+    target.hierarchy = {k: chain for k, (_, chain) in first.items()}
 
 
 def _owner_resolver(s: Session, plan: Plan, target: Target, report: ImportReport) -> Any:

@@ -158,7 +158,7 @@ def split(
             f"{what}: the guardrails' minimum growth needs {lo.sum() / 100:,.2f}, more than the "
             f"total {total / 100:,.2f}; lower the minimum growth or raise the total"
         )
-    if int(np.minimum(hi, big).sum()) < total:
+    if _cap(hi) < total:
         raise PlannerError(
             f"{what}: the guardrails' maximum growth allows {hi.sum() / 100:,.2f}, less than the "
             f"total {total / 100:,.2f}; raise the maximum growth or lower the total"
@@ -168,8 +168,16 @@ def split(
     if s.sum() <= 0:
         s = np.ones(n)
     free = s > 0
-    if not free.any() or int(np.minimum(hi[free], big).sum() + lo[~free].sum()) < total:
-        raise PlannerError(f"{what}: the basis gives no share to the territories that can take it")
+    unbounded = float(total) * s / s.sum()
+    if _cap(hi[free]) + int(lo[~free].sum()) < total:
+        # Everything with a share is at its maximum: the rest goes evenly to the others.
+        amounts = lo.copy()
+        amounts[free] = hi[free]
+        rest = split(total - int(amounts.sum()) + int(lo[~free].sum()), np.ones(int((~free).sum())),
+                     lo[~free], hi[~free], what=what)  # fmt: skip
+        amounts[~free] = rest.amounts
+        return Split(amounts, at_max=[int(i) for i in np.flatnonzero(free)],
+                     clipped=amounts - unbounded)  # fmt: skip
     lam = _water_level(float(total), s, lo.astype(float), hi.astype(float))
     exact = np.clip(lam * s, lo, hi)
     exact[~free] = lo[~free]
@@ -193,13 +201,18 @@ def split(
             take = cand[: min(-left, len(cand))]
             amounts[take] -= 1
             left += len(take)
-    unbounded = float(total) * s / s.sum()
     return Split(
         amounts,
         at_min=[int(i) for i in np.flatnonzero((amounts == lo) & (unbounded < lo - 0.5))],
         at_max=[int(i) for i in np.flatnonzero((amounts == hi) & (unbounded > hi + 0.5))],
         clipped=amounts - unbounded,
     )
+
+
+def _cap(hi: NDArray[np.int64]) -> float:
+    """Sum of upper bounds (infinite when one is unbounded: no int64 overflow)."""
+    big = np.iinfo(np.int64).max // 4
+    return float("inf") if (hi >= big).any() else float(sum(int(v) for v in hi))
 
 
 def _water_level(
@@ -210,7 +223,8 @@ def _water_level(
     pos = s > 0
     fixed = float(lo[~pos].sum())
     s, lo, hi = s[pos], lo[pos], hi[pos]
-    brk = np.unique(np.concatenate([lo / s, hi / s, [0.0]]))
+    with np.errstate(over="ignore"):
+        brk = np.unique(np.concatenate([lo / s, hi / s, [0.0]]))
 
     def filled(lam: float) -> float:
         return float(np.clip(lam * s, lo, hi).sum()) + fixed

@@ -131,15 +131,16 @@ class QuotaBook:
         return None if plan is None else plan.cells.get(node)
 
     def apply(self, plans: Iterable[QuotaPlanChange], cells: Iterable[QuotaChange]) -> None:
-        """Set the ``after`` side of each change (None removes)."""
-        for p in plans:
-            if p.after is None:
-                self.years.pop(p.year, None)
-            else:
-                self.years.setdefault(p.year, YearPlan({})).settings = dict(p.after)
+        """Set the ``after`` side of each change (None removes): cells first, then plans, as
+        the project stores them (a deleted plan goes with its cells)."""
         for c in cells:
             plan = self.years.setdefault(c.year, YearPlan({}))
             if c.after is None:
                 plan.cells.pop(c.node, None)
             else:
                 plan.cells[c.node] = c.after
+        for p in plans:
+            if p.after is None:
+                self.years.pop(p.year, None)
+            else:
+                self.years.setdefault(p.year, YearPlan({})).settings = dict(p.after)
