@@ -23,7 +23,10 @@ TOP = 0  # the parent id of top-level rows
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal, ignoring float noise from O(|S|) subtract/add (which would repaint every row)."""
+    """Equal, ignoring float noise from O(|S|) subtract/add (which would repaint every row).
+    Most cells did not change: plain equality first (``abs`` of numpy scalars is slow)."""
+    if a == b:
+        return True
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
     return bool(a == b)
