@@ -93,6 +93,9 @@ def build_menus(w: MainWindow) -> Actions:
     _act(w, scen, "&Auto-balance…", lambda: run_auto_balance(w), QKeySequence("Ctrl+B"))
     _act(w, scen, "Show &impact", lambda: w.show_dock("impact"), QKeySequence("Ctrl+I"))
     _act(w, scen, "&Manage scenarios", lambda: w.show_dock("scenarios"))
+    scen.addSeparator()
+    _act(w, scen, "&Quotas", lambda: w.show_dock("quota"))
+    _act(w, scen, "Allocate &quota…", lambda: w.quota_dock.open_allocate())
     terr = mb.addMenu("&Territory")
     ta = w.territory_actions
     _act(w, terr, "&New territory…", ta.new)
@@ -103,6 +106,13 @@ def build_menus(w: MainWindow) -> Actions:
     _act(w, terr, "&Merge into…", ta.merge)
     _act(w, terr, "&Lock / unlock (edits and Auto-balance leave it alone)", ta.toggle_lock)
     _act(w, terr, "&Delete…", ta.delete, QKeySequence("Ctrl+Del"))
+    terr.addSeparator()
+    ha = w.hierarchy_actions
+    _act(w, terr, "New &district or region…", ha.new_node)
+    _act(w, terr, "Rename &node…", ha.rename_node)
+    _act(w, terr, "Recolour n&ode…", ha.recolour_node)
+    _act(w, terr, "Move &under…", ha.move_under)
+    _act(w, terr, "Delete nod&e (what is under it moves up)", ha.delete_node)
     terr.addSeparator()
     _act(w, terr, "&Pin selected account to active territory", lambda: ta.pin(True))
     _act(w, terr, "&Unpin selected account", lambda: ta.pin(False))

@@ -10,19 +10,26 @@ A hidden chart (a tabbed-away dock) keeps no state up to date and catches up whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QShowEvent
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from planner.model.balance import METRICS
 from planner.model.events import PlanChange
 from planner.model.plan import Plan
+from planner.ui.balance_model import shown_year
 from planner.ui.balance_table import METRIC_LABELS, metric_chooser, offer_metrics
 from planner.ui.numbers import compact, full
+from planner.ui.quota_chart import difficulty_view, quota_view
 
 TARGET_PEN = QColor("#424242")
+MARKER = QColor("#ff9800")
+#: Chart views beyond the balance metrics, offered while the scenario has a quota plan.
+QUOTA_VIEWS = (("quota", "Quota vs revenue"), ("difficulty", "Quota difficulty"))
 
 
 def targets(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -62,6 +69,9 @@ class _Canvas(QWidget):
         self.names: list[str] = []
         self.title = ""
         self.top = 1.0
+        #: Quota views: a marker per bar (NaN: none) and the text a hovered bar shows.
+        self.markers = np.zeros(0)
+        self.describe: Callable[[int], str] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(160)
         self.setMouseTracking(True)
@@ -87,6 +97,9 @@ class _Canvas(QWidget):
         i = self.bar_at(event.position().x())
         if i is None:
             QToolTip.hideText()
+            return
+        if self.describe is not None:
+            QToolTip.showText(event.globalPosition().toPoint(), self.describe(i), self)
             return
         target = float(self.targets[i])
         dev = (float(self.values[i]) - target) / target if target > 0 else 0.0
@@ -126,8 +139,22 @@ class _Canvas(QWidget):
                 p.drawLine(
                     QPointF(plot.left() + i * slot, y), QPointF(plot.left() + (i + 1) * slot, y)
                 )
+            self._markers(p, plot, slot, scale)
             self._names(p, plot, slot)
         p.end()
+
+    def _markers(self, p: QPainter, plot: QRectF, slot: float, scale: float) -> None:
+        """A diamond on each bar that has a marker value (the commitment)."""
+        if len(self.markers) != len(self.values):
+            return
+        p.setPen(QPen(QColor("#212121"), 1))
+        p.setBrush(MARKER)
+        r = max(3.0, min(6.0, slot * 0.3))
+        for i, v in enumerate(self.markers):
+            if np.isfinite(v):
+                x, y = plot.left() + (i + 0.5) * slot, plot.bottom() - float(v) * scale
+                p.drawPolygon([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r),
+                               QPointF(x - r, y)])  # fmt: skip
 
     def _names(self, p: QPainter, plot: QRectF, slot: float) -> None:
         """Territory names under the bars, read bottom-up, every n-th when bars are thinner
@@ -154,9 +181,14 @@ class BalanceChart(QWidget):
         self._plan: Plan | None = None
         self.metric_box, top = metric_chooser("Metric", self)
         self.view = _Canvas(self)
+        self.key = QLabel(self)  # what the bars, lines and markers of a quota view mean
+        self.key.setTextFormat(Qt.TextFormat.PlainText)
+        self.key.setWordWrap(True)
+        self.key.hide()
         self._stale = False
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.key)
         layout.addWidget(self.view, 1)
         self.metric_box.currentIndexChanged.connect(lambda _i: self.refresh())
         self.set_plan(plan)
@@ -181,6 +213,7 @@ class BalanceChart(QWidget):
         if self._plan is not None:
             self._plan.changed.disconnect(self._on_change)
         self._plan = plan
+        self._quota_views()
         offer_metrics(self.metric_box, plan)
         if plan is not None:
             plan.changed.connect(self._on_change)
@@ -201,8 +234,24 @@ class BalanceChart(QWidget):
             self._stale = False
             self._update()
 
+    def _quota_views(self) -> None:
+        """Offer the quota views while the plan has a quota plan (and only then)."""
+        box, plan = self.metric_box, self._plan
+        want = plan is not None and bool(plan.quotas.years)
+        box.blockSignals(True)
+        for key, label in QUOTA_VIEWS:
+            i = box.findData(key)
+            if want and i < 0:
+                box.addItem(label, key)
+            elif not want and i >= 0:
+                if box.currentIndex() == i:
+                    box.setCurrentIndex(box.findData("potential"))
+                box.removeItem(i)
+        box.blockSignals(False)
+
     def _on_change(self, _change: PlanChange) -> None:
         if shiboken6.isValid(self):
+            self._quota_views()
             self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -227,6 +276,20 @@ class BalanceChart(QWidget):
             v.update()
             return
         a = plan.atoms
+        v.markers, v.describe = np.zeros(0), None
+        self.key.hide()
+        if self.chosen_metric in ("quota", "difficulty"):
+            rows, year = plan.rows(), shown_year(plan)
+            build = quota_view if self.chosen_metric == "quota" else difficulty_view
+            view = build(rows, year)
+            v.values, v.targets, v.markers = view.values, view.line, view.markers
+            v.colours, v.names, v.title = view.colours, view.names, view.title
+            v.describe = view.describe
+            v.top = _nice_top(max(np.nanmax(np.r_[view.values, view.line, view.markers, 0.0]), 0))
+            self.key.setText(view.key)
+            self.key.show()
+            v.update()
+            return
         vals = np.array(plan.metrics()[self.chosen_metric], dtype=np.float64)  # a copy, not a view
         v.values = vals
         v.targets = targets(vals, a.territory_weights)

@@ -38,10 +38,12 @@ from planner.ui.balance_chart import BalanceChart
 from planner.ui.balance_table import BalanceDock
 from planner.ui.commands import UndoMirror
 from planner.ui.handover_dock import HandoverDock
+from planner.ui.hierarchy_actions import HierarchyActions
 from planner.ui.impact_dock import ImpactDock
 from planner.ui.layers_panel import LayersPanel
 from planner.ui.map.view import MapView
 from planner.ui.preview_bar import PreviewBar
+from planner.ui.quota_dock import QuotaDock
 from planner.ui.scenario_mixin import ScenarioMixin
 from planner.ui.scenarios_dock import ScenariosDock
 from planner.ui.territory_actions import TerritoryActions
@@ -91,6 +93,11 @@ class MainWindow(ScenarioMixin, QMainWindow):
             self, self.workspace, self._show_error, lambda: self.selected_account
         )
 
+        self.hierarchy_actions = HierarchyActions(
+            self, self.workspace, self._show_error,
+            lambda title, text: self.territory_actions.confirm(title, text),
+        )  # fmt: skip
+
         self.territory_combo = QComboBox(self)
         self.territory_combo.setMinimumWidth(200)
         self.territory_combo.setToolTip("Active territory: lasso, paint and draw move units to it")
@@ -121,6 +128,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.impact_dock.baselineOutlines.connect(self.workspace.set_baseline_outlines)
         self.impact_dock.error.connect(self._show_error)
         self.impact_dock.handoverRequested.connect(self.handover_for)
+        self.quota_dock = QuotaDock(self.workspace.apply, self)
+        self.quota_dock.error.connect(self._show_error)
+        self.quota_dock.yearChanged.connect(lambda _y: self._quota_year_shown())
         self.handover_dock = HandoverDock(self)
         self.handover_dock.exported.connect(
             lambda f: self.statusBar().showMessage(f"Wrote {f}", 8000)
@@ -133,6 +143,8 @@ class MainWindow(ScenarioMixin, QMainWindow):
             "impact": ("Impact", self.impact_dock), "account": ("Account", self.account_panel),
             "layers": ("Layers", self.layers_panel),
         })  # fmt: skip
+        self._add_quota_dock()
+        self.hierarchy_actions.selected_node = self.balance_dock.table.selected_node
         self.map_view.bridge.accountClicked.connect(self._on_account_clicked)
         self.selection_label = QLabel()
         self.selection_label.setTextFormat(Qt.TextFormat.PlainText)  # names are user text
@@ -182,8 +194,11 @@ class MainWindow(ScenarioMixin, QMainWindow):
         if active.isdigit() and plan.territory_position(int(active)) is not None:
             self.workspace.active_id = int(active)
         self.workspace.set_plan(plan, geoms=geoms, display=display)  # type: ignore[arg-type]
-        for widget in (self.balance_dock, self.chart, self.account_panel, self.impact_dock):
+        for widget in (self.balance_dock, self.chart, self.account_panel, self.impact_dock,
+                       self.quota_dock):  # fmt: skip
             widget.set_plan(plan)
+        self.layers_panel.set_levels(plan)
+        self.preview_bar.set_quota_line(bool(plan.quotas.years))
         self.scenarios_dock.set_project(plan.project, plan.scenario_id)
         self.handover_dock.set_project(plan.project, plan.scenario_id, plan.atoms)
         self._fill_scenarios()
@@ -197,8 +212,29 @@ class MainWindow(ScenarioMixin, QMainWindow):
 
     def _on_plan_change(self, change: PlanChange) -> None:
         if change.territories_changed:
+            node = self.balance_dock.table.selected_node()
             self._fill_territories()
+            if node is not None:  # a node the user is working on stays selected
+                self.balance_dock.table.select_node(node)
+            self.layers_panel.set_levels(self.plan)  # a node of a new level
+        if self.plan is not None:
+            self.preview_bar.set_quota_line(bool(self.plan.quotas.years))
         self._update_status()
+
+    def _add_quota_dock(self) -> None:
+        """The Quota dock, tabbed with the balance chart (below the balance table)."""
+        dock = QDockWidget("Quota", self)
+        dock.setObjectName("dock-quota")
+        dock.setWidget(self.quota_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["chart"], dock)
+        self.docks["chart"].raise_()
+        self.docks["quota"] = dock
+
+    def _quota_year_shown(self) -> None:
+        """The Quota dock shows another fiscal year: so do the balance table and chart."""
+        self.balance_dock.table.balance_model.refresh()
+        self.chart.refresh()
 
     def _sync_metric(self) -> None:
         self.workspace.metric = self.mirror.metric = self.balance_dock.chosen_metric
@@ -262,7 +298,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
         if pv is None:
             self.preview_bar.clear()
         else:
-            self.preview_bar.show_preview(pv, self.workspace.metric)  # type: ignore[arg-type]
+            a = self.plan.atoms  # type: ignore[union-attr]
+            names = dict(zip(map(int, a.territory_ids), map(str, a.territory_names), strict=True))
+            self.preview_bar.show_preview(pv, self.workspace.metric, names)  # type: ignore[arg-type]
 
     # -- status ------------------------------------------------------------------------------
     def _update_status(self) -> None:
@@ -293,7 +331,8 @@ class MainWindow(ScenarioMixin, QMainWindow):
         dock = self.docks[key]
         dock.show()
         dock.raise_()
-        layout.fit_shown_dock(self, key)
+        if key in layout.AREAS:
+            layout.fit_shown_dock(self, key)
 
     # -- files -----------------------------------------------------------------------------
     def choose_and_open(self) -> None:

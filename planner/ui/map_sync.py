@@ -20,6 +20,7 @@ from planner.model import mapdata
 from planner.model.events import PlanChange
 from planner.model.geo import outlines
 from planner.model.plan import Plan
+from planner.ui.level_colours import THIN_LINES, level_fills, level_legend
 from planner.ui.map.view import MapView, RawJson
 
 
@@ -34,6 +35,8 @@ class MapSync(QObject):
         self.plan: Plan | None = None
         self.colour_mode = "territory"
         self.metric = "potential"
+        self.level = "territory"  # the hierarchy level coloured in "level" mode
+        self._thin = False  # outlines drawn thin (a level mode) in the page
         self._display = np.zeros(0, dtype=object)
         self._valid_coverage = False
         self._unit_geojson: list[str] = []
@@ -69,6 +72,7 @@ class MapSync(QObject):
         if plan is None or self._sent:
             return
         self._sent = True
+        self._thin = False  # a fresh page
         self._waiting = set()
         v = self.view
         v.set_territories(mapdata.territory_items(plan))
@@ -117,16 +121,22 @@ class MapSync(QObject):
             fc, ids = mapdata.outline_layer_json(plan, shapes)
             v.update_outlines(RawJson(fc), ids)
             v.update_labels(mapdata.label_points(plan, shapes), ids)
-        if self.colour_mode == "deviation":
-            self._fills()  # every target moves when a total does: all K fills
+        if self.colour_mode == "deviation" or (
+            self.colour_mode == "level" and change.territories_changed
+        ):
+            self._fills()  # every target moves when a total does; a node changed: all K fills
         if change.territories_changed:
             self._reps()
             self._legend()
 
     # -- colour mode, legend, reps ---------------------------------------------------------
     def set_colour_mode(self, mode: str, metric: str | None = None) -> None:
+        """``mode`` territory, deviation (of ``metric``) or level (``metric`` names it)."""
         self.colour_mode = mode
-        self.metric = metric or self.metric
+        if mode == "level":
+            self.level = metric or self.level
+        else:
+            self.metric = metric or self.metric
         if self.plan is not None and self._sent:
             self._fills()
             self._legend()
@@ -134,8 +144,14 @@ class MapSync(QObject):
     def _fills(self) -> None:
         plan = self.plan
         assert plan is not None
-        deviation = self.colour_mode == "deviation"
-        self.view.set_fills(mapdata.deviation_fills(plan, self.metric) if deviation else None)
+        level = self.level if self.colour_mode == "level" else "territory"
+        if self._thin != (level != "territory"):
+            self._thin = level != "territory"
+            self.view.set_outline_style(THIN_LINES if self._thin else None)
+        if self.colour_mode == "deviation":
+            self.view.set_fills(mapdata.deviation_fills(plan, self.metric))
+        else:
+            self.view.set_fills(level_fills(plan, level))
 
     def _reps(self) -> None:
         a = self.plan.atoms  # type: ignore[union-attr]
@@ -149,7 +165,9 @@ class MapSync(QObject):
 
     def _legend(self) -> None:
         a = self.plan.atoms  # type: ignore[union-attr]
-        if self.colour_mode == "deviation":
+        if self.colour_mode == "level" and self.level != "territory":
+            items = level_legend(self.plan, self.level)  # type: ignore[arg-type]
+        elif self.colour_mode == "deviation":
             items = [("≥ +30 % over target", mapdata.deviation_colour(0.3)),
                      ("on target", mapdata.deviation_colour(0.0)),
                      ("≤ −30 % under target", mapdata.deviation_colour(-0.3))]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextDocument
@@ -31,10 +32,31 @@ def preview_lines(pv: Preview, metric: str = "potential") -> list[str]:
     return [what, much, whose]
 
 
-def preview_html(pv: Preview, metric: str = "potential") -> str:
-    """The three lines as HTML, every name escaped (territory names are user data)."""
-    what, much, whose = (html.escape(line) for line in preview_lines(pv, metric))
-    return f"<b>{what}</b><br>{much}<br>{whose}"
+def quota_line(pv: Preview, names: Mapping[int, str]) -> str:
+    """The quota that changes hands (the latest fiscal year the preview touches): the total
+    that territories gain and, largest first, each territory's change. Empty without quota."""
+    if not pv.quotas:
+        return ""
+    year = max(q.year for q in pv.quotas)
+    deltas: dict[int, int] = {}
+    for q in pv.quotas:
+        if q.year == year and q.node in names:
+            after = q.after.amount if q.after is not None else 0
+            before = q.before.amount if q.before is not None else 0
+            deltas[q.node] = deltas.get(q.node, 0) + after - before
+    moving = sorted(((d, n) for n, d in deltas.items() if d), key=lambda x: -abs(x[0]))
+    if not moving:
+        return f"FY{year} quota: no territory's quota changes"
+    total = sum(d for d, _ in moving if d > 0) / 100
+    parts = [f"{names[n]} {'+' if d > 0 else '−'}{compact(abs(d) / 100)}" for d, n in moving[:6]]
+    more = "; …" if len(moving) > 6 else ""
+    return f"FY{year} quota changing hands {compact(total)}: " + "; ".join(parts) + more
+
+
+def preview_html(pv: Preview, metric: str = "potential", extra: str = "") -> str:
+    """The lines as HTML, every name escaped (territory names are user data)."""
+    lines = [html.escape(line) for line in [*preview_lines(pv, metric), extra] if line]
+    return f"<b>{lines[0]}</b><br>" + "<br>".join(lines[1:])
 
 
 IDLE_TEXT = (
@@ -68,8 +90,9 @@ class PreviewBar(QWidget):
         lay.addWidget(self.apply_button)
         lay.addWidget(self.cancel_button)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        # A fixed height (three lines; the full text is in the tooltip), so the map below never
-        # changes size whatever the preview says.
+        # A fixed height (three lines, four with a quota plan; the full text is in the
+        # tooltip), so the map below never changes size whatever the preview says.
+        self.quota_line = False
         self.label.setFixedHeight(3 * self.label.fontMetrics().lineSpacing() + 4)
         self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # ... nor width: a label's minimum width follows its text, which would push the docks
@@ -82,10 +105,22 @@ class PreviewBar(QWidget):
         """True while a preview waits for Enter or Esc."""
         return self.apply_button.isEnabled()
 
-    def show_preview(self, pv: Preview, metric: str = "potential") -> None:
-        self._lines = preview_lines(pv, metric)
+    def set_quota_line(self, on: bool) -> None:
+        """Room for the quota line (the shown plan has a quota plan): set per plan, not per
+        preview, so the map resizes at most when a plan gains or loses its quota plan."""
+        if on != self.quota_line:
+            self.quota_line = on
+            lines = 4 if on else 3
+            self.label.setFixedHeight(lines * self.label.fontMetrics().lineSpacing() + 4)
+
+    def show_preview(
+        self, pv: Preview, metric: str = "potential", names: Mapping[int, str] | None = None
+    ) -> None:
+        """``names``: territory id -> name, for the quota line (shown with a quota plan)."""
+        extra = quota_line(pv, names or {}) if self.quota_line else ""
+        self._lines = [*preview_lines(pv, metric), *([extra] if extra else [])]
         self._fill()
-        self.label.setToolTip(preview_html(pv, metric))
+        self.label.setToolTip(preview_html(pv, metric, extra))
         self.apply_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
         self.setStyleSheet("PreviewBar { background: #fff7d6; border-bottom: 1px solid #e0c060; }")
@@ -102,8 +137,8 @@ class PreviewBar(QWidget):
             )
             for i, line in enumerate(self._lines)
         ]
-        what, much, whose = (html.escape(line) for line in fits)
-        self.label.setText(f"<b>{what}</b><br>{much}<br>{whose}")
+        what, *rest = (html.escape(line) for line in fits)
+        self.label.setText(f"<b>{what}</b><br>" + "<br>".join(rest))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -24,6 +24,24 @@ if TYPE_CHECKING:
     from planner.ui.workspace import MapWorkspace
 
 
+def apply_built(
+    plan: Plan | None,
+    build: Callable[[Plan], Edit],
+    apply: Callable[[Edit], bool],
+    show_error: Callable[[str], None],
+) -> bool:
+    """Build an Edit for ``plan`` and apply it (one undo step); a refused one (PlannerError)
+    is shown and nothing is written; an edit that changes nothing is not applied."""
+    if plan is None:
+        return False
+    try:
+        edit = build(plan)
+    except PlannerError as err:
+        show_error(str(err))
+        return False
+    return not edit.is_empty() and apply(edit)
+
+
 class TerritoryActions:
     """Territory operations of the window; ``parent`` hosts the dialogs."""
 
@@ -45,17 +63,7 @@ class TerritoryActions:
         return plan if plan is not None and plan.atoms.n_territories else None
 
     def _apply(self, build: Callable[[Plan], Edit]) -> bool:
-        plan = self.plan
-        if plan is None:
-            return False
-        try:
-            edit = build(plan)
-        except PlannerError as err:
-            self.show_error(str(err))
-            return False
-        if edit.is_empty():
-            return False
-        return self.workspace.apply(edit)
+        return apply_built(self.plan, build, self.workspace.apply, self.show_error)
 
     # -- the menu ------------------------------------------------------------------------------
     def new(self) -> bool:

@@ -19,6 +19,7 @@
 
   S.outlines = null;
   S.outlineById = {};
+  S.outlineStyle = null;
   S.labels = {}; // id -> {id, lat, lon, rank, marker, text, w, h}
   S.labelMinZoom = 6;
   S.preview = null;
@@ -37,6 +38,7 @@
     var t = S.territories[f.properties.id];
     var colour = (t && t.colour) || f.properties.colour || "#222";
     var style = { color: colour, weight: 2.5, opacity: 0.9, fill: false };
+    if (S.outlineStyle) Object.assign(style, S.outlineStyle); // e.g. thin lines in a region view
     if (t ? t.locked : f.properties.locked) {
       style.weight = 4; // locked territories: a heavy dotted edge
       style.dashArray = "1 7";
@@ -44,6 +46,13 @@
     }
     return style;
   }
+
+  /* TP.setOutlineStyle({color, weight, opacity} | null): every outline so; null: own colours. */
+  TP.setOutlineStyle = function (style) {
+    S.outlineStyle = style || null;
+    if (S.outlines) S.outlines.eachLayer(function (l) { l.setStyle(outlineStyle(l.feature)); });
+    return 1;
+  };
 
   TP.setOutlines = function (fc) {
     if (S.outlines) S.map.removeLayer(S.outlines);

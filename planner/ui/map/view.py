@@ -343,6 +343,11 @@ class MapView(QWebEngineView, LiveModelCalls):
         """Zoom the map to a lon/lat box."""
         self.call("fitBounds", [[south, west], [north, east]])
 
+    def set_outline_style(self, style: Mapping[str, Any] | None) -> None:
+        """Draw every territory outline so (a level colour mode: thin lines over the node
+        fills); None: each in its territory's colour."""
+        self.call("setOutlineStyle", None if style is None else dict(style))
+
     def set_legend(self, items: Iterable[tuple[str, str]]) -> None:
         """Legend rows as ``(label, colour)``; labels are shown as plain text."""
         self.call("setLegend", [{"label": str(lbl), "colour": str(c)} for lbl, c in items])
