@@ -172,6 +172,10 @@ def demo_quotas(project: Project, rng: np.random.Generator) -> None:
     }
     if amounts:
         plan.apply(commitments_edit(plan, year, amounts))
+    from planner.model._persist import log_data_change
+
+    with project.transaction() as s:  # the demo's own steps are where a user's undo stops
+        log_data_change(s, "demo", "demo", f"demo project built (quota plan FY{year} included)")
 
 
 # -- writing -------------------------------------------------------------------------------
