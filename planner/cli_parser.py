@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("file", type=Path)
     c.add_argument("--scenario")
+    c.add_argument("--create-scenario", action="store_true",
+                   help="create --scenario NAME (a copy of the baseline, or of --from) and "
+                   "import into it; a refused import leaves no scenario behind")  # fmt: skip
+    c.add_argument(
+        "--from",
+        dest="based_on",
+        metavar="SCENARIO",
+        help="with --create-scenario: copy this scenario instead of the baseline",
+    )
     c.add_argument("--skip-invalid", action="store_true")
     what = c.add_mutually_exclusive_group()
     what.add_argument(
@@ -172,10 +181,27 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("undo", "undo the latest step"), ("redo", "redo the last undone step")):
         c = cmd(name, f"{what} of a scenario (the same history as the window's)")
         c.add_argument("--scenario")
-    c = cmd("export", "export a scenario")
-    c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
+    c = cmd("export", "export a scenario (GIS formats: territories and units layers)")
+    c.add_argument("--format", required=True,
+                   choices=["xlsx", "csv", "gpkg", "shp", "geojson", "kml"],
+                   help="shp is a zipped Shapefile")  # fmt: skip
     c.add_argument("out", type=Path)
     c.add_argument("--scenario")
+    c.add_argument("--layer", choices=["territories", "units"],
+                   help="GIS formats: only this layer (geojson holds one: territories by "
+                   "default)")  # fmt: skip
+    c = cmd("crm-update", "the owner changes of a scenario as files CRMs import (Salesforce "
+            "Data Loader CSV, or a generic CSV/XLSX)")  # fmt: skip
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "
+                   "published scenario, the baseline it replaced)")  # fmt: skip
+    c.add_argument("--format", required=True, choices=["salesforce", "salesforce-email", "generic"],
+                   help="salesforce: Id,OwnerId (CRM user ids); salesforce-email: Id,Owner.Email; "
+                   "generic: old/new territory and owner, effective date")  # fmt: skip
+    c.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="CSV (generic: .xlsx for a workbook)")  # fmt: skip
+    c.add_argument("--effective", type=iso_date, metavar="YYYY-MM-DD",
+                   help="effective date (default: the publication's, else today)")  # fmt: skip
     return p
 
 
