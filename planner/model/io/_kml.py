@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from planner.model.colours import is_colour
@@ -88,8 +89,8 @@ def _placemark(folder: ET.Element, layer: Layer, record: dict[str, Any], geom: A
                          schemaUrl=f"#{layer.name}")  # fmt: skip
     for name, kind in layer.fields.items():
         value = record[name]
-        if name == "name" or value is None or (kind == "float" and not np.isfinite(value)):
-            continue
+        if name == "name" or pd.isna(value) or (kind == "float" and not np.isfinite(value)):
+            continue  # KML has no null: a missing value is left out
         text = str(int(bool(value))) if kind == "bool" else clean(_number(value, kind))
         ET.SubElement(data, "SimpleData", name=name).text = text
     _geometry(mark, geom)

@@ -128,7 +128,9 @@ def crm_update(
     day = effective or published or dt.date.today()
     moved = imp.moved
     rows, missing = [], []
-    records: list[dict[str, Any]] = moved.to_dict("records")  # type: ignore[assignment]
+    # Missing names are NaN in pandas' string columns: None, as Impact documents them.
+    records = [{k: None if _missing(v) else v for k, v in rec.items()}
+               for rec in moved.to_dict("records")]  # fmt: skip
     for rec in records:
         to = new.get(rec["to_territory"], {}) if rec["to_territory"] is not None else {}
         reason = _reason(fmt, rec["to_territory"], to)
@@ -139,10 +141,13 @@ def crm_update(
             continue
         frm = old.get(rec["from_territory"], {}) if rec["from_territory"] is not None else {}
         rows.append(_row(fmt, rec, frm, to, day))
-    same = sum(1 for a, b in zip(moved["from_rep"], moved["to_rep"], strict=True)
-               if a is not None and a == b)  # fmt: skip
+    same = sum(1 for r in records if r["from_rep"] is not None and r["from_rep"] == r["to_rep"])
     frame = pd.DataFrame(rows, columns=list(COLUMNS[fmt]))
     return CrmUpdate(imp.scenario, imp.against, fmt, day, frame, len(moved), missing, same)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # NaN
 
 
 def _owners(project: Project, scenario_id: int) -> dict[str, dict[str, str]]:
