@@ -30,8 +30,10 @@ def planned_project(path: Path, *, pins: int = 0) -> Path:
     with con:
         con.execute("INSERT INTO territory (id, name, colour, level, target_weight, locked) "
                     "VALUES (100, 'East Region', '#888888', 'region', 1.0, 0)")  # fmt: skip
-        con.execute("INSERT INTO territory (id, name, colour, level, parent_id, target_weight, "
-                    "locked) VALUES (101, 'North District', '#888888', 'district', 100, 1.0, 0)")  # fmt: skip
+        con.execute(
+            "INSERT INTO territory (id, name, colour, level, parent_id, target_weight, "
+            "locked) VALUES (101, 'North District', '#888888', 'district', 100, 1, 0)"
+        )
         con.execute("UPDATE scenario_territory SET parent_id = 101 WHERE name IN ('T1', 'T2')")
         con.execute("UPDATE scenario_territory SET parent_id = 100 WHERE name = 'T3'")
         con.execute("UPDATE scenario_territory SET name = ? WHERE name = 'T2'", (AWKWARD,))

@@ -130,4 +130,3 @@ def test_crm_update_files(hostile, tmp_path, capsys) -> None:
     texts = [*PAYLOADS, "=T3()", "-Rep 3", "=1+1@x.example", "@SUM(1)"]
     _assert_csv_neutral(outs["generic"], texts)
     _assert_xlsx_text(outs["generic-xlsx"], texts)
-

@@ -40,7 +40,8 @@ def project(tmp_path: Path) -> Path:
     users.write_text(USERS, encoding="utf-8")
     with Project.open(path) as p:
         report = import_rep_ids(p, users)
-        assert report.updated == 2 and "no rep 'Admin'" in report.warnings[0].reason
+        assert report.updated == 2
+        assert "no rep 'Admin'" in report.warnings[0].reason
         with p.transaction() as s:
             from sqlalchemy import update
 
@@ -95,9 +96,11 @@ def test_salesforce_file_has_every_moved_account_with_a_user_id_the_rest_reporte
         elif to["to_territory"] == "Vacant":
             assert "'Vacant' has no rep" in reason
         else:
-            assert to["to_rep"] == "Rep 2" and "has no CRM user id" in reason
+            assert to["to_rep"] == "Rep 2"
+            assert "has no CRM user id" in reason
     assert {m["to_territory"] for m in moved} == {"T2", "T3", "Vacant", None}  # all four cases
-    assert data["moved_accounts"] == len(moved) and data["rows"] == len(want)
+    assert data["moved_accounts"] == len(moved)
+    assert data["rows"] == len(want)
 
 
 def test_the_email_file_names_owners_by_email(project, tmp_path, capsys) -> None:
@@ -130,7 +133,8 @@ def test_the_generic_file_is_every_moved_account(project, tmp_path, capsys, name
                           m["to_territory"] or "", m["to_rep"] or ""]  # fmt: skip
         assert r[8] == "2027-01-04"
     no_owner = [m["account_id"] for m in moved if not m["to_rep"]]
-    assert [m["account_id"] for m in data["missing"]] == no_owner and no_owner
+    assert [m["account_id"] for m in data["missing"]] == no_owner
+    assert no_owner
 
 
 def test_after_publishing_the_file_is_what_the_publication_changed(project, tmp_path,

@@ -47,7 +47,8 @@ def test_an_exported_scenario_comes_back_as_a_new_scenario(project, tmp_path, ca
     assert run(capsys, "export", project, "--format", fmt, out, "--scenario", "East")[0] == 0
     code, report, err = _import(capsys, project, out)
     assert code == 0, err
-    assert report["scenario"] == "Back" and report["territories_created"] == []
+    assert report["scenario"] == "Back"
+    assert report["territories_created"] == []
     assert np.array_equal(_territory_ids(project, "Back"), _territory_ids(project, "East"))
     with Project.open(project) as p:
         back, east = Plan.load(p, "Back"), Plan.load(p, "East")
@@ -119,7 +120,8 @@ def test_a_free_form_plan_comes_back_account_for_account(tmp_path, capsys) -> No
     code, stdout, _ = run(capsys, "export", free, "--format", "gpkg", out, "--json")
     assert code == 0
     data = json.loads(stdout)  # T1..T3 of the grid have no drawn shape: reported, not written
-    assert data["layers"] == {"territories": 3} and data["without_area"] == ["T1", "T2", "T3"]
+    assert data["layers"] == {"territories": 3}
+    assert data["without_area"] == ["T1", "T2", "T3"]
     code, _, err = _import(capsys, free, out)
     assert code == 0, err
     back = _territory_ids(free, "Back", accounts=True)

@@ -132,7 +132,8 @@ def test_team_project_end_to_end_through_the_cli(empty_url, tmp_path, capsys) ->
     assert back["summary"]["accounts_moved"] == 0
     owners = json.loads(ok("crm-update", url, "--scenario", "North", "--format", "generic",
                            "--out", tmp_path / "owners.csv", "--json"))  # fmt: skip
-    assert owners["rows"] == 2 and len(owners["missing"]) == 2  # the territories have no reps
+    assert owners["rows"] == 2
+    assert len(owners["missing"]) == 2  # the territories have no reps
     ok("scenario", url, "publish", "North", "--effective", "2027-01-04")
     assert json.loads(ok("impact", url, "--scenario", "North", "--json"))["summary"][
         "accounts_moved"] == 0  # fmt: skip
