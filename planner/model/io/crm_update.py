@@ -129,7 +129,7 @@ def crm_update(
     moved = imp.moved
     rows, missing = [], []
     # Missing names are NaN in pandas' string columns: None, as Impact documents them.
-    records = [{k: None if _missing(v) else v for k, v in rec.items()}
+    records = [{str(k): None if _missing(v) else v for k, v in rec.items()}
                for rec in moved.to_dict("records")]  # fmt: skip
     for rec in records:
         to = new.get(rec["to_territory"], {}) if rec["to_territory"] is not None else {}
