@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from planner.ui.autobalance import run_auto_balance
+from planner.ui.preferences_dialog import edit_preferences
 
 if TYPE_CHECKING:
     from planner.ui.main_window import MainWindow
@@ -57,6 +58,9 @@ def build_menus(w: MainWindow) -> Actions:
     edit.addAction(redo)
     edit.addSeparator()
     _act(w, edit, "&Find account…", w.find_account, QKeySequence("Ctrl+F"))
+    edit.addSeparator()
+    _act(w, edit, "&Preferences…", lambda: edit_preferences(w, w.map_view),
+         QKeySequence.StandardKey.Preferences)  # fmt: skip
 
     view = mb.addMenu("&Map")
     tb = QToolBar("Map tools", w)

@@ -12,6 +12,7 @@
  * page the first time the map is zoomed in that far, so a page that never zooms in never parses
  * the 3.6 MB of the 1:10m file. Until it has loaded the coarser level stays on screen.
  *
+ *   TP.setTiles(url | null, attribution)   online tiles over the basemap (Preferences), or none
  *   TP.basemapState()   {level, wanted, loading, drawn}: tests and the offscreen renderer wait
  *                       until wanted === level and drawn (the finer level is on screen)
  */
@@ -170,15 +171,22 @@
     draw(LEVELS[0][0]);
     map.on("moveend zoomend", update);
     update();
-    if (options.tilesUrl) {
-      L.tileLayer(options.tilesUrl, {
-        // Leaflet renders attribution as HTML: the setting is shown as plain text.
-        attribution: P.escapeHtml(options.attribution || ""),
-        maxZoom: 19,
-        pmIgnore: true,
-      }).addTo(map);
-    }
+    TP.setTiles(options.tilesUrl, options.attribution);
   });
+
+  /* TP.setTiles(url | null, attribution): online tiles over the basemap, or none. */
+  TP.setTiles = function (url, attribution) {
+    if (B.tiles) S.map.removeLayer(B.tiles);
+    B.tiles = null;
+    if (!url) return false;
+    B.tiles = L.tileLayer(url, {
+      // Leaflet renders attribution as HTML: the setting is shown as plain text.
+      attribution: P.escapeHtml(attribution || ""),
+      maxZoom: 19,
+      pmIgnore: true,
+    }).addTo(S.map);
+    return true;
+  };
 
   TP.basemapState = function () {
     return { level: B.level, wanted: B.wanted, loading: B.loading, drawn: B.drawn };
