@@ -46,8 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from planner.app import run_gui
 
+        if (gargs.title is not None or gargs.legend) and gargs.snapshot is None:
+            raise PlannerError("--title and --legend go with --snapshot OUT.png")
         return run_gui(gargs.project, snapshot=gargs.snapshot, size=gargs.size,
-                       scenario=gargs.scenario)  # fmt: skip
+                       scenario=gargs.scenario, title=gargs.title,
+                       legend=gargs.legend)  # fmt: skip
     except PlannerError as err:
         sys.stderr.write(f"planner: error: {one_line(str(err))}\n")
         return 1

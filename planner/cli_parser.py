@@ -215,5 +215,9 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot", type=Path, metavar="OUT.png", help="save a window PNG and exit")
     p.add_argument("--size", default="1600x1000", help="window size for --snapshot, WxH")
     p.add_argument("--scenario", help="scenario to show")
+    p.add_argument("--title", help="--snapshot: the map alone as a sheet with this title, a "
+                   "scale bar, north arrow, scenario and date")  # fmt: skip
+    p.add_argument("--legend", action="store_true",
+                   help="--snapshot: the map sheet with a legend of the territories")  # fmt: skip
     p.add_argument("--help-commands", action="store_true", help="list the headless commands")
     return p

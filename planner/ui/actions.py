@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from planner.ui.autobalance import run_auto_balance
+from planner.ui.map_export import export_map, print_map
 from planner.ui.preferences_dialog import edit_preferences
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ def build_menus(w: MainWindow) -> Actions:
     recent = file.addMenu("Open &Recent")
     _act(w, file, "Save &As…", w.save_as, QKeySequence("Ctrl+Shift+S"))
     _act(w, file, "Re&load (a colleague or an import changed it)", w.reload, QKeySequence("F5"))
+    file.addSeparator()
+    _act(w, file, "E&xport map…", lambda: export_map(w), QKeySequence("Ctrl+Shift+E"))
+    _act(w, file, "&Print map…", lambda: print_map(w), QKeySequence.StandardKey.Print)
     file.addSeparator()
     _act(w, file, "&Quit", w.close, QKeySequence.StandardKey.Quit)
 

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from planner.model.errors import PlannerError
 from planner.ui import preferences
+from planner.ui._dialogs import ok_cancel
 from planner.ui.preferences import Preferences
 
 
@@ -45,11 +45,7 @@ class PreferencesDialog(QDialog):
         form = QFormLayout()
         form.addRow("Tile URL", self.url)
         form.addRow("Attribution", self.attribution)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "OK")
         lay = QVBoxLayout(self)
         lay.addWidget(self.tiles)
         lay.addLayout(form)

@@ -10,16 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-JS = Callable[[str], Any]
+from tests.ui.pixels import BORDER, COAST, LAND, OCEAN, count
 
-OCEAN = (0xDB, 0xE7, 0xEF)
-LAND = (0xF4, 0xF1, 0xEA)
-COAST = (0x7F, 0x95, 0xA8)
-BORDER = (0xA3, 0xA9, 0xB4)
+JS = Callable[[str], Any]
 
 
 def show(
@@ -37,20 +33,6 @@ def show(
     js("TP.notifyPainted('test')")
     qtbot.wait(250)  # the compositor delivers the painted frame to the widget
     return view.grab().toImage()
-
-
-def pixels(image: QImage) -> np.ndarray:
-    """The image as an ``(h, w, 3)`` RGB array."""
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    row = rgb.bytesPerLine()
-    data = np.frombuffer(rgb.constBits(), np.uint8, count=row * rgb.height())
-    return data.reshape(rgb.height(), row)[:, : rgb.width() * 3].reshape(rgb.height(), -1, 3)
-
-
-def count(image: QImage, rgb: tuple[int, int, int], tol: int = 14) -> int:
-    """Pixels within ``tol`` of ``rgb`` on each channel."""
-    diff = np.abs(pixels(image).astype(np.int16) - np.array(rgb, dtype=np.int16))
-    return int((diff <= tol).all(axis=2).sum())
 
 
 def test_a_tokyo_view_shows_land_sea_and_the_detailed_coastline(
