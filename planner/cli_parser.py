@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--xlsx", type=Path, metavar="OUT", help="write the XLSX report")
     c.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF report")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])  # fmt: skip
+    c.add_argument("--no-map", action="store_true",
+                   help="reports without the impact map (no web engine started)")  # fmt: skip
     c = cmd("handover", "handover packets and checklists for the accounts a scenario moves")
     c.add_argument("--scenario", required=True)
     c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "

@@ -58,16 +58,26 @@ def _impact(args: argparse.Namespace) -> int:
     guard = check_outputs(args, [args.xlsx, args.pdf])
     with open_project(args, reading=True) as p:
         imp = impact(p, args.scenario, args.against, threshold=args.threshold)
+        picture = None
+        if (args.xlsx or args.pdf) and not args.no_map:
+            from planner.ui.report_maps import impact_map
+
+            picture = impact_map(p, imp)  # the map page, offscreen, before any file is written
     written = []
     if args.xlsx:
-        written.append(str(write_xlsx(imp, args.xlsx, protect=guard)))
+        from planner.ui.report_maps import png_bytes
+
+        png = png_bytes(picture) if picture is not None else None
+        written.append(str(write_xlsx(imp, args.xlsx, protect=guard, map_png=png)))
     if args.pdf:
         from planner.ui.printing import html_to_pdf
+        from planner.ui.report_maps import IMPACT_MAP
 
-        written.append(str(html_to_pdf(impact_html(imp), args.pdf, page_size=args.page_size,
-                                       title="Impact report", landscape=True,
-                                       header=f"{imp.scenario} vs {imp.against}",
-                                       protect=guard)))  # fmt: skip
+        images = {IMPACT_MAP: picture} if picture is not None else {}
+        written.append(str(html_to_pdf(
+            impact_html(imp, map_image=IMPACT_MAP if images else None), args.pdf,
+            page_size=args.page_size, title="Impact report", landscape=True,
+            header=f"{imp.scenario} vs {imp.against}", protect=guard, images=images)))  # fmt: skip
     s = imp.summary
     text = "\n".join(
         [f"Impact of {imp.scenario} against {imp.against}",
