@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--xlsx", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
     c.add_argument("--html", type=Path, metavar="OUT", help="write the packets as HTML")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
+    c.add_argument("--no-map", action="store_true",
+                   help="PDF covers without the map (no web engine started)")  # fmt: skip
     c = cmd("optimize", "auto-balance a scenario into a new scenario")
     c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
     c.add_argument("--out-scenario", required=True, help="name of the scenario to create")

@@ -174,8 +174,14 @@ def _handover(args: argparse.Namespace) -> int:
     if args.pdf:
         from planner.ui.handover_print import packets_to_pdf
 
+        maps = {}
+        if not args.no_map:
+            from planner.ui.report_maps import packet_maps
+
+            with open_project(args, reading=True) as p:
+                maps = packet_maps(p, packets)
         written.append(str(packets_to_pdf(packets, args.pdf, page_size=args.page_size,
-                                          protect=guard)))  # fmt: skip
+                                          protect=guard, maps=maps)))  # fmt: skip
     data = {
         "scenario": args.scenario,
         "packets": [

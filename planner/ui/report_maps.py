@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 
 from planner.model.atoms import load_unit_geometries
 from planner.model.colours import preview_colour
+from planner.model.handover import Packet
 from planner.model.impact import Impact
 from planner.model.plan import Plan
 from planner.model.store import Project
@@ -66,7 +67,7 @@ def _territory_items(plan: Plan, names: Sequence[str]) -> list[LegendItem]:
 def impact_map(project: Project, imp: Impact, size: tuple[int, int] = REPORT_SIZE) -> QImage:
     """The impact map sheet: zoomed to what moves (the whole plan when nothing does)."""
     plan = Plan.load(project, imp.scenario)
-    before = Plan.load(project, imp.against)
+    before = Plan.load(project, imp.against, atoms=plan.atoms)  # units and accounts read once
     a = plan.atoms
     units = np.asarray(imp.moved_unit_index, dtype=np.int64)
     focus = None
@@ -89,3 +90,41 @@ def impact_map(project: Project, imp: Impact, size: tuple[int, int] = REPORT_SIZ
         legend,
     )
     return sheet_image(cap, text, QSize(size[0], int(size[1] * 1.12)))
+
+
+def packet_map_name(index: int) -> str:
+    """The image name packet ``index``'s cover uses (``<img src=...>``)."""
+    return f"tp-map:packet-{index}"
+
+
+def packet_maps(
+    project: Project, packets: Sequence[Packet], size: tuple[int, int] = (1600, 900)
+) -> dict[str, QImage]:
+    """A cover map per packet: the scenario's territories around the packet's accounts, the
+    units holding them hatched, the two reps' territories in the legend. One offscreen page
+    serves every packet (the scenario is pushed once)."""
+    if not packets:
+        return {}
+    plan = Plan.load(project, packets[0].scenario)
+    a = plan.atoms
+    where = {str(e): i for i, e in enumerate(a.account_ext_ids)}
+    reps = {int(r): str(a.rep_names.get(int(r), "")) for r in a.territory_rep_ids
+            if np.isfinite(r)}  # fmt: skip
+    out: dict[str, QImage] = {}
+    with OffscreenMap(*size) as m:
+        for i, packet in enumerate(packets):
+            idx = np.array([where[e] for e in (x.external_id for x in packet.accounts)
+                            if e in where], dtype=np.int64)  # fmt: skip
+            units = np.unique(a.account_unit[idx]) if len(idx) and a.n_units else np.zeros(0)
+            units = units[units >= 0].astype(np.int64)
+            focus = _box(a.account_lon[idx], a.account_lat[idx], pad=0.6) if len(idx) else None
+            cap = m.render(plan, hatched_units=units, focus=focus)
+            both = (packet.from_rep, packet.to_rep)
+            pairs = zip(a.territory_names, a.territory_rep_ids, strict=True)
+            names = [str(n) for n, r in pairs if np.isfinite(r) and reps.get(int(r)) in both]
+            hatch = preview_colour([str(c) for c in a.territory_colours])
+            legend = _territory_items(plan, names)
+            legend.append(LegendItem(f"Units of the {len(idx)} accounts", hatch, "hatched"))
+            text = SheetText(f"{packet.from_rep} → {packet.to_rep}", packet.scenario, legend)
+            out[packet_map_name(i)] = sheet_image(cap, text, QSize(size[0], int(size[1] * 1.12)))
+    return out

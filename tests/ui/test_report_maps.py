@@ -85,3 +85,25 @@ def test_without_the_map_the_reports_are_the_tables(qapp: Any, project: Path,
                               check=True)  # fmt: skip
     pages = int(info.stdout.split("Pages:")[1].split()[0])
     assert int(info_map.stdout.split("Pages:")[1].split()[0]) == pages + 1
+
+
+def test_the_handover_cover_shows_both_reps_territories(qapp: Any, tmp_path: Path) -> None:
+    from planner.model.synthetic import grid_project
+
+    project = tmp_path / "g.tplan"
+    grid_project(project).close()
+    assert main(["scenario", str(project), "create", "East"]) == 0
+    move = ["--units", "U1_0", "U1_1", "--to", "T2"]  # two of T1's units: Rep 1 -> Rep 2
+    assert main(["assign", str(project), "--scenario", "East", *move]) == 0
+    pdf = tmp_path / "handover.pdf"
+    assert main(["handover", str(project), "--scenario", "East", "--pdf", str(pdf),
+                 "--no-save"]) == 0  # fmt: skip
+    fills = colours(project, "East")
+    cover, second = pdf_pages(pdf, dpi=80)[:2]
+    for name in ("T1", "T2"):  # the outgoing and the incoming rep's territories
+        assert count(cover, fill_on_land(fills[name]), tol=16) > 300, name
+    assert count(second, fill_on_land(fills["T1"]), tol=16) < 20  # account pages: no map
+    plain = tmp_path / "plain.pdf"
+    assert main(["handover", str(project), "--scenario", "East", "--pdf", str(plain),
+                 "--no-save", "--no-map"]) == 0  # fmt: skip
+    assert count(pdf_pages(plain, dpi=80)[0], fill_on_land(fills["T1"]), tol=16) < 20
