@@ -100,13 +100,10 @@ def settle(view: MapView, timeout_s: float) -> None:
 
 def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
     """The shown view as it is now, without the page's controls."""
-    settle(view, timeout_s)
-    scale = _js(view, _SCALE_JS, timeout_s)
     _js(view, _CONTROLS_JS % "hidden", timeout_s)
     try:
-        loop = QEventLoop()
-        QTimer.singleShot(120, loop.quit)
-        loop.exec()
+        settle(view, timeout_s)  # a frame painted after the controls went
+        scale = _js(view, _SCALE_JS, timeout_s)
         image = view.grab().toImage()
     finally:
         _js(view, _CONTROLS_JS % "visible", timeout_s)
@@ -122,8 +119,12 @@ class OffscreenMap:
     """
 
     def __init__(self, width: int = 1600, height: int = 1100) -> None:
+        from planner.app import configure_qt_environment
         from planner.ui.printing import ensure_app
 
+        if QCoreApplication.instance() is None:  # a CLI report: set up as the window would
+            configure_qt_environment()  # root needs Chromium's sandbox off, as for the window
+            QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         ensure_app()
         self.view = MapView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
