@@ -41,8 +41,11 @@ def run_gui(
     snapshot: Path | None = None,
     size: str = "1600x1000",
     scenario: str | None = None,
+    title: str | None = None,
+    legend: bool = False,
 ) -> int:
-    """Open the main window; with ``snapshot`` save a PNG once the map has rendered and exit.
+    """Open the main window; with ``snapshot`` save a PNG once the map has rendered and exit
+    (with ``title`` or ``legend``: the map alone as a sheet, :mod:`planner.ui.map_sheet`).
 
     ``project`` is a file or a database URL (a ``str`` containing ``://``). The snapshot path
     is checked before the window opens: never the project, its ``-wal``/``-shm``, or a folder.
@@ -77,5 +80,5 @@ def run_gui(
     if snapshot is not None:
         from planner.ui.snapshot import take_snapshot
 
-        return take_snapshot(app, window, snapshot)
+        return take_snapshot(app, window, snapshot, title=title, legend=legend)
     return app.exec()

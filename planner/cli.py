@@ -47,8 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from planner.app import run_gui
 
+        if (gargs.title is not None or gargs.legend) and gargs.snapshot is None:
+            raise PlannerError("--title and --legend go with --snapshot OUT.png")
         return run_gui(gargs.project, snapshot=gargs.snapshot, size=gargs.size,
-                       scenario=gargs.scenario)  # fmt: skip
+                       scenario=gargs.scenario, title=gargs.title,
+                       legend=gargs.legend)  # fmt: skip
     except PlannerError as err:
         sys.stderr.write(f"planner: error: {one_line(str(err))}\n")
         return 1
@@ -145,7 +148,17 @@ def _import_accounts(args: argparse.Namespace) -> int:
 def _import_territories(args: argparse.Namespace) -> int:
     from planner.model.io.territories import import_territories
 
+    if args.create_scenario and not args.scenario:
+        raise PlannerError("--create-scenario needs --scenario NAME: the scenario to create")
+    if args.based_on and not args.create_scenario:
+        raise PlannerError("--from goes with --create-scenario (the scenario the new one copies)")
     with open_project(args) as p:
+        if args.create_scenario:
+            from planner.model.io.gis_import import import_as_scenario
+
+            return _report(args, p, lambda: import_as_scenario(
+                p, args.file, args.scenario, based_on=args.based_on,
+                skip_invalid=args.skip_invalid, mode=args.mode))  # fmt: skip
         sid = _scenario_id(p, args.scenario)
         return _report(args, p, lambda: import_territories(
             p, args.file, scenario_id=sid, skip_invalid=args.skip_invalid,
@@ -265,13 +278,45 @@ def _balance(args: argparse.Namespace) -> int:
 @command("export")
 def _export(args: argparse.Namespace) -> int:
     from planner.model.io.export import export
+    from planner.model.io.gis_export import GIS_FORMATS, export_gis
     from planner.model.plan import Plan
 
+    gis = args.format in GIS_FORMATS
+    if args.layer and not gis:
+        raise PlannerError(f"--layer applies to the GIS formats ({', '.join(GIS_FORMATS)})")
     guard = check_outputs(args, [args.out])
     with open_project(args, reading=True) as p:
         plan = Plan.load(p, args.scenario)
+        if gis:
+            done = export_gis(plan, args.format, args.out, layer=args.layer, protect=guard)
+            emit(args, done.to_json(), done.to_text())
+            return 0
         out = export(plan, args.format, args.out, protect=guard)
     emit(args, {"file": str(out), "format": args.format}, f"wrote {out}")
+    return 0
+
+
+@command("crm-update")
+def _crm_update(args: argparse.Namespace) -> int:
+    from planner.model.io.crm_update import check_target, crm_update, write_crm_update
+
+    check_target(args.format, args.out)
+    guard = check_outputs(args, [args.out])
+    with open_project(args, reading=True) as p:
+        update = crm_update(p, args.scenario, args.against, fmt=args.format,
+                            effective=args.effective)  # fmt: skip
+        out = write_crm_update(update, args.out, protect=guard)
+    lines = [f"{len(update.rows):,} owner change(s) of {update.moved:,} moved account(s) "
+             f"({update.scenario} against {update.against}, effective "
+             f"{update.effective_date.isoformat()}) written to {out}"]  # fmt: skip
+    lines += [f"  not changed: {m.account_id} {m.name}: {m.reason}" for m in update.missing[:50]]
+    if len(update.missing) > 50:
+        lines.append(f"  … {len(update.missing) - 50:,} more (--json lists them all)")
+    if update.missing:
+        kept = " (in the file with an empty new owner)" if update.format == "generic" else ""
+        warn(f"{len(update.missing):,} moved account(s) have no new owner the file can "
+             f"name{kept}; see the list")  # fmt: skip
+    emit(args, update.to_json(out), "\n".join(lines))
     return 0
 
 

@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("file", type=Path)
     c.add_argument("--scenario")
+    c.add_argument("--create-scenario", action="store_true",
+                   help="create --scenario NAME (a copy of the baseline, or of --from) and "
+                   "import into it; a refused import leaves no scenario behind")  # fmt: skip
+    c.add_argument(
+        "--from",
+        dest="based_on",
+        metavar="SCENARIO",
+        help="with --create-scenario: copy this scenario instead of the baseline",
+    )
     c.add_argument("--skip-invalid", action="store_true")
     what = c.add_mutually_exclusive_group()
     what.add_argument(
@@ -127,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--xlsx", type=Path, metavar="OUT", help="write the XLSX report")
     c.add_argument("--pdf", type=Path, metavar="OUT", help="write the PDF report")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])  # fmt: skip
+    c.add_argument("--no-map", action="store_true",
+                   help="reports without the impact map (no web engine started)")  # fmt: skip
     c = cmd("handover", "handover packets and checklists for the accounts a scenario moves")
     c.add_argument("--scenario", required=True)
     c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "
@@ -143,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--xlsx", type=Path, metavar="OUT", help="write checklist items as CRM tasks")
     c.add_argument("--html", type=Path, metavar="OUT", help="write the packets as HTML")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
+    c.add_argument("--no-map", action="store_true",
+                   help="PDF covers without the map (no web engine started)")  # fmt: skip
     c = cmd("optimize", "auto-balance a scenario into a new scenario")
     c.add_argument("--scenario", help="start from this scenario (default: the baseline)")
     c.add_argument("--out-scenario", required=True, help="name of the scenario to create")
@@ -173,10 +186,27 @@ def build_parser() -> argparse.ArgumentParser:
         c = cmd(name, f"{what} of a scenario (the same history as the window's)")
         c.add_argument("--scenario")
     _org_commands(cmd)
-    c = cmd("export", "export a scenario")
-    c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
+    c = cmd("export", "export a scenario (GIS formats: territories and units layers)")
+    c.add_argument("--format", required=True,
+                   choices=["xlsx", "csv", "gpkg", "shp", "geojson", "kml"],
+                   help="shp is a zipped Shapefile")  # fmt: skip
     c.add_argument("out", type=Path)
     c.add_argument("--scenario")
+    c.add_argument("--layer", choices=["territories", "units"],
+                   help="GIS formats: only this layer (geojson holds one: territories by "
+                   "default)")  # fmt: skip
+    c = cmd("crm-update", "the owner changes of a scenario as files CRMs import (Salesforce "
+            "Data Loader CSV, or a generic CSV/XLSX)")  # fmt: skip
+    c.add_argument("--scenario", required=True)
+    c.add_argument("--against", help="scenario to compare with (default: the baseline; for a "
+                   "published scenario, the baseline it replaced)")  # fmt: skip
+    c.add_argument("--format", required=True, choices=["salesforce", "salesforce-email", "generic"],
+                   help="salesforce: Id,OwnerId (CRM user ids); salesforce-email: Id,Owner.Email; "
+                   "generic: old/new territory and owner, effective date")  # fmt: skip
+    c.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="CSV (generic: .xlsx for a workbook)")  # fmt: skip
+    c.add_argument("--effective", type=iso_date, metavar="YYYY-MM-DD",
+                   help="effective date (default: the publication's, else today)")  # fmt: skip
     return p
 
 
@@ -216,5 +246,9 @@ def gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--snapshot", type=Path, metavar="OUT.png", help="save a window PNG and exit")
     p.add_argument("--size", default="1600x1000", help="window size for --snapshot, WxH")
     p.add_argument("--scenario", help="scenario to show")
+    p.add_argument("--title", help="--snapshot: the map alone as a sheet with this title, a "
+                   "scale bar, north arrow, scenario and date")  # fmt: skip
+    p.add_argument("--legend", action="store_true",
+                   help="--snapshot: the map sheet with a legend of the territories")  # fmt: skip
     p.add_argument("--help-commands", action="store_true", help="list the headless commands")
     return p

@@ -69,17 +69,27 @@ def _impact(args: argparse.Namespace) -> int:
     with open_project(args, reading=True) as p:
         imp = impact(p, args.scenario, args.against, threshold=args.threshold)
         quota = _quota_impact(p, args, imp)
+        picture = None
+        if (args.xlsx or args.pdf) and not args.no_map:
+            from planner.ui.report_maps import impact_map
+
+            picture = impact_map(p, imp)  # the map page, offscreen, before any file is written
     written = []
     if args.xlsx:
-        written.append(str(write_xlsx(imp, args.xlsx, protect=guard, quota=quota)))
+        from planner.ui.report_maps import png_bytes
+
+        png = png_bytes(picture) if picture is not None else None
+        written.append(str(write_xlsx(imp, args.xlsx, protect=guard, map_png=png, quota=quota)))
     if args.pdf:
         from planner.ui.printing import html_to_pdf
+        from planner.ui.report_maps import IMPACT_MAP
 
-        html = impact_html(imp, quota=quota)
-        written.append(str(html_to_pdf(html, args.pdf, page_size=args.page_size,
-                                       title="Impact report", landscape=True,
-                                       header=f"{imp.scenario} vs {imp.against}",
-                                       protect=guard)))  # fmt: skip
+        images = {IMPACT_MAP: picture} if picture is not None else {}
+        html = impact_html(imp, map_image=IMPACT_MAP if images else None, quota=quota)
+        written.append(str(html_to_pdf(
+            html, args.pdf,
+            page_size=args.page_size, title="Impact report", landscape=True,
+            header=f"{imp.scenario} vs {imp.against}", protect=guard, images=images)))  # fmt: skip
     s = imp.summary
     text = "\n".join(
         [f"Impact of {imp.scenario} against {imp.against}",
@@ -180,8 +190,14 @@ def _handover(args: argparse.Namespace) -> int:
     if args.pdf:
         from planner.ui.handover_print import packets_to_pdf
 
+        maps = {}
+        if not args.no_map:
+            from planner.ui.report_maps import packet_maps
+
+            with open_project(args, reading=True) as p:
+                maps = packet_maps(p, packets)
         written.append(str(packets_to_pdf(packets, args.pdf, page_size=args.page_size,
-                                          protect=guard)))  # fmt: skip
+                                          protect=guard, maps=maps)))  # fmt: skip
     data = {
         "scenario": args.scenario,
         "packets": [

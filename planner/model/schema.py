@@ -84,6 +84,9 @@ class Rep(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(200), default="")
+    #: The rep's user id in the CRM (Salesforce ``User.Id``, the ``OwnerId`` of its accounts):
+    #: what an owner-change file must name (planner.model.io.crm_update). "" when not known.
+    crm_user_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
     home_lon: Mapped[float | None] = mapped_column(Float)
     home_lat: Mapped[float | None] = mapped_column(Float)
     home_label: Mapped[str] = mapped_column(String(200), default="")

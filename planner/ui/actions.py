@@ -14,6 +14,8 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from planner.ui.autobalance import run_auto_balance
+from planner.ui.map_export import export_map, print_map
+from planner.ui.preferences_dialog import edit_preferences
 
 if TYPE_CHECKING:
     from planner.ui.main_window import MainWindow
@@ -46,6 +48,9 @@ def build_menus(w: MainWindow) -> Actions:
     _act(w, file, "Save &As…", w.save_as, QKeySequence("Ctrl+Shift+S"))
     _act(w, file, "Re&load (a colleague or an import changed it)", w.reload, QKeySequence("F5"))
     file.addSeparator()
+    _act(w, file, "E&xport map…", lambda: export_map(w), QKeySequence("Ctrl+Shift+E"))
+    _act(w, file, "&Print map…", lambda: print_map(w), QKeySequence.StandardKey.Print)
+    file.addSeparator()
     _act(w, file, "&Quit", w.close, QKeySequence.StandardKey.Quit)
 
     edit = mb.addMenu("&Edit")
@@ -57,6 +62,9 @@ def build_menus(w: MainWindow) -> Actions:
     edit.addAction(redo)
     edit.addSeparator()
     _act(w, edit, "&Find account…", w.find_account, QKeySequence("Ctrl+F"))
+    edit.addSeparator()
+    _act(w, edit, "&Preferences…", lambda: edit_preferences(w, w.map_view),
+         QKeySequence.StandardKey.Preferences)  # fmt: skip
 
     view = mb.addMenu("&Map")
     tb = QToolBar("Map tools", w)

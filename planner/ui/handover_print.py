@@ -12,11 +12,13 @@ from ``printing.font_families()``) after the Latin one and Qt embeds the subsets
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtGui import (
     QFont,
+    QImage,
     QPainter,
     QTextDocument,
 )
@@ -27,6 +29,7 @@ from planner.model.handover import Packet
 from planner.model.io._output import Protected
 from planner.model.io.handover_export import STYLE, account_html, cover_html
 from planner.ui.printing import (
+    add_images,
     document_fonts,
     draw_chrome,
     draw_document_page,
@@ -42,14 +45,25 @@ TITLE = "Handover packets"
 CHUNK = 8
 
 
-def _documents(packet: Packet, printer: QPrinter, font: QFont, size: QSizeF) -> list[QTextDocument]:
-    """The packet's cover and accounts as a few documents, each starting on a new page."""
-    parts = [cover_html(packet, True)] + [account_html(packet, a) for a in packet.accounts]
+def _documents(
+    packet: Packet,
+    printer: QPrinter,
+    font: QFont,
+    size: QSizeF,
+    cover_map: tuple[str, QImage] | None = None,
+) -> list[QTextDocument]:
+    """The packet's cover (with its map, if given) and accounts as a few documents, each
+    starting on a new page."""
+    name = cover_map[0] if cover_map else None
+    parts = [cover_html(packet, True, name)] + [account_html(packet, a) for a in packet.accounts]
     brk = 'style="page-break-before: always"'
     chunks = ["".join(parts[i : i + CHUNK]) for i in range(0, len(parts), CHUNK)]
     # A chunk after the first starts with an account: its page break is the document's start.
     bodies = [c if i == 0 else c.replace(brk, "", 1) for i, c in enumerate(chunks)]
-    return [_document(b, printer, font, size) for b in bodies]
+    docs = [_document(b, printer, font, size) for b in bodies]
+    if cover_map is not None:
+        add_images(docs[0], dict([cover_map]), size.width(), size.height() * 0.45)
+    return docs
 
 
 def _document(body: str, printer: QPrinter, font: QFont, size: QSizeF) -> QTextDocument:
@@ -65,8 +79,12 @@ def _document(body: str, printer: QPrinter, font: QFont, size: QSizeF) -> QTextD
     return doc
 
 
-def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
-    """Paint ``packets`` on ``printer`` (a PDF file or the preview); returns the page count."""
+def paint_packets(
+    printer: QPrinter, packets: list[Packet], maps: Mapping[str, QImage] | None = None
+) -> int:
+    """Paint ``packets`` on ``printer`` (a PDF file or the preview); returns the page count.
+    ``maps``: cover maps by :func:`planner.ui.report_maps.packet_map_name` of the packet's
+    position."""
     font, small = document_fonts()
     painter = QPainter()
     if not painter.begin(printer):
@@ -74,7 +92,10 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
     try:
         frame = page_frame(painter, printer, small)
         size = QSizeF(frame.width, frame.body_h)
-        docs = [_documents(p, printer, font, size) for p in packets]
+        maps = maps or {}
+        docs = [
+            _documents(p, printer, font, size, _cover_map(maps, i)) for i, p in enumerate(packets)
+        ]
         pages = [[(d, i) for d in ds for i in range(max(d.pageCount(), 1))] for ds in docs]
         total = max(sum(len(x) for x in pages), 1)
         if not packets:
@@ -94,12 +115,22 @@ def paint_packets(printer: QPrinter, packets: list[Packet]) -> int:
         painter.end()
 
 
+def _cover_map(maps: Mapping[str, QImage], index: int) -> tuple[str, QImage] | None:
+    name = f"tp-map:packet-{index}"  # planner.ui.report_maps.packet_map_name
+    return (name, maps[name]) if name in maps else None
+
+
 def packets_to_pdf(
-    packets: list[Packet], out: Path, *, page_size: str = "A4", protect: Protected | None = None
+    packets: list[Packet],
+    out: Path,
+    *,
+    page_size: str = "A4",
+    protect: Protected | None = None,
+    maps: Mapping[str, QImage] | None = None,
 ) -> Path:
     """Write ``packets`` to the PDF ``out`` (under a temporary name, then renamed; never over
-    a protected file such as the project)."""
-    return print_pdf(out, page_size, TITLE, lambda printer: paint_packets(printer, packets),
+    a protected file such as the project); ``maps``: cover maps (see :func:`paint_packets`)."""
+    return print_pdf(out, page_size, TITLE, lambda printer: paint_packets(printer, packets, maps),
                      protect=protect)  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from planner.model.events import PlanChange
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.model.store import Project
-from planner.ui import layout, workers
+from planner.ui import layout, preferences, workers
 from planner.ui.account_panel import AccountPanel
 from planner.ui.actions import build_menus, refresh_recent_menu
 from planner.ui.balance_chart import BalanceChart
@@ -68,7 +68,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.last_error = ""
         self.undo_stack = QUndoStack(self)
         self.mirror = UndoMirror(self.undo_stack, self._show_error)
-        self.map_view = MapView(self, page_dir=page_dir)
+        self.map_view = MapView(self, page_dir=page_dir, **preferences.load().map_options())
         self.preview_bar = PreviewBar(self)
         centre = QWidget(self)
         lay = QVBoxLayout(centre)

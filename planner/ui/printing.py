@@ -15,18 +15,20 @@ fonts used are embedded in the PDF (subsetted) by Qt.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QFont,
     QFontDatabase,
+    QImage,
     QPageLayout,
     QPageSize,
     QPainter,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtPrintSupport import QPrinter
@@ -102,17 +104,20 @@ def html_to_pdf(
     header: str = "",
     landscape: bool = False,
     protect: Protected | None = None,
+    images: Mapping[str, QImage] | None = None,
 ) -> Path:
     """Print ``html`` to the PDF file ``out`` (written under a temporary name, then renamed).
 
     ``page_size`` is "A4" or "Letter"; ``title`` goes left in the header line of every page
-    and into the PDF's metadata, ``header`` right; ``protect``: files it must not replace.
+    and into the PDF's metadata, ``header`` right; ``protect``: files it must not replace;
+    ``images``: pictures the HTML shows as ``<img src="NAME">`` (maps), fitted to the page.
     Returns ``out``.
     """
     ensure_app()
     font, small = document_fonts()
     return print_pdf(
-        out, page_size, title, lambda printer: _paint(printer, html, font, small, title, header),
+        out, page_size, title,
+        lambda printer: _paint(printer, html, font, small, title, header, images or {}),
         landscape=landscape, protect=protect,
     )  # fmt: skip
 
@@ -191,8 +196,51 @@ def draw_document_page(painter: QPainter, doc: QTextDocument, index: int, frame:
     painter.restore()
 
 
+def add_images(
+    doc: QTextDocument, images: Mapping[str, QImage], width: float, height: float
+) -> None:
+    """Give ``doc`` the pictures its ``<img src="NAME">`` tags name, each drawn as large as fits
+    ``width`` x ``height`` (the printer's pixels) with its proportions.
+
+    Why sized here: Qt's HTML takes image sizes in the printer's pixels only (no percentages),
+    which the model's HTML cannot know; the picture keeps its own pixels (the PDF embeds it
+    once, at that resolution) and is scaled when drawn.
+    """
+    if not images:
+        return
+    device = doc.documentLayout().paintDevice()
+    dpi_scale = device.logicalDpiX() / 96 if device is not None else 1.0
+    for name, image in images.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            fmt = frag.charFormat()
+            if fmt.isImageFormat() and fmt.toImageFormat().name() in images:
+                img_fmt = fmt.toImageFormat()
+                image = images[img_fmt.name()]
+                scale = min(width / max(image.width(), 1), height / max(image.height(), 1))
+                scale /= dpi_scale  # Qt multiplies an image format's size by the device's dpi
+                img_fmt.setWidth(image.width() * scale)
+                img_fmt.setHeight(image.height() * scale)
+                cursor = QTextCursor(doc)
+                cursor.setPosition(frag.position())
+                cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                cursor.setCharFormat(img_fmt)
+            it += 1
+        block = block.next()
+
+
 def _paint(
-    printer: QPrinter, html: str, font: QFont, small: QFont, title: str, header: str
+    printer: QPrinter,
+    html: str,
+    font: QFont,
+    small: QFont,
+    title: str,
+    header: str,
+    images: Mapping[str, QImage],
 ) -> None:
     painter = QPainter()
     if not painter.begin(printer):
@@ -207,6 +255,7 @@ def _paint(
             doc.setDefaultStyleSheet(f"body, table, td, th {{ font-family: {css_families}; }}")
         doc.setHtml(html)
         doc.setPageSize(QSizeF(frame.width, frame.body_h))
+        add_images(doc, images, frame.width * 0.98, frame.body_h * 0.85)
         pages = max(doc.pageCount(), 1)
         for i in range(pages):
             if i:

@@ -10,16 +10,26 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMainWindow
 
+from planner.model.errors import PlannerError
 from planner.model.io._output import OutputError, write_atomic
 
 TIMEOUT_MS = 60_000
 
 
 def take_snapshot(
-    app: QApplication, window: QMainWindow, out: Path, timeout_ms: int = TIMEOUT_MS
+    app: QApplication,
+    window: QMainWindow,
+    out: Path,
+    timeout_ms: int = TIMEOUT_MS,
+    *,
+    title: str | None = None,
+    legend: bool = False,
 ) -> int:
+    """Grab the window (or, with ``title``/``legend``, the map view as a sheet: title, legend,
+    scale bar, north arrow, scenario and date) once the map has rendered; 0 or 1."""
     loop = QEventLoop()
     ready = getattr(window, "map_rendered", None)  # a Signal once the map workspace exists
     timer = QTimer()
@@ -38,7 +48,25 @@ def take_snapshot(
     QTimer.singleShot(700, settle.quit)
     settle.exec()
     app.processEvents()
-    image = window.grab()
+    view = getattr(window, "map_view", None)
+    if view is not None:  # the basemap's finer levels load by zoom: wait for this one
+        from planner.ui.map_capture import settle as basemap_drawn
+
+        try:
+            basemap_drawn(view, timeout_ms / 1000)
+        except PlannerError as err:
+            sys.stderr.write(f"planner: error: {err}\n")
+            window.close()
+            return 1
+    if title is not None or legend:
+        try:
+            image = _sheet(window, title or "", legend)
+        except PlannerError as err:
+            sys.stderr.write(f"planner: error: {err}\n")
+            window.close()
+            return 1
+    else:
+        image = window.grab().toImage()
     out.parent.mkdir(parents=True, exist_ok=True)
 
     def save(tmp: Path) -> None:
@@ -54,3 +82,13 @@ def take_snapshot(
     sys.stdout.write(f"snapshot saved to {out}\n")
     window.close()
     return 0
+
+
+def _sheet(window: QMainWindow, title: str, legend: bool) -> QImage:
+    from planner.ui.map_capture import capture
+    from planner.ui.map_export import sheet_text
+    from planner.ui.map_sheet import sheet_image
+
+    cap = capture(window.map_view)  # type: ignore[attr-defined]
+    plan = getattr(window, "plan", None)
+    return sheet_image(cap, sheet_text(plan, title, legend=legend))

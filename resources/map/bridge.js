@@ -9,6 +9,7 @@
  *
  * Page scripts, loaded in this order (planner/ui/map/page.py lists them):
  *   bridge.js       this file: TP, the shared private namespace TP._, init, channel, input log
+ *   basemap.js      the offline world basemap (detail by zoom) and optional online tiles
  *   territories.js  the live territory model: names, colours, fills (colour mode)
  *   units.js        the units layer: fills from the model, hit-testing, tooltips and popups
  *   points.js       the accounts layer (100k+ points on one canvas), coloured from the model
@@ -141,32 +142,11 @@
       pane.style.zIndex = String(p[1]);
       if (p[2]) pane.classList.add("tp-noevents");
     });
-    addBasemap(map, options);
     TP._.initHooks.forEach(function (hook) {
       hook(map, options);
     });
     connectChannel();
   };
-
-  /* addBasemap: bundled US states drawn as vector (always), online tiles on top if configured. */
-  function addBasemap(map, options) {
-    if (window.TP_BASEMAP_STATES) {
-      L.geoJSON(window.TP_BASEMAP_STATES, {
-        renderer: L.canvas({ pane: "tpBasemap", padding: 0.5 }),
-        interactive: false,
-        pmIgnore: true,
-        style: { color: "#9aa5b1", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1 },
-      }).addTo(map);
-    }
-    if (options.tilesUrl) {
-      L.tileLayer(options.tilesUrl, {
-        // Leaflet renders attribution as HTML: the setting is shown as plain text.
-        attribution: escapeHtml(options.attribution || ""),
-        maxZoom: 19,
-        pmIgnore: true,
-      }).addTo(map);
-    }
-  }
 
   /* connectChannel: attach to Python's "bridge" object, flush queued messages, say ready. */
   function connectChannel() {

@@ -124,6 +124,16 @@ def test_team_project_end_to_end_through_the_cli(empty_url, tmp_path, capsys) ->
     # The plan's territories have no reps: nobody to hand over to, and the output says so.
     assert handover["packets"] == []
     assert len(handover["without_rep"]) == 2
+    # GIS round trip and CRM owner changes (issue 18) on the database too.
+    gpkg = tmp_path / "north.gpkg"
+    ok("export", url, "--format", "gpkg", gpkg, "--scenario", "North")
+    ok("import-territories", url, gpkg, "--scenario", "Back", "--create-scenario")
+    back = json.loads(ok("impact", url, "--scenario", "Back", "--against", "North", "--json"))
+    assert back["summary"]["accounts_moved"] == 0
+    owners = json.loads(ok("crm-update", url, "--scenario", "North", "--format", "generic",
+                           "--out", tmp_path / "owners.csv", "--json"))  # fmt: skip
+    assert owners["rows"] == 2
+    assert len(owners["missing"]) == 2  # the territories have no reps
     ok("scenario", url, "publish", "North", "--effective", "2027-01-04")
     assert json.loads(ok("impact", url, "--scenario", "North", "--json"))["summary"][
         "accounts_moved"] == 0  # fmt: skip

@@ -1,11 +1,12 @@
-"""Exports of a scenario: XLSX workbook, accounts CSV for CRM owner updates, GeoJSON outlines.
+"""Exports of a scenario: XLSX workbook, accounts CSV, and the GIS formats.
 
-- ``csv``: one row per account with its territory and rep in the scenario and in the baseline,
-  ready to update owners in a CRM.
+- ``csv``: one row per account with its territory and rep in the scenario and in the baseline
+  (the files CRMs import to change owners are ``planner crm-update``'s:
+  :mod:`planner.model.io.crm_update`).
 - ``xlsx``: sheets *Balance* (per territory, with deviation from target), *Summary*,
   *Accounts* (as the CSV) and *Units* (unit -> territory).
-- ``geojson``: territory outlines (union of their units, or the drawn shapes in a free-form
-  project) with the balance figures as properties, EPSG:4326.
+- ``gpkg``, ``shp``, ``geojson``, ``kml``: territory polygons with their balance figures and
+  units with their territory (:mod:`planner.model.io.gis_export`).
 
 Files are written through :func:`planner.model.io._output.write_atomic`: never over the
 project (or its ``-wal``/``-shm``) or another protected file, under a temporary name renamed
@@ -16,20 +17,17 @@ when complete. Text cells are neutralised against formula injection
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import text
 
-from planner.model.atoms import AtomData, for_scenario, load_unit_geometries, territory_ids_of
+from planner.model.atoms import AtomData, for_scenario, territory_ids_of
 from planner.model.balance import METRICS
 from planner.model.errors import PlannerError
-from planner.model.geo import outlines
 from planner.model.io._cells import neutralise_frame, textify
-from planner.model.io._json import dumps
 from planner.model.io._output import Protected, protected, write_atomic
+from planner.model.io.gis_export import GIS_FORMATS, export_gis
 
 if TYPE_CHECKING:
     from planner.model.plan import Plan
@@ -96,40 +94,22 @@ def accounts_frame(plan: Plan) -> pd.DataFrame:
     )
 
 
-def outline_features(plan: Plan) -> list[dict[str, Any]]:
-    a = plan.atoms
-    rows = plan.rows()
-    if a.free_form:
-        with plan.project.engine.connect() as c:
-            shapes = c.execute(
-                text("SELECT territory_id, geometry FROM territory_shape WHERE scenario_id = :s"),
-                {"s": plan.scenario_id},
-            ).all()
-        tidx = a.territory_index()
-        geoms = {tidx[t]: shapely.from_wkb(g) for t, g in shapes if t in tidx}
-    else:
-        geoms = outlines(load_unit_geometries(plan.project), plan.alignment[: a.n_units])
-    feats = []
-    for i, geom in sorted(geoms.items()):
-        props = {k: v for k, v in rows[i].items() if k not in ("index",)}
-        feats.append(
-            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
-        )
-    return feats
-
-
-FORMATS = ("xlsx", "csv", "geojson")
+FORMATS = ("xlsx", "csv", *GIS_FORMATS)
 
 
 def export(plan: Plan, fmt: str, out: Path, *, protect: Protected | None = None) -> Path:
     """Write ``plan`` as ``fmt`` to ``out``; returns ``out``.
 
-    ``protect``: files that must not be overwritten besides the plan's own project.
+    ``protect``: files that must not be overwritten besides the plan's own project. The GIS
+    formats write their default layers; :func:`~planner.model.io.gis_export.export_gis` takes
+    a layer and says what was written.
     """
     if fmt not in FORMATS:
         raise PlannerError(f"unknown export format '{fmt}' ({', '.join(FORMATS)})")
+    if fmt in GIS_FORMATS:
+        return export_gis(plan, fmt, out, protect=protect).file
     guard = {**protected(plan.project.path), **(protect or {})}
-    writers = {"csv": _write_csv, "xlsx": _write_xlsx, "geojson": _write_geojson}
+    writers = {"csv": _write_csv, "xlsx": _write_xlsx}
     return write_atomic(out, lambda tmp: writers[fmt](plan, tmp), protect=guard)
 
 
@@ -159,8 +139,3 @@ def _write_xlsx(plan: Plan, tmp: Path) -> None:
         accounts_frame(plan).to_excel(xw, sheet_name="Accounts", index=False)
         units.to_excel(xw, sheet_name="Units", index=False)
         textify(xw.book)
-
-
-def _write_geojson(plan: Plan, tmp: Path) -> None:
-    fc = {"type": "FeatureCollection", "features": outline_features(plan)}
-    tmp.write_text(dumps(fc), encoding="utf-8")

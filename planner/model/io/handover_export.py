@@ -151,7 +151,9 @@ def _table(
     return f'<table width="100%" cellspacing="0" cellpadding="3">{head_row}{body}</table>'
 
 
-def cover_html(p: Packet, first: bool) -> str:
+def cover_html(p: Packet, first: bool, map_image: str | None = None) -> str:
+    """The packet's cover page; ``map_image``: the name of its map picture (the printer
+    supplies it, ``planner.ui.report_maps.packet_maps``), shown under the summary."""
     e = escape
     rows = [
         ["Outgoing rep", e(p.from_rep)],
@@ -175,6 +177,7 @@ def cover_html(p: Packet, first: bool) -> str:
     return (
         f"<h1{'' if first else BREAK}>{e(p.title)}</h1>"
         + _table(("", ""), rows, first="35%")
+        + (f'<p><img src="{e(map_image)}"></p>' if map_image else "")
         + "<h3>Accounts</h3>"
         + _table(("ID", "Account", "Potential", "Open opps"), accounts, num=(2, 3))
         + _signoff(("Outgoing rep", "Incoming rep", "Manager"))

@@ -25,6 +25,7 @@ from planner.model.impact import Impact
 from planner.model.io._cells import textify
 from planner.model.io._output import Protected, write_atomic
 from planner.model.quota.impact import QuotaImpact
+from planner.model.io._xlsx_image import add_picture
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -104,10 +105,16 @@ def quota_frame(imp: Impact, quota: QuotaImpact) -> pd.DataFrame:
 
 
 def write_xlsx(
-    imp: Impact, out: Path, *, protect: Protected | None = None, quota: QuotaImpact | None = None
+    imp: Impact,
+    out: Path,
+    *,
+    protect: Protected | None = None,
+    map_png: bytes | None = None,
+    quota: QuotaImpact | None = None,
 ) -> Path:
     """Write the workbook to ``out`` atomically; returns ``out``. ``protect``: files it must
-    not replace (the command's project and inputs)."""
+    not replace (the command's project and inputs); ``map_png``: the impact map, placed on the
+    Summary sheet beside the tables."""
     moved = _with_total(
         imp.moved, "account_id", ["potential", "revenue", "pipeline", "open_opportunities"]
     )
@@ -137,6 +144,8 @@ def write_xlsx(
                 _headers(frame).to_excel(xw, sheet_name=name, index=False, freeze_panes=(1, 0))
             _style(xw, {name: len(frame) for name, frame in sheets})
             textify(xw.book)
+            if map_png is not None:
+                add_picture(xw.book["Summary"], map_png, "H2")
 
     return write_atomic(out, write, protect=protect)
 
@@ -186,8 +195,28 @@ def quota_html(imp: Impact, quota: QuotaImpact | None) -> str:
             + (body if rows else "<p>No territory's quota changes.</p>"))  # fmt: skip
 
 
-def impact_html(imp: Impact, *, title: str = "", quota: QuotaImpact | None = None) -> str:
-    """A printable report of ``imp`` (self-contained HTML, no scripts, no external resources)."""
+def _map_section(name: str | None) -> str:
+    if not name:
+        return ""
+    return (
+        '<h2 style="page-break-before: always">Map</h2>'
+        "<p>The scenario's territories; units that change territory hatched; the compared "
+        "alignment's outlines dashed.</p>"
+        f'<p><img src="{escape(name)}"></p>'
+    )
+
+
+def impact_html(
+    imp: Impact,
+    *,
+    title: str = "",
+    map_image: str | None = None,
+    quota: QuotaImpact | None = None,
+) -> str:
+    """A printable report of ``imp`` (self-contained HTML, no scripts, no external resources).
+
+    ``map_image``: the name of the impact map picture the printer supplies
+    (``planner.ui.printing.html_to_pdf(images=...)``); it gets a page after the summary."""
     s = imp.summary
     title = title or f"Impact of {imp.scenario} against {imp.against}"
     shares = {"Disruption: accounts", "Disruption: revenue", "Disruption: potential",
@@ -258,6 +287,7 @@ td:first-child, td:nth-child(2) {{ text-align: left; white-space: normal; }}
 <h2>Summary</h2>{summary}
 <h2>Balance before and after</h2>{balance}
 {quota_html(imp, quota)}
+{_map_section(map_image)}
 <h2 style="page-break-before: always">Territories</h2>
 <p>Value after the change, the change below it; deviation from target before &rarr; after.</p>
 {_table(terr_head, terr_rows)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
@@ -42,6 +43,9 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
     ----------
     blocked
         URLs refused so far, in order (tests read it; the app may log it).
+    remote
+        http(s) URLs let through (tile requests only), the latest 1,000: the proof of which
+        hosts the page reached.
     """
 
     def __init__(
@@ -51,6 +55,11 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
         self._dirs = [d.resolve() for d in allowed_dirs]
         self._tiles = tile_host_pattern(tiles_url)
         self.blocked: list[str] = []
+        self.remote: deque[str] = deque(maxlen=1000)
+
+    def set_tiles(self, tiles_url: str | None) -> None:
+        """Let through the host of this tile URL from now on, and no other (None: none)."""
+        self._tiles = tile_host_pattern(tiles_url)
 
     def allows(self, url: QUrl) -> bool:
         """The policy, separate from Qt's request object so it reads plainly."""
@@ -71,6 +80,8 @@ class LocalOnlyInterceptor(QWebEngineUrlRequestInterceptor):
             log.warning("map: blocked request to %s", text)
             self.blocked.append(text)
             info.block(True)
+        elif url.scheme().lower() in ("http", "https"):
+            self.remote.append(url.toString())
 
 
 class MapPage(QWebEnginePage):

@@ -20,7 +20,6 @@ from jinja2 import Template
 from planner.ui.map import RESOURCES_DIR
 
 PAGE_NAME = "map.html"
-BASEMAP_SCRIPT = "basemap_states.js"
 QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 
 # Center of the contiguous US: the first frame shows the bundled basemap, never an empty ocean.
@@ -31,6 +30,7 @@ _START_ZOOM = 4
 #: step with pyproject's data-files for resources/map.
 PAGE_SCRIPTS = (
     "bridge.js",
+    "basemap.js",
     "territories.js",
     "units.js",
     "points.js",
@@ -66,25 +66,17 @@ class _Init(MacroElement):
         self.options_js = _js_literal(options)
 
 
-def _write_basemap_script(out_dir: Path) -> None:
-    """Wrap the bundled GeoJSON as a script: Chromium will not ``fetch()`` a ``file:`` URL."""
-    source = RESOURCES_DIR / "basemap" / "us_states.geojson"
-    text = source.read_text(encoding="utf-8")
-    (out_dir / BASEMAP_SCRIPT).write_text(
-        "window.TP_BASEMAP_STATES = " + text + ";\n", encoding="utf-8"
-    )
-
-
 def build_page(out_dir: Path, *, tiles_url: str | None = None, tiles_attribution: str = "") -> Path:
     """Write the map page into ``out_dir`` and return the HTML file's path.
 
     Parameters
     ----------
     out_dir
-        Directory for ``map.html`` and the wrapped basemap script (created if missing).
+        Directory for ``map.html`` (created if missing).
     tiles_url
         Optional online tile URL template (``https://{s}.example/{z}/{x}/{y}.png``). Without it
-        the page is fully offline and shows the bundled vector basemap only. With it the tiles
+        the page is fully offline and shows the bundled vector basemap only (Natural Earth
+        countries, detail by zoom: ``resources/map/basemap.js``). With it the tiles
         are drawn above the vector basemap, which stays visible if tiles fail to load.
     tiles_attribution
         Attribution text shown for the online tiles (required by most tile providers).
@@ -97,7 +89,6 @@ def build_page(out_dir: Path, *, tiles_url: str | None = None, tiles_attribution
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_basemap_script(out_dir)
 
     vendor = RESOURCES_DIR / "vendor"
     fmap = folium.Map(
@@ -114,7 +105,11 @@ def build_page(out_dir: Path, *, tiles_url: str | None = None, tiles_attribution
         ("leaflet", _url(vendor / "leaflet" / "leaflet.js")),
         ("leaflet_geoman", _url(vendor / "leaflet-geoman" / "leaflet-geoman.js")),
         ("qwebchannel", QWEBCHANNEL_JS),
-        ("tp_basemap", (out_dir / BASEMAP_SCRIPT).resolve().as_uri()),
+        ("topojson", _url(vendor / "topojson-client" / "topojson-client.js")),
+        # The coarsest world level and the US state lines load with the page; finer world
+        # levels are added by basemap.js when the map is zoomed in (see its header).
+        ("tp_world", _url(RESOURCES_DIR / "basemap" / "world-110m.js")),
+        ("tp_us_states", _url(RESOURCES_DIR / "basemap" / "us_state_borders.js")),
         *((f"tp_{name.removesuffix('.js')}", _url(RESOURCES_DIR / name)) for name in PAGE_SCRIPTS),
     ]
     fmap.default_css = [

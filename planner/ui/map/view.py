@@ -362,6 +362,16 @@ class MapView(QWebEngineView, LiveModelCalls):
         """Make one territory outline editable (switches to reshape mode)."""
         self.call("editOutline", int(territory_id))
 
+    def set_tiles(self, tiles_url: str | None, attribution: str = "") -> None:
+        """Switch online tiles on (a URL template) or off (``None``) on the page as it is: the
+        interceptor lets through that host alone, and nothing outside the app when off."""
+        self.interceptor.set_tiles(tiles_url)
+        settings = self._page.settings()
+        attr = QWebEngineSettings.WebAttribute
+        settings.setAttribute(attr.LocalContentCanAccessFileUrls, True)
+        settings.setAttribute(attr.LocalContentCanAccessRemoteUrls, bool(tiles_url))
+        self.call("setTiles", tiles_url, attribution)
+
     def cancel_gesture(self) -> None:
         """Abandon a freehand gesture in progress (Esc): nothing is sent for it."""
         self._on_gesture(False, "")

@@ -6,14 +6,14 @@ territory table, so the hierarchy they had stays. ``quota_plan`` and ``quota``: 
 quota plan per fiscal year, one row per node and fiscal month in whole cents.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
