@@ -24,8 +24,8 @@ from planner.model.balance import METRICS
 from planner.model.impact import Impact
 from planner.model.io._cells import textify
 from planner.model.io._output import Protected, write_atomic
-from planner.model.quota.impact import QuotaImpact
 from planner.model.io._xlsx_image import add_picture
+from planner.model.quota.impact import QuotaImpact
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
