@@ -15,6 +15,7 @@ one small mapping (:func:`deviation_fills`), never a per-unit restyle.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -184,19 +185,30 @@ def unit_assignments(plan: Plan, units: NDArray[np.int64] | None = None) -> dict
     return {int(a.unit_ids[u]): t for u, t in zip(idx.tolist(), terr, strict=True)}
 
 
-def _own_codes(plan: Plan, accounts: NDArray[np.int64]) -> list[int]:
-    """An account's own assignment as the page codes it: territory id, -1 or -2 (its unit)."""
+def own_codes(plan: Plan, accounts: NDArray[np.integer[Any]] | None = None) -> NDArray[np.int32]:
+    """Each account's own assignment as the page codes it (territory id, -1 none, -2 goes with
+    its unit), for ``accounts`` (indices; all if None); vectorised, no per-account object."""
     a = plan.atoms
-    own = plan.alignment[a.n_units + np.asarray(accounts, dtype=np.int64)]
-    ids = a.territory_ids
-    return [
-        int(ids[t]) if t >= 0 else FOLLOW_UNIT if t == FOLLOW else UNASSIGNED_ID
-        for t in own.tolist()
-    ]
+    own = plan.alignment[a.n_units :]
+    if accounts is not None:
+        own = own[np.asarray(accounts, dtype=np.int64)]
+    k = a.n_territories
+    table = np.append(a.territory_ids, [UNASSIGNED_ID, FOLLOW_UNIT]).astype(np.int64)
+    slot = np.where(own >= 0, own, np.where(own == FOLLOW, k + 1, k))
+    return _int32(table[slot], "territory ids")
+
+
+def _int32(values: NDArray[np.integer[Any]], what: str) -> NDArray[np.int32]:
+    """``values`` as int32 (the page's typed arrays); database ids beyond that are refused."""
+    if len(values) and (values.max() > np.iinfo(np.int32).max or values.min() < -2):
+        raise ValueError(f"{what} do not fit the map's 32-bit arrays")
+    return values.astype(np.int32)
 
 
 def account_layer(plan: Plan) -> dict[str, list[Any]]:
-    """Located accounts for ``TP.setAccounts``: ``{ids, lon, lat, unit, territory, names}``.
+    """Located accounts for ``TP.setAccounts`` as JSON lists: ``{ids, lon, lat, unit,
+    territory, names}``. The JSON form, for small layers and tests: the window sends
+    :func:`account_arrays` (binary, names on demand).
 
     ``unit`` is each account's unit id (-1: none) and ``territory`` its own assignment
     (territory id, -1 unassigned, -2 follows its unit), so the page colours a following account
@@ -204,51 +216,131 @@ def account_layer(plan: Plan) -> dict[str, list[Any]]:
     """
     a = plan.atoms
     ok = np.flatnonzero(np.isfinite(a.account_lon) & np.isfinite(a.account_lat))
-    au = a.account_unit[ok]
-    unit_ids = np.where(au >= 0, a.unit_ids[np.maximum(au, 0)] if a.n_units else -1, -1)
+    arrays = account_arrays(plan)
     return {
         "ids": a.account_ids[ok].tolist(),
         "lon": np.round(a.account_lon[ok], 5).tolist(),
         "lat": np.round(a.account_lat[ok], 5).tolist(),
-        "unit": [int(u) for u in unit_ids.tolist()],
-        "territory": _own_codes(plan, ok),
+        "unit": arrays.unit[ok].tolist(),
+        "territory": arrays.own[ok].tolist(),
         "names": [str(n) for n in a.account_names[ok]],
     }
+
+
+@dataclass(frozen=True, eq=False)
+class AccountArrays:
+    """Every account (unlocated ones too, as NaN) for the page's binary accounts layer, by
+    account index: what ``MapView.set_account_arrays`` writes as typed arrays. Names are not
+    here: the page asks for one when the mouse is on its account.
+
+    Attributes
+    ----------
+    lon, lat
+        float32 degrees (about 1 m at US longitudes), NaN when unlocated.
+    unit
+        The unit's database id (-1: none): the page colours a following account by its unit.
+    own
+        The own assignment (:func:`own_codes`).
+    ids
+        Database ids (int64), sent only if they are not consecutive (clicks name an id).
+    """
+
+    lon: NDArray[np.float32]
+    lat: NDArray[np.float32]
+    unit: NDArray[np.int32]
+    own: NDArray[np.int32]
+    ids: NDArray[np.int64]
+
+    @property
+    def n(self) -> int:
+        return len(self.lon)
+
+    @property
+    def any_located(self) -> bool:
+        return bool(np.isfinite(self.lon).any())
+
+
+def account_arrays(plan: Plan) -> AccountArrays:
+    """The binary accounts layer of ``plan`` (numpy all the way: ~0.1 s per million)."""
+    a = plan.atoms
+    au = a.account_unit
+    if a.n_units:
+        unit = np.where(au >= 0, a.unit_ids[np.maximum(au, 0)], -1)
+    else:
+        unit = np.full(a.n_accounts, -1, dtype=np.int64)
+    return AccountArrays(
+        lon=a.account_lon.astype(np.float32),
+        lat=a.account_lat.astype(np.float32),
+        unit=_int32(unit, "unit ids"),
+        own=own_codes(plan),
+        ids=a.account_ids,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class AccountCodes:
+    """Own assignments of some accounts, by index, for ``TP.assignAccountsAt``."""
+
+    indices: NDArray[np.int64]
+    codes: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def account_codes(plan: Plan, accounts: NDArray[np.integer[Any]]) -> AccountCodes:
+    """The current own assignment of ``accounts`` (indices)."""
+    idx = np.asarray(accounts, dtype=np.int64)
+    return AccountCodes(idx, own_codes(plan, idx))
 
 
 def account_assignments(plan: Plan, accounts: NDArray[np.int64]) -> dict[int, int]:
     """``{account id: own assignment code}`` of ``accounts`` (indices) for
     ``TP.assignAccounts``."""
-    a = plan.atoms
-    idx = np.asarray(accounts, dtype=np.int64)
-    return dict(zip(a.account_ids[idx].tolist(), _own_codes(plan, idx), strict=True))
+    return _by_id(plan, account_codes(plan, accounts))
+
+
+def changed_atoms(plan: Plan, moveset: MoveSet) -> tuple[dict[int, int | None], AccountCodes]:
+    """What the page needs after ``moveset`` was applied or undone: its units with their
+    territory and its accounts (pins, free-form) with their own assignment, by index."""
+    n_u = plan.atoms.n_units
+    atoms = np.asarray(moveset.atoms, dtype=np.int64)
+    return unit_assignments(plan, atoms[atoms < n_u]), account_codes(
+        plan, atoms[atoms >= n_u] - n_u
+    )
+
+
+def differing_atoms(
+    plan: Plan, before: NDArray[np.integer[Any]]
+) -> tuple[dict[int, int | None], AccountCodes]:
+    """As :func:`changed_atoms` for the atoms whose value differs from ``before`` (a scenario
+    switch: same project, same atoms; typically a few hundred entries, not a million)."""
+    n_u = plan.atoms.n_units
+    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
+    return unit_assignments(plan, atoms[atoms < n_u]), account_codes(
+        plan, atoms[atoms >= n_u] - n_u
+    )
+
+
+def _by_id(plan: Plan, accounts: AccountCodes) -> dict[int, int]:
+    ids = plan.atoms.account_ids[accounts.indices].tolist()
+    return dict(zip(ids, accounts.codes.tolist(), strict=True))
 
 
 def changed_assignments(
     plan: Plan, moveset: MoveSet
 ) -> tuple[dict[int, int | None], dict[int, int]]:
-    """What the page needs after ``moveset`` was applied or undone: the units and the accounts
-    (pins, free-form) among its atoms, with their current assignment."""
-    n_u = plan.atoms.n_units
-    atoms = np.asarray(moveset.atoms, dtype=np.int64)
-    return (
-        unit_assignments(plan, atoms[atoms < n_u]),
-        account_assignments(plan, atoms[atoms >= n_u] - n_u),
-    )
+    """:func:`changed_atoms` with the accounts by database id (``TP.assignAccounts``)."""
+    units, accounts = changed_atoms(plan, moveset)
+    return units, _by_id(plan, accounts)
 
 
 def alignment_changes(
     plan: Plan, before: NDArray[np.integer[Any]]
 ) -> tuple[dict[int, int | None], dict[int, int]]:
-    """What the page needs when the plan's alignment replaced ``before`` wholesale (a scenario
-    switch, an undo of many steps): the atoms whose value differs, as :func:`changed_assignments`
-    gives them. Same project, so same atoms; typically a few hundred entries, not 100k."""
-    n_u = plan.atoms.n_units
-    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
-    return (
-        unit_assignments(plan, atoms[atoms < n_u]),
-        account_assignments(plan, atoms[atoms >= n_u] - n_u),
-    )
+    """:func:`differing_atoms` with the accounts by database id (``TP.assignAccounts``)."""
+    units, accounts = differing_atoms(plan, before)
+    return units, _by_id(plan, accounts)
 
 
 # ------------------------------------------------------------------ outlines and labels

@@ -1,11 +1,12 @@
 """Keeps the map page in step with the shown Plan: the page's live territory model.
 
 The page holds the territories (names, colours, locks), each unit's territory id and each
-account's own assignment; fills, tooltips, popups, labels and account colours are derived
-there. So after an edit (apply, undo or redo alike) only what changed crosses the bridge: the
-atoms of the change, the outlines and labels of the territories it touched, and the territory
-list when territories came, went or changed. Tooltips therefore always show the live alignment
-(they showed the one loaded at start).
+account's own assignment (typed arrays; names are asked for on hover, see
+:meth:`MapSync._on_account_info`); fills, tooltips, popups, labels and account colours are
+derived there. So after an edit (apply, undo or redo alike) only what changed crosses the
+bridge: the atoms of the change, the outlines and labels of the territories it touched, and the
+territory list when territories came, went or changed. Tooltips therefore always show the live
+alignment (they showed the one loaded at start).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class MapSync(QObject):
         self._sent = False
         self._waiting: set[str] = set()
         view.bridge.rendered.connect(self._on_rendered)
+        view.bridge.accountInfoRequested.connect(self._on_account_info)
         view.mapReady.connect(self._push_all)
 
     # -- showing a plan ----------------------------------------------------------------------
@@ -59,9 +61,10 @@ class MapSync(QObject):
             return
         # Same project, another scenario: its territories, then only the atoms that differ.
         self.view.set_territories(mapdata.territory_items(plan))
-        units, accounts = mapdata.alignment_changes(plan, previous.alignment)
+        units, accounts = mapdata.differing_atoms(plan, previous.alignment)
         self.view.assign_units(units)
-        self.view.assign_accounts(accounts)
+        if len(accounts):
+            self.view.assign_accounts_at(accounts.indices, accounts.codes)
         self._territory_layers()
 
     def _push_all(self) -> None:
@@ -75,10 +78,10 @@ class MapSync(QObject):
         if plan.atoms.n_units:
             self._waiting |= {"units", "outlines"}
             v.set_units(RawJson(mapdata.unit_layer_json(plan, self._unit_geojson)))
-        layer = mapdata.account_layer(plan)
-        if layer["ids"]:
+        layer = mapdata.account_arrays(plan)
+        if layer.any_located:
             self._waiting.add("accounts")
-            v.set_account_layer(layer)
+            v.set_account_arrays(layer)
         self._territory_layers()
         self.zoom_to_all()
 
@@ -99,11 +102,11 @@ class MapSync(QObject):
         assert plan is not None
         if change.territories_changed:
             v.set_territories(mapdata.territory_items(plan))
-        units, accounts = mapdata.changed_assignments(plan, change.moveset)
+        units, accounts = mapdata.changed_atoms(plan, change.moveset)
         if units:
             v.assign_units(units)
-        if accounts:
-            v.assign_accounts(accounts)
+        if len(accounts):
+            v.assign_accounts_at(accounts.indices, accounts.codes)
         created_or_deleted = change.edit is not None and (
             change.edit.creates or change.edit.deletes
         )
@@ -177,6 +180,18 @@ class MapSync(QObject):
         props: list[dict[str, Any]] = [{} for _ in keep]
         fc = mapdata.collection_json(props, mapdata.geometry_json(np.array(keep, dtype=object)))
         self.view.set_baseline_outlines(RawJson(fc))
+
+    def _on_account_info(self, layer: int, index: int) -> None:
+        """The page wants the name of the account under the mouse (names are not sent with
+        the points: 10M names were most of a 526 MB message)."""
+        plan = self.plan
+        if plan is None or layer != self.view.account_layer:
+            return  # asked about a layer that has been replaced since
+        a = plan.atoms
+        if not 0 <= index < a.n_accounts:
+            return
+        name, code = a.account_names[index], a.account_ext_ids[index]
+        self.view.reply_account_info(layer, index, str(name), "" if code is None else str(code))
 
     def _on_rendered(self, layer: str) -> None:
         if layer in self._waiting:
