@@ -105,7 +105,7 @@
       var t2 = performance.now();
       S.accountLayer = header.layer;
       show(data);
-      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs };
+      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times };
     };
     xhr.onerror = function () {
       if (header.layer >= S.accountLayer) P.send({ kind: "js_error", message: "accounts file could not be read: " + header.url });
@@ -115,9 +115,11 @@
     return header.n;
   };
 
-  /* changed(positions | null): recolour what changed; refresh an open account tooltip. */
+  /* changed(positions | null): accounts changed territory (null: maybe all): re-vote their
+     bins, repaint them, refresh an open account tooltip. */
   function changed(positions) {
     if (!S.accounts) return 0;
+    S.accounts.data.voteCells(positions);
     S.accounts.repaint(positions);
     if (tipShown()) showTip(S.accountTip.k, S.accountTip.latlng);
     return positions === null ? S.accounts.data.m : positions.length;
@@ -188,7 +190,10 @@
     if (S.accounts) changed(S.accounts.data.unitsChanged(ids));
   });
   function refreshColours() {
-    if (S.accounts && S.accounts.data.refreshPalette()) changed(null);
+    if (S.accounts && S.accounts.data.refreshPalette()) {
+      S.accounts.repaint(null); // the same slots, new colours
+      if (tipShown()) showTip(S.accountTip.k, S.accountTip.latlng);
+    }
   }
   P.listen("territories", refreshColours);
   P.listen("fills", refreshColours);

@@ -51,7 +51,6 @@
       this.data = data;
       this.mode = null; // "points" | "density" once drawn
       this.visible = 0;
-      this._colours = null;
     },
 
     onAdd: function () {
@@ -134,8 +133,8 @@
       var t0 = performance.now();
       this._pending = false;
       var f = this._frame(), w = this._image.width, h = this._image.height;
-      var margin = (this.options.radius + 1) / f.scale;
-      var view = this.data.ranges(
+      var margin = (this.options.radius + 1) / f.scale + P.AccountData.CELL_WORLD;
+      var view = this.data.cellRuns(
         f.ox / f.scale - margin, f.oy / f.scale - margin,
         (f.ox + w / this._ratio) / f.scale + margin, (f.oy + h / this._ratio) / f.scale + margin
       );
@@ -155,12 +154,12 @@
 
     _drawPoints: function (runs, f, w, h) {
       this.mode = "points";
-      var d = this.data, x = d.x, y = d.y, slot = d.slot, buf = this._buf;
-      var colours = (this._colours = this._colourTable(POINT_ALPHA));
+      var d = this.data, x = d.x, y = d.y, slot = d.slot, buf = this._buf, start = d.cellStart;
+      var colours = this._colourTable(POINT_ALPHA);
       var r = (this._r = this._radius()), rows = (this._disc = disc(r));
       var vis = [], vx = [], vy = [];
       for (var q = 0; q < runs.length; q += 2) {
-        for (var k = runs[q]; k < runs[q + 1]; k++) {
+        for (var k = start[runs[q]]; k < start[runs[q + 1]]; k++) {
           var px = Math.round(x[k] * f.s + f.bx), py = Math.round(y[k] * f.s + f.by);
           if (px < -r || py < -r || px >= w + r || py >= h + r) continue;
           vis.push(k);
@@ -173,28 +172,17 @@
       this._buildHitGrid(vis, vx, vy, w, h);
     },
 
+    /* _drawDensity: bins of `cell` px coloured by their most frequent territory. Where a grid
+       cell of the data is at most half a bin (small zooms) the bins are counted from the
+       cells (their account count and majority slot), else from the accounts. */
     _drawDensity: function (runs, f, w, h) {
       this.mode = "density";
       var D = Math.max(1, Math.round(this.options.cell * this._ratio));
       var cols = Math.ceil(w / D), rows = Math.ceil(h / D), nc = cols * rows;
-      var count = new Int32Array(nc), votes = new Int32Array(nc), cand = new Uint16Array(nc);
-      var d = this.data, x = d.x, y = d.y, slot = d.slot, seen = 0;
-      for (var q = 0; q < runs.length; q += 2) {
-        for (var k = runs[q]; k < runs[q + 1]; k++) {
-          var px = x[k] * f.s + f.bx, py = y[k] * f.s + f.by;
-          if (px < 0 || py < 0 || px >= w || py >= h) continue;
-          var c = ((py / D) | 0) * cols + ((px / D) | 0), s = slot[k];
-          seen++;
-          count[c]++;
-          if (votes[c] === 0) {
-            cand[c] = s;
-            votes[c] = 1;
-          } else if (cand[c] === s) votes[c]++;
-          else votes[c]--;
-        }
-      }
-      this.visible = seen;
-      var max = 1;
+      var bins = { count: new Int32Array(nc), votes: new Int32Array(nc), cand: new Uint16Array(nc), cols: cols, D: D };
+      var cellPx = P.AccountData.CELL_WORLD * f.s;
+      this.visible = cellPx <= D / 2 ? this._binCells(runs, f, w, h, bins) : this._binAccounts(runs, f, w, h, bins);
+      var count = bins.count, cand = bins.cand, max = 1;
       for (var i = 0; i < nc; i++) if (count[i] > max) max = count[i];
       var rgb = this._colourTable(0), buf = this._buf, scale = 1 / Math.log(1 + max);
       for (var cy = 0; cy < rows; cy++) {
@@ -207,6 +195,51 @@
           for (var yy = cy * D, y1 = Math.min(h, yy + D); yy < y1; yy++) buf.fill(colour, yy * w + cx * D, yy * w + x1);
         }
       }
+    },
+
+    _binAccounts: function (runs, f, w, h, bins) {
+      var d = this.data, x = d.x, y = d.y, slot = d.slot, start = d.cellStart, seen = 0;
+      var count = bins.count, votes = bins.votes, cand = bins.cand, cols = bins.cols, D = bins.D;
+      for (var q = 0; q < runs.length; q += 2) {
+        for (var k = start[runs[q]]; k < start[runs[q + 1]]; k++) {
+          var px = x[k] * f.s + f.bx, py = y[k] * f.s + f.by;
+          if (px < 0 || py < 0 || px >= w || py >= h) continue;
+          var c = ((py / D) | 0) * cols + ((px / D) | 0), s = slot[k];
+          seen++;
+          count[c]++;
+          if (votes[c] === 0) {
+            cand[c] = s;
+            votes[c] = 1;
+          } else if (cand[c] === s) votes[c]++;
+          else votes[c]--;
+        }
+      }
+      return seen;
+    },
+
+    _binCells: function (runs, f, w, h, bins) {
+      var d = this.data, start = d.cellStart, cellSlot = d.cellSlot, keys = d.cellKeys, seen = 0;
+      var G = P.AccountData.GRID, cs = f.s / G, ox = f.bx - d.x0 * f.s + cs / 2, oy = f.by - d.y0 * f.s + cs / 2;
+      var count = bins.count, votes = bins.votes, cand = bins.cand, cols = bins.cols, D = bins.D;
+      for (var q = 0; q < runs.length; q += 2) {
+        for (var c = runs[q]; c < runs[q + 1]; c++) {
+          var px = (keys[c] & (G - 1)) * cs + ox, py = (keys[c] >>> 12) * cs + oy;
+          if (px < 0 || py < 0 || px >= w || py >= h) continue;
+          var b = ((py / D) | 0) * cols + ((px / D) | 0), s = cellSlot[c], n = start[c + 1] - start[c];
+          seen += n;
+          count[b] += n;
+          // Boyer-Moore with weights: the cell votes n times for its majority slot.
+          if (cand[b] === s || votes[b] === 0) {
+            cand[b] = s;
+            votes[b] += n;
+          } else if (votes[b] >= n) votes[b] -= n;
+          else {
+            cand[b] = s;
+            votes[b] = n - votes[b];
+          }
+        }
+      }
+      return seen;
     },
 
     /* _buildHitGrid: visible points by HIT_CELL-sized screen cell (counting sort). */
@@ -235,7 +268,7 @@
       }
       if (this._pending || !positions.length) return;
       var f = this._frame(), w = this._image.width, h = this._image.height, r = this._r;
-      var d = this.data, colours = (this._colours = this._colourTable(POINT_ALPHA));
+      var d = this.data, colours = this._colourTable(POINT_ALPHA);
       var x0 = w, y0 = h, x1 = -1, y1 = -1;
       for (var i = 0; i < positions.length; i++) {
         var k = positions[i];
