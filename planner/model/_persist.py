@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import CursorResult, and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from planner.model import atom_cache
 from planner.model.atoms import FOLLOW, AtomData
 from planner.model.edits import ATTRIBUTES, Edit
 from planner.model.errors import PlannerError
@@ -262,6 +263,7 @@ def log_data_change(s: Session, user: str, kind: str, label: str) -> None:
     imported): each scenario's version moves on, so a planner who has one open is told to
     reload instead of writing over it (and undoing across it), and each history records the
     import as a step undo does not cross (its kind is in edits.BARRIERS)."""
+    atom_cache.invalidate(s)  # the arrays a project opens with are rebuilt from the tables
     for sid in s.scalars(select(Scenario.id)).all():
         s.execute(update(Scenario).where(Scenario.id == sid).values(version=Scenario.version + 1))
         s.execute(

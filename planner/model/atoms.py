@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from sqlalchemy import text
 
 from planner.model.store import Project
+from planner.model.strings import StringColumn
 
 UNASSIGNED = -1
 FOLLOW = -2
@@ -46,8 +47,9 @@ class AtomData:
     unit_travel_lon: NDArray[np.float64]
     unit_travel_lat: NDArray[np.float64]
     account_ids: NDArray[np.int64]
-    account_ext_ids: NDArray[np.object_]
-    account_names: NDArray[np.object_]
+    #: External ids and names: decoded when indexed (10M strings as objects: ~1.4 GB).
+    account_ext_ids: StringColumn
+    account_names: StringColumn
     account_unit: NDArray[np.int64]  # unit index or -1
     account_lon: NDArray[np.float64]  # NaN when unlocated
     account_lat: NDArray[np.float64]
@@ -157,9 +159,29 @@ def _frame(project: Project, sql: str, **params: int) -> pd.DataFrame:
         return pd.read_sql_query(text(sql), conn, params=params)
 
 
-def load_atoms(project: Project, scenario_id: int | None = None) -> AtomData:
-    """Read units, accounts, pipeline and the territories of a scenario (default: the
-    baseline) into arrays (one pass, no ORM)."""
+def load_atoms(
+    project: Project, scenario_id: int | None = None, *, keep_cache: bool = False
+) -> AtomData:
+    """Units, accounts, pipeline and the territories of a scenario (default: the baseline) as
+    arrays: from the atom cache when it is valid (a memory copy of the project), else read from
+    the tables (one pass, no ORM).
+
+    ``keep_cache`` writes the cache when it had to be rebuilt: the window does, when it opens a
+    project; commands that only read (or that refuse) leave the file exactly as it was.
+    """
+    from planner.model import atom_cache
+
+    arrays = atom_cache.read(project)
+    if arrays is None:
+        arrays = read_arrays(project)
+        if keep_cache:
+            atom_cache.write(project, arrays)
+    units = {k: np.asarray(arrays[k]) for k in ("unit_codes", "unit_names")}  # few: decode
+    return AtomData(**{**arrays, **units}, **territory_fields(project, scenario_id))
+
+
+def read_arrays(project: Project) -> dict[str, Any]:
+    """The unit and account arrays of :class:`AtomData`, read from the tables."""
     units = _frame(project, "SELECT id, code, name, rep_lon, rep_lat FROM unit ORDER BY id")
     acc = _frame(
         project,
@@ -207,23 +229,30 @@ def load_atoms(project: Project, scenario_id: int | None = None) -> AtomData:
         travel_lon = np.where(wsum > 0, tlon / wsum, rep_lon)
         travel_lat = np.where(wsum > 0, tlat / wsum, rep_lat)
 
-    return AtomData(
-        unit_ids=unit_ids,
-        unit_codes=units["code"].to_numpy(object),
-        unit_names=units["name"].to_numpy(object),
-        unit_rep_lon=rep_lon,
-        unit_rep_lat=rep_lat,
-        unit_travel_lon=travel_lon,
-        unit_travel_lat=travel_lat,
-        account_ids=acc["id"].to_numpy(np.int64),
-        account_ext_ids=acc["external_id"].to_numpy(object),
-        account_names=acc["name"].to_numpy(object),
-        account_unit=account_unit,
-        account_lon=lon,
-        account_lat=lat,
-        account_matrix=matrix,
-        **territory_fields(project, scenario_id),
-    )
+    return {
+        "unit_ids": unit_ids,
+        "unit_codes": StringColumn.from_strings(units["code"]),
+        "unit_names": StringColumn.from_strings(units["name"]),
+        "unit_rep_lon": rep_lon,
+        "unit_rep_lat": rep_lat,
+        "unit_travel_lon": travel_lon,
+        "unit_travel_lat": travel_lat,
+        "account_ids": acc["id"].to_numpy(np.int64),
+        "account_ext_ids": StringColumn.from_strings(acc["external_id"]),
+        "account_names": StringColumn.from_strings(acc["name"]),
+        "account_unit": account_unit,
+        "account_lon": lon,
+        "account_lat": lat,
+        "account_matrix": matrix,
+    }
+
+
+def read_account_strings(project: Project, field: str) -> StringColumn:
+    """Account external ids or names from the table, in account id order (the lazy columns'
+    fallback when their cache is gone)."""
+    column = {"account_ext_ids": "external_id", "account_names": "name"}[field]
+    frame = _frame(project, f"SELECT {column} FROM account ORDER BY id")
+    return StringColumn.from_strings(frame[column])
 
 
 def territory_fields(project: Project, scenario_id: int | None = None) -> dict[str, Any]:

@@ -376,8 +376,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
     def select_account_by_text(self, text: str) -> int | None:
         a = self.plan.atoms  # type: ignore[union-attr]
         needle = text.casefold()
-        hits = [i for i, (n, e) in enumerate(zip(a.account_names, a.account_ext_ids, strict=True))
-                if needle in str(n).casefold() or needle == str(e).casefold()]  # fmt: skip
+        by_id = [int(i) for i in a.account_ext_ids.find(needle)
+                 if str(a.account_ext_ids[int(i)]).casefold() == needle]  # fmt: skip
+        hits = sorted({*by_id, *(int(i) for i in a.account_names.find(needle))})
         if not hits:
             self.statusBar().showMessage(f"No account matches '{text}'", 5000)
             return None

@@ -1,0 +1,118 @@
+"""A column of strings kept as one UTF-8 buffer and offsets, decoded when asked for.
+
+Ten million account names as Python ``str`` objects take ~700 MB and seconds to build; the map,
+the balance and the optimiser never read them. :class:`StringColumn` holds them as two numpy
+arrays (the bytes, and where each string starts) and decodes only what is indexed: one name for
+a tooltip, the moved accounts' names for an impact report. It indexes like an object array
+(an int gives a ``str``; a slice, a boolean mask or an index array give an object array), so code
+written for ``NDArray[np.object_]`` keeps working.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class StringColumn:
+    """Immutable strings: ``data`` (uint8 UTF-8 bytes) and ``offsets`` (int64, len n + 1)."""
+
+    __slots__ = ("_data", "_loader", "_offsets")
+
+    def __init__(self, data: NDArray[np.uint8], offsets: NDArray[np.int64]) -> None:
+        self._data: NDArray[np.uint8] | None = data
+        self._offsets: NDArray[np.int64] | None = offsets
+        self._loader: Callable[[], StringColumn] | None = None
+
+    @classmethod
+    def lazy(cls, loader: Callable[[], StringColumn]) -> StringColumn:
+        """A column read by ``loader`` the first time it is used (ids and names of 10M accounts
+        stay on disk until a tooltip, a report or a search needs them)."""
+        column = cls(np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        column._data = column._offsets = None
+        column._loader = loader
+        return column
+
+    def _load(self) -> None:
+        if self._loader is not None:
+            loaded, self._loader = self._loader(), None
+            self._data, self._offsets = loaded.data, loaded.offsets
+
+    @property
+    def data(self) -> NDArray[np.uint8]:
+        self._load()
+        assert self._data is not None
+        return self._data
+
+    @property
+    def offsets(self) -> NDArray[np.int64]:
+        self._load()
+        assert self._offsets is not None
+        return self._offsets
+
+    @classmethod
+    def from_strings(cls, values: Iterable[Any]) -> StringColumn:
+        encoded = [str(v).encode("utf-8") for v in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        return cls(data, offsets)
+
+    @classmethod
+    def from_bytes(cls, values: Iterable[bytes]) -> StringColumn:
+        """Byte strings packed the same way (WKB geometries for the display cache)."""
+        chunks = list(values)
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in chunks], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), offsets)
+
+    def raw(self, i: int) -> bytes:
+        """The bytes of entry ``i`` (undecoded)."""
+        return self.data[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes()
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def _one(self, i: int) -> str:
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"index {i} out of range for {n} strings")
+        start, end = int(self.offsets[i]), int(self.offsets[i + 1])
+        return self.data[start:end].tobytes().decode("utf-8")
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (int, np.integer)):
+            return self._one(int(key))
+        index = np.arange(len(self))[key]
+        out = np.empty(len(index), dtype=object)
+        for j, i in enumerate(index.tolist()):
+            out[j] = self._one(i)
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        raw = self.data.tobytes()
+        offsets = self.offsets.tolist()
+        for start, end in itertools.pairwise(offsets):
+            yield raw[start:end].decode("utf-8")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
+        """Every string as an object array (what ``np.asarray`` and pandas need)."""
+        out = np.empty(len(self), dtype=object)
+        out[:] = list(self)
+        return out if dtype is None else out.astype(dtype)
+
+    def tolist(self) -> list[str]:
+        return list(self)
+
+    def find(self, needle: str) -> NDArray[np.int64]:
+        """Indices of the strings containing ``needle``, case-insensitively (Ctrl+F); decodes
+        one string at a time, keeping none."""
+        target = needle.casefold()
+        hits = [i for i, s in enumerate(self) if target in s.casefold()]
+        return np.asarray(hits, dtype=np.int64)
