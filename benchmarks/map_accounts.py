@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -94,7 +93,11 @@ def synthetic_accounts(fc: dict[str, Any], n: int, seed: int = 1) -> AccountArra
 
 
 def _centre(geometry: dict[str, Any]) -> tuple[float, float]:
-    ring = geometry["coordinates"][0] if geometry["type"] == "Polygon" else geometry["coordinates"][0][0]
+    ring = (
+        geometry["coordinates"][0]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"][0][0]
+    )
     xy = np.asarray(ring)
     return float(xy[:, 0].mean()), float(xy[:, 1].mean())
 
@@ -137,8 +140,8 @@ def page_benchmark(args: argparse.Namespace) -> None:
         rss_py, rss_cr = rss_mb([os.getpid()]), rss_mb(chromium_pids())
         rows.append((f"{n:,}", "Python: arrays -> file -> JS call", f"{send[0] * 1000:.0f} ms"))
         rows.append((f"{n:,}", "call -> painted (page)", f"{(total - send[0]) * 1000:.0f} ms"))
-        rows.append((f"{n:,}", "  file read / index built / first draw",
-                     f"{times['readMs']:.0f} / {times['buildMs']:.0f} / {times['drawMs']:.0f} ms"))  # fmt: skip
+        split = f"{times['readMs']:.0f} / {times['buildMs']:.0f} / {times['drawMs']:.0f} ms"
+        rows.append((f"{n:,}", "  file read / index built / first draw", split))
         rows.append((f"{n:,}", f"US view drawn as ({state['visible']:,} in view)", state["mode"]))
         rows.append((f"{n:,}", "JS heap used", f"{heap_mb(view):.0f} MB"))
         rows.append((f"{n:,}", "RSS Python / Chromium (delta)",
@@ -165,8 +168,8 @@ def page_benchmark(args: argparse.Namespace) -> None:
         for zoom in (6, 8, 10):
             js(view, f"(TP.map().setView([33.75,-84.39],{zoom},{{animate:false}}),1)")
             st = js(view, "TP.accountsState()")
-            rows.append((f"{n:,}", f"zoom {zoom} at Atlanta: redraw",
-                         f"{st['lastDrawMs']:.0f} ms, {st['mode']}, {st['visible']:,} in view"))  # fmt: skip
+            drawn = f"{st['lastDrawMs']:.0f} ms, {st['mode']}, {st['visible']:,} in view"
+            rows.append((f"{n:,}", f"zoom {zoom} at Atlanta: redraw", drawn))
         js(view, "TP.fitBounds([[24.5,-125],[49.5,-66.9]])")
         if args.json_too and n <= 1_000_000:
             rows += json_layer(view, arrays)
