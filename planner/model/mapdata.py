@@ -61,37 +61,6 @@ def collection_json(properties: list[dict[str, Any]], geometries: list[str]) -> 
     return f'{{"type":"FeatureCollection","features":[{feats}]}}'
 
 
-def unit_properties(plan: Plan) -> list[dict[str, Any]]:
-    a = plan.atoms
-    colours = unit_colours(plan)
-    terr = plan.alignment[: a.n_units]
-    names = np.append(a.territory_names, "unassigned")
-    return [
-        {"id": int(a.unit_ids[i]), "code": str(a.unit_codes[i]), "name": str(a.unit_names[i]),
-         "territory": str(names[terr[i]]), "colour": colours[i]}
-        for i in range(a.n_units)
-    ]  # fmt: skip
-
-
-def outlines_json(
-    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
-) -> tuple[str, list[int]]:
-    """Outlines of ``touched`` territories (all if None) as JSON text, and their ids."""
-    return outline_layer_json(plan, territory_shapes(plan, display, touched))
-
-
-def unit_colours(plan: Plan, mode: str = "territory", metric: str = "potential") -> list[str]:
-    """Colour per unit: its territory's colour, or a diverging deviation colour."""
-    a = plan.atoms
-    terr = plan.alignment[: a.n_units]
-    if mode == "deviation":
-        dev = deviations(plan.metrics()[metric], a.territory_weights)
-        palette = np.array([deviation_colour(d) for d in dev] + [UNASSIGNED_COLOUR], dtype=object)
-    else:
-        palette = np.append(a.territory_colours, UNASSIGNED_COLOUR).astype(object)
-    return list(palette[terr])
-
-
 def deviation_colour(d: float) -> str:
     """Blue below target, white on target, red above; saturates at ±30 %."""
     x = float(np.clip(d / 0.3, -1, 1))
@@ -100,20 +69,6 @@ def deviation_colour(d: float) -> str:
         return f"#ff{g:02x}{b:02x}"
     r = g = int(255 - 180 * -x)
     return f"#{r:02x}{g:02x}ff"
-
-
-def account_points(plan: Plan) -> dict[str, list[Any]]:
-    a = plan.atoms
-    terr = plan.account_territories()
-    ok = np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
-    palette = np.append(a.territory_colours, UNASSIGNED_COLOUR).astype(object)
-    return {
-        "ids": a.account_ids[ok].tolist(),
-        "lon": np.round(a.account_lon[ok], 5).tolist(),
-        "lat": np.round(a.account_lat[ok], 5).tolist(),
-        "colour": palette[terr[ok]].tolist(),
-        "names": [str(n) for n in a.account_names[ok]],
-    }
 
 
 def bounds(plan: Plan) -> tuple[float, float, float, float] | None:
@@ -292,12 +247,6 @@ def account_codes(plan: Plan, accounts: NDArray[np.integer[Any]]) -> AccountCode
     """The current own assignment of ``accounts`` (indices)."""
     idx = np.asarray(accounts, dtype=np.int64)
     return AccountCodes(idx, own_codes(plan, idx))
-
-
-def account_assignments(plan: Plan, accounts: NDArray[np.int64]) -> dict[int, int]:
-    """``{account id: own assignment code}`` of ``accounts`` (indices) for
-    ``TP.assignAccounts``."""
-    return _by_id(plan, account_codes(plan, accounts))
 
 
 def changed_atoms(plan: Plan, moveset: MoveSet) -> tuple[dict[int, int | None], AccountCodes]:

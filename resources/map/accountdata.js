@@ -5,7 +5,8 @@
  * number list, per account costs seconds and gigabytes. Here an account is ~30 bytes in typed
  * arrays, stored sorted by its cell in a 4096 x 4096 Web Mercator grid, so the accounts in view
  * are a few contiguous runs (one per grid row, found by binary search) and a redraw never walks
- * the accounts outside the view.
+ * the accounts outside the view. A binary layer arrives already in that order (Python sorts it:
+ * planner/model/mapdata_grid.py, with the same grid); a JSON layer is sorted here.
  *
  * Two numberings: an account's *index* is its position in what Python sent (the model's account
  * index, unlocated accounts included); the page keeps located accounts in grid order, at
@@ -61,7 +62,9 @@
   P.mercY = mercYFast;
 
   /* AccountData(src): src = {n, lon, lat, unit?, own?, ids?, idStart?, names?, palette?,
-     paletteIndex?}; lon/lat/unit/own are arrays or typed arrays by index. */
+     paletteIndex?}; lon/lat/unit/own are arrays or typed arrays by index. Or, presorted,
+     {n, sorted: true, m, x0, y0, x, y, unit, own, order, cellKeys, cellStart, ids?, idStart?}
+     with the columns by position (see presorted). */
   function AccountData(src) {
     var t0 = performance.now();
     this.n = src.n;
@@ -69,9 +72,15 @@
     this.idStart = src.idStart === undefined ? null : src.idStart;
     this.names = src.names || null;
     this.live = !src.palette;
-    var rows = rowsOf(src);
-    this.times = { keys: performance.now() - t0 };
-    var sorted = sortByCell(src, rows);
+    var sorted;
+    if (src.sorted) {
+      this.times = { keys: 0 };
+      sorted = presorted(src);
+    } else {
+      var rows = rowsOf(src);
+      this.times = { keys: performance.now() - t0 };
+      sorted = sortByCell(src, rows);
+    }
     this.m = sorted.m;
     this.x0 = sorted.x0;
     this.y0 = sorted.y0;
@@ -189,6 +198,17 @@
     return {
       m: m, x0: x0, y0: y0, order: order, rank: rank, x: x, y: y, own: ownOut, unit: unitOut,
       slot: slot, cellKeys: Int32Array.from(cellKeys), cellStart: Int32Array.from(cellStart),
+    };
+  }
+
+  /* presorted(src): a layer Python sent in grid order (binary files): its columns are used as
+     they are (views on the file's buffer, no copy); only rank (index -> position) is made. */
+  function presorted(src) {
+    var m = src.m, order = src.order, rank = new Int32Array(src.n).fill(-1);
+    for (var k = 0; k < m; k++) rank[order[k]] = k;
+    return {
+      m: m, x0: src.x0, y0: src.y0, order: order, rank: rank, x: src.x, y: src.y, own: src.own,
+      unit: src.unit, slot: new Uint16Array(m), cellKeys: src.cellKeys, cellStart: src.cellStart,
     };
   }
 
@@ -337,7 +357,9 @@
       var index = indices[i];
       var k = index >= 0 && index < this.n ? this.rank[index] : -1;
       if (k < 0) continue;
-      this.own[k] = codes[i] === null ? -1 : codes[i];
+      var code = codes[i] === null ? -1 : codes[i];
+      if (this.own instanceof Int16Array && (code > 32767 || code < -32768)) this.own = Int32Array.from(this.own);
+      this.own[k] = code;
       var s = this._slot(this.effective(k));
       if (s !== this.slot[k]) {
         this.slot[k] = s;

@@ -3,10 +3,13 @@
  *
  *   TP.loadAccounts(header)   binary: typed arrays read from a file Python wrote in the page's
  *       own folder (XMLHttpRequest, responseType arraybuffer: no JSON, no per-account object).
- *       header = {layer, url, n, bytes, fields: {lon, lat, unit, own, ids?: {type, offset}},
- *       idStart?}. lon/lat: float32; unit: the unit id (-1 none); own: the own assignment
- *       (territory id, -1 none, -2 goes with its unit). Says {kind: "accounts_loaded", layer}
- *       once the file is read, then {kind: "rendered", layer: "accounts"} once painted.
+ *       header = {layer, url, n, m, x0, y0, grid, bytes, fields: {name: {type, offset, length}},
+ *       idStart?}. The m located accounts come already in drawing order (planner/model/
+ *       mapdata_grid.py): x, y (float32 Web Mercator minus x0, y0), unit (the unit id, -1 none),
+ *       own (territory id, -1 none, -2 goes with its unit) and order (position -> index) by
+ *       position; cellKeys, cellStart: the occupied grid cells; ids (if not consecutive from
+ *       idStart) by index. Says {kind: "accounts_loaded", layer} once the file is read, then
+ *       {kind: "rendered", layer: "accounts"} once painted.
  *   TP.setAccounts(data)      JSON, for small layers and tests: {ids, lon, lat, territory,
  *       unit?, names?} (live), or the older {ids, lon, lat, colour} / {territory: [palette
  *       index], palette} with explicit colours.
@@ -87,6 +90,10 @@
     xhr.responseType = "arraybuffer";
     xhr.onload = function () {
       if (header.layer < S.accountLayer) return; // a newer layer was asked for meanwhile
+      if (header.grid !== P.AccountData.GRID) {
+        P.send({ kind: "js_error", message: "accounts file: grid " + header.grid + ", the page draws " + P.AccountData.GRID });
+        return;
+      }
       var buf = xhr.response;
       if (!buf || buf.byteLength !== header.bytes) {
         P.send({ kind: "js_error", message: "accounts file: expected " + header.bytes + " bytes, got " + (buf ? buf.byteLength : "none") });
@@ -95,9 +102,13 @@
       var t1 = performance.now();
       var field = function (name) {
         var spec = header.fields[name];
-        return spec ? new TYPES[spec.type](buf, spec.offset, header.n) : null;
+        return spec ? new TYPES[spec.type](buf, spec.offset, spec.length) : null;
       };
-      var src = { n: header.n, lon: field("lon"), lat: field("lat"), unit: field("unit"), own: field("own") };
+      var src = {
+        n: header.n, sorted: true, m: header.m, x0: header.x0, y0: header.y0, x: field("x"), y: field("y"),
+        unit: field("unit"), own: field("own"), order: field("order"), cellKeys: field("cellKeys"),
+        cellStart: field("cellStart"),
+      };
       if (header.fields.ids) src.ids = field("ids");
       else src.idStart = header.idStart;
       var data = new P.AccountData(src);

@@ -24,7 +24,7 @@ from planner.model.synthetic import grid_project
 from planner.ui.map import _account_file
 from planner.ui.map_sync import MapSync
 from tests.ui import real_input as ri
-from tests.ui.map_grid import NORTH_ID, SOUTH_ID, TERRITORIES, looks
+from tests.ui.map_grid import BLUE, NORTH_ID, RED, SOUTH_ID, TERRITORIES, looks
 
 pytestmark = pytest.mark.webengine
 
@@ -276,26 +276,35 @@ def test_edits_by_index_skip_nothing_around_unlocated_accounts(qtbot: Any, map_v
 def test_the_layer_crosses_as_typed_arrays_and_its_file_is_removed(
     qtbot: Any, map_view: Any, tmp_path: Path
 ) -> None:
-    """No JSON, no names: a file of typed arrays in the page's folder, read once, deleted."""
+    """No JSON, no names: a file of typed arrays in the page's folder, read once, deleted. The
+    located accounts come in drawing order (north first here), the unlocated one left out."""
     folder = tmp_path / "layers"
     folder.mkdir()
-    layer = _arrays([-98.0, -97.0], [38.0, 39.0], [-2, 7], unit=[3, 70_000])
+    own = [SOUTH_ID, NORTH_ID, NORTH_ID]
+    layer = _arrays([-98.0, np.nan, -97.0], [38.0, np.nan, 39.0], own, unit=[3, -1, 70_000])
     header = _account_file.write_layer(folder, 5, layer)
     raw = (folder / "accounts-5.bin").read_bytes()
     assert len(raw) == header["bytes"]
     fields = header["fields"]
     assert {k: v["type"] for k, v in fields.items()} == {
-        "lon": "f32", "lat": "f32", "unit": "i32", "own": "i16"
+        "x": "f32", "y": "f32", "unit": "i32", "own": "i16", "order": "i32", "cellKeys": "i32",
+        "cellStart": "i32",
     }  # fmt: skip
-    assert header["idStart"] == 1
+    assert (header["n"], header["m"], header["idStart"]) == (3, 2, 1)
     assert "ids" not in fields
-    read = lambda name, t: np.frombuffer(raw, t, 2, fields[name]["offset"])  # noqa: E731
-    assert read("unit", np.int32).tolist() == [3, 70_000]
-    assert read("own", np.int16).tolist() == [-2, 7]
-    assert read("lat", np.float32).tolist() == [38.0, 39.0]
+
+    def read(name: str, dtype: Any) -> list[Any]:
+        spec = fields[name]
+        return np.frombuffer(raw, dtype, spec["length"], spec["offset"]).tolist()
+
+    assert read("order", np.int32) == [2, 0]
+    assert read("unit", np.int32) == [70_000, 3]
+    assert read("own", np.int16) == [NORTH_ID, SOUTH_ID]
+    assert read("cellStart", np.int32) == [0, 1, 2]
     assert all(v["offset"] % 8 == 0 for v in fields.values())
 
     view = map_view
+    view.set_territories(TERRITORIES)
     loaded: list[int] = []
     view.bridge.accountsLoaded.connect(loaded.append)
     with qtbot.waitSignal(view.bridge.rendered, check_params_cb="accounts".__eq__):
@@ -304,6 +313,7 @@ def test_the_layer_crosses_as_typed_arrays_and_its_file_is_removed(
     page_dir = view.page_path.parent
     ri.wait_until(lambda: not list(page_dir.glob("accounts-*.bin")), what="the file removed")
     assert ri.js(view, "TP.accountsState().located") == 2
+    assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [RED, None, BLUE]
 
 
 def test_bins_beyond_a_few_hundred_thousand_in_view_and_points_once_zoomed_in(

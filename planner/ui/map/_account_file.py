@@ -8,7 +8,8 @@ base64 chunks through ``runJavaScript`` took 0.58 s and 3.3 s. The page may read
 in the page's own folder, which the request interceptor allows (``_security``).
 
 No per-account Python object is made: each column goes from numpy to the file as bytes, in the
-narrowest type the page reads exactly (int16 when the ids fit), 8-byte aligned.
+narrowest type the page reads exactly (int16 when the ids fit), 8-byte aligned. The accounts are
+sorted for drawing here too (``mapdata_grid``: numpy, ~6x faster than the page's own sort).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.model.mapdata import AccountArrays
+from planner.model.mapdata_grid import GRID, account_grid
 
 PREFIX = "accounts-"
 _ALIGN = 8
@@ -53,14 +55,30 @@ def file_path(folder: Path, layer: int) -> Path:
 
 def write_layer(folder: Path, layer: int, arrays: AccountArrays) -> dict[str, Any]:
     """Write ``arrays`` as layer number ``layer`` into ``folder``; return the header
-    ``TP.loadAccounts`` takes (the file's URL, each column's type and offset)."""
+    ``TP.loadAccounts`` takes (the file's URL, each column's type, offset and length).
+
+    The located accounts go in the page's drawing order (``mapdata_grid``): their Web Mercator
+    offsets, unit and own assignment by position, ``order`` (position -> index) and the
+    occupied grid cells; database ids, if not consecutive, by index."""
+    grid = account_grid(arrays.lon, arrays.lat)
     columns: dict[str, NDArray[Any]] = {
-        "lon": arrays.lon.astype(np.float32, copy=False),
-        "lat": arrays.lat.astype(np.float32, copy=False),
-        "unit": _narrow(arrays.unit),
-        "own": _narrow(arrays.own),
+        "x": grid.x,
+        "y": grid.y,
+        "unit": _narrow(arrays.unit[grid.order]),
+        "own": _narrow(arrays.own[grid.order]),
+        "order": grid.order,
+        "cellKeys": grid.cell_keys,
+        "cellStart": grid.cell_start,
     }
-    header: dict[str, Any] = {"layer": layer, "n": arrays.n, "fields": {}}
+    header: dict[str, Any] = {
+        "layer": layer,
+        "n": arrays.n,
+        "m": grid.m,
+        "x0": grid.x0,
+        "y0": grid.y0,
+        "grid": GRID,
+        "fields": {},
+    }
     if _consecutive(arrays.ids):
         header["idStart"] = int(arrays.ids[0])
     elif arrays.n:
@@ -75,8 +93,12 @@ def write_layer(folder: Path, layer: int, arrays: AccountArrays) -> dict[str, An
             pad = -offset % _ALIGN
             f.write(b"\0" * pad)
             offset += pad
-            header["fields"][name] = {"type": _TYPES[values.dtype], "offset": offset}
             data = np.ascontiguousarray(values)
+            header["fields"][name] = {
+                "type": _TYPES[data.dtype],
+                "offset": offset,
+                "length": len(data),
+            }
             f.write(memoryview(data).cast("B"))
             offset += data.nbytes
     os.replace(tmp, path)
