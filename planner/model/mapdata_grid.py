@@ -7,14 +7,22 @@ zooms are counted from cells, not accounts (resources/map/accountdata.js). Sorti
 after its file was read; numpy sorts the same keys in ~0.1 s, and the page only reads the
 columns in that order. The page still sorts small JSON layers itself, with the same grid: both
 paths must agree on it (``GRID``, the Mercator formula, the clamping at the poles).
+
+At 10M accounts the sort still costs ~3 s of CPU, at every open, for the same locations: the
+window keeps it in the project's atom cache (group ``accountgrid``; every import that changes
+accounts drops it with the rest, and a fingerprint of the tables guards it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from planner.model import atom_cache
+from planner.model.store import Project
 
 #: Cells per axis over the whole Web Mercator world (accountdata.js ``G``).
 GRID = 4096
@@ -86,3 +94,53 @@ def account_grid(lon: NDArray[np.floating], lat: NDArray[np.floating]) -> Accoun
         cell_keys=keys[first],
         cell_start=np.append(first, np.int32(len(keys))).astype(np.int32),
     )
+
+
+CACHE_GROUP = "accountgrid"
+
+
+def cached_grid(
+    project: Project, lon: NDArray[np.floating], lat: NDArray[np.floating]
+) -> AccountGrid:
+    """:func:`account_grid` of the project's accounts, from its atom cache when current, else
+    computed and kept there (``lon``/``lat``: the accounts' locations, by index)."""
+    cached = atom_cache.read(project, CACHE_GROUP)
+    if cached is not None:
+        grid = _from_cache(cached, len(lon))
+        if grid is not None:
+            return grid
+    grid = account_grid(lon, lat)
+    atom_cache.write(project, _to_cache(grid), CACHE_GROUP)
+    return grid
+
+
+def _to_cache(grid: AccountGrid) -> dict[str, NDArray[Any]]:
+    return {
+        "order": grid.order,
+        "x": grid.x,
+        "y": grid.y,
+        "origin": np.array([grid.x0, grid.y0], dtype=np.float64),
+        "cell_keys": grid.cell_keys,
+        "cell_start": grid.cell_start,
+    }
+
+
+def _from_cache(cached: dict[str, Any], n: int) -> AccountGrid | None:
+    """The cached grid, or None if it does not fit ``n`` accounts (never drawn wrong)."""
+    try:
+        order, start, keys = cached["order"], cached["cell_start"], cached["cell_keys"]
+        m = len(order)
+        consistent = (
+            m <= n
+            and len(cached["x"]) == len(cached["y"]) == m
+            and len(start) == len(keys) + 1
+            and int(start[0]) == 0
+            and int(start[-1]) == m
+            and (m == 0 or (int(order.min()) >= 0 and int(order.max()) < n))
+        )
+        if not consistent:
+            return None
+        x0, y0 = (float(v) for v in cached["origin"])
+        return AccountGrid(order, cached["x"], cached["y"], x0, y0, keys, start)
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -4,8 +4,19 @@ draw only what is in view must be exactly "by grid cell, then by index"."""
 from __future__ import annotations
 
 import numpy as np
+from sqlalchemy import text
 
-from planner.model.mapdata_grid import GRID, account_grid, mercator
+from planner.model import atom_cache, mapdata
+from planner.model.mapdata_grid import (
+    CACHE_GROUP,
+    GRID,
+    AccountGrid,
+    account_grid,
+    cached_grid,
+    mercator,
+)
+from planner.model.plan import Plan
+from planner.model.store import Project
 
 
 def test_accounts_come_by_cell_then_by_index_and_unlocated_ones_are_left_out() -> None:
@@ -61,3 +72,55 @@ def test_no_located_accounts() -> None:
     assert g.cell_start.tolist() == [0]
     empty = account_grid(np.zeros(0, np.float32), np.zeros(0, np.float32))
     assert (empty.m, empty.x0, empty.y0) == (0, 0.0, 0.0)
+
+
+def _same(a: AccountGrid, b: AccountGrid) -> bool:
+    return (
+        a.order.tolist() == b.order.tolist()
+        and a.x.tolist() == b.x.tolist()
+        and a.y.tolist() == b.y.tolist()
+        and (a.x0, a.y0) == (b.x0, b.y0)
+        and a.cell_keys.tolist() == b.cell_keys.tolist()
+        and a.cell_start.tolist() == b.cell_start.tolist()
+    )
+
+
+def test_the_window_keeps_the_order_in_the_project_and_never_uses_it_stale(grid: Project) -> None:
+    a = Plan.load(grid).atoms
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    fresh = account_grid(lon, lat)
+    assert atom_cache.read(grid, CACHE_GROUP) is None
+    assert _same(cached_grid(grid, lon, lat), fresh)
+    kept = atom_cache.read(grid, CACHE_GROUP)
+    assert kept is not None
+    assert _same(cached_grid(grid, lon, lat), fresh)
+    # Read back from the cache, not computed: a cache for other locations would be used...
+    moved = lon + np.float32(1.0)
+    assert _same(cached_grid(grid, moved, lat), fresh)
+    # ...which is why every import drops it (with the data version): then it is rebuilt.
+    with grid.transaction() as s:
+        atom_cache.invalidate(s)
+    assert _same(cached_grid(grid, moved, lat), account_grid(moved, lat))
+    # A cache that does not fit the accounts (here: fewer of them) is not used.
+    assert _same(cached_grid(grid, lon[:10], lat[:10]), account_grid(lon[:10], lat[:10]))
+
+
+def test_a_damaged_cache_is_rebuilt(grid: Project) -> None:
+    a = Plan.load(grid).atoms
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    cached_grid(grid, lon, lat)
+    with grid.transaction() as s:
+        s.execute(
+            text("UPDATE atom_cache SET data = zeroblob(length(data)) WHERE name = :n"),
+            {"n": f"{CACHE_GROUP}/order.array"},
+        )
+    assert _same(cached_grid(grid, lon, lat), account_grid(lon, lat))
+    assert _same(cached_grid(grid, lon, lat), account_grid(lon, lat))
+
+
+def test_map_layer_arrays_carry_the_cached_order(grid: Project) -> None:
+    plan = Plan.load(grid)
+    assert mapdata.account_arrays(plan).grid is None
+    arrays = mapdata.account_arrays(plan, cached_order=True)
+    assert arrays.grid is not None
+    assert _same(arrays.grid, account_grid(arrays.lon, arrays.lat))

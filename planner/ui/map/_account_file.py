@@ -60,7 +60,7 @@ def write_layer(folder: Path, layer: int, arrays: AccountArrays) -> dict[str, An
     The located accounts go in the page's drawing order (``mapdata_grid``): their Web Mercator
     offsets, unit and own assignment by position, ``order`` (position -> index) and the
     occupied grid cells; database ids, if not consecutive, by index."""
-    grid = account_grid(arrays.lon, arrays.lat)
+    grid = arrays.grid if arrays.grid is not None else account_grid(arrays.lon, arrays.lat)
     columns: dict[str, NDArray[Any]] = {
         "x": grid.x,
         "y": grid.y,
