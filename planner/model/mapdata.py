@@ -73,14 +73,20 @@ def deviation_colour(d: float) -> str:
 
 
 def bounds(plan: Plan) -> tuple[float, float, float, float] | None:
-    """(south, west, north, east) of the data, or None for an empty project."""
+    """(south, west, north, east) of the data, or None for an empty project (reductions with
+    a mask: no copy of the 10M-account coordinates, which took ~1 s at open)."""
     a = plan.atoms
-    lon = np.concatenate([a.unit_rep_lon, a.account_lon])
-    lat = np.concatenate([a.unit_rep_lat, a.account_lat])
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
+    box = [np.inf, np.inf, -np.inf, -np.inf]
+    for lon, lat in ((a.unit_rep_lon, a.unit_rep_lat), (a.account_lon, a.account_lat)):
+        ok = np.isfinite(lon)
+        ok &= np.isfinite(lat)
+        box[0] = min(box[0], float(np.min(lat, where=ok, initial=np.inf)))
+        box[1] = min(box[1], float(np.min(lon, where=ok, initial=np.inf)))
+        box[2] = max(box[2], float(np.max(lat, where=ok, initial=-np.inf)))
+        box[3] = max(box[3], float(np.max(lon, where=ok, initial=-np.inf)))
+    if not np.isfinite(box[0]):
         return None
-    return float(lat[ok].min()), float(lon[ok].min()), float(lat[ok].max()), float(lon[ok].max())
+    return box[0], box[1], box[2], box[3]
 
 
 # ------------------------------------------------------------------ live territory model
@@ -148,10 +154,10 @@ def own_codes(plan: Plan, accounts: NDArray[np.integer[Any]] | None = None) -> N
     own = plan.alignment[a.n_units :]
     if accounts is not None:
         own = own[np.asarray(accounts, dtype=np.int64)]
-    k = a.n_territories
-    table = np.append(a.territory_ids, [UNASSIGNED_ID, FOLLOW_UNIT]).astype(np.int64)
-    slot = np.where(own >= 0, own, np.where(own == FOLLOW, k + 1, k))
-    return _int32(table[slot], "territory ids")
+    # One gather through a table indexed by own + 2 (FOLLOW = -2, UNASSIGNED = -1, then the
+    # territory indices): 10M accounts cost two masks and three passes more the other way.
+    table = _int32(np.append([FOLLOW_UNIT, UNASSIGNED_ID], a.territory_ids), "territory ids")
+    return table[own.astype(np.int64) - FOLLOW]
 
 
 def _int32(values: NDArray[np.integer[Any]], what: str) -> NDArray[np.int32]:
@@ -224,16 +230,13 @@ def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
     ``cached_order``: with the drawing order from the project's atom cache (kept there when
     it had to be computed: the window does, as it keeps the atom arrays)."""
     a = plan.atoms
-    au = a.account_unit
-    if a.n_units:
-        unit = np.where(au >= 0, a.unit_ids[np.maximum(au, 0)], -1)
-    else:
-        unit = np.full(a.n_accounts, -1, dtype=np.int64)
+    # Unit ids through a table whose last entry (index -1: no unit) is -1: one gather.
+    unit = _int32(np.append(a.unit_ids, -1), "unit ids")[np.maximum(a.account_unit, -1)]
     lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
     return AccountArrays(
         lon=lon,
         lat=lat,
-        unit=_int32(unit, "unit ids"),
+        unit=unit,
         own=own_codes(plan),
         ids=a.account_ids,
         grid=cached_grid(plan.project, lon, lat) if cached_order else None,

@@ -105,3 +105,23 @@ def test_ids_beyond_32_bits_are_refused_not_wrapped() -> None:
     big = np.array([2**31 + 5], dtype=np.int64)
     with pytest.raises(ValueError, match="32-bit"):
         mapdata._int32(big, "unit ids")
+
+
+def test_bounds_cover_units_and_located_accounts_only(tmp_path: Path) -> None:
+    project = grid_project(tmp_path / "b.tplan")
+    try:
+        with project.transaction() as s:  # one account far east, without a latitude
+            s.execute(text("UPDATE account SET lon = 10.0, lat = NULL WHERE id = 1"))
+        a = Plan.load(project).atoms
+        lon = np.concatenate([a.unit_rep_lon, a.account_lon])
+        lat = np.concatenate([a.unit_rep_lat, a.account_lat])
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        assert np.isfinite(a.account_lon).sum() > ok.sum() - a.n_units  # the half-located one
+        expected = (lat[ok].min(), lon[ok].min(), lat[ok].max(), lon[ok].max())
+        assert mapdata.bounds(Plan.load(project)) == expected
+    finally:
+        project.close()
+
+
+def test_an_empty_project_has_no_bounds(empty_project: Project) -> None:
+    assert mapdata.bounds(Plan.load(empty_project)) is None
