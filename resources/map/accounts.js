@@ -51,8 +51,17 @@
     S.accountTimes.drawMs = S.accounts.lastDrawMs;
     P.afterPaint(function () {
       P.send({ kind: "rendered", layer: "accounts" });
+      indexSoon();
     });
     return performance.now() - t0;
+  }
+
+  /* indexSoon(): the accounts-by-unit index, after what is queued now (see indexUnits). */
+  function indexSoon() {
+    var layer = S.accounts;
+    setTimeout(function () {
+      if (layer && layer === S.accounts) layer.data.indexUnits();
+    }, 0);
   }
 
   TP.setAccounts = function (data) {
@@ -198,7 +207,9 @@
   };
 
   P.listen("units", function (ids) {
-    if (S.accounts) changed(S.accounts.data.unitsChanged(ids));
+    if (!S.accounts) return;
+    changed(S.accounts.data.unitsChanged(ids));
+    if (ids === null) indexSoon();
   });
   function refreshColours() {
     if (S.accounts && S.accounts.data.refreshPalette()) {

@@ -23,6 +23,7 @@ from planner.model.plan import Plan
 from planner.model.synthetic import grid_project
 from planner.ui.map import _account_file
 from planner.ui.map_sync import MapSync
+from tests.ui import map_grid
 from tests.ui import real_input as ri
 from tests.ui.map_grid import BLUE, NORTH_ID, RED, SOUTH_ID, TERRITORIES, looks
 
@@ -370,3 +371,24 @@ def test_bins_beyond_a_few_hundred_thousand_in_view_and_points_once_zoomed_in(
         return [c for c in lone()[1] if c.red() > 200 and c.green() < 80 and c.blue() < 80]
 
     ri.wait_until(lambda: len(strong()) >= 21, what="a dot of radius 3 or more at 0.85 opacity")
+
+
+def test_a_unit_move_before_the_layer_is_idle_recolours_its_accounts(
+    qtbot: Any, map_view: Any
+) -> None:
+    """The accounts-by-unit index is built once the layer has painted; a unit move that comes
+    first (same script as the layer) builds it then and still recolours the unit's accounts."""
+    view = map_view
+    map_grid.show(qtbot, view, map_grid.live_grid())
+    (lat0, lon0), (lat1, lon1) = map_grid.centre(0), map_grid.centre(33)
+    layer = {"ids": [1, 2, 3], "lon": [lon0, lon1, lon0], "lat": [lat0, lat1, lat0 + 0.1],
+             "unit": [0, 33, 0], "territory": [-2, -2, NORTH_ID]}  # fmt: skip
+    colours = ri.js(
+        view,
+        f"(TP.setAccounts({json.dumps(layer)}), TP.assignUnits({{0: {NORTH_ID}}}),"
+        "[0, 1, 2].map(TP.accountColourAt))",
+    )
+    assert colours == [BLUE, BLUE, BLUE]
+    ri.wait_until(lambda: ri.js(view, "TP._.S.accounts.data.byUnit !== null"), what="index")
+    ri.js(view, f"TP.assignUnits({{0: {SOUTH_ID}, 33: {SOUTH_ID}}})")
+    assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [RED, RED, BLUE]
