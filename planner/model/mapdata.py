@@ -23,11 +23,13 @@ import shapely
 import shapely.geometry
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
 
 from planner.model.atoms import FOLLOW
 from planner.model.balance import deviations
 from planner.model.geo import outlines, simplify_for_display
 from planner.model.mapdata_grid import AccountGrid, cached_grid
+from planner.model.schema import Account
 
 if TYPE_CHECKING:
     from planner.model.moves import MoveSet
@@ -241,6 +243,19 @@ def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
         ids=a.account_ids,
         grid=cached_grid(plan.project, lon, lat) if cached_order else None,
     )
+
+
+def account_label(plan: Plan, index: int) -> tuple[str, str]:
+    """Name and external id of the account at ``index`` for a map tooltip, read from its row:
+    the in-memory columns are lazy and load whole on first use (every name at 10M accounts)."""
+    a = plan.atoms
+    with plan.project.session() as s:
+        row = s.execute(
+            select(Account.name, Account.external_id).where(Account.id == int(a.account_ids[index]))
+        ).one_or_none()
+    if row is None:  # removed since the plan was loaded: what the plan knows
+        return str(a.account_names[index]), str(a.account_ext_ids[index])
+    return str(row.name), "" if row.external_id is None else str(row.external_id)
 
 
 @dataclass(frozen=True, eq=False)

@@ -188,11 +188,9 @@ class MapSync(QObject):
         plan = self.plan
         if plan is None or layer != self.view.account_layer:
             return  # asked about a layer that has been replaced since
-        a = plan.atoms
-        if not 0 <= index < a.n_accounts:
+        if not 0 <= index < plan.atoms.n_accounts:
             return
-        name, code = a.account_names[index], a.account_ext_ids[index]
-        self.view.reply_account_info(layer, index, str(name), "" if code is None else str(code))
+        self.view.reply_account_info(layer, index, *mapdata.account_label(plan, index))
 
     def _on_rendered(self, layer: str) -> None:
         if layer in self._waiting:

@@ -3,6 +3,7 @@ no per-account Python object; after an edit only the changed accounts, by index.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from planner.model import mapdata, moves
 from planner.model.atoms import FOLLOW
 from planner.model.plan import Plan
 from planner.model.store import Project
+from planner.model.strings import StringColumn
 from planner.model.synthetic import grid_project
 
 
@@ -125,3 +127,22 @@ def test_bounds_cover_units_and_located_accounts_only(tmp_path: Path) -> None:
 
 def test_an_empty_project_has_no_bounds(empty_project: Project) -> None:
     assert mapdata.bounds(Plan.load(empty_project)) is None
+
+
+def test_a_tooltip_label_reads_one_row_not_every_name(grid: Project) -> None:
+    """Names are lazy columns that load whole on first use (10M names: seconds): a hover asks
+    for one account, read from its row; the columns stay unread."""
+    plan = Plan.load(grid)
+    a = plan.atoms
+    with grid.transaction() as s:
+        s.execute(text("UPDATE account SET name = 'Café <b>7</b>' WHERE id = :i"),
+                  {"i": int(a.account_ids[7])})  # fmt: skip
+
+    def unread() -> StringColumn:
+        raise AssertionError("every account name was loaded for one tooltip")
+
+    plan.atoms = dataclasses.replace(
+        a, account_names=StringColumn.lazy(unread), account_ext_ids=StringColumn.lazy(unread)
+    )
+    ext = str(a.account_ext_ids[7])
+    assert mapdata.account_label(plan, 7) == ("Café <b>7</b>", ext)
