@@ -15,6 +15,7 @@ one small mapping (:func:`deviation_fills`), never a per-unit restyle.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,10 +23,13 @@ import shapely
 import shapely.geometry
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
 
 from planner.model.atoms import FOLLOW
 from planner.model.balance import deviations
 from planner.model.geo import outlines, simplify_for_display
+from planner.model.mapdata_grid import AccountGrid, cached_grid
+from planner.model.schema import Account
 
 if TYPE_CHECKING:
     from planner.model.moves import MoveSet
@@ -60,37 +64,6 @@ def collection_json(properties: list[dict[str, Any]], geometries: list[str]) -> 
     return f'{{"type":"FeatureCollection","features":[{feats}]}}'
 
 
-def unit_properties(plan: Plan) -> list[dict[str, Any]]:
-    a = plan.atoms
-    colours = unit_colours(plan)
-    terr = plan.alignment[: a.n_units]
-    names = np.append(a.territory_names, "unassigned")
-    return [
-        {"id": int(a.unit_ids[i]), "code": str(a.unit_codes[i]), "name": str(a.unit_names[i]),
-         "territory": str(names[terr[i]]), "colour": colours[i]}
-        for i in range(a.n_units)
-    ]  # fmt: skip
-
-
-def outlines_json(
-    plan: Plan, display: NDArray[np.object_], touched: list[int] | None = None
-) -> tuple[str, list[int]]:
-    """Outlines of ``touched`` territories (all if None) as JSON text, and their ids."""
-    return outline_layer_json(plan, territory_shapes(plan, display, touched))
-
-
-def unit_colours(plan: Plan, mode: str = "territory", metric: str = "potential") -> list[str]:
-    """Colour per unit: its territory's colour, or a diverging deviation colour."""
-    a = plan.atoms
-    terr = plan.alignment[: a.n_units]
-    if mode == "deviation":
-        dev = deviations(plan.metrics()[metric], a.territory_weights)
-        palette = np.array([deviation_colour(d) for d in dev] + [UNASSIGNED_COLOUR], dtype=object)
-    else:
-        palette = np.append(a.territory_colours, UNASSIGNED_COLOUR).astype(object)
-    return list(palette[terr])
-
-
 def deviation_colour(d: float) -> str:
     """Blue below target, white on target, red above; saturates at ±30 %."""
     x = float(np.clip(d / 0.3, -1, 1))
@@ -101,29 +74,21 @@ def deviation_colour(d: float) -> str:
     return f"#{r:02x}{g:02x}ff"
 
 
-def account_points(plan: Plan) -> dict[str, list[Any]]:
-    a = plan.atoms
-    terr = plan.account_territories()
-    ok = np.isfinite(a.account_lon) & np.isfinite(a.account_lat)
-    palette = np.append(a.territory_colours, UNASSIGNED_COLOUR).astype(object)
-    return {
-        "ids": a.account_ids[ok].tolist(),
-        "lon": np.round(a.account_lon[ok], 5).tolist(),
-        "lat": np.round(a.account_lat[ok], 5).tolist(),
-        "colour": palette[terr[ok]].tolist(),
-        "names": [str(n) for n in a.account_names[ok]],
-    }
-
-
 def bounds(plan: Plan) -> tuple[float, float, float, float] | None:
-    """(south, west, north, east) of the data, or None for an empty project."""
+    """(south, west, north, east) of the data, or None for an empty project (reductions with
+    a mask: no copy of the 10M-account coordinates, which took ~1 s at open)."""
     a = plan.atoms
-    lon = np.concatenate([a.unit_rep_lon, a.account_lon])
-    lat = np.concatenate([a.unit_rep_lat, a.account_lat])
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
+    box = [np.inf, np.inf, -np.inf, -np.inf]
+    for lon, lat in ((a.unit_rep_lon, a.unit_rep_lat), (a.account_lon, a.account_lat)):
+        ok = np.isfinite(lon)
+        ok &= np.isfinite(lat)
+        box[0] = min(box[0], float(np.min(lat, where=ok, initial=np.inf)))
+        box[1] = min(box[1], float(np.min(lon, where=ok, initial=np.inf)))
+        box[2] = max(box[2], float(np.max(lat, where=ok, initial=-np.inf)))
+        box[3] = max(box[3], float(np.max(lon, where=ok, initial=-np.inf)))
+    if not np.isfinite(box[0]):
         return None
-    return float(lat[ok].min()), float(lon[ok].min()), float(lat[ok].max()), float(lon[ok].max())
+    return box[0], box[1], box[2], box[3]
 
 
 # ------------------------------------------------------------------ live territory model
@@ -184,19 +149,30 @@ def unit_assignments(plan: Plan, units: NDArray[np.int64] | None = None) -> dict
     return {int(a.unit_ids[u]): t for u, t in zip(idx.tolist(), terr, strict=True)}
 
 
-def _own_codes(plan: Plan, accounts: NDArray[np.int64]) -> list[int]:
-    """An account's own assignment as the page codes it: territory id, -1 or -2 (its unit)."""
+def own_codes(plan: Plan, accounts: NDArray[np.integer[Any]] | None = None) -> NDArray[np.int32]:
+    """Each account's own assignment as the page codes it (territory id, -1 none, -2 goes with
+    its unit), for ``accounts`` (indices; all if None); vectorised, no per-account object."""
     a = plan.atoms
-    own = plan.alignment[a.n_units + np.asarray(accounts, dtype=np.int64)]
-    ids = a.territory_ids
-    return [
-        int(ids[t]) if t >= 0 else FOLLOW_UNIT if t == FOLLOW else UNASSIGNED_ID
-        for t in own.tolist()
-    ]
+    own = plan.alignment[a.n_units :]
+    if accounts is not None:
+        own = own[np.asarray(accounts, dtype=np.int64)]
+    # One gather through a table indexed by own + 2 (FOLLOW = -2, UNASSIGNED = -1, then the
+    # territory indices): 10M accounts cost two masks and three passes more the other way.
+    table = _int32(np.append([FOLLOW_UNIT, UNASSIGNED_ID], a.territory_ids), "territory ids")
+    return table[own.astype(np.int64) - FOLLOW]
+
+
+def _int32(values: NDArray[np.integer[Any]], what: str) -> NDArray[np.int32]:
+    """``values`` as int32 (the page's typed arrays); database ids beyond that are refused."""
+    if len(values) and (values.max() > np.iinfo(np.int32).max or values.min() < -2):
+        raise ValueError(f"{what} do not fit the map's 32-bit arrays")
+    return values.astype(np.int32)
 
 
 def account_layer(plan: Plan) -> dict[str, list[Any]]:
-    """Located accounts for ``TP.setAccounts``: ``{ids, lon, lat, unit, territory, names}``.
+    """Located accounts for ``TP.setAccounts`` as JSON lists: ``{ids, lon, lat, unit,
+    territory, names}``. The JSON form, for small layers and tests: the window sends
+    :func:`account_arrays` (binary, names on demand).
 
     ``unit`` is each account's unit id (-1: none) and ``territory`` its own assignment
     (territory id, -1 unassigned, -2 follows its unit), so the page colours a following account
@@ -204,51 +180,142 @@ def account_layer(plan: Plan) -> dict[str, list[Any]]:
     """
     a = plan.atoms
     ok = np.flatnonzero(np.isfinite(a.account_lon) & np.isfinite(a.account_lat))
-    au = a.account_unit[ok]
-    unit_ids = np.where(au >= 0, a.unit_ids[np.maximum(au, 0)] if a.n_units else -1, -1)
+    arrays = account_arrays(plan)
     return {
         "ids": a.account_ids[ok].tolist(),
         "lon": np.round(a.account_lon[ok], 5).tolist(),
         "lat": np.round(a.account_lat[ok], 5).tolist(),
-        "unit": [int(u) for u in unit_ids.tolist()],
-        "territory": _own_codes(plan, ok),
+        "unit": arrays.unit[ok].tolist(),
+        "territory": arrays.own[ok].tolist(),
         "names": [str(n) for n in a.account_names[ok]],
     }
 
 
-def account_assignments(plan: Plan, accounts: NDArray[np.int64]) -> dict[int, int]:
-    """``{account id: own assignment code}`` of ``accounts`` (indices) for
-    ``TP.assignAccounts``."""
+@dataclass(frozen=True, eq=False)
+class AccountArrays:
+    """Every account (unlocated ones too, as NaN) for the page's binary accounts layer, by
+    account index: what ``MapView.set_account_arrays`` writes as typed arrays. Names are not
+    here: the page asks for one when the mouse is on its account.
+
+    Attributes
+    ----------
+    lon, lat
+        float32 degrees (about 1 m at US longitudes), NaN when unlocated.
+    unit
+        The unit's database id (-1: none): the page colours a following account by its unit.
+    own
+        The own assignment (:func:`own_codes`).
+    ids
+        Database ids (int64), sent only if they are not consecutive (clicks name an id).
+    grid
+        The drawing order (``mapdata_grid``) if already known; else it is computed when sent.
+    """
+
+    lon: NDArray[np.float32]
+    lat: NDArray[np.float32]
+    unit: NDArray[np.int32]
+    own: NDArray[np.int32]
+    ids: NDArray[np.int64]
+    grid: AccountGrid | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.lon)
+
+    @property
+    def any_located(self) -> bool:
+        return bool(np.isfinite(self.lon).any())
+
+
+def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
+    """The binary accounts layer of ``plan`` (numpy all the way: ~0.1 s per million).
+    ``cached_order``: with the drawing order from the project's atom cache (kept there when
+    it had to be computed: the window does, as it keeps the atom arrays)."""
     a = plan.atoms
+    # Unit ids through a table whose last entry (index -1: no unit) is -1: one gather.
+    unit = _int32(np.append(a.unit_ids, -1), "unit ids")[np.maximum(a.account_unit, -1)]
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    return AccountArrays(
+        lon=lon,
+        lat=lat,
+        unit=unit,
+        own=own_codes(plan),
+        ids=a.account_ids,
+        grid=cached_grid(plan.project, lon, lat) if cached_order else None,
+    )
+
+
+def account_label(plan: Plan, index: int) -> tuple[str, str]:
+    """Name and external id of the account at ``index`` for a map tooltip, read from its row:
+    the in-memory columns are lazy and load whole on first use (every name at 10M accounts)."""
+    a = plan.atoms
+    with plan.project.session() as s:
+        row = s.execute(
+            select(Account.name, Account.external_id).where(Account.id == int(a.account_ids[index]))
+        ).one_or_none()
+    if row is None:  # removed since the plan was loaded: what the plan knows
+        return str(a.account_names[index]), str(a.account_ext_ids[index])
+    return str(row.name), "" if row.external_id is None else str(row.external_id)
+
+
+@dataclass(frozen=True, eq=False)
+class AccountCodes:
+    """Own assignments of some accounts, by index, for ``TP.assignAccountsAt``."""
+
+    indices: NDArray[np.int64]
+    codes: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def account_codes(plan: Plan, accounts: NDArray[np.integer[Any]]) -> AccountCodes:
+    """The current own assignment of ``accounts`` (indices)."""
     idx = np.asarray(accounts, dtype=np.int64)
-    return dict(zip(a.account_ids[idx].tolist(), _own_codes(plan, idx), strict=True))
+    return AccountCodes(idx, own_codes(plan, idx))
+
+
+def changed_atoms(plan: Plan, moveset: MoveSet) -> tuple[dict[int, int | None], AccountCodes]:
+    """What the page needs after ``moveset`` was applied or undone: its units with their
+    territory and its accounts (pins, free-form) with their own assignment, by index."""
+    n_u = plan.atoms.n_units
+    atoms = np.asarray(moveset.atoms, dtype=np.int64)
+    return unit_assignments(plan, atoms[atoms < n_u]), account_codes(
+        plan, atoms[atoms >= n_u] - n_u
+    )
+
+
+def differing_atoms(
+    plan: Plan, before: NDArray[np.integer[Any]]
+) -> tuple[dict[int, int | None], AccountCodes]:
+    """As :func:`changed_atoms` for the atoms whose value differs from ``before`` (a scenario
+    switch: same project, same atoms; typically a few hundred entries, not a million)."""
+    n_u = plan.atoms.n_units
+    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
+    return unit_assignments(plan, atoms[atoms < n_u]), account_codes(
+        plan, atoms[atoms >= n_u] - n_u
+    )
+
+
+def _by_id(plan: Plan, accounts: AccountCodes) -> dict[int, int]:
+    ids = plan.atoms.account_ids[accounts.indices].tolist()
+    return dict(zip(ids, accounts.codes.tolist(), strict=True))
 
 
 def changed_assignments(
     plan: Plan, moveset: MoveSet
 ) -> tuple[dict[int, int | None], dict[int, int]]:
-    """What the page needs after ``moveset`` was applied or undone: the units and the accounts
-    (pins, free-form) among its atoms, with their current assignment."""
-    n_u = plan.atoms.n_units
-    atoms = np.asarray(moveset.atoms, dtype=np.int64)
-    return (
-        unit_assignments(plan, atoms[atoms < n_u]),
-        account_assignments(plan, atoms[atoms >= n_u] - n_u),
-    )
+    """:func:`changed_atoms` with the accounts by database id (``TP.assignAccounts``)."""
+    units, accounts = changed_atoms(plan, moveset)
+    return units, _by_id(plan, accounts)
 
 
 def alignment_changes(
     plan: Plan, before: NDArray[np.integer[Any]]
 ) -> tuple[dict[int, int | None], dict[int, int]]:
-    """What the page needs when the plan's alignment replaced ``before`` wholesale (a scenario
-    switch, an undo of many steps): the atoms whose value differs, as :func:`changed_assignments`
-    gives them. Same project, so same atoms; typically a few hundred entries, not 100k."""
-    n_u = plan.atoms.n_units
-    atoms = np.flatnonzero(np.asarray(before) != plan.alignment)
-    return (
-        unit_assignments(plan, atoms[atoms < n_u]),
-        account_assignments(plan, atoms[atoms >= n_u] - n_u),
-    )
+    """:func:`differing_atoms` with the accounts by database id (``TP.assignAccounts``)."""
+    units, accounts = differing_atoms(plan, before)
+    return units, _by_id(plan, accounts)
 
 
 # ------------------------------------------------------------------ outlines and labels

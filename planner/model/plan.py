@@ -222,7 +222,10 @@ class Plan:
         return summary(self.balance.totals, self.atoms.territory_weights)
 
     def unassigned_accounts(self) -> int:
-        return int((self.account_territories() < 0).sum())
+        """Accounts in no territory, from the account state each edit keeps current (one
+        compare over a vector: rebuilding every account's territory cost ~35 ms per Enter at
+        1M accounts, the balance table asks after each edit)."""
+        return int(np.count_nonzero(self._accounts.now == UNASSIGNED))
 
     @property
     def baseline_territory_ids(self) -> NDArray[np.int64]:

@@ -1,11 +1,12 @@
 """Keeps the map page in step with the shown Plan: the page's live territory model.
 
 The page holds the territories (names, colours, locks), each unit's territory id and each
-account's own assignment; fills, tooltips, popups, labels and account colours are derived
-there. So after an edit (apply, undo or redo alike) only what changed crosses the bridge: the
-atoms of the change, the outlines and labels of the territories it touched, and the territory
-list when territories came, went or changed. Tooltips therefore always show the live alignment
-(they showed the one loaded at start).
+account's own assignment (typed arrays; names are asked for on hover, see
+:meth:`MapSync._on_account_info`); fills, tooltips, popups, labels and account colours are
+derived there. So after an edit (apply, undo or redo alike) only what changed crosses the
+bridge: the atoms of the change, the outlines and labels of the territories it touched, and the
+territory list when territories came, went or changed. Tooltips therefore always show the live
+alignment (they showed the one loaded at start).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from planner.model import mapdata
 from planner.model.events import PlanChange
@@ -38,11 +39,12 @@ class MapSync(QObject):
         self.level = "territory"  # the hierarchy level coloured in "level" mode
         self._thin = False  # outlines drawn thin (a level mode) in the page
         self._display = np.zeros(0, dtype=object)
-        self._valid_coverage = False
+        self._valid_coverage = self._coverage_checked = False
         self._unit_geojson: list[str] = []
         self._sent = False
         self._waiting: set[str] = set()
         view.bridge.rendered.connect(self._on_rendered)
+        view.bridge.accountInfoRequested.connect(self._on_account_info)
         view.mapReady.connect(self._push_all)
 
     # -- showing a plan ----------------------------------------------------------------------
@@ -50,8 +52,8 @@ class MapSync(QObject):
         """Show ``plan``. With ``unit_geojson`` the unit layer is (re)built (a new project);
         without, only what differs from the plan shown so far is sent (a scenario switch)."""
         previous, self.plan = self.plan, plan
-        if display is not self._display:  # once per project: then unions skip their checks
-            self._valid_coverage = bool(len(display)) and bool(shapely.coverage_is_valid(display))
+        if display is not self._display:  # a new project: its coverage is checked once idle
+            self._valid_coverage = self._coverage_checked = False
         self._display = display
         if unit_geojson is not None or previous is None or not self._sent:
             if unit_geojson is not None:
@@ -62,9 +64,10 @@ class MapSync(QObject):
             return
         # Same project, another scenario: its territories, then only the atoms that differ.
         self.view.set_territories(mapdata.territory_items(plan))
-        units, accounts = mapdata.alignment_changes(plan, previous.alignment)
+        units, accounts = mapdata.differing_atoms(plan, previous.alignment)
         self.view.assign_units(units)
-        self.view.assign_accounts(accounts)
+        if len(accounts):
+            self.view.assign_accounts_at(accounts.indices, accounts.codes)
         self._territory_layers()
 
     def _push_all(self) -> None:
@@ -79,10 +82,10 @@ class MapSync(QObject):
         if plan.atoms.n_units:
             self._waiting |= {"units", "outlines"}
             v.set_units(RawJson(mapdata.unit_layer_json(plan, self._unit_geojson)))
-        layer = mapdata.account_layer(plan)
-        if layer["ids"]:
+        layer = mapdata.account_arrays(plan, cached_order=True)
+        if layer.any_located:
             self._waiting.add("accounts")
-            v.set_account_layer(layer)
+            v.set_account_arrays(layer)
         self._territory_layers()
         self.zoom_to_all()
 
@@ -101,13 +104,14 @@ class MapSync(QObject):
     def on_change(self, change: PlanChange) -> None:
         plan, v = self.plan, self.view
         assert plan is not None
+        self._check_coverage()  # at once if an edit came before the map was idle
         if change.territories_changed:
             v.set_territories(mapdata.territory_items(plan))
-        units, accounts = mapdata.changed_assignments(plan, change.moveset)
+        units, accounts = mapdata.changed_atoms(plan, change.moveset)
         if units:
             v.assign_units(units)
-        if accounts:
-            v.assign_accounts(accounts)
+        if len(accounts):
+            v.assign_accounts_at(accounts.indices, accounts.codes)
         created_or_deleted = change.edit is not None and (
             change.edit.creates or change.edit.deletes
         )
@@ -196,8 +200,30 @@ class MapSync(QObject):
         fc = mapdata.collection_json(props, mapdata.geometry_json(np.array(keep, dtype=object)))
         self.view.set_baseline_outlines(RawJson(fc))
 
+    def _on_account_info(self, layer: int, index: int) -> None:
+        """The page wants the name of the account under the mouse (names are not sent with
+        the points: 10M names were most of a 526 MB message)."""
+        plan = self.plan
+        if plan is None or layer != self.view.account_layer:
+            return  # asked about a layer that has been replaced since
+        if not 0 <= index < plan.atoms.n_accounts:
+            return
+        self.view.reply_account_info(layer, index, *mapdata.account_label(plan, index))
+
     def _on_rendered(self, layer: str) -> None:
         if layer in self._waiting:
             self._waiting.discard(layer)
             if not self._waiting:
                 self.rendered.emit()
+                QTimer.singleShot(0, self._check_coverage)
+
+    def _check_coverage(self) -> None:
+        """Whether the display polygons are a valid coverage (then the outline unions after
+        each edit skip their own validity checks). Checked once per project, after the map
+        has painted: at open it was ~0.1 s CPU of the 1M-account benchmark project's 3,108
+        counties (more at 41k units), and the first outlines check each union instead."""
+        if self._coverage_checked:
+            return
+        self._coverage_checked = True
+        display = self._display
+        self._valid_coverage = bool(len(display)) and bool(shapely.coverage_is_valid(display))

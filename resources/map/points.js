@@ -1,275 +1,78 @@
 /*
- * TPPointsLayer: draws 100,000+ account points on one canvas, as one Leaflet layer.
+ * TPPointsLayer: draws millions of account points (P.AccountData, accountdata.js) on one canvas.
  *
- * Why not L.circleMarker: one Leaflet object per point costs ~1 KB and a full canvas redraw walks
- * them all; 100k of them stalls panning. Here points live in typed arrays, are projected once to
- * normalised Web Mercator, drawn in one path per colour, and hit-tested with a screen-space grid
- * rebuilt on every redraw. The canvas follows the map pane while panning (like Leaflet's own
- * renderers) and is redrawn on moveend, so a pan costs nothing until the mouse is released.
+ * Why pixels and not canvas paths: a path of 1M squares costs ~0.5 s to fill; writing each
+ * point's few pixels into an ImageData costs ~20 ns. Why aggregate: beyond `maxPoints` visible
+ * accounts (a few hundred thousand) single dots only make a smear and cost time, so the view is
+ * binned into `cell`-pixel squares, each drawn in the colour of its most frequent territory
+ * (Boyer-Moore majority vote, exact when one territory holds most of the cell) and more opaque
+ * the more accounts it holds (log scale). Zooming in below the threshold turns it into points.
  *
- * Colours come from the live territory model (territories.js) when the data names territories:
- *   TP.setAccounts({ids, lon, lat, territory, unit?, names?})
- *     territory: each account's own assignment, a territory id, -1 (none) or -2 (goes with its
- *     unit, whose live territory units.js knows); unit: the account's unit id or -1.
- *   TP.assignAccounts({accountId: territoryId | -1 | -2})   changed pins / free-form accounts
- * A unit move (TP.assignUnits) recolours the accounts following those units; a colour mode
- * switch (TP.setFills) only changes one colour per territory and redraws. Points are grouped
- * by territory, so neither walks 100k points to find colours.
- * Older forms, still accepted: {territory: [palette index], palette: [css]} or {colour: [css]},
- * and TP.restyleAccounts({accountId: css}).
+ * Like Leaflet's own renderers, the canvas covers the view plus padding, follows the map pane
+ * while panning, is scaled during a zoom animation and redrawn on moveend. After an edit only
+ * the changed accounts are repainted (points mode: their dots, one dirty rectangle); in the
+ * density mode the visible bins are recounted (one pass over the visible accounts), at most once
+ * per animation frame however many changes arrive in it.
  */
 (function () {
   "use strict";
 
-  var CELL = 16; // hit-test grid cell in CSS pixels
-  var MAX_LAT = 85.0511287798;
-  var FOLLOW = -2;
+  var HIT_CELL = 16; // hit-test grid cell, CSS pixels
+  var POINT_ALPHA = 217; // 0.85, as the older canvas layer drew
   var P = window.TP._;
 
-  /* toPalette(data): accept {colour: [css...]} or {territory: [int...], palette: [css...]}. */
-  function toPalette(data, n) {
-    var index = new Int32Array(n);
-    var palette = [];
-    if (data.territory && data.palette) {
-      palette = data.palette.slice();
-      palette.push("#868e96"); // unassigned (-1) -> last entry
-      for (var i = 0; i < n; i++) {
-        var t = data.territory[i];
-        index[i] = t >= 0 && t < data.palette.length ? t : palette.length - 1;
-      }
-    } else {
-      var seen = {};
-      var colours = data.colour || [];
-      for (var j = 0; j < n; j++) {
-        var c = colours[j] || "#1c7ed6";
-        if (!(c in seen)) {
-          seen[c] = palette.length;
-          palette.push(c);
-        }
-        index[j] = seen[c];
-      }
-    }
-    return { index: index, palette: palette };
+  var rgbCache = {};
+  var probe = null;
+  /* rgbOf(css): 0x00BBGGRR of any CSS colour (through a 1x1 canvas; cached). */
+  function rgbOf(css) {
+    var hit = rgbCache[css];
+    if (hit !== undefined) return hit;
+    if (!probe) probe = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+    probe.clearRect(0, 0, 1, 1);
+    probe.fillStyle = "#000";
+    probe.fillStyle = css;
+    probe.fillRect(0, 0, 1, 1);
+    var d = probe.getImageData(0, 0, 1, 1).data;
+    return (rgbCache[css] = ((d[2] << 16) | (d[1] << 8) | d[0]) >>> 0);
+  }
+
+  /* disc(r): half-widths of each row of a disc of radius r pixels (dy = -r .. r). */
+  function disc(r) {
+    var rows = new Int32Array(2 * r + 1);
+    for (var dy = -r; dy <= r; dy++) rows[dy + r] = Math.floor(Math.sqrt(r * r + r - dy * dy));
+    return rows;
   }
 
   window.TPPointsLayer = L.Layer.extend({
-    options: { pane: "tpAccounts", padding: 0.3, radius: 3 },
+    options: { pane: "tpAccounts", padding: 0.3, radius: 3, maxPoints: 300000, cell: 4 },
 
-    /* initialize(data): copy to typed arrays, project to normalised Web Mercator once. */
     initialize: function (data, options) {
       L.setOptions(this, options);
-      var n = (data.ids || []).length;
-      this._n = n;
-      this._ids = data.ids;
-      this._names = data.names || null;
-      this._mx = new Float64Array(n);
-      this._my = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        var lat = Math.max(-MAX_LAT, Math.min(MAX_LAT, data.lat[i]));
-        var s = Math.sin((lat * Math.PI) / 180);
-        this._mx[i] = (data.lon[i] + 180) / 360;
-        this._my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
-      }
-      this._live = !data.palette && !data.colour && !!data.territory;
-      if (this._live) {
-        this._own = Int32Array.from(data.territory);
-        this._unit = data.unit ? Int32Array.from(data.unit) : new Int32Array(n).fill(-1);
-        this._slotOf = {}; // territory id -> palette slot; slot 0 = unassigned
-        this._slotTid = [-1];
-        this._palette = [P.UNASSIGNED_POINT];
-        this._index = new Int32Array(n);
-        for (var k = 0; k < n; k++) this._index[k] = this._slot(this._effective(k));
-      } else {
-        var pal = toPalette(data, n);
-        this._palette = pal.palette;
-        this._index = pal.index;
-      }
-      this._group();
-      this._px = new Float32Array(n); // container-relative pixels of the last draw
-      this._py = new Float32Array(n);
+      this.data = data;
+      this.mode = null; // "points" | "density" once drawn
+      this.visible = 0;
     },
 
-    /* _group(): points grouped by colour (a counting sort) so one pass draws one path each. */
-    _group: function () {
-      var n = this._n, index = this._index, k = this._palette.length;
-      var start = new Int32Array(k + 1);
-      for (var a = 0; a < n; a++) start[index[a] + 1]++;
-      for (var b = 0; b < k; b++) start[b + 1] += start[b];
-      var fill = start.slice(0, k);
-      this._order = new Int32Array(n);
-      for (var c = 0; c < n; c++) this._order[fill[index[c]]++] = c;
-      this._colourStart = start;
-    },
-
-    /* _effective(i): the territory id point i is drawn for (-1: none). */
-    _effective: function (i) {
-      var own = this._own[i];
-      if (own !== FOLLOW) return own;
-      var tid = this._unit[i] >= 0 ? P.unitTerritory(this._unit[i]) : null;
-      return P.isTerritory(tid) ? tid : -1;
-    },
-
-    /* _slot(tid): the palette slot of a territory (created on first use). */
-    _slot: function (tid) {
-      if (!P.isTerritory(tid)) return 0;
-      var slot = this._slotOf[tid];
-      if (slot === undefined) {
-        slot = this._slotOf[tid] = this._palette.length;
-        this._slotTid.push(tid);
-        this._palette.push(P.pointFillOf(tid));
-        this._regroup = true;
-      }
-      return slot;
-    },
-
-    /* refreshFills(): territory colours or fills changed: new slot colours, one redraw. */
-    refreshFills: function () {
-      if (!this._live) return 0;
-      for (var s = 1; s < this._slotTid.length; s++) this._palette[s] = P.pointFillOf(this._slotTid[s]);
-      if (this._map && this._ctx && this._drawn) this.lastDrawMs = this._draw(); // same size and place
-      return this._slotTid.length - 1;
-    },
-
-    /* _update(list): recompute these points' territory; repaint those that changed. */
-    _update: function (list) {
-      var changed = [];
-      for (var k = 0; k < list.length; k++) {
-        var i = list[k];
-        var slot = this._slot(this._effective(i));
-        if (slot !== this._index[i]) {
-          this._index[i] = slot;
-          changed.push(i);
-        }
-      }
-      if (changed.length) this._regroup = true;
-      if (this._map && this._ctx && this._drawn) this._paintPoints(changed);
-      return changed.length;
-    },
-
-    /* unitsChanged(unitIds | null): the accounts following these units (all if null). */
-    unitsChanged: function (unitIds) {
-      if (!this._live) return 0;
-      if (unitIds === null) {
-        var all = [];
-        for (var i = 0; i < this._n; i++) all.push(i);
-        return this._update(all);
-      }
-      if (!this._byUnit) {
-        this._byUnit = {};
-        for (var j = 0; j < this._n; j++) {
-          if (this._own[j] !== FOLLOW || this._unit[j] < 0) continue;
-          (this._byUnit[this._unit[j]] = this._byUnit[this._unit[j]] || []).push(j);
-        }
-      }
-      var list = [];
-      for (var u = 0; u < unitIds.length; u++) {
-        var pts = this._byUnit[unitIds[u]];
-        if (pts) for (var q = 0; q < pts.length; q++) list.push(pts[q]);
-      }
-      return this._update(list);
-    },
-
-    /* assign({accountId: code}): new own assignments (pins, free-form accounts). */
-    assign: function (mapping) {
-      if (!this._live) return 0;
-      this._positions();
-      var list = [];
-      Object.keys(mapping).forEach(function (id) {
-        var j = this._pos[id];
-        if (j === undefined) return;
-        var code = mapping[id] === null ? -1 : mapping[id];
-        if (code === FOLLOW && this._own[j] !== FOLLOW) this._byUnit = null; // rebuilt lazily
-        if (code !== FOLLOW && this._own[j] === FOLLOW) this._byUnit = null;
-        this._own[j] = code;
-        list.push(j);
-      }, this);
-      return this._update(list);
-    },
-
-    /* territoryOf(i): the territory id point i is drawn for (-1 none, null: colour only). */
-    territoryOf: function (i) {
-      return this._live ? this._effective(i) : null;
-    },
-
-    _positions: function () {
-      if (!this._pos) {
-        this._pos = {};
-        for (var i = 0; i < this._n; i++) this._pos[this._ids[i]] = i;
-      }
-    },
-
-    /* recolour({id: css}): new colours for some points (after a move). Only the changed
-       points are painted over their old dots now (O(changed)); the colour grouping is redone
-       lazily at the next full draw (pan/zoom), so a move never redraws all 100k points. */
-    recolour: function (mapping) {
-      this._positions();
-      var seen = {};
-      for (var p = 0; p < this._palette.length; p++) seen[this._palette[p]] = p;
-      var changed = [];
-      Object.keys(mapping).forEach(function (id) {
-        var j = this._pos[id];
-        if (j === undefined) return;
-        var colour = mapping[id];
-        if (!(colour in seen)) {
-          seen[colour] = this._palette.length;
-          this._palette.push(colour);
-        }
-        this._index[j] = seen[colour];
-        changed.push(j);
-      }, this);
-      if (changed.length) this._regroup = true;
-      if (this._map && this._ctx && this._drawn) this._paintPoints(changed);
-      return changed.length;
-    },
-
-    /* _paintPoints(list): draw these points (by index) at their last drawn positions. */
-    _paintPoints: function (list) {
-      var ctx = this._ctx, r = this._lastRadius, px = this._px, py = this._py;
-      var w = this._dim.x, h = this._dim.y;
-      ctx.globalAlpha = 1;
-      for (var k = 0; k < list.length; k++) {
-        var i = list[k], x = px[i], y = py[i];
-        if (x < -r || y < -r || x > w + r || y > h + r) continue;
-        ctx.fillStyle = this._palette[this._index[i]];
-        ctx.beginPath();
-        if (this._lastTiny) {
-          ctx.rect(x - r, y - r, 2 * r, 2 * r);
-        } else {
-          ctx.arc(x, y, r + 0.5, 0, 2 * Math.PI); // a hair larger: covers the old dot's edge
-        }
-        ctx.fill();
-      }
-      ctx.globalAlpha = 0.85;
-    },
-
-    colourOf: function (id) {
-      this._positions();
-      var j = this._pos[id];
-      return j === undefined ? null : this._palette[this._index[j]];
-    },
-
-    count: function () {
-      return this._n;
-    },
-    idAt: function (i) {
-      return this._ids[i];
-    },
-
-    onAdd: function (map) {
-      var canvas = (this._canvas = L.DomUtil.create("canvas", "tp-points leaflet-zoom-animated"));
-      this._ctx = canvas.getContext("2d");
-      this.getPane().appendChild(canvas);
+    onAdd: function () {
+      this._canvas = L.DomUtil.create("canvas", "tp-points leaflet-zoom-animated");
+      this._ctx = this._canvas.getContext("2d");
+      this.getPane().appendChild(this._canvas);
       this._reset();
     },
     onRemove: function () {
       L.DomUtil.remove(this._canvas);
-      this._canvas = null;
+      this._canvas = this._ctx = this._image = null;
     },
     getEvents: function () {
       return { moveend: this._reset, zoomanim: this._onZoomAnim, zoom: this._onZoom, resize: this._reset };
     },
 
-    /* _onZoomAnim / _onZoom: scale the last frame during zoom, as L.Renderer does. */
+    /* setOptions({maxPoints, cell, radius}): then one redraw. */
+    setOptions: function (options) {
+      L.setOptions(this, options);
+      if (this._map) this._reset();
+    },
+
     _onZoomAnim: function (e) {
       this._updateTransform(e.center, e.zoom);
     },
@@ -285,186 +88,248 @@
       L.DomUtil.setTransform(this._canvas, topLeft, scale);
     },
 
-    /* _reset: size the canvas to the view plus padding and redraw every visible point. */
+    /* _reset: size the canvas to the view plus padding, redraw. */
     _reset: function () {
       var map = this._map;
       if (!map || !this._canvas) return;
-      var p = this.options.padding;
-      var size = map.getSize();
+      var p = this.options.padding, size = map.getSize();
       var min = map.containerPointToLayerPoint(size.multiplyBy(-p)).round();
       var dim = size.multiplyBy(1 + p * 2).round();
+      var ratio = window.devicePixelRatio || 1;
       this._center = map.getCenter();
       this._zoom = map.getZoom();
-      this._origin = min; // layer point of the canvas' top-left
-      var ratio = window.devicePixelRatio || 1;
+      this._origin = min;
+      this._ratio = ratio;
       L.DomUtil.setPosition(this._canvas, min);
-      this._canvas.width = dim.x * ratio;
-      this._canvas.height = dim.y * ratio;
+      var w = Math.round(dim.x * ratio), h = Math.round(dim.y * ratio);
+      if (!this._image || this._image.width !== w || this._image.height !== h) {
+        this._canvas.width = w;
+        this._canvas.height = h;
+        this._image = this._ctx.createImageData(w, h);
+        this._buf = new Uint32Array(this._image.data.buffer);
+      }
       this._canvas.style.width = dim.x + "px";
       this._canvas.style.height = dim.y + "px";
-      this._ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      this._dim = dim;
-      this.lastDrawMs = this._draw();
+      this.draw();
     },
 
-    /* _draw: one path per colour; returns ms. Also rebuilds the hit-test grid. */
-    _draw: function () {
+    /* _frame(): device-pixel transform of the current canvas: px = x[k] * s + bx. */
+    _frame: function () {
+      var d = this.data, r = this._ratio, scale = 256 * Math.pow(2, this._zoom);
+      var po = this._map.getPixelOrigin();
+      var ox = po.x + this._origin.x, oy = po.y + this._origin.y; // world px of canvas (0, 0)
+      return { s: scale * r, bx: (d.x0 * scale - ox) * r, by: (d.y0 * scale - oy) * r, scale: scale, ox: ox, oy: oy };
+    },
+
+    _colourTable: function (alpha) {
+      var pal = this.data.palette, out = new Uint32Array(pal.length);
+      for (var i = 0; i < pal.length; i++) out[i] = (rgbOf(pal[i]) | (alpha << 24)) >>> 0;
+      return out;
+    },
+
+    /* draw(): everything in view, as points or bins; returns ms. */
+    draw: function () {
+      if (!this._map || !this._image) return 0;
       var t0 = performance.now();
-      var map = this._map;
-      var ctx = this._ctx;
-      var scale = 256 * Math.pow(2, this._zoom);
-      var pixelOrigin = map.getPixelOrigin();
-      var ox = pixelOrigin.x + this._origin.x; // world pixel of canvas (0, 0)
-      var oy = pixelOrigin.y + this._origin.y;
-      var w = this._dim.x, h = this._dim.y;
-      if (this._regroup) {
-        this._group();
-        this._regroup = false;
-      }
+      this._pending = false;
+      var f = this._frame(), w = this._image.width, h = this._image.height;
+      var margin = (this.options.radius + 1) / f.scale + P.AccountData.CELL_WORLD;
+      var view = this.data.cellRuns(
+        f.ox / f.scale - margin, f.oy / f.scale - margin,
+        (f.ox + w / this._ratio) / f.scale + margin, (f.oy + h / this._ratio) / f.scale + margin
+      );
+      this._buf.fill(0);
+      this._hit = null;
+      if (view.total > this.options.maxPoints) this._drawDensity(view.runs, f, w, h);
+      else this._drawPoints(view.runs, f, w, h);
+      this._ctx.putImageData(this._image, 0, 0);
+      this.lastDrawMs = performance.now() - t0;
+      return this.lastDrawMs;
+    },
+
+    _radius: function () {
       var r = this._zoom >= 9 ? this.options.radius + 1 : this.options.radius;
-      this._lastRadius = r;
-      this._drawn = true;
-      var mx = this._mx, my = this._my, order = this._order, start = this._colourStart;
-      var px = this._px, py = this._py;
-      var visible = new Int32Array(this._n);
-      var nv = 0;
-      var tiny = r <= 3 && this._n > 20000; // squares are ~5x cheaper than arcs, same look at 3 px
-      this._lastTiny = tiny;
-      ctx.clearRect(0, 0, w, h);
-      ctx.globalAlpha = 0.85;
-      for (var c = 0; c < this._palette.length; c++) {
-        ctx.fillStyle = this._palette[c];
-        ctx.beginPath();
-        for (var k = start[c]; k < start[c + 1]; k++) {
-          var i = order[k];
-          var x = mx[i] * scale - ox, y = my[i] * scale - oy;
-          px[i] = x;
-          py[i] = y;
-          if (x < -r || y < -r || x > w + r || y > h + r) continue;
-          visible[nv++] = i;
-          if (tiny) {
-            ctx.rect(x - r, y - r, 2 * r, 2 * r);
-          } else {
-            ctx.moveTo(x + r, y);
-            ctx.arc(x, y, r, 0, 2 * Math.PI);
+      return Math.max(1, Math.round(r * this._ratio));
+    },
+
+    _drawPoints: function (runs, f, w, h) {
+      this.mode = "points";
+      var d = this.data, x = d.x, y = d.y, slot = d.slot, buf = this._buf, start = d.cellStart;
+      var colours = this._colourTable(POINT_ALPHA);
+      var r = (this._r = this._radius()), rows = (this._disc = disc(r));
+      var vis = [], vx = [], vy = [];
+      for (var q = 0; q < runs.length; q += 2) {
+        for (var k = start[runs[q]]; k < start[runs[q + 1]]; k++) {
+          var px = Math.round(x[k] * f.s + f.bx), py = Math.round(y[k] * f.s + f.by);
+          if (px < -r || py < -r || px >= w + r || py >= h + r) continue;
+          vis.push(k);
+          vx.push(px);
+          vy.push(py);
+          paintDisc(buf, w, h, px, py, r, rows, colours[slot[k]]);
+        }
+      }
+      this.visible = vis.length;
+      this._buildHitGrid(vis, vx, vy, w, h);
+    },
+
+    /* _drawDensity: bins of `cell` px coloured by their most frequent territory. Where a grid
+       cell of the data is at most half a bin (small zooms) the bins are counted from the
+       cells (their account count and majority slot), else from the accounts. */
+    _drawDensity: function (runs, f, w, h) {
+      this.mode = "density";
+      var D = Math.max(1, Math.round(this.options.cell * this._ratio));
+      var cols = Math.ceil(w / D), rows = Math.ceil(h / D), nc = cols * rows;
+      var bins = { count: new Int32Array(nc), votes: new Int32Array(nc), cand: new Uint16Array(nc), cols: cols, D: D };
+      var cellPx = P.AccountData.CELL_WORLD * f.s;
+      this.visible = cellPx <= D / 2 ? this._binCells(runs, f, w, h, bins) : this._binAccounts(runs, f, w, h, bins);
+      var count = bins.count, cand = bins.cand, max = 1;
+      for (var i = 0; i < nc; i++) if (count[i] > max) max = count[i];
+      var rgb = this._colourTable(0), buf = this._buf, scale = 1 / Math.log(1 + max);
+      for (var cy = 0; cy < rows; cy++) {
+        for (var cx = 0; cx < cols; cx++) {
+          var n = count[cy * cols + cx];
+          if (!n) continue;
+          var alpha = Math.round(255 * (0.35 + 0.55 * Math.log(1 + n) * scale));
+          var colour = (rgb[cand[cy * cols + cx]] | (alpha << 24)) >>> 0;
+          var x1 = Math.min(w, (cx + 1) * D);
+          for (var yy = cy * D, y1 = Math.min(h, yy + D); yy < y1; yy++) buf.fill(colour, yy * w + cx * D, yy * w + x1);
+        }
+      }
+    },
+
+    _binAccounts: function (runs, f, w, h, bins) {
+      var d = this.data, x = d.x, y = d.y, slot = d.slot, start = d.cellStart, seen = 0;
+      var count = bins.count, votes = bins.votes, cand = bins.cand, cols = bins.cols, D = bins.D;
+      for (var q = 0; q < runs.length; q += 2) {
+        for (var k = start[runs[q]]; k < start[runs[q + 1]]; k++) {
+          var px = x[k] * f.s + f.bx, py = y[k] * f.s + f.by;
+          if (px < 0 || py < 0 || px >= w || py >= h) continue;
+          var c = ((py / D) | 0) * cols + ((px / D) | 0), s = slot[k];
+          seen++;
+          count[c]++;
+          if (votes[c] === 0) {
+            cand[c] = s;
+            votes[c] = 1;
+          } else if (cand[c] === s) votes[c]++;
+          else votes[c]--;
+        }
+      }
+      return seen;
+    },
+
+    _binCells: function (runs, f, w, h, bins) {
+      var d = this.data, start = d.cellStart, cellSlot = d.cellSlot, keys = d.cellKeys, seen = 0;
+      var G = P.AccountData.GRID, cs = f.s / G, ox = f.bx - d.x0 * f.s + cs / 2, oy = f.by - d.y0 * f.s + cs / 2;
+      var count = bins.count, votes = bins.votes, cand = bins.cand, cols = bins.cols, D = bins.D;
+      for (var q = 0; q < runs.length; q += 2) {
+        for (var c = runs[q]; c < runs[q + 1]; c++) {
+          var px = (keys[c] & (G - 1)) * cs + ox, py = (keys[c] >>> 12) * cs + oy;
+          if (px < 0 || py < 0 || px >= w || py >= h) continue;
+          var b = ((py / D) | 0) * cols + ((px / D) | 0), s = cellSlot[c], n = start[c + 1] - start[c];
+          seen += n;
+          count[b] += n;
+          // Boyer-Moore with weights: the cell votes n times for its majority slot.
+          if (cand[b] === s || votes[b] === 0) {
+            cand[b] = s;
+            votes[b] += n;
+          } else if (votes[b] >= n) votes[b] -= n;
+          else {
+            cand[b] = s;
+            votes[b] = n - votes[b];
           }
         }
-        ctx.fill();
       }
-      this._buildGrid(visible, nv, w, h);
-      return performance.now() - t0;
+      return seen;
     },
 
-    /* _buildGrid: counting sort of visible points into CELL-sized screen cells. */
-    _buildGrid: function (visible, nv, w, h) {
-      var cols = Math.ceil(w / CELL) + 1, rows = Math.ceil(h / CELL) + 1;
-      var start = new Int32Array(cols * rows + 1);
-      var cellOf = new Int32Array(nv);
-      for (var k = 0; k < nv; k++) {
-        var j = visible[k];
-        var cx = Math.max(0, Math.min(cols - 1, Math.floor(this._px[j] / CELL)));
-        var cy = Math.max(0, Math.min(rows - 1, Math.floor(this._py[j] / CELL)));
-        cellOf[k] = cy * cols + cx;
-        start[cellOf[k] + 1]++;
+    /* _buildHitGrid: visible points by HIT_CELL-sized screen cell (counting sort). */
+    _buildHitGrid: function (vis, vx, vy, w, h) {
+      var cell = HIT_CELL * this._ratio, cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
+      var nv = vis.length, start = new Int32Array(cols * rows + 1), cellOf = new Int32Array(nv);
+      for (var i = 0; i < nv; i++) {
+        var cx = Math.max(0, Math.min(cols - 1, Math.floor(vx[i] / cell)));
+        var cy = Math.max(0, Math.min(rows - 1, Math.floor(vy[i] / cell)));
+        cellOf[i] = cy * cols + cx;
+        start[cellOf[i] + 1]++;
       }
       for (var c = 0; c < cols * rows; c++) start[c + 1] += start[c];
-      var fill = start.slice(0, cols * rows);
-      var items = new Int32Array(nv);
-      for (var m = 0; m < nv; m++) items[fill[cellOf[m]]++] = visible[m];
-      this._grid = { cols: cols, rows: rows, start: start, items: items };
+      var fill = start.slice(0, cols * rows), items = new Int32Array(nv);
+      for (var j = 0; j < nv; j++) items[fill[cellOf[j]]++] = j;
+      this._hit = { cell: cell, cols: cols, rows: rows, start: start, items: items, k: Int32Array.from(vis), x: Float32Array.from(vx), y: Float32Array.from(vy) };
     },
 
-    /* hitTest(containerPoint): index of the nearest point within radius + 3 px, or -1. */
+    /* repaint(positions | null): accounts changed colour. Points mode: their dots now (one
+       dirty rectangle); density mode or null: a full redraw at the next animation frame. */
+    repaint: function (positions) {
+      if (!this._image || !this.mode) return;
+      if (positions === null || this.mode !== "points") {
+        this.redrawSoon();
+        return;
+      }
+      if (this._pending || !positions.length) return;
+      var f = this._frame(), w = this._image.width, h = this._image.height, r = this._r;
+      var d = this.data, colours = this._colourTable(POINT_ALPHA);
+      var x0 = w, y0 = h, x1 = -1, y1 = -1;
+      for (var i = 0; i < positions.length; i++) {
+        var k = positions[i];
+        var px = Math.round(d.x[k] * f.s + f.bx), py = Math.round(d.y[k] * f.s + f.by);
+        if (px < -r || py < -r || px >= w + r || py >= h + r) continue;
+        paintDisc(this._buf, w, h, px, py, r, this._disc, colours[d.slot[k]]);
+        x0 = Math.min(x0, px - r);
+        y0 = Math.min(y0, py - r);
+        x1 = Math.max(x1, px + r);
+        y1 = Math.max(y1, py + r);
+      }
+      if (x1 < 0) return;
+      x0 = Math.max(0, x0);
+      y0 = Math.max(0, y0);
+      this._ctx.putImageData(this._image, 0, 0, x0, y0, Math.min(w, x1 + 1) - x0, Math.min(h, y1 + 1) - y0);
+    },
+
+    /* redrawSoon(): one full redraw at the next animation frame (changes coalesce). */
+    redrawSoon: function () {
+      if (this._pending) return;
+      this._pending = true;
+      var self = this;
+      window.requestAnimationFrame(function () {
+        if (self._pending) self.draw();
+      });
+    },
+
+    /* hitTest(containerPoint): position of the nearest drawn point within radius + 3 px, or
+       -1 (nothing, or bins: a bin is many accounts, not one). */
     hitTest: function (cp) {
-      if (!this._grid || !this._map) return -1;
-      var pos = L.DomUtil.getPosition(this._map.getPane("mapPane"));
-      // container point -> canvas point: undo the map pane offset and the canvas origin
-      var x = cp.x - pos.x - this._origin.x, y = cp.y - pos.y - this._origin.y;
-      var g = this._grid, best = -1, bestD = Math.pow(this.options.radius + 3, 2);
-      var cx = Math.floor(x / CELL), cy = Math.floor(y / CELL);
+      var g = this._hit;
+      if (!g || !this._map || this.mode !== "points") return -1;
+      var pos = L.DomUtil.getPosition(this._map.getPane("mapPane")), r = this._ratio;
+      var x = (cp.x - pos.x - this._origin.x) * r, y = (cp.y - pos.y - this._origin.y) * r;
+      var best = -1, bestD = Math.pow(this._r + 3 * r, 2);
+      var cx = Math.floor(x / g.cell), cy = Math.floor(y / g.cell);
       for (var dy = -1; dy <= 1; dy++) {
         for (var dx = -1; dx <= 1; dx++) {
           var gx = cx + dx, gy = cy + dy;
           if (gx < 0 || gy < 0 || gx >= g.cols || gy >= g.rows) continue;
           var cell = gy * g.cols + gx;
-          for (var k = g.start[cell]; k < g.start[cell + 1]; k++) {
-            var i = g.items[k];
-            var d = (this._px[i] - x) * (this._px[i] - x) + (this._py[i] - y) * (this._py[i] - y);
-            if (d <= bestD) {
-              bestD = d;
-              best = i;
+          for (var q = g.start[cell]; q < g.start[cell + 1]; q++) {
+            var i = g.items[q], dd = (g.x[i] - x) * (g.x[i] - x) + (g.y[i] - y) * (g.y[i] - y);
+            if (dd <= bestD) {
+              bestD = dd;
+              best = g.k[i];
             }
           }
         }
       }
       return best;
     },
-
-    /* tooltipContent(i, el): DOM text for a point; names go through textContent. */
-    tooltipContent: function (i, el) {
-      var box = el("div", "tp-tip-body");
-      if (this._names) box.appendChild(el("div", "tp-tip-name", this._names[i]));
-      box.appendChild(el("div", "tp-tip-code", "Account " + this._ids[i]));
-      if (this._live) box.appendChild(el("div", "tp-tip-territory", P.nameOf(this._effective(i))));
-      return box;
-    },
   });
 
-  /* ------------------------------------------------------------ TP functions for accounts */
-  var TP = window.TP;
-  var S = P.S;
-  S.accounts = null;
-
-  TP.setAccounts = function (data) {
-    if (S.accounts) S.map.removeLayer(S.accounts);
-    S.accounts = new window.TPPointsLayer(data);
-    var t0 = performance.now();
-    S.accounts.addTo(S.map);
-    var ms = performance.now() - t0;
-    P.afterPaint(function () {
-      P.send({ kind: "rendered", layer: "accounts" });
-    });
-    return ms;
-  };
-
-  TP.assignAccounts = function (mapping) {
-    return S.accounts ? S.accounts.assign(mapping || {}) : 0;
-  };
-
-  TP.restyleAccounts = function (mapping) {
-    return S.accounts ? S.accounts.recolour(mapping) : 0;
-  };
-
-  /* TP.accountColour(id): the colour an account point is drawn in (tests, debugging). */
-  TP.accountColour = function (id) {
-    return S.accounts ? S.accounts.colourOf(id) : null;
-  };
-
-  P.listen("units", function (ids) {
-    if (S.accounts) S.accounts.unitsChanged(ids);
-  });
-  P.listen("territories", function () {
-    if (S.accounts) S.accounts.refreshFills();
-  });
-  P.listen("fills", function () {
-    if (S.accounts) S.accounts.refreshFills();
-  });
-
-  /* Hover and click on a point (units.js asks first: accounts are drawn above units). */
-  P.accountHover = function (e) {
-    var hit = S.accounts ? S.accounts.hitTest(e.containerPoint) : -1;
-    if (hit < 0) return false;
-    P.showTooltip(S.accounts.tooltipContent(hit, P.el), e.latlng);
-    return true;
-  };
-  P.accountClick = function (e) {
-    var hit = S.accounts ? S.accounts.hitTest(e.containerPoint) : -1;
-    if (hit < 0) return false;
-    P.send({ kind: "account_clicked", id: S.accounts.idAt(hit) });
-    return true;
-  };
-
-  P.stateParts.push(function (out) {
-    out.accounts = S.accounts ? S.accounts.count() : 0;
-  });
+  /* paintDisc: write one dot (a disc of radius r around px, py) into the pixel buffer. */
+  function paintDisc(buf, w, h, px, py, r, rows, colour) {
+    for (var dy = -r; dy <= r; dy++) {
+      var yy = py + dy;
+      if (yy < 0 || yy >= h) continue;
+      var hw = rows[dy + r], xa = Math.max(0, px - hw), xb = Math.min(w - 1, px + hw), base = yy * w;
+      for (var xx = xa; xx <= xb; xx++) buf[base + xx] = colour;
+    }
+  }
 })();

@@ -232,6 +232,7 @@ def test_any_sequence_of_edits_undo_and_redo_matches_a_fresh_load(
         assert plan.disruption() == pytest.approx(fresh.disruption())
         np.testing.assert_allclose(plan.territory_disruption(), fresh.territory_disruption())
         assert plan.unassigned_accounts() == fresh.unassigned_accounts()
+        assert plan.unassigned_accounts() == int((plan.account_territories() < 0).sum())
     finally:
         project.close()
 

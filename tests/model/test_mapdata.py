@@ -53,24 +53,6 @@ def test_accounts_follow_their_unit_unless_pinned(grid: Project) -> None:
     assert layer["unit"] == a.unit_ids[a.account_unit].tolist()
 
 
-def test_changed_assignments_name_only_the_moved_atoms(grid: Project) -> None:
-    plan = Plan.load(grid)
-    a = plan.atoms
-    ms = moves.for_units(plan, np.array([0, 1]), 2)
-    plan.apply(ms)
-    units, accounts = mapdata.changed_assignments(plan, ms)
-    t3 = int(a.territory_ids[2])
-    assert units == {int(a.unit_ids[0]): t3, int(a.unit_ids[1]): t3}
-    assert accounts == {}  # their accounts follow the units: the page derives them
-    pin = moves.for_pin(plan, 5, 1)
-    plan.apply(pin)
-    units, accounts = mapdata.changed_assignments(plan, pin)
-    assert units == {}
-    assert accounts == {int(a.account_ids[5]): int(a.territory_ids[1])}
-    plan.undo()
-    assert mapdata.changed_assignments(plan, pin)[1] == {int(a.account_ids[5]): mapdata.FOLLOW_UNIT}
-
-
 def test_deviation_fills_by_territory_id(grid: Project) -> None:
     plan = Plan.load(grid)
     fills = mapdata.deviation_fills(plan, "potential")

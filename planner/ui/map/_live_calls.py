@@ -64,7 +64,8 @@ class LiveModelCalls:
         self, layer: Mapping[str, Sequence[Any]], callback: JsCallback | None = None
     ) -> None:
         """Account points coloured by the live model: ``{ids, lon, lat, unit, territory,
-        names?}`` (``mapdata.account_layer``). Sent as one JSON text."""
+        names?}`` (``mapdata.account_layer``). Sent as one JSON text: for small layers and
+        tests; the window sends typed arrays (``set_account_arrays``)."""
         self.call("setAccounts", RawJson(json.dumps(dict(layer))), callback=callback)
 
     def set_labels(self, items: Iterable[Mapping[str, Any]]) -> None:

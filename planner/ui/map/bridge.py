@@ -18,9 +18,17 @@ paint              units: list[int]                            ``paintStroke(lis
 reshape            territory: int, geometry: Polygon/Multi     ``reshaped(int, dict)``
 gesture            active: bool, mode: str                     ``gestureChanged(bool, str)``
 unit_clicked       id: int                                     ``unitClicked(int)``
-account_clicked    id: int                                     ``accountClicked(int)``
+account_clicked    id: int, index: int (optional)              ``accountClicked(int)``, and
+                                                               ``accountIndexClicked(int)``
+                                                               with the index
+account_info       layer: int, index: int                      ``accountInfoRequested(int, int)``
+accounts_loaded    layer: int                                  ``accountsLoaded(int)``
 js_error           message: str                                ``jsError(str)``
 =================  ==========================================  ================================
+
+``account_info`` asks for the name of the account at ``index`` (the model's account index) of
+binary account layer number ``layer`` (names are not sent with the points; see
+``MapView.set_account_arrays``); ``accounts_loaded`` says the page has read that layer's file.
 """
 
 from __future__ import annotations
@@ -108,6 +116,9 @@ class MapBridge(QObject):
     gestureChanged = Signal(bool, str)
     unitClicked = Signal(int)
     accountClicked = Signal(int)
+    accountIndexClicked = Signal(int)
+    accountInfoRequested = Signal(int, int)
+    accountsLoaded = Signal(int)
     jsError = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -123,9 +134,20 @@ class MapBridge(QObject):
             "reshape": lambda m: self.reshaped.emit(_int(m, "territory"), _geometry(m, _POLYGONS)),
             "gesture": lambda m: self.gestureChanged.emit(_bool(m, "active"), _str(m, "mode")),
             "unit_clicked": lambda m: self.unitClicked.emit(_int(m, "id")),
-            "account_clicked": lambda m: self.accountClicked.emit(_int(m, "id")),
+            "account_clicked": self._account_clicked,
+            "account_info": lambda m: self.accountInfoRequested.emit(
+                _int(m, "layer"), _int(m, "index")
+            ),
+            "accounts_loaded": lambda m: self.accountsLoaded.emit(_int(m, "layer")),
             "js_error": lambda m: self.jsError.emit(_str(m, "message")),
         }
+
+    def _account_clicked(self, msg: dict[str, Any]) -> None:
+        account_id = _int(msg, "id")
+        index = _int(msg, "index") if "index" in msg else None
+        self.accountClicked.emit(account_id)
+        if index is not None:
+            self.accountIndexClicked.emit(index)
 
     @Slot(str)
     def receive(self, text: str) -> None:

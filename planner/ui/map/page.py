@@ -33,7 +33,9 @@ PAGE_SCRIPTS = (
     "basemap.js",
     "territories.js",
     "units.js",
+    "accountdata.js",
     "points.js",
+    "accounts.js",
     "overlays.js",
     "gestures.js",
 )

@@ -8,9 +8,10 @@ so a stale callback never updates a fresh page's state.
 The page keeps a live territory model (resources/map/territories.js): push the territories once
 (:meth:`MapView.set_territories`), units and accounts with territory *ids*
 (:meth:`MapView.set_units` with ``planner.model.mapdata.unit_layer_json``,
-:meth:`MapView.set_account_layer`), then after each edit only the changed assignments
-(:meth:`MapView.assign_units`, :meth:`MapView.assign_accounts`); fills, tooltips, popups, labels
-and account colours follow by themselves. A colour mode is :meth:`MapView.set_fills`.
+:meth:`MapView.set_account_arrays`: typed arrays, no JSON, names asked for on hover), then after
+each edit only the changed assignments (:meth:`MapView.assign_units`,
+:meth:`MapView.assign_accounts_at`); fills, tooltips, popups, labels and account colours follow
+by themselves. A colour mode is :meth:`MapView.set_fills`.
 
 Input: lasso, draw, split and paint are freehand gestures in the page; an input guard
 (``_input_guard``) keeps clicks meant for a dialog over the map away from the page and routes
@@ -41,6 +42,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from planner.ui.map import RESOURCES_DIR
+from planner.ui.map._account_calls import AccountLayerCalls
 from planner.ui.map._input_guard import InputGuard
 from planner.ui.map._live_calls import FOLLOW_UNIT, UNASSIGNED, LiveModelCalls, RawJson
 from planner.ui.map._security import LocalOnlyInterceptor, MapPage
@@ -59,9 +61,10 @@ _WRAP = (
 )
 
 
-class MapView(QWebEngineView, LiveModelCalls):
+class MapView(QWebEngineView, LiveModelCalls, AccountLayerCalls):
     """Map widget. Public methods mirror ``window.TP`` (resources/map/*.js); the live territory
-    model's calls come from :class:`~planner.ui.map._live_calls.LiveModelCalls`.
+    model's calls come from :class:`~planner.ui.map._live_calls.LiveModelCalls`, the binary
+    accounts layer's from :class:`~planner.ui.map._account_calls.AccountLayerCalls`.
 
     Parameters
     ----------
@@ -126,6 +129,7 @@ class MapView(QWebEngineView, LiveModelCalls):
         self._page.setWebChannel(self._channel)
         self.setPage(self._page)
         self.bridge.ready.connect(self._on_ready)
+        self._init_account_layer(self.bridge.accountsLoaded)
         self._gesture = False
         self.bridge.gestureChanged.connect(self._on_gesture)
         self.input_guard = InputGuard(self, lambda: self._gesture, self.cancel_gesture)
@@ -189,6 +193,7 @@ class MapView(QWebEngineView, LiveModelCalls):
         self._queue.clear()
         self._batch.clear()
         tmp, self._tmp = self._tmp, None
+        self._remove_account_files()
         self._page.deleteLater()
         QCoreApplication.sendPostedEvents(self._page, QEvent.Type.DeferredDelete)
         if tmp is not None:

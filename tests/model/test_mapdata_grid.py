@@ -1,0 +1,126 @@
+"""Accounts sorted for the map page's drawing (mapdata_grid): the order the page relies on to
+draw only what is in view must be exactly "by grid cell, then by index"."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import text
+
+from planner.model import atom_cache, mapdata
+from planner.model.mapdata_grid import (
+    CACHE_GROUP,
+    GRID,
+    AccountGrid,
+    account_grid,
+    cached_grid,
+    mercator,
+)
+from planner.model.plan import Plan
+from planner.model.store import Project
+
+
+def test_accounts_come_by_cell_then_by_index_and_unlocated_ones_are_left_out() -> None:
+    rng = np.random.default_rng(5)
+    n = 20_000
+    lon = rng.uniform(-100.0, -99.0, n).astype(np.float32)
+    lat = rng.uniform(38.0, 39.0, n).astype(np.float32)
+    lon[::7] = np.nan  # unlocated
+    lat[3] = np.nan
+    g = account_grid(lon, lat)
+    located = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    assert g.m == len(located)
+    assert sorted(g.order.tolist()) == located.tolist()
+    # Each account's cell, computed here from the definition (row * GRID + column).
+    wx, wy = mercator(lon[g.order], lat[g.order])
+    keys = np.floor(wy * GRID).astype(np.int64) * GRID + np.floor(wx * GRID).astype(np.int64)
+    assert (np.diff(keys) >= 0).all()
+    same_cell = np.diff(keys) == 0
+    assert (np.diff(g.order)[same_cell] > 0).all()  # stable: index order within a cell
+    assert g.cell_keys.tolist() == np.unique(keys).tolist()
+    assert g.cell_start[0] == 0
+    assert g.cell_start[-1] == g.m
+    for c in range(len(g.cell_keys)):
+        a, b = g.cell_start[c], g.cell_start[c + 1]
+        assert (keys[a:b] == g.cell_keys[c]).all()
+    # Offsets from the north-west corner, exact to float32.
+    assert g.x0 == wx.min()
+    assert g.y0 == wy.min()
+    np.testing.assert_allclose(g.x, wx - g.x0, atol=1e-8)
+    np.testing.assert_allclose(g.y, wy - g.y0, atol=1e-8)
+
+
+def test_known_cells_and_the_poles() -> None:
+    lon = np.array([0.0, -180.0, 179.9999, 10.0], dtype=np.float32)
+    lat = np.array([0.0, 89.9, -89.9, 0.0], dtype=np.float32)
+    g = account_grid(lon, lat)
+    half = GRID // 2
+    cells = {
+        int(i): int(k)
+        for i, k in zip(g.order, np.repeat(g.cell_keys, np.diff(g.cell_start)), strict=True)
+    }
+    assert cells[0] == half * GRID + half  # the equator at Greenwich: the world's centre
+    assert cells[1] == 0  # beyond Web Mercator's edge: clamped to the first row, first column
+    assert cells[2] == (GRID - 1) * GRID + GRID - 1  # the last row and column
+    assert cells[3] == half * GRID + int(np.floor((190 / 360) * GRID))
+    assert g.order.tolist() == [1, 0, 3, 2]  # north to south, west to east
+
+
+def test_no_located_accounts() -> None:
+    g = account_grid(np.array([np.nan], dtype=np.float32), np.array([1.0], dtype=np.float32))
+    assert g.m == 0
+    assert g.cell_keys.tolist() == []
+    assert g.cell_start.tolist() == [0]
+    empty = account_grid(np.zeros(0, np.float32), np.zeros(0, np.float32))
+    assert (empty.m, empty.x0, empty.y0) == (0, 0.0, 0.0)
+
+
+def _same(a: AccountGrid, b: AccountGrid) -> bool:
+    return (
+        a.order.tolist() == b.order.tolist()
+        and a.x.tolist() == b.x.tolist()
+        and a.y.tolist() == b.y.tolist()
+        and (a.x0, a.y0) == (b.x0, b.y0)
+        and a.cell_keys.tolist() == b.cell_keys.tolist()
+        and a.cell_start.tolist() == b.cell_start.tolist()
+    )
+
+
+def test_the_window_keeps_the_order_in_the_project_and_never_uses_it_stale(grid: Project) -> None:
+    a = Plan.load(grid).atoms
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    fresh = account_grid(lon, lat)
+    assert atom_cache.read(grid, CACHE_GROUP) is None
+    assert _same(cached_grid(grid, lon, lat), fresh)
+    kept = atom_cache.read(grid, CACHE_GROUP)
+    assert kept is not None
+    assert _same(cached_grid(grid, lon, lat), fresh)
+    # Read back from the cache, not computed: a cache for other locations would be used...
+    moved = lon + np.float32(1.0)
+    assert _same(cached_grid(grid, moved, lat), fresh)
+    # ...which is why every import drops it (with the data version): then it is rebuilt.
+    with grid.transaction() as s:
+        atom_cache.invalidate(s)
+    assert _same(cached_grid(grid, moved, lat), account_grid(moved, lat))
+    # A cache that does not fit the accounts (here: fewer of them) is not used.
+    assert _same(cached_grid(grid, lon[:10], lat[:10]), account_grid(lon[:10], lat[:10]))
+
+
+def test_a_damaged_cache_is_rebuilt(grid: Project) -> None:
+    a = Plan.load(grid).atoms
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    cached_grid(grid, lon, lat)
+    with grid.transaction() as s:
+        s.execute(
+            text("UPDATE atom_cache SET data = zeroblob(length(data)) WHERE name = :n"),
+            {"n": f"{CACHE_GROUP}/order.array"},
+        )
+    assert _same(cached_grid(grid, lon, lat), account_grid(lon, lat))
+    assert _same(cached_grid(grid, lon, lat), account_grid(lon, lat))
+
+
+def test_map_layer_arrays_carry_the_cached_order(grid: Project) -> None:
+    plan = Plan.load(grid)
+    assert mapdata.account_arrays(plan).grid is None
+    arrays = mapdata.account_arrays(plan, cached_order=True)
+    assert arrays.grid is not None
+    assert _same(arrays.grid, account_grid(arrays.lon, arrays.lat))
