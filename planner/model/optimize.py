@@ -70,6 +70,12 @@ class OptimizeOptions:
     seed: int = 0
     #: Weight of one cut adjacency edge, in units of tolerance² (compactness tie-breaker).
     compactness: float = 1.0
+    #: Per-metric tolerance (share of the target); metrics not named use ``tolerance``.
+    tolerances: dict[str, float] = field(default_factory=dict)
+    #: ``"cut_edges"``: fewest cut adjacency edges once balanced; ``"dispersion"``: then keep
+    #: improving the sum of distances from each unit to its territory's centre until the time
+    #: limit (``_dispersion``), as in the Commercial Territory Design Problem literature.
+    objective: str = "cut_edges"
     cancel: threading.Event | None = None
 
 
@@ -138,6 +144,9 @@ class OptimizeInputs:
     cost: NDArray[np.float64] | None = None
     #: Weights of the centre that anchors rep-less territories (visits); default base[:, 0].
     centre_weight: NDArray[np.float64] | None = None
+    #: Planar coordinates (metres or any planar unit) for the dispersion objective; default:
+    #: lon/lat projected equirectangularly around their mean.
+    xy: NDArray[np.float64] | None = None
 
     @property
     def n(self) -> int:
@@ -228,8 +237,53 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     if best[0] < search.score():
         search.assign[:] = best[1]
         search.refresh()
+    if opts.objective == "dispersion" and not cancelled:
+        yield from _disperse(search, deadline, t0)
+        cancelled = opts.cancel is not None and opts.cancel.is_set()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
+
+
+def _disperse(search: _Search, deadline: float, t0: float) -> Generator[Progress, None, None]:
+    """Keep improving dispersion (balance and contiguity kept) until ``deadline`` or Cancel."""
+    from planner.model._dispersion import DispersionProblem, walk
+
+    inp, opts = search.inp, search.opts
+    search.refresh()
+    a = search.assign
+    ok = a >= 0
+    values = inp.base + inp.per_minute * search.travel[np.arange(inp.n), np.where(ok, a, 0)][
+        :, None
+    ]  # travel priced at the unit's current territory (exact figures come from Balance)
+    problem = DispersionProblem(
+        xy=planar_xy(inp), values=values, target=search.target - search.offset, tol=search.tol,
+        indptr=search.indptr, indices=search.indices, frozen=search.frozen | ~ok,
+        locked=search.locked,
+    )  # fmt: skip
+    problem.target = np.maximum(problem.target, 1e-12)
+    cancel = opts.cancel
+    gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
+               stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
+    try:
+        while True:
+            disp = next(gen)
+            frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
+            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, search.snapshot)
+    except StopIteration as stop:
+        best, _, steps = stop.value
+    moved = np.flatnonzero(best != a)
+    if len(moved):
+        search.relabel_units(moved, best[moved], 0.0)
+    search.refresh()
+
+
+def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
+    """Planar coordinates for distances: ``inp.xy``, else lon/lat in km around their mean."""
+    if inp.xy is not None:
+        return np.asarray(inp.xy, dtype=np.float64)
+    lat0 = float(np.nanmean(inp.lat))
+    x = (inp.lon - np.nanmean(inp.lon)) * 111.32 * np.cos(np.radians(lat0))
+    return np.column_stack([x, (inp.lat - lat0) * 110.57])
 
 
 #: Rounds without a 0.01 % better best score after which the search stops before its time limit.
@@ -262,6 +316,8 @@ class _Search:
         self.rng = np.random.default_rng(opts.seed)
         w = np.array([opts.metrics.get(m, 0.0) for m in inp.metrics], dtype=np.float64)
         self.w: NDArray[np.float64] = w / w.sum()
+        #: Tolerance per metric (the global one unless ``opts.tolerances`` names the metric).
+        self.tol = np.array([opts.tolerances.get(m, opts.tolerance) for m in inp.metrics])
         self.tw = _pad(inp.target_weights, k, 1.0)
         self.locked = _pad(inp.locked_territories, k, False).astype(bool)
         frozen = inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)
@@ -293,7 +349,7 @@ class _Search:
         self.failed: dict[int, tuple[int, int]] = {}
         self.version = np.zeros(k, dtype=np.int64)
         self.rounds = 0
-        self.lam = opts.compactness * opts.tolerance**2
+        self.lam = opts.compactness * float(self.tol.min()) ** 2
         self.refresh()
 
     def out_of_time(self, deadline: float | None) -> bool:
@@ -375,7 +431,7 @@ class _Search:
 
     def _terms(self, tot: NDArray[np.float64], tgt: NDArray[np.float64]) -> NDArray[np.float64]:
         dev = tot / tgt - 1.0
-        over = np.maximum(np.abs(dev) - AIM * self.opts.tolerance, 0.0)
+        over = np.maximum(np.abs(dev) - AIM * self.tol, 0.0)
         return cast("NDArray[np.float64]", ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1))
 
     def score(self) -> float:
