@@ -30,7 +30,7 @@ from planner.model.errors import PlannerError
 #: Largest unit count the search keeps a dense distance matrix for (n x n float64).
 MAX_UNITS = 4000
 #: Steps without a better best state after which the walk restarts from the best with a kick.
-STALL = 400
+STALL = 120
 #: Share of the units moved at random by one kick.
 KICK = 0.06
 
@@ -229,6 +229,38 @@ class DispersionSearch:
                 return True
         return False
 
+    def centres(self) -> NDArray[np.int64]:
+        """Each territory's median unit (its centre)."""
+        out = np.zeros(self.k, dtype=np.int64)
+        for t in range(self.k):
+            m = np.flatnonzero(self.assign == t)
+            out[t] = m[int(np.argmin(self.s[m, t]))] if len(m) else 0
+        return out
+
+    def recentre(self, best: NDArray[np.int64], moves: int) -> bool:
+        """Restart from ``best`` with ``moves`` centres shifted to a nearby unit, the units
+        re-allocated to the centres (balanced) and contiguity repaired; False if infeasible."""
+        from planner.model._allocate import allocate, repair
+
+        self.set_state(best)
+        c = self.centres()
+        for t in self.rng.choice(self.k, size=min(moves, self.k), replace=False).tolist():
+            if self.p.locked[t] or self.p.frozen[c[t]]:
+                continue
+            near = np.argsort(self.d[c[t]])[1:13]
+            near = near[(self.assign[near] >= 0) & ~self.p.frozen[near]]
+            near = near[~np.isin(near, c)]
+            if len(near):
+                c[t] = int(self.rng.choice(near))
+        fixed = np.where(self.p.frozen | self.p.locked[np.maximum(self.assign, 0)],
+                         self.assign, -1)  # fmt: skip
+        labels = allocate(self.d, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
+        if labels is None:
+            return False
+        self.set_state(repair(labels, c, self.d, self.p.indptr, self.p.indices))
+        self.tabu[:] = 0
+        return True
+
     def kick(self) -> None:
         """A handful of random admissible boundary moves (diversification after a stall)."""
         n_moves = max(2, int(KICK * len(self.assign)))
@@ -267,7 +299,7 @@ def walk(
     viol = float(s.violation(s.totals, p.target).sum())
     best = s.assign.copy()
     best_key = (viol if viol > 1e-12 else 0.0, float(s.disp.sum()))
-    since = 0
+    since = restarts = 0
     tick = time.perf_counter() + every
     while not stop() and time.perf_counter() < deadline:
         if time.perf_counter() > tick:
@@ -286,7 +318,9 @@ def walk(
         else:
             since += 1
         if since > STALL:
-            s.set_state(best)
-            s.kick()
+            restarts += 1
+            if restarts % 3 == 0 or not s.recentre(best, 1 + restarts % 3):
+                s.set_state(best)
+                s.kick()
             since = 0
     return best, float(best_key[1]), s.step

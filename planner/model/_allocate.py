@@ -1,0 +1,110 @@
+"""Location-allocation restarts for the dispersion walk: balanced assignment to given centres.
+
+With the territory centres fixed, the best balanced assignment of units to centres is a small
+integer programme (units x nearest centres binaries, one row per unit, two per territory and
+metric for the tolerance band) that HiGHS solves in milliseconds for CTDP sizes. It ignores
+contiguity, so the result is repaired (:func:`repair`): every territory keeps the connected
+piece that holds its centre and the stray pieces join the adjacent territory with the nearest
+centre, piece by piece; the walk then restores the balance the repair broke. Moving whole
+groups of units to a new centre is what single-unit moves cannot do, so a restart from a
+perturbed set of centres escapes the walk's local optima (as in the location-allocation
+heuristics of the territory design literature).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+#: Centres each unit may be assigned to (its nearest ones): keeps the programme small.
+NEAREST = 5
+
+
+def allocate(
+    d: NDArray[np.float64],
+    values: NDArray[np.float64],
+    target: NDArray[np.float64],
+    tol: NDArray[np.float64],
+    centres: NDArray[np.int64],
+    fixed: NDArray[np.int64],
+    time_limit: float,
+) -> NDArray[np.int64] | None:
+    """Units to centres minimising the sum of distances within the tolerance bands.
+
+    ``fixed[u] >= 0`` pins unit ``u`` to that territory. Returns None when HiGHS finds no
+    feasible assignment within ``time_limit`` seconds.
+    """
+    n, k = len(d), len(centres)
+    dc = d[:, centres]  # n x k
+    near = np.argsort(dc, axis=1)[:, : min(NEAREST, k)]
+    allowed = np.zeros((n, k), dtype=bool)
+    allowed[np.repeat(np.arange(n), near.shape[1]), near.ravel()] = True
+    allowed[centres, :] = False
+    allowed[centres, np.arange(k)] = True
+    pinned = fixed >= 0
+    allowed[pinned] = False
+    allowed[np.flatnonzero(pinned), fixed[pinned]] = True
+    us, ts = np.nonzero(allowed)
+    nv = len(us)
+    rows = [sparse.csr_matrix((np.ones(nv), (us, np.arange(nv))), shape=(n, nv))]
+    lo, hi = [np.ones(n)], [np.ones(n)]
+    for j in range(values.shape[1]):
+        rows.append(sparse.csr_matrix((values[us, j], (ts, np.arange(nv))), shape=(k, nv)))
+        lo.append(target[:, j] * (1 - tol[j]) + 1e-9 * target[:, j])
+        hi.append(target[:, j] * (1 + tol[j]) - 1e-9 * target[:, j])
+    res = milp(
+        dc[us, ts],
+        integrality=np.ones(nv),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(sparse.vstack(rows).tocsr(), np.concatenate(lo),
+                                     np.concatenate(hi)),  # fmt: skip
+        options={"time_limit": time_limit, "disp": False},
+    )
+    if res.x is None:
+        return None
+    labels = np.full(n, -1, dtype=np.int64)
+    on = res.x > 0.5
+    labels[us[on]] = ts[on]
+    return labels if (labels >= 0).all() else None
+
+
+def repair(
+    labels: NDArray[np.int64],
+    centres: NDArray[np.int64],
+    d: NDArray[np.float64],
+    indptr: NDArray[np.int32],
+    indices: NDArray[np.int32],
+) -> NDArray[np.int64]:
+    """Make every territory connected: keep each centre's piece, re-attach the rest.
+
+    Units outside their centre's piece are released, then claimed by the adjacent territory
+    whose centre is nearest, closest first, until none is left (the graph is connected).
+    """
+    labels = labels.copy()
+    n = len(labels)
+    keep = np.zeros(n, dtype=bool)
+    for t, c in enumerate(centres.tolist()):
+        stack = [c]
+        keep[c] = True
+        while stack:
+            x = stack.pop()
+            for v in indices[indptr[x] : indptr[x + 1]].tolist():
+                if not keep[v] and labels[v] == t:
+                    keep[v] = True
+                    stack.append(v)
+    labels[~keep] = -1
+    while (labels < 0).any():
+        free = np.flatnonzero(labels < 0)
+        best: tuple[float, int, int] | None = None
+        for u in free.tolist():
+            for v in indices[indptr[u] : indptr[u + 1]].tolist():
+                t = int(labels[v])
+                if t >= 0 and (best is None or d[u, centres[t]] < best[0]):
+                    best = (float(d[u, centres[t]]), u, t)
+        if best is None:  # pieces with no assigned neighbour (a disconnected graph)
+            labels[free] = np.argmin(d[np.ix_(free, centres)], axis=1)
+            break
+        labels[best[1]] = best[2]
+    return labels
