@@ -203,7 +203,7 @@ def summarise(rows: list[dict[str, object]]) -> None:
         print(f"| {fam} | {len(rs)} | {sum(x[0] for x in runs)}/{len(runs)} | "
               f"{statistics.mean(per_run) if per_run else float('nan'):.4f} | "
               f"{statistics.mean(finite):.4f} | {statistics.median(finite):.4f} | "
-              f"{max(finite):.4f} | {sum(b < 1 for b in finite)}/{len(rs)} | "
+              f"{max(finite):.4f} | {sum(b < 1 - 1e-6 for b in finite)}/{len(rs)} | "
               f"{statistics.mean(x[2] for x in runs):.1f} |")  # fmt: skip
 
 

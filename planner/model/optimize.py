@@ -278,12 +278,18 @@ def _disperse(search: _Search, deadline: float, t0: float) -> Generator[Progress
 
 
 def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
-    """Planar coordinates for distances: ``inp.xy``, else lon/lat in km around their mean."""
+    """Planar coordinates for distances: ``inp.xy``, else :func:`planar_xy_of` lon/lat."""
     if inp.xy is not None:
         return np.asarray(inp.xy, dtype=np.float64)
-    lat0 = float(np.nanmean(inp.lat))
-    x = (inp.lon - np.nanmean(inp.lon)) * 111.32 * np.cos(np.radians(lat0))
-    return np.column_stack([x, (inp.lat - lat0) * 110.57])
+    return planar_xy_of(inp.lon, inp.lat)
+
+
+def planar_xy_of(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """lon/lat as km east/north of their mean (equirectangular: exact enough within a
+    country for comparing distances to territory centres)."""
+    lat0 = float(np.nanmean(lat))
+    x = (lon - np.nanmean(lon)) * 111.32 * np.cos(np.radians(lat0))
+    return np.column_stack([x, (lat - lat0) * 110.57])
 
 
 #: Rounds without a 0.01 % better best score after which the search stops before its time limit.
