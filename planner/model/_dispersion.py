@@ -283,11 +283,11 @@ def walk(
     deadline: float,
     stop: Callable[[], bool],
     every: float = 0.25,
-) -> Generator[float, None, tuple[NDArray[np.int64], float, int]]:
+) -> Generator[tuple[float, NDArray[np.int64]], None, tuple[NDArray[np.int64], float, int]]:
     """Walk from ``assign`` until ``deadline`` or ``stop()``; return (best, its dispersion, steps).
 
-    Yields the best feasible dispersion so far (``inf`` while none) about every ``every``
-    seconds, for the progress chart. The best is the best feasible state seen, or, while none
+    Yields (best feasible dispersion so far, ``inf`` while none; the best state) about every
+    ``every`` seconds, for the progress chart and a Cancel that closes the generator. The best is the best feasible state seen, or, while none
     was feasible, the state with the least violation (ties: least dispersion).
     """
     if len(assign) > MAX_UNITS:
@@ -303,7 +303,7 @@ def walk(
     tick = time.perf_counter() + every
     while not stop() and time.perf_counter() < deadline:
         if time.perf_counter() > tick:
-            yield best_key[1] if best_key[0] == 0 else float("inf")
+            yield (best_key[1] if best_key[0] == 0 else float("inf")), best
             tick = time.perf_counter() + every
         if not s.walk_step(best_key[1] if best_key[0] == 0 else np.inf):
             s.set_state(best)

@@ -29,6 +29,7 @@ usable, contiguous result (the best-scoring state is returned).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import deque
@@ -264,17 +265,23 @@ def _disperse(search: _Search, deadline: float, t0: float) -> Generator[Progress
     cancel = opts.cancel
     gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
                stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
+
+    def adopt(best: NDArray[np.int64]) -> OptimizeResult:
+        moved = np.flatnonzero(best != search.assign)
+        if len(moved):
+            search.relabel_units(moved, best[moved], 0.0)
+        search.refresh()
+        return search.snapshot()
+
     try:
         while True:
-            disp = next(gen)
+            disp, best = next(gen)
             frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
-            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, search.snapshot)
+            # a Cancel that closes this generator adopts the best state seen so far
+            snap = functools.partial(adopt, best)
+            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, snap)
     except StopIteration as stop:
-        best, _, steps = stop.value
-    moved = np.flatnonzero(best != a)
-    if len(moved):
-        search.relabel_units(moved, best[moved], 0.0)
-    search.refresh()
+        adopt(stop.value[0])
 
 
 def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
