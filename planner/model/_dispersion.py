@@ -238,12 +238,13 @@ class DispersionSearch:
         return out
 
     def recentre(self, best: NDArray[np.int64], moves: int) -> bool:
-        """Restart from ``best`` with ``moves`` centres shifted to a nearby unit, the units
-        re-allocated to the centres (balanced) and contiguity repaired; False if infeasible."""
-        from planner.model._allocate import allocate, repair
-
+        """Restart from ``best`` with ``moves`` centres shifted to a nearby unit (all of them
+        drawn anew, spread out, when ``moves`` is 0), the units re-allocated to the centres
+        (balanced) and contiguity repaired; False if no balanced allocation was found."""
         self.set_state(best)
         c = self.centres()
+        if moves == 0:
+            c = self._spread_centres(c)
         for t in self.rng.choice(self.k, size=min(moves, self.k), replace=False).tolist():
             if self.p.locked[t] or self.p.frozen[c[t]]:
                 continue
@@ -252,6 +253,35 @@ class DispersionSearch:
             near = near[~np.isin(near, c)]
             if len(near):
                 c[t] = int(self.rng.choice(near))
+        if not self._allocate(c):
+            return False
+        if moves == 0:  # a few location-allocation rounds: centres to medians, re-allocate
+            for _ in range(3):
+                again = self.centres()
+                if (again == c).all() or not self._allocate(again):
+                    break
+                c = again
+        return True
+
+    def _spread_centres(self, c: NDArray[np.int64]) -> NDArray[np.int64]:
+        """k-means++ centres: each next one drawn with probability ~ squared distance to the
+        nearest chosen (locked territories and frozen centres keep theirs)."""
+        keep = self.p.locked | self.p.frozen[c]
+        chosen = [int(x) for x in c[keep]]
+        free = ~self.p.frozen & (self.assign >= 0)
+        out = c.copy()
+        for t in np.flatnonzero(~keep).tolist():
+            if chosen:
+                d2 = self.d[:, chosen].min(axis=1) ** 2 * free
+            else:
+                d2 = free.astype(float)
+            out[t] = int(self.rng.choice(len(d2), p=d2 / d2.sum()))
+            chosen.append(int(out[t]))
+        return out
+
+    def _allocate(self, c: NDArray[np.int64]) -> bool:
+        from planner.model._allocate import allocate, repair
+
         fixed = np.where(self.p.frozen | self.p.locked[np.maximum(self.assign, 0)],
                          self.assign, -1)  # fmt: skip
         labels = allocate(self.d, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
@@ -319,7 +349,8 @@ def walk(
             since += 1
         if since > STALL:
             restarts += 1
-            if restarts % 3 == 0 or not s.recentre(best, 1 + restarts % 3):
+            kind = restarts % 5
+            if kind == 4 or not s.recentre(best, 0 if kind == 0 else kind):
                 s.set_state(best)
                 s.kick()
             since = 0
