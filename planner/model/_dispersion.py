@@ -30,7 +30,7 @@ from planner.model.errors import PlannerError
 #: Largest unit count the search keeps a dense distance matrix for (n x n float64).
 MAX_UNITS = 4000
 #: Steps without a better best state after which the walk restarts from the best with a kick.
-STALL = 120
+STALL = 60
 #: Share of the units moved at random by one kick.
 KICK = 0.06
 
