@@ -59,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument("--name-field")
             c.add_argument("--x", metavar="COL", help="point units: the x (or lon) column")
             c.add_argument("--y", metavar="COL", help="point units: the y (or lat) column")
-            c.add_argument("--boundary", type=Path, metavar="FILE",
-                           help="point units: clip their display cells to this polygon file")  # fmt: skip
+            c.add_argument(
+                "--boundary", type=Path, metavar="FILE",
+                help="point units: clip their display cells to this polygon file",
+            )  # fmt: skip
         else:
             c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
             c.add_argument("--encoding")

@@ -56,10 +56,11 @@ def allocate(
         hi.append(target[:, j] * (1 + tol[j]) - 1e-9 * target[:, j])
     res = milp(
         dc[us, ts],
-        integrality=np.ones(nv),
+        integrality=np.ones(nv, dtype=np.int64),
         bounds=Bounds(0, 1),
-        constraints=LinearConstraint(sparse.vstack(rows).tocsr(), np.concatenate(lo),
-                                     np.concatenate(hi)),  # fmt: skip
+        constraints=LinearConstraint(
+            sparse.vstack(rows).tocsr(), np.concatenate(lo), np.concatenate(hi)
+        ),
         options={"time_limit": time_limit, "disp": False},
     )
     if res.x is None:

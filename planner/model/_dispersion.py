@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -131,10 +132,13 @@ class DispersionSearch:
         np.fill_diagonal(left, np.inf)
         self.leave[m] = left.min(axis=0)
 
-    def violation(self, totals: NDArray[np.float64], target: NDArray[np.float64]) -> NDArray:
+    def violation(
+        self, totals: NDArray[np.float64], target: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         """Excess over the tolerances, in tolerances, summed over metrics (last axis)."""
         dev = np.abs(totals / target - 1.0)
-        return np.maximum(dev - self.p.tol, 0.0).sum(axis=-1) / max(float(self.p.tol.min()), 1e-6)
+        excess = np.maximum(dev - self.p.tol, 0.0).sum(axis=-1)
+        return cast("NDArray[np.float64]", excess / max(float(self.p.tol.min()), 1e-6))
 
     def feasible(self) -> bool:
         return bool((self.violation(self.totals, self.p.target) <= 1e-12).all())
@@ -271,10 +275,7 @@ class DispersionSearch:
         free = ~self.p.frozen & (self.assign >= 0)
         out = c.copy()
         for t in np.flatnonzero(~keep).tolist():
-            if chosen:
-                d2 = self.d[:, chosen].min(axis=1) ** 2 * free
-            else:
-                d2 = free.astype(float)
+            d2 = self.d[:, chosen].min(axis=1) ** 2 * free if chosen else free.astype(float)
             out[t] = int(self.rng.choice(len(d2), p=d2 / d2.sum()))
             chosen.append(int(out[t]))
         return out
@@ -317,8 +318,9 @@ def walk(
     """Walk from ``assign`` until ``deadline`` or ``stop()``; return (best, its dispersion, steps).
 
     Yields (best feasible dispersion so far, ``inf`` while none; the best state) about every
-    ``every`` seconds, for the progress chart and a Cancel that closes the generator. The best is the best feasible state seen, or, while none
-    was feasible, the state with the least violation (ties: least dispersion).
+    ``every`` seconds, for the progress chart and a Cancel that closes the generator. The best
+    is the best feasible state seen, or, while none was feasible, the state with the least
+    violation (ties: least dispersion).
     """
     if len(assign) > MAX_UNITS:
         raise PlannerError(

@@ -253,9 +253,9 @@ def _disperse(search: _Search, deadline: float, t0: float) -> Generator[Progress
     search.refresh()
     a = search.assign
     ok = a >= 0
-    values = inp.base + inp.per_minute * search.travel[np.arange(inp.n), np.where(ok, a, 0)][
-        :, None
-    ]  # travel priced at the unit's current territory (exact figures come from Balance)
+    values = (
+        inp.base + inp.per_minute * search.travel[np.arange(inp.n), np.where(ok, a, 0)][:, None]
+    )  # travel priced at the unit's current territory (exact figures come from Balance)
     problem = DispersionProblem(
         xy=planar_xy(inp), values=values, target=search.target - search.offset, tol=search.tol,
         indptr=search.indptr, indices=search.indices, frozen=search.frozen | ~ok,

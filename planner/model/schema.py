@@ -365,9 +365,7 @@ class UnitEdge(Base):
     edges (both directions implied, ``unit_a < unit_b``) instead of the derived contiguity."""
 
     __tablename__ = "unit_edge"
-    unit_a: Mapped[int] = mapped_column(
-        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True
-    )
+    unit_a: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
     unit_b: Mapped[int] = mapped_column(
         ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True
     )

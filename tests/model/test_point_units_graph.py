@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def _points(tmp: Path, n_x: int = 6, n_y: int = 2, jitter: float = 0.0) -> Path:
 def _new_points(tmp: Path, capsys: pytest.CaptureFixture[str], **kw: int) -> Path:
     proj = tmp / "p.tplan"
     assert run(capsys, "new", proj)[0] == 0
-    code, out, err = run(capsys, "import-units", proj, _points(tmp, **kw), "--x", "x", "--y", "y",
+    code, _, err = run(capsys, "import-units", proj, _points(tmp, **kw), "--x", "x", "--y", "y",
                          "--crs", "EPSG:3857", "--code-field", "id", "--json")  # fmt: skip
     assert code == 0, err
     return proj
@@ -72,7 +73,8 @@ def test_unknown_numeric_columns_are_kept_listed_and_balanced(
     assert listed["volume"]["total"] == sum(2 * (3 + i) for i in range(6))
     assert "note" not in listed  # text column: not a metric
     code, out, err = run(capsys, "optimize", proj, "--from-scratch", "2", "--out-scenario", "S",
-                         "--metrics", "volume:0.05,calls:0.01", "--time-limit", "3", "--json")  # fmt: skip
+                         "--metrics", "volume:0.05,calls:0.01", "--time-limit", "3",
+                         "--json")  # fmt: skip
     assert code == 0, err
     data = json.loads(out)
     assert data["balanced"] is True
@@ -88,13 +90,14 @@ def test_optimize_json_names_the_territory_and_metric_out_of_tolerance(
 ) -> None:
     proj = _new_points(tmp_path, capsys)
     # 12 units of 10 calls in 5 territories: 24 calls each is impossible within 1 %.
-    code, out, _ = run(capsys, "optimize", proj, "--from-scratch", "5", "--out-scenario", "S",
+    _, out, _ = run(capsys, "optimize", proj, "--from-scratch", "5", "--out-scenario", "S",
                        "--metrics", "calls:0.01", "--time-limit", "1", "--json")  # fmt: skip
     data = json.loads(out)
     assert data["balanced"] is False
     assert data["measures"]["metrics"]["calls"]["within_tolerance"] is False
     worst = data["measures"]["out_of_tolerance"][0]
-    assert worst["metric"] == "calls" and abs(worst["deviation"]) > 0.01
+    assert worst["metric"] == "calls"
+    assert abs(worst["deviation"]) > 0.01
     assert worst["territory"].startswith("Auto")
 
 
@@ -106,12 +109,17 @@ def test_given_adjacency_is_the_graph_territories_must_be_connected_in(
     not connected in the path. Every territory must be a run of the path."""
     proj = _new_points(tmp_path, capsys)
     path = [f"P0{i}" for i in range(6)] + [f"P1{i}" for i in reversed(range(6))]
-    edges = _write(tmp_path / "edges.csv", "a,b", [f"{a},{b}" for a, b in zip(path, path[1:])])
+    edges = _write(tmp_path / "edges.csv", "a,b", [f"{a},{b}" for a, b in itertools.pairwise(path)])
     code, out, err = run(capsys, "import-adjacency", proj, edges, "--json")
     assert code == 0, err
     code, out, _ = run(capsys, "adjacency", proj, "--json")
     assert json.loads(out) | {"component_sizes": None} == {
-        "source": "given", "nodes": 12, "edges": 11, "components": 1, "component_sizes": None}
+        "source": "given",
+        "nodes": 12,
+        "edges": 11,
+        "components": 1,
+        "component_sizes": None,
+    }
     for seed in range(3):
         name = f"S{seed}"
         code, out, err = run(capsys, "optimize", proj, "--from-scratch", "3", "--out-scenario",

@@ -13,7 +13,7 @@ importer (see :mod:`planner.model.io.report`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -128,14 +128,18 @@ def _extent(
         layer = read_polygons(Path(boundary), ImportReport(kind="units", file=Path(boundary).name))
         to_work = Transformer.from_crs(CRS.from_epsg(4326), work, always_xy=True)
         area = shapely.union_all(layer.geometry)
-        return shapely.transform(area, lambda c: np.column_stack(to_work.transform(c[:, 0],
-                                                                                  c[:, 1])))
+        moved: shapely.Geometry = shapely.transform(
+            area, lambda c: np.column_stack(to_work.transform(c[:, 0], c[:, 1]))
+        )
+        return moved
     if len(points) == 1:
-        return shapely.buffer(points[0], 1000.0 if work.is_projected else 0.01)
+        one: shapely.Geometry = shapely.buffer(points[0], 1000.0 if work.is_projected else 0.01)
+        return one
     tree = shapely.STRtree(points)
     _, dist = tree.query_nearest(points, exclusive=True, return_distance=True)
     spacing = float(np.median(dist)) if len(dist) else 1.0
-    return shapely.buffer(shapely.convex_hull(shapely.multipoints(points)), 2 * spacing)
+    hull = shapely.convex_hull(shapely.multipoints(points))
+    return cast("shapely.Geometry", shapely.buffer(hull, 2 * spacing))
 
 
 def _number(
@@ -149,7 +153,9 @@ def _number(
     return values
 
 
-def _attributes(frame: pd.DataFrame, skip: set[str | None], check: RowChecks) -> list[dict]:
+def _attributes(
+    frame: pd.DataFrame, skip: set[str | None], check: RowChecks
+) -> list[dict[str, float]]:
     """Every other column whose non-blank cells are all numbers (blank cells left out)."""
     out: list[dict[str, float]] = [{} for _ in range(len(frame))]
     for col in frame.columns:
@@ -188,7 +194,9 @@ def _crs(
         try:
             return CRS.from_user_input(crs)
         except CRSError:
-            raise report.refuse(f"{name}: unknown CRS {quote(crs)} (give it as EPSG:NNNN)") from None
+            raise report.refuse(
+                f"{name}: unknown CRS {quote(crs)} (give it as EPSG:NNNN)"
+            ) from None
     if np.abs(xs).max() <= 180 and np.abs(ys).max() <= 90:
         report.warn(None, "crs", "no --crs given; the coordinates look like longitude/latitude, "
                                  "so EPSG:4326 was assumed")  # fmt: skip

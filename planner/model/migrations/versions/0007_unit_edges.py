@@ -18,10 +18,12 @@ def upgrade() -> None:
         "unit_edge",
         sa.Column("unit_a", sa.Integer(), nullable=False),
         sa.Column("unit_b", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["unit_a"], ["unit.id"], name=op.f("fk_unit_edge_unit_a_unit"),
-                                ondelete="CASCADE"),  # fmt: skip
-        sa.ForeignKeyConstraint(["unit_b"], ["unit.id"], name=op.f("fk_unit_edge_unit_b_unit"),
-                                ondelete="CASCADE"),  # fmt: skip
+        sa.ForeignKeyConstraint(
+            ["unit_a"], ["unit.id"], name=op.f("fk_unit_edge_unit_a_unit"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_b"], ["unit.id"], name=op.f("fk_unit_edge_unit_b_unit"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("unit_a", "unit_b", name=op.f("pk_unit_edge")),
     )
     op.create_index(op.f("ix_unit_edge_unit_b"), "unit_edge", ["unit_b"], unique=False)
