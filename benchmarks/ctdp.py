@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", nargs="+", help="only these families (e.g. 2DU60 DU200)")
     ap.add_argument("--limit", type=int, help="only the first N instances of each family")
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--gerrychain", action="store_true",
+                    help="also GerryChain recursive_tree_part best-of-draws at equal time")  # fmt: skip
     args = ap.parse_args(argv)
     if not (args.data / "input_edited").is_dir():
         print(f"no CTDP data at {args.data}: comparison skipped")
@@ -178,8 +180,15 @@ def main(argv: list[str] | None = None) -> int:
         best = min((r[1] for r in feas), default=float("nan"))
         row = {"inst": inst, "runs": runs, "best": best, "ratio": best / inst.published,
                "seed_ratios": [r[1] / inst.published for r in feas]}  # fmt: skip
+        if args.gerrychain:
+            from benchmarks.ctdp_gerrychain import best_of_draws
+
+            labels, draws = best_of_draws(inst, args.time_limit, args.seeds[0])
+            ok, disp, _ = check(inst, labels)
+            row["rtp"] = disp / inst.published if ok else float("nan")
+            whys = f"RTP {row['rtp']:.4f} ({draws} draws)"
         rows.append(row)
-        whys = "; ".join(r[3] for r in runs if not r[0])
+        whys = "; ".join([r[3] for r in runs if not r[0]] + ([whys] if args.gerrychain else []))
         print(f"| {inst.name} | {inst.p} | {inst.published:.1f} | {best:.1f} | "
               f"{row['ratio']:.4f} | {len(feas)}/{len(runs)} {whys} | "
               f"{statistics.mean(r[2] for r in runs):.1f} |", flush=True)  # fmt: skip
@@ -193,8 +202,9 @@ def summarise(rows: list[dict[str, object]]) -> None:
         fams.setdefault(r["inst"].family, []).append(r)  # type: ignore[attr-defined]
     fams["all"] = rows
     print("\n| family | instances | feasible runs | mean ratio (per run) | mean ratio (best of "
-          "seeds) | median | worst | better than ALNS | mean s/run |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "seeds) | median | worst | better than ALNS | mean s/run | GerryChain RTP: feasible, "
+          "mean ratio |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for fam, rs in fams.items():
         runs = [x for r in rs for x in r["runs"]]  # type: ignore[attr-defined]
         per_run = [x for r in rs for x in r["seed_ratios"]]  # type: ignore[attr-defined]
@@ -204,7 +214,15 @@ def summarise(rows: list[dict[str, object]]) -> None:
               f"{statistics.mean(per_run) if per_run else float('nan'):.4f} | "
               f"{statistics.mean(finite):.4f} | {statistics.median(finite):.4f} | "
               f"{max(finite):.4f} | {sum(b < 1 - 1e-6 for b in finite)}/{len(rs)} | "
-              f"{statistics.mean(x[2] for x in runs):.1f} |")  # fmt: skip
+              f"{statistics.mean(x[2] for x in runs):.1f} | {_rtp(rs)} |")  # fmt: skip
+
+
+def _rtp(rs: list[dict[str, object]]) -> str:
+    got = [float(r["rtp"]) for r in rs if "rtp" in r]  # type: ignore[arg-type]
+    if not got:
+        return "not run"
+    ok = [g for g in got if np.isfinite(g)]
+    return f"{len(ok)}/{len(got)}, {statistics.mean(ok) if ok else float('nan'):.4f}"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Location-allocation restarts for the dispersion walk: balanced assignment to given centres.
 
 With the territory centres fixed, the best balanced assignment of units to centres is a small
-integer programme (units x nearest centres binaries, one row per unit, two per territory and
-metric for the tolerance band) that HiGHS solves in milliseconds for CTDP sizes. It ignores
+integer programme (units x nearest centres, one row per unit, two per territory and metric for
+the tolerance band); its linear relaxation, rounded, is solved by HiGHS in milliseconds. It ignores
 contiguity, so the result is repaired (:func:`repair`): every territory keeps the connected
 piece that holds its centre and the stray pieces join the adjacent territory with the nearest
 centre, piece by piece; the walk then restores the balance the repair broke. Moving whole
@@ -33,12 +33,40 @@ def allocate(
 ) -> NDArray[np.int64] | None:
     """Units to centres minimising the sum of distances within the tolerance bands.
 
-    ``fixed[u] >= 0`` pins unit ``u`` to that territory. Returns None when HiGHS finds no
-    feasible assignment within ``time_limit`` seconds.
+    The linear relaxation is solved (an integer solve takes up to seconds at 200 units, the
+    relaxation milliseconds) and each unit goes to the centre holding most of it: at most a
+    few units per balance row are split, so the rounded assignment is balanced to within a
+    unit or two, which the walk then settles. Each unit may join its ``NEAREST`` centres
+    (all of them if that leaves no balanced solution). ``fixed[u] >= 0`` pins unit ``u``.
+    Returns None when no balanced fractional assignment exists.
     """
     n, k = len(d), len(centres)
+    for nearest in (min(NEAREST, k), k):
+        x, us, ts = _relaxation(d, values, target, tol, centres, fixed, nearest, time_limit)
+        if x is not None:
+            labels = np.full(n, -1, dtype=np.int64)
+            share = np.zeros((n, k))
+            share[us, ts] = x
+            labels[:] = np.argmax(share, axis=1)
+            return labels
+        if nearest == k:
+            break
+    return None
+
+
+def _relaxation(
+    d: NDArray[np.float64],
+    values: NDArray[np.float64],
+    target: NDArray[np.float64],
+    tol: NDArray[np.float64],
+    centres: NDArray[np.int64],
+    fixed: NDArray[np.int64],
+    nearest: int,
+    time_limit: float,
+) -> tuple[NDArray[np.float64] | None, NDArray[np.int64], NDArray[np.int64]]:
+    n, k = len(d), len(centres)
     dc = d[:, centres]  # n x k
-    near = np.argsort(dc, axis=1)[:, : min(NEAREST, k)]
+    near = np.argsort(dc, axis=1)[:, :nearest]
     allowed = np.zeros((n, k), dtype=bool)
     allowed[np.repeat(np.arange(n), near.shape[1]), near.ravel()] = True
     allowed[centres, :] = False
@@ -52,23 +80,18 @@ def allocate(
     lo, hi = [np.ones(n)], [np.ones(n)]
     for j in range(values.shape[1]):
         rows.append(sparse.csr_matrix((values[us, j], (ts, np.arange(nv))), shape=(k, nv)))
-        lo.append(target[:, j] * (1 - tol[j]) + 1e-9 * target[:, j])
-        hi.append(target[:, j] * (1 + tol[j]) - 1e-9 * target[:, j])
+        lo.append(target[:, j] * (1 - tol[j]))
+        hi.append(target[:, j] * (1 + tol[j]))
     res = milp(
         dc[us, ts],
-        integrality=np.ones(nv, dtype=np.int64),
+        integrality=np.zeros(nv, dtype=np.int64),
         bounds=Bounds(0, 1),
         constraints=LinearConstraint(
             sparse.vstack(rows).tocsr(), np.concatenate(lo), np.concatenate(hi)
         ),
         options={"time_limit": time_limit, "disp": False},
     )
-    if res.x is None:
-        return None
-    labels = np.full(n, -1, dtype=np.int64)
-    on = res.x > 0.5
-    labels[us[on]] = ts[on]
-    return labels if (labels >= 0).all() else None
+    return (None if res.x is None else np.asarray(res.x)), us.astype(np.int64), ts.astype(np.int64)
 
 
 def repair(
