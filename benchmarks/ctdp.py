@@ -149,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", nargs="+", help="only these families (e.g. 2DU60 DU200)")
     ap.add_argument("--limit", type=int, help="only the first N instances of each family")
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--gerrychain", action="store_true",
-                    help="also GerryChain recursive_tree_part best-of-draws at equal time")  # fmt: skip
+    ap.add_argument(
+        "--gerrychain", action="store_true",
+        help="also GerryChain recursive_tree_part best-of-draws at equal time",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     if not (args.data / "input_edited").is_dir():
         print(f"no CTDP data at {args.data}: comparison skipped")

@@ -46,7 +46,7 @@ def best_of_draws(inst: Instance, time_limit: float, seed: int) -> tuple[NDArray
                 graph, range(inst.p), target, "w1", float(inst.tol[0]) * 0.99,
                 bipartition_tree_fn=fn, rng=rng,
             )  # fmt: skip
-        except Exception:  # noqa: BLE001 - GerryChain gives up on a draw: try another
+        except Exception:
             continue
         labels = np.array([parts[i] for i in range(len(inst.xy))], dtype=np.int64)
         ok, disp, _ = check(inst, labels)

@@ -21,7 +21,10 @@ territories instead of diffusing one neighbour at a time;
 best first, then one-for-one swaps when single moves stall, then recombination of pairs of
 territories along random spanning trees (``_recombine``) for big units that no single move can
 place, and of triples around territories still out of tolerance (``_triples``); under a budget,
-low-value moves are undone to fund better ones (``_reallocate``). Every move keeps the donor
+low-value moves are undone to fund better ones (``_reallocate``); (4) with
+``objective="dispersion"``, an anytime walk that minimises the distances to territory centres
+under the same tolerances until the time limit (``_disperse``, ``_dispersion``, ``_allocate``).
+Every move keeps the donor
 connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
 frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
 usable, contiguous result (the best-scoring state is returned).
@@ -29,7 +32,6 @@ usable, contiguous result (the best-scoring state is returned).
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections import deque
@@ -41,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model._disperse import disperse
 from planner.model._flow import flow_round
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
@@ -239,64 +242,11 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         search.assign[:] = best[1]
         search.refresh()
     if opts.objective == "dispersion" and not cancelled:
-        yield from _disperse(search, deadline, t0)
+        for frac, disp, snap in disperse(search, deadline, t0):
+            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, snap)
         cancelled = opts.cancel is not None and opts.cancel.is_set()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
-
-
-def _disperse(search: _Search, deadline: float, t0: float) -> Generator[Progress, None, None]:
-    """Keep improving dispersion (balance and contiguity kept) until ``deadline`` or Cancel."""
-    from planner.model._dispersion import DispersionProblem, walk
-
-    inp, opts = search.inp, search.opts
-    search.refresh()
-    a = search.assign
-    ok = a >= 0
-    values = (
-        inp.base + inp.per_minute * search.travel[np.arange(inp.n), np.where(ok, a, 0)][:, None]
-    )  # travel priced at the unit's current territory (exact figures come from Balance)
-    problem = DispersionProblem(
-        xy=planar_xy(inp), values=values, target=search.target - search.offset, tol=search.tol,
-        indptr=search.indptr, indices=search.indices, frozen=search.frozen | ~ok,
-        locked=search.locked,
-    )  # fmt: skip
-    problem.target = np.maximum(problem.target, 1e-12)
-    cancel = opts.cancel
-    gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
-               stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
-
-    def adopt(best: NDArray[np.int64]) -> OptimizeResult:
-        moved = np.flatnonzero(best != search.assign)
-        if len(moved):
-            search.relabel_units(moved, best[moved], 0.0)
-        search.refresh()
-        return search.snapshot()
-
-    try:
-        while True:
-            disp, best = next(gen)
-            frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
-            # a Cancel that closes this generator adopts the best state seen so far
-            snap = functools.partial(adopt, best)
-            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, snap)
-    except StopIteration as stop:
-        adopt(stop.value[0])
-
-
-def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
-    """Planar coordinates for distances: ``inp.xy``, else :func:`planar_xy_of` lon/lat."""
-    if inp.xy is not None:
-        return np.asarray(inp.xy, dtype=np.float64)
-    return planar_xy_of(inp.lon, inp.lat)
-
-
-def planar_xy_of(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    """lon/lat as km east/north of their mean (equirectangular: exact enough within a
-    country for comparing distances to territory centres)."""
-    lat0 = float(np.nanmean(lat))
-    x = (lon - np.nanmean(lon)) * 111.32 * np.cos(np.radians(lat0))
-    return np.column_stack([x, (lat - lat0) * 110.57])
 
 
 #: Rounds without a 0.01 % better best score after which the search stops before its time limit.

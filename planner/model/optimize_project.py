@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.model._disperse import planar_xy_of
 from planner.model.errors import PlannerError
 from planner.model.optimize import (
     OptimizeInputs,
     OptimizeOptions,
     OptimizeResult,
-    planar_xy_of,
     travel_matrix,
 )
 
