@@ -41,31 +41,25 @@ def allocate(
     Returns None when no balanced fractional assignment exists.
     """
     n, k = len(d), len(centres)
+    dc = d[:, centres]  # n x k
     for nearest in (min(NEAREST, k), k):
-        x, us, ts = _relaxation(d, values, target, tol, centres, fixed, nearest, time_limit)
+        us, ts = np.nonzero(_allowed(dc, centres, fixed, nearest))
+        x = _relaxation(dc[us, ts], us, ts, n, k, values, target, tol, time_limit)
         if x is not None:
-            labels = np.full(n, -1, dtype=np.int64)
             share = np.zeros((n, k))
             share[us, ts] = x
-            labels[:] = np.argmax(share, axis=1)
+            labels: NDArray[np.int64] = np.argmax(share, axis=1).astype(np.int64)
             return labels
         if nearest == k:
             break
     return None
 
 
-def _relaxation(
-    d: NDArray[np.float64],
-    values: NDArray[np.float64],
-    target: NDArray[np.float64],
-    tol: NDArray[np.float64],
-    centres: NDArray[np.int64],
-    fixed: NDArray[np.int64],
-    nearest: int,
-    time_limit: float,
-) -> tuple[NDArray[np.float64] | None, NDArray[np.int64], NDArray[np.int64]]:
-    n, k = len(d), len(centres)
-    dc = d[:, centres]  # n x k
+def _allowed(
+    dc: NDArray[np.float64], centres: NDArray[np.int64], fixed: NDArray[np.int64], nearest: int
+) -> NDArray[np.bool_]:
+    """Which (unit, centre) pairs may be used: the nearest centres; a centre its own; pins."""
+    n, k = dc.shape
     near = np.argsort(dc, axis=1)[:, :nearest]
     allowed = np.zeros((n, k), dtype=bool)
     allowed[np.repeat(np.arange(n), near.shape[1]), near.ravel()] = True
@@ -74,7 +68,21 @@ def _relaxation(
     pinned = fixed >= 0
     allowed[pinned] = False
     allowed[np.flatnonzero(pinned), fixed[pinned]] = True
-    us, ts = np.nonzero(allowed)
+    return allowed
+
+
+def _relaxation(
+    cost: NDArray[np.float64],
+    us: NDArray[np.intp],
+    ts: NDArray[np.intp],
+    n: int,
+    k: int,
+    values: NDArray[np.float64],
+    target: NDArray[np.float64],
+    tol: NDArray[np.float64],
+    time_limit: float,
+) -> NDArray[np.float64] | None:
+    """Shares of each allowed pair: every unit whole, every territory inside every band."""
     nv = len(us)
     rows = [sparse.csr_matrix((np.ones(nv), (us, np.arange(nv))), shape=(n, nv))]
     lo, hi = [np.ones(n)], [np.ones(n)]
@@ -83,7 +91,7 @@ def _relaxation(
         lo.append(target[:, j] * (1 - tol[j]))
         hi.append(target[:, j] * (1 + tol[j]))
     res = milp(
-        dc[us, ts],
+        cost,
         integrality=np.zeros(nv, dtype=np.int64),
         bounds=Bounds(0, 1),
         constraints=LinearConstraint(
@@ -91,7 +99,7 @@ def _relaxation(
         ),
         options={"time_limit": time_limit, "disp": False},
     )
-    return (None if res.x is None else np.asarray(res.x)), us.astype(np.int64), ts.astype(np.int64)
+    return None if res.x is None else np.asarray(res.x, dtype=np.float64)
 
 
 def repair(

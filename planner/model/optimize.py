@@ -188,6 +188,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     score0 = search.score()
     yield Progress(0.0, "seeded", score0, search.snapshot)
     deadline = t0 + opts.time_limit
+    dispersing = opts.objective == "dispersion"
+    handover = t0 + opts.time_limit * HANDOVER
     rounds = 0
     cancelled = False
     history = [score0]
@@ -201,6 +203,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             break
         if time.perf_counter() > deadline:
             break
+        if dispersing and (search.within_tolerance() or time.perf_counter() > handover):
+            break  # balanced (or a quarter of the time spent): the dispersion walk takes over
         if rounds % 10 == 0:
             search.refresh()
         applied = flow_round(search) if flowing else search.round()
@@ -249,6 +253,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     return search.result(score0, time.perf_counter() - t0, cancelled)
 
 
+#: Share of the time limit after which the dispersion walk starts even if not yet balanced.
+HANDOVER = 0.25
 #: Rounds without a 0.01 % better best score after which the search stops before its time limit.
 PATIENCE_ROUNDS = 60
 #: The search stops when PHASES recombination phases in a row improved the best score by less
@@ -396,6 +402,11 @@ class _Search:
         dev = tot / tgt - 1.0
         over = np.maximum(np.abs(dev) - AIM * self.tol, 0.0)
         return cast("NDArray[np.float64]", ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1))
+
+    def within_tolerance(self) -> bool:
+        """Every territory inside every metric's tolerance (exact totals of this state)."""
+        dev = np.abs(self.totals / self.target - 1.0)
+        return bool((dev <= self.tol).all())
 
     def score(self) -> float:
         cut = float(self.nbr.sum() - self.nbr[np.arange(len(self.assign)), self.assign].sum())
