@@ -80,6 +80,12 @@ class OptimizeOptions:
     #: improving the sum of distances from each unit to its territory's centre until the time
     #: limit (``_dispersion``), as in the Commercial Territory Design Problem literature.
     objective: str = "cut_edges"
+    #: The balance phase stops before its time limit after this many rounds without a 0.01 %
+    #: better best score, or when ``stall_phases`` recombination phases in a row improved the
+    #: best by less than ``stall_gain`` (a share of it) together. Larger values search longer.
+    patience_rounds: int = 60
+    stall_phases: int = 3
+    stall_gain: float = 5e-3
     cancel: threading.Event | None = None
 
 
@@ -217,7 +223,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             best = (score, search.assign.copy())
         else:
             since_best += 1
-        if since_best > PATIENCE_ROUNDS:
+        if since_best > opts.patience_rounds:
             break  # moves and swaps still apply, but nothing has improved the best for long
         if rounds % 5 == 0 or applied == 0:
             frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
@@ -240,7 +246,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                     break
                 history = [search.score()]
                 phases.append(min(best[0], search.score()))
-                if len(phases) > PHASES and phases[-1 - PHASES] - phases[-1] < GAIN * phases[-1]:
+                gain, n_ph = opts.stall_gain, opts.stall_phases
+                if len(phases) > n_ph and phases[-1 - n_ph] - phases[-1] < gain * phases[-1]:
                     break  # recombination still finds changes, but they no longer add up
     if best[0] < search.score():
         search.assign[:] = best[1]
@@ -255,12 +262,6 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
 
 #: Share of the time limit after which the dispersion walk starts even if not yet balanced.
 HANDOVER = 0.25
-#: Rounds without a 0.01 % better best score after which the search stops before its time limit.
-PATIENCE_ROUNDS = 60
-#: The search stops when PHASES recombination phases in a row improved the best score by less
-#: than GAIN (a share of it) together.
-PHASES = 3
-GAIN = 5e-3
 
 
 def travel_matrix(

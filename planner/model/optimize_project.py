@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     """Unit rows (followers only: pinned accounts never move) and fixed pinned contributions."""
+    from scipy.sparse.csgraph import connected_components
+
     from planner.model.atoms import COL
     from planner.model.balance import metric_values
     from planner.model.unit_graph import project_graph
@@ -76,6 +78,13 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     col = a.account_matrix[:, COL[opts.disruption_by]]
     cost = um[:, COL[opts.disruption_by]] / max(float(col.sum()), 1e-12)
     graph, _ = project_graph(plan.project)
+    k = opts.from_scratch or a.n_territories
+    parts = connected_components(graph, directed=False)[0] if a.n_units else 0
+    if parts > k:
+        raise PlannerError(
+            f"the unit graph has {parts} separate parts, so {k} territories cannot all be "
+            f"connected; build at least {parts} (planner adjacency shows the graph)"
+        )
     xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
     return OptimizeInputs(
         graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,

@@ -155,3 +155,20 @@ def test_bad_adjacency_files_are_refused_and_nothing_changes(
     assert code == 1
     one_error_line(err, "e.csv", message, "nothing imported")
     assert dump(proj) == before
+
+
+def test_optimize_refuses_fewer_territories_than_parts_of_the_given_graph(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = _new_points(tmp_path, capsys)  # no territories yet: the import only warns
+    rows = [f"P0{i},P0{i + 1}" for i in range(5)] + ["P10,P11", "P11,P12", "P13,P14", "P14,P15"]
+    code, out, err = run(capsys, "import-adjacency", proj, _write(tmp_path / "e.csv", "a,b", rows),
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["components"] == 3
+    before = dump(proj)
+    code, _, err = run(capsys, "optimize", proj, "--from-scratch", "2", "--out-scenario", "S",
+                       "--metrics", "calls")  # fmt: skip
+    assert code == 1
+    one_error_line(err, "the unit graph has 3 separate parts", "build at least 3")
+    assert dump(proj) == before
