@@ -89,7 +89,6 @@ class DispersionSearch:
         w = np.ones(n) if p.weight is None else np.asarray(p.weight, dtype=np.float64)
         #: wd[v, u] = weight of u x distance(u, v): S[:, t] = wd[:, members].sum(axis=1).
         self.wd = self.d * w[None, :]
-        self.scale = 1.0 / np.maximum(p.target, 1e-12)
         self.set_state(assign)
         self.mu = max(self.disp.sum() / max(k, 1), 1e-9)
         self.tabu = np.zeros((n, k), dtype=np.int64)
