@@ -196,6 +196,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     deadline = t0 + opts.time_limit
     dispersing = opts.objective == "dispersion"
     handover = t0 + opts.time_limit * HANDOVER
+    #: Long balance steps (recombination) stop by then, so the walk gets its share of time.
+    balance_by = handover if dispersing else deadline
     rounds = 0
     cancelled = False
     history = [score0]
@@ -239,10 +241,10 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                 # Local moves are exhausted, or (under a budget) cycle through the units the
                 # budget still allows: spend the budget better, re-cut pairs of territories
                 # (big bricks), then triples around the territories still out of tolerance.
-                changed = reallocate_round(search) + recombine_round(search, deadline=deadline)
+                changed = reallocate_round(search) + recombine_round(search, deadline=balance_by)
                 if opts.from_scratch:
                     changed += relabel(search)
-                if changed + triple_round(search, deadline=deadline) == 0:
+                if changed + triple_round(search, deadline=balance_by) == 0:
                     break
                 history = [search.score()]
                 phases.append(min(best[0], search.score()))
