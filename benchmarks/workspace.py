@@ -43,13 +43,8 @@ def js_roundtrip(view) -> None:
     loop.exec()
 
 
-def main() -> None:
-    import shutil
-    import tempfile
-
-    # Work on a copy: the edits below are persisted and must not change the cached project.
-    path = Path(tempfile.mkdtemp()) / "bench.tplan"
-    shutil.copy(demo_project(100_000, "lower48"), path)
+def start_window():
+    """The application and the real main window, shown offscreen, its map page ready."""
     QStandardPaths.setTestModeEnabled(True)
     app = QApplication([])
     from planner.ui.main_window import MainWindow
@@ -58,6 +53,17 @@ def main() -> None:
     w.resize(1600, 1000)
     w.show()
     wait(w.map_view.mapReady)
+    return app, w
+
+
+def main() -> None:
+    import shutil
+    import tempfile
+
+    # Work on a copy: the edits below are persisted and must not change the cached project.
+    path = Path(tempfile.mkdtemp()) / "bench.tplan"
+    shutil.copy(demo_project(100_000, "lower48"), path)
+    app, w = start_window()
     t0 = time.perf_counter()
     w.open_project(path)
     wait(w.map_rendered)

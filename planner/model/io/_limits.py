@@ -37,6 +37,13 @@ MAX_CELL_CHARS = 32_767
 MAX_SHEET_ROWS = 1_048_576
 #: Characters in one line of a CSV file (a record of many long cells stays far below).
 MAX_LINE_CHARS = 1_000_000
+#: A CSV of accounts is streamed in chunks (only one is in memory), so it may be far larger:
+#: 10 million accounts are about 1.5 GB. What grows with the file is a few numbers per row
+#: (about 30 bytes: row number, id hashes), so the rows are bounded instead of the cells.
+MAX_STREAM_BYTES = 16 * 1024**3
+MAX_STREAM_ROWS = 25_000_000
+#: Cells of one chunk of a streamed table (about 400 MB of Python strings at most).
+CHUNK_CELLS = 6_000_000
 
 #: |amount| above this (potential, revenue, opportunity amount) is not a real figure in any
 #: currency; sums of 100,000 such amounts stay exact enough and far from overflow.

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.model.geo import place_points
 from planner.model.io import _columns as cols
@@ -23,21 +25,40 @@ _US = {"", "us", "usa", "unitedstates", "unitedstatesofamerica", "美国"}
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
 
+@dataclass
+class Placed:
+    """Coordinates of a chunk after :func:`fix_coordinates` and the unit index of each (-1:
+    none), with the whole-file decision ``swap_all`` (None while no row had coordinates)."""
+
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    unit: NDArray[np.int64]
+    swap_all: bool | None
+    located: int  # rows with usable coordinates before correction
+
+
 def fix_coordinates(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    rows: np.ndarray,
-    polys: np.ndarray,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    polys: NDArray[np.object_],
     report: ImportReport,
-) -> tuple[np.ndarray, np.ndarray]:
+    swap_all: bool | None = None,
+) -> Placed:
     """Coordinates after correcting swaps and dropping impossible values (NaN = none).
 
     - Whole columns swapped (most rows have |lat| > 90 but a valid swap, or, with units, the
       swapped points fall in units and the originals do not): all rows swapped, one warning.
+      A streamed file decides this on its first chunk with coordinates and passes the
+      decision (``swap_all``) on to the next chunks, which warn no more.
     - One row out of range whose swap is valid (and, with units, lands in a unit): swapped,
       warned. Also an in-range row outside every unit whose swap lands in one (units only).
     - Otherwise out of range, only one of the pair, or (0, 0) (a CRM placeholder): dropped,
       warned; the account falls back to its ZIP.
+
+    Each point is placed in the units once as given and once swapped (swapped US points fall
+    outside every unit's box, so that costs little); the tests above and the final unit of
+    each row are read from those two placements.
     """
     lon, lat = lon.astype(float).copy(), lat.astype(float).copy()
     has = np.isfinite(lon) & np.isfinite(lat)
@@ -49,33 +70,33 @@ def fix_coordinates(
     has &= ~zero
     lon[~has], lat[~has] = np.nan, np.nan
     n = int(has.sum())
+    unit = np.full(len(lon), -1, dtype=np.int64)
     if n == 0:
-        return lon, lat
+        return Placed(lon, lat, unit, swap_all, 0)
+    as_given = place_points(lon, lat, polys)
+    swapped = place_points(lat, lon, polys)
     swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
-    flipped = int((has & (np.abs(lat) > 90) & swap_valid).sum())
-    swap_all = flipped > n / 2
-    if not swap_all and len(polys):
-        inside = int((place_points(lon, lat, polys) >= 0).sum())
-        inside_swapped = int((place_points(lat, lon, polys) >= 0).sum())
-        swap_all = inside_swapped > n / 2 and inside_swapped > 2 * inside
+    if swap_all is None:
+        flipped = int((has & (np.abs(lat) > 90) & swap_valid).sum())
+        swap_all = flipped > n / 2
+        if not swap_all and len(polys):
+            inside = int((as_given >= 0).sum())
+            inside_swapped = int((swapped >= 0).sum())
+            swap_all = inside_swapped > n / 2 and inside_swapped > 2 * inside
+        if swap_all:
+            report.warn(
+                None,
+                "lat/lon",
+                f"latitude and longitude columns look swapped in {n} "
+                "located row(s); corrected for all rows",
+            )
     if swap_all:
         lon, lat = lat, lon
-        report.warn(
-            None,
-            "lat/lon",
-            f"latitude and longitude columns look swapped in {n} "
-            "located row(s); corrected for all rows",
-        )
+        as_given, swapped = swapped, as_given
         swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     bad = has & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
-    if len(polys):
-        cand = np.flatnonzero(swap_valid)
-        inside_swap = np.zeros(len(lon), dtype=bool)
-        inside_swap[cand] = place_points(lat[cand], lon[cand], polys) >= 0
-        inside_now = place_points(lon, lat, polys) >= 0
-        swap = swap_valid & inside_swap & ~inside_now
-    else:
-        swap = bad & swap_valid
+    # with units: a swap that lands in one where the point as given does not
+    swap = swap_valid & (swapped >= 0) & (as_given < 0) if len(polys) else bad & swap_valid
     for i in np.flatnonzero(swap):
         report.warn(
             int(rows[i]), "lat/lon", f"lat/lon swapped, corrected (lat {lon[i]:g}, lon {lat[i]:g})"
@@ -90,7 +111,9 @@ def fix_coordinates(
             f"lon {lon[i]:g}); dropped, placed by ZIP if any",
         )
     lon[drop], lat[drop] = np.nan, np.nan
-    return lon, lat
+    unit = np.where(swap, swapped, as_given)
+    unit[drop] = -1
+    return Placed(lon, lat, unit, swap_all, n)
 
 
 @functools.cache
@@ -115,11 +138,12 @@ def zip_fallback(
     Only for a US (or blank) country, so a German PLZ is never read as a US ZIP. Excel stores
     ZIPs as numbers and drops leading zeros, so a 3-4 digit code from XLSX is zero-padded.
     """
-    todo = np.flatnonzero((source == "unlocated") & (data["postal_code"] != "").to_numpy())
+    codes, countries = data["postal_code"], data["country"]  # lists of text
+    todo = np.flatnonzero(source == "unlocated")
+    todo = todo[[codes[i] != "" for i in todo]] if len(todo) else todo
     if not len(todo):
         return
     table = _zip_table()
-    codes, countries = data["postal_code"].tolist(), data["country"].tolist()
     for i in todo:
         code, country = codes[i], cols.norm(countries[i])
         if country not in _US:

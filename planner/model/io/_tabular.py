@@ -10,19 +10,29 @@ The records themselves come from :mod:`._csvread` and :mod:`._xlsxread` through 
 :class:`~._grid.GridBuilder`: rows that cannot be read as they stand (ragged, oversized cells)
 are rejected by row, and every size is bounded before it is allocated (:mod:`._limits`).
 ``report.read`` counts every data row, rejected ones included.
+
+Nothing here holds the whole file: the encoding is detected and checked by decoding it a block
+at a time, and a CSV's text is streamed to the record reader, so an account import can take a
+large export in chunks (:func:`iter_tables`). A decoding error is still found before any row is
+read, and its message gives its position in the file, as decoding the file whole did.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
+import re
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 
-from planner.model.io._csvread import read_csv_grid
+from planner.model.io._csvread import csv_grids
 from planner.model.io._grid import Grid
-from planner.model.io._limits import MAX_TABLE_BYTES
+from planner.model.io._limits import MAX_STREAM_BYTES, MAX_STREAM_ROWS, MAX_TABLE_BYTES
 from planner.model.io._messages import name_list, one_line, quote
 from planner.model.io._xlsxread import read_xlsx_grid
 from planner.model.io.report import ImportReport
@@ -40,19 +50,33 @@ _EAST_ASIAN = ("big5", "cp949", "euc_kr", "cp932", "shift_jis", "euc_jis", "joha
 _LATIN = ("cp125", "latin", "iso8859", "mac_", "cp850", "cp437")
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office binary files)
+_HEAD_BYTES = 200_000  # what charset-normalizer looks at
+_CHECK_CHARS = 100_000  # what the binary-junk check looks at
+_DECODE_BLOCK = 1 << 24
 
 
 @dataclass
 class Table:
     """Cells as text ('' when blank) with the spreadsheet row number of each record."""
 
-    frame: pd.DataFrame  # columns = headers as found (stripped), dtype object/str
-    rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with frame
+    columns: dict[str, list[str]]  # by header as found (stripped, made unique), in file order
+    rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with the columns
     encoding: str  # "xlsx" for workbooks
+    final: bool = True  # False for a chunk of a streamed file that more chunks follow
 
     @property
     def headers(self) -> list[str]:
-        return [str(c) for c in self.frame.columns]
+        return list(self.columns)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The columns as a DataFrame of text (built when asked: a streamed import of millions
+        of rows reads the lists and converts only the columns it compares)."""
+        return pd.DataFrame(
+            {h: np.array(c, dtype=object) for h, c in self.columns.items()},
+            columns=list(self.columns),
+            dtype=object,
+        )
 
 
 def read_table(path: Path, report: ImportReport, *, encoding: str | None = None) -> Table:
@@ -61,127 +85,211 @@ def read_table(path: Path, report: ImportReport, *, encoding: str | None = None)
     Rows that cannot be read as they stand (ragged CSV rows, oversized cells) are already in
     ``report.rejected`` and absent from the table; the importer's policy decides what follows.
     """
+    tables = iter_tables(path, report, encoding=encoding)
+    try:
+        return next(tables)
+    finally:
+        tables.close()
+
+
+def iter_tables(
+    path: Path, report: ImportReport, *, encoding: str | None = None, chunk_cells: int | None = None
+) -> Generator[Table, None, None]:
+    """The table of ``path`` as one Table, or with ``chunk_cells`` a CSV as chunks of about
+    that many cells (a workbook is always one table); the same refusals as :func:`read_table`.
+
+    Chunked, a CSV may be up to ``MAX_STREAM_BYTES`` and ``MAX_STREAM_ROWS`` rows: only one
+    chunk is in memory at a time. ``report.read`` and ``report.rejected`` grow chunk by chunk.
+    """
     name = str(path)
+    limit = MAX_TABLE_BYTES if chunk_cells is None else MAX_STREAM_BYTES
     try:
         size = path.stat().st_size
+        if size > limit:
+            raise report.refuse(
+                f"{name}: {size:,} bytes is more than the {limit:,} read at once; split the file"
+            )
+        with path.open("rb") as f:
+            head = f.read(_HEAD_BYTES)
+    except FileNotFoundError:
+        raise report.refuse(f"{name}: no such file") from None
+    except OSError as exc:
+        raise report.refuse(f"{name}: cannot be read ({one_line(exc.strerror or exc)})") from None
+    if _blank(path, head):
+        raise report.refuse(f"{name}: the file is empty; nothing imported")
+    grids: Iterator[Grid]
+    if head.startswith(_XLSX_MAGIC):
         if size > MAX_TABLE_BYTES:
             raise report.refuse(
                 f"{name}: {size:,} bytes is more than the {MAX_TABLE_BYTES:,} read at once; "
                 "split the file"
             )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise report.refuse(f"{name}: no such file") from None
-    except OSError as exc:
-        raise report.refuse(f"{name}: cannot be read ({one_line(exc.strerror or exc)})") from None
-    if not data.strip():
-        raise report.refuse(f"{name}: the file is empty; nothing imported")
-    if data.startswith(_XLSX_MAGIC):
-        grid = read_xlsx_grid(name, data, report)
-        enc = "xlsx"
-    elif data.startswith(_OLE_MAGIC):
+        grid = read_xlsx_grid(name, path.read_bytes(), report)
+        enc, grids = "xlsx", iter([grid] if grid is not None else [])
+    elif head.startswith(_OLE_MAGIC):
         raise report.refuse(
             f"{name}: an old Excel .xls (or other binary Office file); "
             "save it as .xlsx or CSV and import that"
         )
     else:
-        enc = encoding or _detect_encoding(path, data, report)
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise report.refuse(f"{name}: cannot be decoded as {enc} ({one_line(exc)})") from None
-        del data
-        _check_text(path, text, report)
-        grid = read_csv_grid(name, text, report)
-    if grid is None or not any(grid.header):
+        enc, checked = (encoding, False) if encoding else _detect_encoding(path, head, report)
+        problem = None if checked else _decode_problem(path, enc)
+        if problem is not None:
+            raise report.refuse(f"{name}: cannot be decoded as {enc} ({one_line(problem)})")
+        with path.open(encoding=enc, newline="") as text:
+            _check_text(path, text.read(_CHECK_CHARS), report)
+        stream = path.open(encoding=enc, newline="")
+        max_rows = None if chunk_cells is None else MAX_STREAM_ROWS
+        grids = _closing(csv_grids(name, stream, report, chunk_cells=chunk_cells,
+                                   max_rows=max_rows), stream)  # fmt: skip
+    yield from _tables(name, grids, enc, report)
+
+
+def _tables(name: str, grids: Iterator[Grid], enc: str, report: ImportReport) -> Iterator[Table]:
+    """Tables of the grids, after the refusals of a table without header or rows."""
+    first = next(grids, None)
+    if first is None or not any(first.header):
         raise report.refuse(f"{name}: no header row found; nothing imported")
-    report.rejected.extend(grid.rejected)
-    report.read = len(grid.rows) + len(grid.rejected)
-    if not grid.rows:
-        if grid.rejected:
-            first, more = grid.rejected[0], len(grid.rejected) - 1
+    stored, rejected, first_rejected = 0, 0, None
+    grid: Grid | None = first
+    while grid is not None:
+        report.rejected.extend(grid.rejected)
+        report.read += len(grid.rows) + len(grid.rejected)
+        stored, rejected = stored + len(grid.rows), rejected + len(grid.rejected)
+        first_rejected = first_rejected or (grid.rejected[0] if grid.rejected else None)
+        if grid.final and not stored:
+            if first_rejected is not None:
+                more = rejected - 1
+                raise report.refuse(
+                    f"{name}: no data row could be read; row {first_rejected.row}, field "
+                    f"{quote(first_rejected.field)}: {first_rejected.reason}"
+                    + (f" (and {more} more)" if more else "")
+                    + "; nothing imported"
+                )
             raise report.refuse(
-                f"{name}: no data row could be read; row {first.row}, field "
-                f"{quote(first.field)}: {first.reason}"
-                + (f" (and {more} more)" if more else "")
-                + "; nothing imported"
+                f"{name}: has a header ({name_list(first.header)}) but no data rows; "
+                "nothing imported"
             )
-        raise report.refuse(
-            f"{name}: has a header ({name_list(grid.header)}) but no data rows; nothing imported"
-        )
-    return _to_table(grid, enc)
+        yield _to_table(grid, enc)
+        grid = None if grid.final else next(grids, None)
+
+
+def _closing(grids: Iterator[Grid], stream: IO[str]) -> Iterator[Grid]:
+    """``grids``, closing ``stream`` when they end (or the reader stops early)."""
+    with stream:
+        yield from grids
+
+
+def _blank(path: Path, head: bytes) -> bool:
+    """True when the whole file is whitespace (read on only while it is)."""
+    if head.strip():
+        return False
+    with path.open("rb") as f:
+        while block := f.read(_DECODE_BLOCK):
+            if block.strip():
+                return False
+    return True
 
 
 def _to_table(grid: Grid, encoding: str) -> Table:
-    """The grid as a DataFrame of its headed columns (names made unique as pandas does)."""
+    """The grid's headed columns as a Table (names made unique as pandas does)."""
     keep = [j for j, h in enumerate(grid.header) if h]
     headers = _unique([grid.header[j] for j in keep])
-    frame = pd.DataFrame(
-        {h: np.array(grid.columns[j], dtype=object) for h, j in zip(headers, keep, strict=True)},
-        columns=headers,
-        dtype=object,
-    )
+    columns = {h: grid.columns[j] for h, j in zip(headers, keep, strict=True)}
     rows = pd.Series(np.array(grid.rows, dtype=np.int64))
-    return Table(frame=frame, rows=rows, encoding=encoding)
+    return Table(columns=columns, rows=rows, encoding=encoding, final=grid.final)
 
 
-def _detect_encoding(path: Path, data: bytes, report: ImportReport) -> str:
-    """The file's encoding: a BOM wins, then UTF-16 without one (every other byte NUL: it would
-    pass as UTF-8 full of NULs), strict UTF-8, then charset-normalizer's guess."""
+def _detect_encoding(path: Path, head: bytes, report: ImportReport) -> tuple[str, bool]:
+    """The file's encoding and whether the whole file was decoded with it: a BOM wins, then
+    UTF-16 without one (every other byte NUL: it would pass as UTF-8 full of NULs), strict
+    UTF-8, then charset-normalizer's guess from the first 200 KB."""
     for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    sample = data[:4096]
+        if head.startswith(bom):
+            return name, False
+    sample = head[:4096]
     if len(sample) >= 4 and sample.count(0) >= len(sample) // 3:
         enc = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-        if _decodes(data, enc):
-            return enc
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+        if _decode_problem(path, enc) is None:
+            return enc, True
+    if _decode_problem(path, "utf-8") is None:
+        return "utf-8", True
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
+    best = from_bytes(head[:200_000]).best()
     if best is None:
         raise report.refuse(f"{path}: not a text table (binary content?); nothing imported")
     name = best.encoding.lower().replace("-", "_")
     if name in _CHINESE:
-        return "gb18030"
-    if (name.startswith(_EAST_ASIAN) or name.startswith("utf_")) and _plausible_gb(data):
+        return "gb18030", False
+    if (name.startswith(_EAST_ASIAN) or name.startswith("utf_")) and _plausible_gb(path):
         # Short files fool the detector (a GBK header is often called Big5, CP949 or even
         # UTF-16); text that decodes as GB18030 to Chinese characters only is taken as such.
-        return "gb18030"
-    if name.startswith(_LATIN) and _decodes(data, "cp1252"):
+        return "gb18030", True
+    if name.startswith(_LATIN) and _decode_problem(path, "cp1252") is None:
         # On short files the detector picks among Latin code pages almost at random (Ångström
         # read as cp1250 becomes Ĺngström); Excel's Western CSV is cp1252, so prefer it.
         # Central-European files need --encoding cp1250.
-        return "cp1252"
-    return best.encoding
+        return "cp1252", True
+    return best.encoding, False
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
+def _decoded_blocks(path: Path, encoding: str) -> Iterator[str]:
+    """The text of ``path`` a block at a time; UnicodeDecodeError/LookupError as decoding
+    the whole file would raise them (positions counted from the start of the file)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0  # bytes before the decoder's pending input
+    with path.open("rb") as f:
+        while True:
+            block = f.read(_DECODE_BLOCK)
+            pending = len(decoder.getstate()[0])
+            try:
+                yield decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                raise _PositionedDecodeError(exc, offset - pending + exc.start) from None
+            if not block:
+                return
+            offset += len(block)
+
+
+class _PositionedDecodeError(UnicodeDecodeError):
+    """A decoding error whose message gives its position in the whole file."""
+
+    def __init__(self, exc: UnicodeDecodeError, at: int) -> None:
+        bad = exc.object[exc.start : exc.end]
+        super().__init__(exc.encoding, bad, 0, len(bad), exc.reason)
+        self.at = at
+
+    def __str__(self) -> str:
+        bad = self.object
+        where = (
+            f"byte 0x{bad[0]:02x} in position {self.at}"
+            if len(bad) == 1
+            else f"bytes in position {self.at}-{self.at + len(bad) - 1}"
+        )
+        return f"'{self.encoding}' codec can't decode {where}: {self.reason}"
+
+
+def _decode_problem(path: Path, encoding: str) -> str | None:
+    """Why ``path`` cannot be decoded as ``encoding`` (None when it can)."""
     try:
-        data.decode(encoding)
+        for _ in _decoded_blocks(path, encoding):
+            pass
+    except (UnicodeDecodeError, LookupError) as exc:
+        return str(exc)
+    return None
+
+
+#: Characters other than ASCII and Chinese (CJK ideographs, CJK and full-width punctuation).
+_NOT_CHINESE = re.compile("[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _plausible_gb(path: Path) -> bool:
+    """True when ``path`` decodes as GB18030 and every non-ASCII character is Chinese."""
+    try:
+        return not any(_NOT_CHINESE.search(t) for t in _decoded_blocks(path, "gb18030"))
     except UnicodeDecodeError:
         return False
-    return True
-
-
-def _plausible_gb(data: bytes) -> bool:
-    """True when ``data`` decodes as GB18030 and every non-ASCII character is Chinese."""
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        return False
-    return all(
-        ord(ch) < 128
-        or 0x3000 <= ord(ch) <= 0x303F
-        or 0x4E00 <= ord(ch) <= 0x9FFF
-        or 0xFF00 <= ord(ch) <= 0xFFEF
-        for ch in text
-    )
 
 
 def _check_text(path: Path, text: str, report: ImportReport) -> None:
