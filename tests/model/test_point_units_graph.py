@@ -172,3 +172,37 @@ def test_optimize_refuses_fewer_territories_than_parts_of_the_given_graph(
     assert code == 1
     one_error_line(err, "the unit graph has 3 separate parts", "build at least 3")
     assert dump(proj) == before
+
+
+def test_point_cells_are_clipped_to_a_given_boundary_and_outside_points_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    back = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    ring = [back.transform(x, y) for x, y in ((-600, -600), (5600, -600), (5600, 1600),
+                                               (-600, 1600))]  # fmt: skip
+    area = shapely.Polygon(ring)
+    boundary = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"name": ["area"]}, geometry=[area], crs="EPSG:4326").to_file(boundary)
+    proj = tmp_path / "p.tplan"
+    run(capsys, "new", proj)
+    code, _, err = run(capsys, "import-units", proj, _points(tmp_path), "--x", "x", "--y", "y",
+                       "--crs", "EPSG:3857", "--code-field", "id",
+                       "--boundary", boundary)  # fmt: skip
+    assert code == 0, err
+    p = Project.open(proj)
+    try:
+        cells = load_unit_geometries(p)
+    finally:
+        p.close()
+    union = shapely.union_all(cells)
+    assert union.symmetric_difference(area).area < 1e-9 * area.area  # exactly the boundary
+    far = _write(tmp_path / "far.csv", "id,x,y", ["A,0,0", "B,9000,9000"])
+    before = dump(proj)
+    code, _, err = run(capsys, "import-units", proj, far, "--x", "x", "--y", "y", "--crs",
+                       "EPSG:3857", "--code-field", "id", "--boundary", boundary)  # fmt: skip
+    assert code == 1
+    one_error_line(err, "far.csv", "row 3", "outside the boundary")
+    assert dump(proj) == before
