@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from planner import (
+    cli_graph,  # noqa: F401 - registers import-adjacency, adjacency, metrics
     cli_history,  # noqa: F401 - registers history, undo, redo
     cli_plans,  # noqa: F401 - registers the plan-level commands
     cli_quota,  # noqa: F401 - registers hierarchy and quota
@@ -117,10 +118,29 @@ def _save_report(report: Any, project: Any, outcome: str) -> Any:
 def _import_units(args: argparse.Namespace) -> int:
     from planner.model.io.units import import_units
 
+    if args.x or args.y:
+        return _import_unit_points(args)
     with open_project(args) as p:
         return _report(args, p, lambda: import_units(
             p, args.file, crs=args.crs, code_field=args.code_field,
             name_field=args.name_field, skip_invalid=args.skip_invalid))  # fmt: skip
+
+
+def _import_unit_points(args: argparse.Namespace) -> int:
+    from planner.model.io.unit_points import import_unit_points
+
+    if not (args.x and args.y):
+        raise PlannerError("point units need both --x and --y")
+    with open_project(args) as p:
+        return _report(args, p, lambda: import_unit_points(
+            p, args.file, x=args.x, y=args.y, crs=args.crs, code_field=args.code_field,
+            name_field=args.name_field, boundary=args.boundary,
+            skip_invalid=args.skip_invalid))  # fmt: skip
+
+
+#: The import runner with its report handling, for importers registered in other modules.
+def import_with_report(args: argparse.Namespace, project: Any, run: Callable[[], Any]) -> int:
+    return _report(args, project, run)
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

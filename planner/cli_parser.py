@@ -57,9 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument("--crs", help="CRS of a file that has none, e.g. EPSG:3857")
             c.add_argument("--code-field")
             c.add_argument("--name-field")
+            c.add_argument("--x", metavar="COL", help="point units: the x (or lon) column")
+            c.add_argument("--y", metavar="COL", help="point units: the y (or lat) column")
+            c.add_argument(
+                "--boundary", type=Path, metavar="FILE",
+                help="point units: clip their display cells to this polygon file",
+            )  # fmt: skip
         else:
             c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
             c.add_argument("--encoding")
+    c = cmd("import-adjacency", "replace the unit graph by given edges (CSV/XLSX of code pairs)")
+    c.add_argument("file", type=Path)
+    cmd("adjacency", "the project's unit graph: nodes, edges, components")
+    cmd("metrics", "the metrics auto-balance can balance (built-in and imported columns)")
     c = cmd(
         "import-territories",
         "import territory polygons or a plan CSV into a scenario "
@@ -166,8 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--metrics",
         default="potential,workload",
-        help="comma-separated: potential, workload, accounts, revenue, pipeline",
+        help="comma-separated NAME[:TOLERANCE]: potential, workload, accounts, revenue, "
+        "pipeline or an imported numeric column (planner metrics lists them)",
     )
+    c.add_argument("--compactness", choices=["cut-edges", "dispersion"], default="cut-edges",
+                   help="after balance: fewest cut edges, or least sum of distances to the "
+                   "territory centres (keeps improving until --time-limit)")  # fmt: skip
     c.add_argument("--tolerance", type=number_in(0, 1, above_low=True), default=0.05)
     c.add_argument(
         "--max-disruption",

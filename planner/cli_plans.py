@@ -111,22 +111,17 @@ def _impact(args: argparse.Namespace) -> int:
 def _optimize(args: argparse.Namespace) -> int:
     import time
 
-    from planner.model.balance import METRICS
-    from planner.model.measures import plan_measures
     from planner.model.optimize import OptimizeOptions, optimize
     from planner.model.optimize_project import save_as_scenario
+    from planner.model.optimize_report import result_report
     from planner.model.plan import Plan
     from planner.model.progress import run_to_end
+    from planner.model.unit_metrics import available_metrics, parse_metrics
 
-    names = ["workload_hours" if m.strip() == "workload" else m.strip()
-             for m in args.metrics.split(",") if m.strip()]  # fmt: skip
-    unknown = [m for m in names if m not in METRICS]
-    if unknown or not names:
-        bad = ", ".join(unknown) or "(none)"
-        raise PlannerError(
-            f"unknown metric(s) {bad}; choose from potential, workload, accounts, revenue, pipeline"
-        )
     with open_project(args) as p:
+        known = [m["name"] for m in available_metrics(p)]
+        tolerances = parse_metrics(args.metrics, known, args.tolerance)
+        names = list(tolerances)
         plan = Plan.load(p, args.scenario)
         if args.k is not None and args.k != plan.atoms.n_territories:
             raise PlannerError(
@@ -138,34 +133,37 @@ def _optimize(args: argparse.Namespace) -> int:
                 f"--from-scratch {args.from_scratch}: the project has {plan.atoms.n_units} "
                 "units, so at most that many territories"
             )
+        objective = "dispersion" if args.compactness == "dispersion" else "cut_edges"
         opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
+                               tolerances=tolerances, objective=objective,
                                max_disruption=args.max_disruption, from_scratch=args.from_scratch,
                                time_limit=args.time_limit, seed=args.seed)  # fmt: skip
         t0 = time.perf_counter()
         result = run_to_end(optimize(plan, opts))
         saved = save_as_scenario(p, result, args.out_scenario, based_on=plan.scenario_id)
         seconds = time.perf_counter() - t0
-        m = plan_measures(saved, reference=plan.alignment)
+        measures = result_report(saved, tolerances, reference=plan.alignment)
         data = {
             "scenario": args.out_scenario,
             "seconds": round(seconds, 3),
             "moved_units": len(result.moved_units),
             "reachable_tolerance": result.reachable_tolerance,
-            "measures": {
-                "max_abs_deviation": {k: m["max_abs_deviation"][k] for k in names},
-                "mean_abs_deviation": {k: m["mean_abs_deviation"][k] for k in names},
-                "noncontiguous_territories": m["noncontiguous_territories"],
-                "mean_polsby_popper": m["mean_polsby_popper"],
-                "cut_edges": m["cut_edges"],
-                "disruption": m["disruption"],
-            },
+            "balanced": measures.pop("balanced"),
+            "measures": measures,
         }
-    dev = ", ".join(f"{k} {v:.1%}" for k, v in data["measures"]["max_abs_deviation"].items())
-    d = data["measures"]["disruption"]
+    dev = ", ".join(f"{k} {v:.1%}" for k, v in measures["max_abs_deviation"].items())
+    d = measures["disruption"]
+    out = measures["out_of_tolerance"]
+    verdict = "balanced" if data["balanced"] else (
+        f"NOT balanced: {len(out)} territory/metric pair(s) out of tolerance"
+        + (f", worst {out[0]['territory']} {out[0]['metric']} {out[0]['deviation']:+.1%}"
+           if out else "")
+        + (f", {measures['noncontiguous_territories']} territory(ies) not connected"
+           if measures["noncontiguous_territories"] else ""))  # fmt: skip
     emit(args, data, (
-        f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {data['moved_units']} "
-        f"unit(s) moved; max |deviation| {dev}; "
-        f"{data['measures']['noncontiguous_territories']} non-contiguous; disruption "
+        f"created scenario '{args.out_scenario}' in {seconds:.1f} s: {verdict}; "
+        f"{data['moved_units']} unit(s) moved; max |deviation| {dev}; "
+        f"dispersion {measures['dispersion']:,.1f} km; disruption "
         f"{d['accounts']:.1%} of accounts, {d['revenue']:.1%} of revenue"))  # fmt: skip
     return 0
 

@@ -62,7 +62,7 @@ def relabel(s: _Search) -> bool:
             tgt[r] = s.target[r] - s.offset[r] + s.offset
         # Balance first; then less driving (travel in shares of a target, weighted like a cut
         # edge: tolerance^2), which settles assignments that balance equally well.
-        drive = ((travel / np.maximum(tgt, 1e-12)) @ s.w) * s.opts.tolerance**2
+        drive = ((travel / np.maximum(tgt, 1e-12)) @ s.w) * float(s.tol.min()) ** 2
         cost = s._terms(tot[sub], tgt[sub]) + drive[sub]
         _, new_cols = linear_sum_assignment(cost)
         if (new_cols == cols).all():

@@ -164,7 +164,7 @@ def _split(s: _Search, units: NDArray[np.int64], share: float) -> NDArray[np.boo
             best_err = float(err)
             inside = subtree(order, parent, node)
             best = ~inside if flip else inside
-        if best_err <= s.opts.tolerance * (0.05 + attempt / 200):
+        if best_err <= float(s.tol.min()) * (0.05 + attempt / 200):
             break
     return best
 

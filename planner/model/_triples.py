@@ -48,7 +48,7 @@ def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> i
     adj[closed] = False
     adj[:, closed] = False
     dev = s.totals / s.target - 1.0
-    out = (np.abs(dev) > AIM * s.opts.tolerance).any(axis=1) & ~closed
+    out = (np.abs(dev) > AIM * s.tol).any(axis=1) & ~closed
     terms = s._terms(s.totals, s.target)
     excess = dev @ s.w
     touched = np.zeros(k, dtype=bool)

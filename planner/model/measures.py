@@ -120,7 +120,7 @@ def plan_measures(plan: Any, reference: NDArray[np.int32] | None = None) -> dict
     """
     from planner.model.atoms import COL, account_territories, load_unit_geometries
     from planner.model.balance import METRICS
-    from planner.model.geo import adjacency
+    from planner.model.unit_graph import project_graph
 
     a = plan.atoms
     units = plan.alignment[: a.n_units].astype(np.int64)
@@ -128,7 +128,7 @@ def plan_measures(plan: Any, reference: NDArray[np.int32] | None = None) -> dict
     um = plan.balance.unit_matrix
     per_unit = {m: um[:, COL[m]] if m in COL else np.zeros(a.n_units) for m in METRICS}
     geoms = load_unit_geometries(plan.project) if a.n_units else None
-    graph = adjacency(geoms)[0] if geoms is not None and len(geoms) > 1 else None
+    graph = project_graph(plan.project, geoms)[0] if geoms is not None and len(geoms) > 1 else None
     out = measures(
         units,
         per_unit,

@@ -21,7 +21,10 @@ territories instead of diffusing one neighbour at a time;
 best first, then one-for-one swaps when single moves stall, then recombination of pairs of
 territories along random spanning trees (``_recombine``) for big units that no single move can
 place, and of triples around territories still out of tolerance (``_triples``); under a budget,
-low-value moves are undone to fund better ones (``_reallocate``). Every move keeps the donor
+low-value moves are undone to fund better ones (``_reallocate``); (4) with
+``objective="dispersion"``, an anytime walk that minimises the distances to territory centres
+under the same tolerances until the time limit (``_disperse``, ``_dispersion``, ``_allocate``).
+Every move keeps the donor
 connected (exact check: neighbours' ring, else lockstep BFS), respects locked territories,
 frozen units and the disruption budget, so every visited state is valid and cancelling keeps a
 usable, contiguous result (the best-scoring state is returned).
@@ -40,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model._disperse import disperse
 from planner.model._flow import flow_round
 from planner.model._reallocate import reallocate_round
 from planner.model._recombine import recombine_round
@@ -70,6 +74,18 @@ class OptimizeOptions:
     seed: int = 0
     #: Weight of one cut adjacency edge, in units of tolerance² (compactness tie-breaker).
     compactness: float = 1.0
+    #: Per-metric tolerance (share of the target); metrics not named use ``tolerance``.
+    tolerances: dict[str, float] = field(default_factory=dict)
+    #: ``"cut_edges"``: fewest cut adjacency edges once balanced; ``"dispersion"``: then keep
+    #: improving the sum of distances from each unit to its territory's centre until the time
+    #: limit (``_dispersion``), as in the Commercial Territory Design Problem literature.
+    objective: str = "cut_edges"
+    #: The balance phase stops before its time limit after this many rounds without a 0.01 %
+    #: better best score, or when ``stall_phases`` recombination phases in a row improved the
+    #: best by less than ``stall_gain`` (a share of it) together. Larger values search longer.
+    patience_rounds: int = 60
+    stall_phases: int = 3
+    stall_gain: float = 5e-3
     cancel: threading.Event | None = None
 
 
@@ -138,6 +154,9 @@ class OptimizeInputs:
     cost: NDArray[np.float64] | None = None
     #: Weights of the centre that anchors rep-less territories (visits); default base[:, 0].
     centre_weight: NDArray[np.float64] | None = None
+    #: Planar coordinates (metres or any planar unit) for the dispersion objective; default:
+    #: lon/lat projected equirectangularly around their mean.
+    xy: NDArray[np.float64] | None = None
 
     @property
     def n(self) -> int:
@@ -175,6 +194,10 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
     score0 = search.score()
     yield Progress(0.0, "seeded", score0, search.snapshot)
     deadline = t0 + opts.time_limit
+    dispersing = opts.objective == "dispersion"
+    handover = t0 + opts.time_limit * HANDOVER
+    #: Long balance steps (recombination) stop by then, so the walk gets its share of time.
+    balance_by = handover if dispersing else deadline
     rounds = 0
     cancelled = False
     history = [score0]
@@ -188,6 +211,8 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             break
         if time.perf_counter() > deadline:
             break
+        if dispersing and (search.within_tolerance() or time.perf_counter() > handover):
+            break  # balanced (or a quarter of the time spent): the dispersion walk takes over
         if rounds % 10 == 0:
             search.refresh()
         applied = flow_round(search) if flowing else search.round()
@@ -200,7 +225,7 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             best = (score, search.assign.copy())
         else:
             since_best += 1
-        if since_best > PATIENCE_ROUNDS:
+        if since_best > opts.patience_rounds:
             break  # moves and swaps still apply, but nothing has improved the best for long
         if rounds % 5 == 0 or applied == 0:
             frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
@@ -216,28 +241,29 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
                 # Local moves are exhausted, or (under a budget) cycle through the units the
                 # budget still allows: spend the budget better, re-cut pairs of territories
                 # (big bricks), then triples around the territories still out of tolerance.
-                changed = reallocate_round(search) + recombine_round(search, deadline=deadline)
+                changed = reallocate_round(search) + recombine_round(search, deadline=balance_by)
                 if opts.from_scratch:
                     changed += relabel(search)
-                if changed + triple_round(search, deadline=deadline) == 0:
+                if changed + triple_round(search, deadline=balance_by) == 0:
                     break
                 history = [search.score()]
                 phases.append(min(best[0], search.score()))
-                if len(phases) > PHASES and phases[-1 - PHASES] - phases[-1] < GAIN * phases[-1]:
+                gain, n_ph = opts.stall_gain, opts.stall_phases
+                if len(phases) > n_ph and phases[-1 - n_ph] - phases[-1] < gain * phases[-1]:
                     break  # recombination still finds changes, but they no longer add up
     if best[0] < search.score():
         search.assign[:] = best[1]
         search.refresh()
+    if opts.objective == "dispersion" and not cancelled:
+        for frac, disp, snap in disperse(search, deadline, t0):
+            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, snap)
+        cancelled = opts.cancel is not None and opts.cancel.is_set()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
 
 
-#: Rounds without a 0.01 % better best score after which the search stops before its time limit.
-PATIENCE_ROUNDS = 60
-#: The search stops when PHASES recombination phases in a row improved the best score by less
-#: than GAIN (a share of it) together.
-PHASES = 3
-GAIN = 5e-3
+#: Share of the time limit after which the dispersion walk starts even if not yet balanced.
+HANDOVER = 0.25
 
 
 def travel_matrix(
@@ -262,6 +288,8 @@ class _Search:
         self.rng = np.random.default_rng(opts.seed)
         w = np.array([opts.metrics.get(m, 0.0) for m in inp.metrics], dtype=np.float64)
         self.w: NDArray[np.float64] = w / w.sum()
+        #: Tolerance per metric (the global one unless ``opts.tolerances`` names the metric).
+        self.tol = np.array([opts.tolerances.get(m, opts.tolerance) for m in inp.metrics])
         self.tw = _pad(inp.target_weights, k, 1.0)
         self.locked = _pad(inp.locked_territories, k, False).astype(bool)
         frozen = inp.frozen.copy() if inp.frozen is not None else np.zeros(n, dtype=bool)
@@ -293,7 +321,7 @@ class _Search:
         self.failed: dict[int, tuple[int, int]] = {}
         self.version = np.zeros(k, dtype=np.int64)
         self.rounds = 0
-        self.lam = opts.compactness * opts.tolerance**2
+        self.lam = opts.compactness * float(self.tol.min()) ** 2
         self.refresh()
 
     def out_of_time(self, deadline: float | None) -> bool:
@@ -375,8 +403,13 @@ class _Search:
 
     def _terms(self, tot: NDArray[np.float64], tgt: NDArray[np.float64]) -> NDArray[np.float64]:
         dev = tot / tgt - 1.0
-        over = np.maximum(np.abs(dev) - AIM * self.opts.tolerance, 0.0)
+        over = np.maximum(np.abs(dev) - AIM * self.tol, 0.0)
         return cast("NDArray[np.float64]", ((dev**2 + HINGE * over**2) * self.w).sum(axis=-1))
+
+    def within_tolerance(self) -> bool:
+        """Every territory inside every metric's tolerance (exact totals of this state)."""
+        dev = np.abs(self.totals / self.target - 1.0)
+        return bool((dev <= self.tol).all())
 
     def score(self) -> float:
         cut = float(self.nbr.sum() - self.nbr[np.arange(len(self.assign)), self.assign].sum())

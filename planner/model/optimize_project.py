@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
+from planner.model._disperse import planar_xy_of
 from planner.model.errors import PlannerError
 from planner.model.optimize import (
     OptimizeInputs,
@@ -29,24 +31,29 @@ if TYPE_CHECKING:
 
 def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     """Unit rows (followers only: pinned accounts never move) and fixed pinned contributions."""
-    from planner.model.atoms import COL, load_unit_geometries
+    from scipy.sparse.csgraph import connected_components
+
+    from planner.model.atoms import COL
     from planner.model.balance import metric_values
-    from planner.model.geo import adjacency
+    from planner.model.unit_graph import project_graph
+    from planner.model.unit_metrics import unit_attributes
 
     a = plan.atoms
     if a.free_form:
         raise PlannerError("auto-balance needs a unit layer (this project has drawn territories)")
     um = plan.balance.unit_matrix
     metrics = tuple(opts.metrics)
-    unknown = [m for m in metrics if m not in (*COL, "workload_hours")]
+    attrs = unit_attributes(plan.project)
+    unknown = [m for m in metrics if m not in (*COL, "workload_hours", *attrs)]
     if unknown:
         raise PlannerError(f"cannot balance {', '.join(unknown)}")
-    base = np.column_stack(
-        [
-            um[:, COL["call_minutes"]] / 60 if m == "workload_hours" else um[:, COL[m]]
-            for m in metrics
-        ]
-    )
+
+    def column(m: str) -> NDArray[np.float64]:
+        if m == "workload_hours":
+            return um[:, COL["call_minutes"]] / 60
+        return um[:, COL[m]] if m in COL else attrs[m]
+
+    base = np.column_stack([column(m) for m in metrics])
     per_minute = np.column_stack(
         [
             um[:, COL["visits"]] / 60 if m == "workload_hours" else np.zeros(a.n_units)
@@ -62,18 +69,28 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     vals = metric_values(bal.totals)
     offset = np.zeros((a.n_territories, len(metrics)))
     for j, m in enumerate(metrics):
+        if m in attrs and m not in COL:
+            continue  # unit attributes: pinned accounts carry none
         unit_val = base[ok, j] + per_minute[ok, j] * travel[ok, start[ok]]
         offset[:, j] = vals[m] - np.bincount(start[ok], weights=unit_val, minlength=len(offset))
     frozen = np.zeros(a.n_units, dtype=bool)
     frozen[list(opts.locked_units)] = True
     col = a.account_matrix[:, COL[opts.disruption_by]]
     cost = um[:, COL[opts.disruption_by]] / max(float(col.sum()), 1e-12)
-    graph, _ = adjacency(load_unit_geometries(plan.project))
+    graph, _ = project_graph(plan.project)
+    k = opts.from_scratch or a.n_territories
+    parts = connected_components(graph, directed=False)[0] if a.n_units else 0
+    if parts > k:
+        raise PlannerError(
+            f"the unit graph has {parts} separate parts, so {k} territories cannot all be "
+            f"connected; build at least {parts} (planner adjacency shows the graph)"
+        )
+    xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
     return OptimizeInputs(
         graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,
         start=start, anchor_lon=a.home_lon, anchor_lat=a.home_lat,
         target_weights=a.territory_weights, offset=offset, frozen=frozen,
-        locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]],
+        locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]], xy=xy,
     )  # fmt: skip
 
 

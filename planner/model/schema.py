@@ -418,3 +418,15 @@ class HandoverItem(Base):
 
 
 Index("ix_assignment_territory", Assignment.scenario_id, Assignment.territory_id)
+
+
+class UnitEdge(Base):
+    """A given adjacency between two units (``planner import-adjacency``): a street graph or a
+    service-area network. When any row exists, the project's unit graph is exactly these
+    edges (both directions implied, ``unit_a < unit_b``) instead of the derived contiguity."""
+
+    __tablename__ = "unit_edge"
+    unit_a: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    unit_b: Mapped[int] = mapped_column(
+        ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +28,7 @@ from planner.model.errors import PlannerError
 from planner.model.optimize import OptimizeOptions, OptimizeResult, optimize
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
+from planner.model.unit_metrics import available_metrics
 from planner.ui import workers
 from planner.ui._dialogs import ok_cancel
 
@@ -33,7 +36,8 @@ if TYPE_CHECKING:
     from planner.ui.main_window import MainWindow
 
 METRIC_CHOICES = (("potential", "Potential"), ("workload_hours", "Workload"),
-                  ("accounts", "Accounts"), ("revenue", "Revenue"))  # fmt: skip
+                  ("accounts", "Accounts"), ("revenue", "Revenue"),
+                  ("pipeline", "Pipeline"))  # fmt: skip
 
 
 class AutoBalanceDialog(QDialog):
@@ -44,16 +48,29 @@ class AutoBalanceDialog(QDialog):
         form = QFormLayout(self)
         self.name = QLineEdit(f"{plan.name} (balanced)")
         form.addRow("New scenario", self.name)
-        box = QHBoxLayout()
+        # Every balanceable metric, imported unit columns included, each with its tolerance.
+        grid = QGridLayout()
         self.metrics: dict[str, QCheckBox] = {}
-        for key, label in METRIC_CHOICES:
-            cb = QCheckBox(label)
+        self.tolerances: dict[str, QDoubleSpinBox] = {}
+        labels = dict(METRIC_CHOICES)
+        for row, m in enumerate(available_metrics(plan.project)):
+            key = m["name"]
+            cb = QCheckBox(labels.get(key, key))
             cb.setChecked(key in ("potential", "workload_hours"))
-            box.addWidget(cb)
+            tol = QDoubleSpinBox(suffix=" %", minimum=0.5, maximum=50.0, value=5.0)
+            tol.setPrefix("± ")
+            tol.setEnabled(cb.isChecked())
+            cb.toggled.connect(tol.setEnabled)
+            grid.addWidget(cb, row, 0)
+            grid.addWidget(tol, row, 1)
             self.metrics[key] = cb
-        form.addRow("Balance", box)
-        self.tolerance = QDoubleSpinBox(suffix=" %", minimum=0.5, maximum=50.0, value=5.0)
-        form.addRow("Tolerance ±", self.tolerance)
+            self.tolerances[key] = tol
+        form.addRow("Balance", grid)
+        self.compactness = QComboBox()
+        self.compactness.addItem("Fewest cut edges", "cut_edges")
+        self.compactness.addItem("Least distance to centre (uses the whole time limit)",
+                                 "dispersion")  # fmt: skip
+        form.addRow("Compactness", self.compactness)
         self.existing = QRadioButton(f"Improve the existing {k} territories")
         self.scratch = QRadioButton("Build from scratch:")
         self.existing.setChecked(True)
@@ -90,9 +107,12 @@ class AutoBalanceDialog(QDialog):
         if not metrics:
             raise PlannerError("choose at least one metric to balance")
         scratch = self.scratch.isChecked()
+        tolerances = {k: self.tolerances[k].value() / 100.0 for k in metrics}
         return OptimizeOptions(
             metrics=metrics,
-            tolerance=self.tolerance.value() / 100.0,
+            tolerance=min(tolerances.values()),
+            tolerances=tolerances,
+            objective=str(self.compactness.currentData()),
             max_disruption=(self.disruption.value() / 100.0
                             if self.limit_disruption.isChecked() and not scratch else None),
             from_scratch=self.k.value() if scratch else None,

@@ -128,6 +128,15 @@ def import_units(
         }
         for i in range(len(codes))
     ]
+    write_units(project, rows, report, path.name)
+    return report
+
+
+def write_units(
+    project: Project, rows: list[dict[str, Any]], report: ImportReport, source: str
+) -> None:
+    """Upsert unit rows by code and re-place every account, in one transaction (shared by the
+    polygon and the point importers)."""
     with project.transaction() as s:
         existing = dict(s.execute(select(Unit.code, Unit.id)).all())
         new = [r for r in rows if r["code"] not in existing]
@@ -139,8 +148,7 @@ def import_units(
         report.imported = len(new)
         report.updated = len(changed)
         report.outside_units = replace_accounts(s)
-        log_data_change(s, current_user(), "import-units", f"import units from {path.name}")
-    return report
+        log_data_change(s, current_user(), "import-units", f"import units from {source}")
 
 
 def replace_accounts(session: Any) -> int:

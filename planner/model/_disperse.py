@@ -1,0 +1,79 @@
+"""The dispersion phase of auto-balance: hand the balanced state to the anytime walk.
+
+``optimize._run`` balances first (construction, flow, moves, recombination) and, with
+``objective="dispersion"``, then calls :func:`disperse`, which builds the walk's plain problem
+(planar coordinates, unit values, targets, per-metric tolerances, frozen units, locked
+territories) from the search state, relays the walk's best dispersion (``optimize`` turns it
+into Progress), and adopts the best state into the search (also when a Cancel closes the
+generator: the last Progress's snapshot adopts what it reported).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.model._dispersion import DispersionProblem, walk
+
+if TYPE_CHECKING:
+    from planner.model.optimize import OptimizeInputs, OptimizeResult, _Search
+
+
+def disperse(
+    search: _Search, deadline: float, t0: float
+) -> Generator[tuple[float, float, Callable[[], OptimizeResult]], None, None]:
+    """Yield (share of the time used, best dispersion, snapshot) while improving dispersion
+    (balance and contiguity kept) until ``deadline`` or Cancel; the search ends on the best."""
+    inp, opts = search.inp, search.opts
+    search.refresh()
+    a = search.assign
+    ok = a >= 0
+    values = (
+        inp.base + inp.per_minute * search.travel[np.arange(inp.n), np.where(ok, a, 0)][:, None]
+    )  # travel priced at the unit's current territory (exact figures come from Balance)
+    problem = DispersionProblem(
+        xy=planar_xy(inp), values=values, target=search.target - search.offset, tol=search.tol,
+        indptr=search.indptr, indices=search.indices, frozen=search.frozen | ~ok,
+        locked=search.locked,
+    )  # fmt: skip
+    problem.target = np.maximum(problem.target, 1e-12)
+    cancel = opts.cancel
+    gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
+               stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
+
+    def adopt(best: NDArray[np.int64]) -> OptimizeResult:
+        moved = np.flatnonzero(best != search.assign)
+        if len(moved):
+            search.relabel_units(moved, best[moved], 0.0)
+        search.refresh()
+        return search.snapshot()
+
+    try:
+        while True:
+            disp, best = next(gen)
+            frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
+            # a Cancel that closes this generator adopts the best state seen so far
+            snap = functools.partial(adopt, best)
+            yield frac, disp, snap
+    except StopIteration as stop:
+        adopt(stop.value[0])
+
+
+def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
+    """Planar coordinates for distances: ``inp.xy``, else :func:`planar_xy_of` lon/lat."""
+    if inp.xy is not None:
+        return np.asarray(inp.xy, dtype=np.float64)
+    return planar_xy_of(inp.lon, inp.lat)
+
+
+def planar_xy_of(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """lon/lat as km east/north of their mean (equirectangular: exact enough within a
+    country for comparing distances to territory centres)."""
+    lat0 = float(np.nanmean(lat))
+    x = (lon - np.nanmean(lon)) * 111.32 * np.cos(np.radians(lat0))
+    return np.column_stack([x, (lat - lat0) * 110.57])

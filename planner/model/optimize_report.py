@@ -1,0 +1,84 @@
+"""What ``planner optimize --json`` says about a result: balance per metric against its own
+tolerance (which territory is out, by how much), contiguity in the project's graph, cut edges,
+dispersion and disruption.
+
+Feasibility first: a plan with a territory outside a metric's tolerance, or split in the
+project's graph, is never called balanced; ``balanced`` is the conjunction and ``out_of_tolerance``
+lists every (territory, metric) that breaks it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from planner.model.plan import Plan
+
+
+def territory_totals(plan: Plan, names: list[str]) -> dict[str, NDArray[np.float64]]:
+    """Exact per-territory totals of built-in metrics and imported unit columns."""
+    from planner.model.unit_metrics import unit_attributes
+
+    vals = plan.metrics()
+    attrs = unit_attributes(plan.project)
+    n, k = plan.atoms.n_units, plan.atoms.n_territories
+    units = plan.alignment[:n]
+    ok = units >= 0
+    out = {}
+    for m in names:
+        if m in vals:
+            out[m] = np.asarray(vals[m], dtype=np.float64)
+        else:
+            out[m] = np.bincount(units[ok], weights=attrs[m][ok], minlength=k).astype(np.float64)
+    return out
+
+
+def result_report(
+    plan: Plan, tolerances: dict[str, float], reference: NDArray[np.int32] | None = None
+) -> dict[str, Any]:
+    """The measures of ``plan`` for the metrics of ``tolerances`` (see module doc)."""
+    from planner.model._disperse import planar_xy_of
+    from planner.model._dispersion import dispersion_of
+    from planner.model.balance import deviations
+    from planner.model.measures import plan_measures
+
+    a = plan.atoms
+    m = plan_measures(plan, reference=reference)
+    names = list(tolerances)
+    totals = territory_totals(plan, names)
+    metrics: dict[str, Any] = {}
+    out: list[dict[str, Any]] = []
+    for name, tol in tolerances.items():
+        dev = deviations(totals[name], a.territory_weights)
+        worst = float(np.abs(dev).max()) if len(dev) else 0.0
+        metrics[name] = {
+            "tolerance": tol,
+            "max_abs_deviation": worst,
+            "mean_abs_deviation": float(np.abs(dev).mean()) if len(dev) else 0.0,
+            "within_tolerance": worst <= tol + 1e-9,
+        }
+        for t in np.flatnonzero(np.abs(dev) > tol + 1e-9).tolist():
+            out.append({"territory": str(a.territory_names[t]), "metric": name,
+                        "deviation": float(dev[t]), "tolerance": tol,
+                        "excess": float(abs(dev[t]) - tol)})  # fmt: skip
+    units = plan.alignment[: a.n_units].astype(np.int64)
+    xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
+    disp, far = dispersion_of(xy, units) if a.n_units else (0.0, 0.0)
+    contiguous = m.get("noncontiguous_territories", 0) == 0
+    return {
+        "balanced": not out and contiguous,
+        "metrics": metrics,
+        "out_of_tolerance": out,
+        "max_abs_deviation": {k: v["max_abs_deviation"] for k, v in metrics.items()},
+        "mean_abs_deviation": {k: v["mean_abs_deviation"] for k, v in metrics.items()},
+        "noncontiguous_territories": m.get("noncontiguous_territories", 0),
+        "mean_polsby_popper": m.get("mean_polsby_popper", 0.0),
+        "cut_edges": m.get("cut_edges", 0),
+        "dispersion": disp,
+        "max_distance_to_centre": far,
+        "distance_unit": "km",
+        "disruption": m["disruption"],
+    }
