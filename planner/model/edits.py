@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 ATTRIBUTES = ("name", "colour", "rep_id", "parent_id", "target_weight", "locked")
 #: Log kinds that end the undo history: undo never reaches past them.
 BARRIERS = frozenset(
-    {"publish", "restore", "import-accounts", "import-units", "import-opportunities", "demo"}
+    {
+        "publish",
+        "restore",
+        "import-accounts",
+        "import-units",
+        "import-opportunities",
+        "demo",
+        "import-adjacency",
+    }
 )
 
 

@@ -1,14 +1,14 @@
 """Given unit adjacency (issue 15): the ``unit_edge`` table of ``planner import-adjacency``.
 
 Revision ID: 0007
-Revises: 0004 (to be re-chained onto 0006 at merge)
+Revises: 0006 (to be re-chained onto 0006 at merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
