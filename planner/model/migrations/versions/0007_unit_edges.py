@@ -1,7 +1,7 @@
 """Given unit adjacency (issue 15): the ``unit_edge`` table of ``planner import-adjacency``.
 
 Revision ID: 0007
-Revises: 0006 (to be re-chained onto 0006 at merge)
+Revises: 0006
 """
 
 import sqlalchemy as sa
