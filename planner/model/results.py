@@ -1,0 +1,224 @@
+"""Results of a scenario per territory, rep and hierarchy level, kept current per edit.
+
+:class:`Results` holds the per-account columns (:mod:`planner.model.results_columns`, built
+once per project, fiscal year and as-of date) and their sums per territory. After an edit,
+:meth:`Results.refresh` compares each account's territory with the one it had and moves only
+the changed accounts' rows between territory sums (O(accounts changed) plus one vectorised
+comparison), so results and the alerts built on them are current after every edit without
+re-summing a million accounts. Reps, districts, regions and the plan total are sums of their
+territories; every measure is then :func:`planner.model.results_measures.measures`.
+
+Channel partners: the bookings of a partner account that serves territories or accounts
+(:mod:`planner.model.partners`) count in the territories it serves, split equally among them,
+and not where the partner happens to be located; they show in ``partner_bookings`` too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import text
+
+from planner.model.atoms import AtomData, account_territories, territory_ids_of
+from planner.model.results_columns import AccountColumns, build_columns
+from planner.model.results_data import Facts, read_facts
+from planner.model.results_measures import measures
+from planner.model.results_quota import QuotaYear, fiscal_calendar, read_quotas
+from planner.model.store import Project
+
+LEVELS = ("territory", "rep", "district", "region", "plan")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A hierarchy node above territories (district, region...) as the scenario has it."""
+
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+
+
+class Results:
+    """Results of one scenario as of a date; :meth:`refresh` after each edit."""
+
+    def __init__(
+        self,
+        project: Project,
+        scenario_id: int,
+        atoms: AtomData,
+        alignment: NDArray[np.int32],
+        *,
+        as_of: dt.date | None = None,
+        fiscal_year: int | None = None,
+        facts: Facts | None = None,
+        visit_days: int = 90,
+    ) -> None:
+        self.project, self.scenario_id = project, scenario_id
+        self.as_of = as_of or dt.date.today()
+        cal = fiscal_calendar(project, scenario_id)
+        self.fiscal_year = fiscal_year or cal.year_of(self.as_of)
+        self.quotas: QuotaYear = read_quotas(project, scenario_id, self.fiscal_year)
+        self.calendar = self.quotas.calendar
+        self.facts = facts if facts is not None else read_facts(project, atoms)
+        self.columns: AccountColumns = build_columns(
+            self.facts, atoms, self.calendar, self.fiscal_year, self.as_of, visit_days=visit_days
+        )
+        self.nodes = read_nodes(project, scenario_id)
+        self.atoms = atoms
+        self.account_tid = territory_ids_of(atoms, account_territories(atoms, alignment))
+        self._sums: dict[int, NDArray[np.float64]] = {}
+        self._resum()
+
+    @classmethod
+    def of_plan(cls, plan: Any, **kw: Any) -> Results:
+        """Results of an open :class:`planner.model.plan.Plan`."""
+        return cls(plan.project, plan.scenario_id, plan.atoms, plan.alignment, **kw)
+
+    # -- keeping current -------------------------------------------------------------------
+    def _resum(self) -> None:
+        m, tid = self.columns.matrix, self.account_tid
+        keys, inverse = np.unique(tid, return_inverse=True)
+        sums = np.zeros((len(keys), m.shape[1]))
+        for j in range(m.shape[1]):
+            sums[:, j] = np.bincount(inverse, weights=m[:, j], minlength=len(keys))
+        self._sums = {int(k): sums[i] for i, k in enumerate(keys)}
+
+    def refresh(self, atoms: AtomData, alignment: NDArray[np.int32]) -> set[int]:
+        """Follow the scenario after an edit; returns the territory ids whose sums changed."""
+        self.atoms = atoms
+        now = territory_ids_of(atoms, account_territories(atoms, alignment))
+        changed = np.flatnonzero(now != self.account_tid)
+        touched: set[int] = set()
+        if len(changed):
+            m = self.columns.matrix
+            for old_new, sign in ((self.account_tid[changed], -1.0), (now[changed], 1.0)):
+                for t in np.unique(old_new):
+                    rows = changed[old_new == t]
+                    row = self._sums.setdefault(int(t), np.zeros(m.shape[1]))
+                    row += sign * m[rows].sum(axis=0)
+                    touched.add(int(t))
+            self.account_tid = now
+        return touched
+
+    def refresh_nodes(self) -> None:
+        """Re-read the hierarchy (after an edit that re-parents territories or nodes)."""
+        self.nodes = read_nodes(self.project, self.scenario_id)
+
+    # -- reading -----------------------------------------------------------------------------
+    def territory_sums(self) -> dict[int, NDArray[np.float64]]:
+        """Sums per territory id (-1: unassigned accounts), partner bookings included."""
+        out = {t: row.copy() for t, row in self._sums.items()}
+        for t, row in self._partner_shares().items():
+            out.setdefault(t, np.zeros(len(self.columns.names)))
+            out[t] += row
+        return out
+
+    def _partner_shares(self) -> dict[int, NDArray[np.float64]]:
+        f = self.facts
+        out: dict[int, NDArray[np.float64]] = {}
+        for p, row in self.columns.partner_rows.items():
+            sel = f.link_partner == p
+            served = set(int(t) for t in f.link_territory[sel] if t >= 0)
+            accs = f.link_account[sel]
+            served |= {int(t) for t in self.account_tid[accs[accs >= 0]] if t >= 0}
+            if not served:
+                served = {int(self.account_tid[p])}
+            for t in served:
+                out[t] = out.get(t, 0) + row / len(served)
+        return out
+
+    def rows(self, level: str = "territory") -> list[dict[str, Any]]:
+        """Measures per group of ``level`` (territory, rep, district, region or plan; any
+        level name the scenario's hierarchy uses works too)."""
+        a = self.atoms
+        sums = self.territory_sums()
+        zero = np.zeros(len(self.columns.names))
+        tids = [int(t) for t in a.territory_ids]
+        groups: list[tuple[int | None, str, list[int]]]
+        if level == "territory":
+            groups = [(t, str(n), [t]) for t, n in zip(tids, a.territory_names, strict=True)]
+        elif level == "rep":
+            by_rep: dict[int | None, list[int]] = {}
+            for t, r in zip(tids, a.territory_rep_ids, strict=True):
+                by_rep.setdefault(int(r) if np.isfinite(r) else None, []).append(t)
+            groups = [(r, a.rep_names.get(r, "") if r is not None else "(no rep)", ts)
+                      for r, ts in by_rep.items()]  # fmt: skip
+        elif level == "plan":
+            groups = [(0, "Whole plan", tids)]
+        else:
+            groups = self._node_groups(level, tids)
+        totals = np.array([sum((sums.get(t, zero) for t in ts), zero) for _, _, ts in groups])
+        totals = totals.reshape(len(groups), len(zero))
+        quota, has = self._quota(groups, level)
+        names = self.columns.names
+        by_col = {c: totals[:, i] for i, c in enumerate(names)}
+        elapsed = self.calendar.elapsed(self.fiscal_year, self.as_of)
+        out = measures(by_col, quota, has, elapsed, self.columns.stages)
+        rep_of = dict(zip(tids, a.territory_rep_ids, strict=True))
+        for row, (gid, name, ts) in zip(out, groups, strict=True):
+            row.update(id=gid, name=name, level=level, territories=len(ts))
+            if level == "territory":
+                r = rep_of[gid]  # type: ignore[index]
+                row["rep"] = a.rep_names.get(int(r), "") if np.isfinite(r) else ""
+        return out
+
+    def unassigned(self) -> dict[str, Any]:
+        """Measures of the accounts no territory holds."""
+        sums = self.territory_sums().get(-1, np.zeros(len(self.columns.names)))
+        by_col = {c: sums[i : i + 1] for i, c in enumerate(self.columns.names)}
+        row = measures(by_col, np.zeros((1, 12)), np.zeros(1, dtype=bool),
+                       np.zeros(12), self.columns.stages)[0]  # fmt: skip
+        return {**row, "id": None, "name": "(unassigned)", "level": "territory"}
+
+    def _node_groups(self, level: str, tids: list[int]) -> list[tuple[int | None, str, list[int]]]:
+        parent = dict(zip(tids, self.atoms.territory_parent_ids, strict=True))
+        groups: dict[int, list[int]] = {n.id: [] for n in self.nodes.values() if n.level == level}
+        for t in tids:
+            p = parent[t]
+            node = int(p) if np.isfinite(p) else None
+            seen = 0
+            while node is not None and node in self.nodes and seen < 50:
+                if self.nodes[node].level == level:
+                    groups[node].append(t)
+                    break
+                node, seen = self.nodes[node].parent_id, seen + 1
+        return [(n, self.nodes[n].name, ts) for n, ts in groups.items()]
+
+    def _quota(
+        self, groups: list[tuple[int | None, str, list[int]]], level: str
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Quota months per group: the group's own quota rows (hierarchy nodes, the plan), else
+        the sum of its territories' quotas; no quota when neither exists."""
+        q = np.zeros((len(groups), 12))
+        has = np.zeros(len(groups), dtype=bool)
+        for i, (gid, _, ts) in enumerate(groups):
+            own = self.quotas.of(gid) if gid is not None and level != "rep" else None
+            if own is not None:
+                q[i], has[i] = own, True
+                continue
+            parts = [self.quotas.of(t) for t in ts]
+            found = [p for p in parts if p is not None]
+            if found and level != "territory":
+                q[i], has[i] = np.sum(found, axis=0), True
+        return q, has
+
+
+def read_nodes(project: Project, scenario_id: int) -> dict[int, Node]:
+    """The scenario's hierarchy nodes (scenario_node), or the territory table's non-territory
+    rows for a project without per-scenario nodes."""
+    with project.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT node_id, name, level, parent_id FROM scenario_node WHERE scenario_id = :s"),
+            {"s": scenario_id},
+        ).all()
+        if not rows:
+            rows = conn.execute(
+                text("SELECT id, name, level, parent_id FROM territory WHERE level != 'territory'")
+            ).all()
+    return {int(i): Node(int(i), str(n), str(lv), None if p is None else int(p))
+            for i, n, lv, p in rows}  # fmt: skip
