@@ -18,6 +18,7 @@ Definitions (README "Results"):
   from a stage to the next is the share of opportunities that reached the next stage among
   those that reached this one (an opportunity at a later stage passed every earlier one);
   lost opportunities are left out because an export does not say where they dropped;
+- *new customers*: accounts with bookings this year to date and none the year before;
 - *customers*: accounts with status customer; *visited*: a visit in the last ``visit_days``.
 """
 
@@ -38,7 +39,7 @@ MONTHS = tuple(f"m{i}" for i in range(1, 13))
 PRIOR = tuple(f"p{i}" for i in range(1, 13))
 BASE = (
     "accounts", "customers", "potential", "customer_potential", "visited", "visited_potential",
-    "pipeline", "won", "lost", "won_amount", "partner_bookings", "prior_ytd",
+    "pipeline", "won", "lost", "won_amount", "partner_bookings", "prior_ytd", "new_customers",
     *MONTHS, *PRIOR,
 )  # fmt: skip
 #: Usual stage orders of Salesforce, Dynamics and HubSpot (normalised); others sort after them
@@ -113,6 +114,11 @@ def build_columns(
     _add(m, acc[prev], c["p1"] + month_of(day[prev], fiscal_year - 1), cents[prev])
     ytd_prev = prev & (day <= prior_as_of)
     _add(m, acc[ytd_prev], np.full(int(ytd_prev.sum()), c["prior_ytd"]), cents[ytd_prev])
+    month_cols = [c[k] for k in MONTHS]
+    prior_cols = [c[k] for k in PRIOR]
+    m[:, c["new_customers"]] = (m[:, month_cols].sum(axis=1) > 0) & ~(
+        m[:, prior_cols].sum(axis=1) > 0
+    )
     via = f.book_via_partner[ok] | f.is_partner[acc]
     pb = this & via
     _add(m, acc[pb], np.full(int(pb.sum()), c["partner_bookings"]), cents[pb])

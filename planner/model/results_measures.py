@@ -74,6 +74,7 @@ def measures(
         "pipeline_coverage": _ratio(pipeline, np.where(has_quota, remaining, 0.0)),
         "accounts": sums["accounts"].astype(int).tolist(),
         "customers": sums["customers"].astype(int).tolist(),
+        "new_customers": sums["new_customers"].astype(int).tolist(),
         "penetration": _ratio(sums["customers"], sums["accounts"]),
         "potential": sums["potential"].tolist(),
         "potential_won": _ratio(sums["customer_potential"], sums["potential"]),

@@ -1,0 +1,197 @@
+"""The written plan of a territory: SWOT, SMART goals, strategy and review log, with history.
+
+**Why project-level revisions and not scenario Edits.** The written plan belongs to a
+territory (its id is shared by every scenario that has it), not to one what-if alignment: the
+SWOT and goals written for a territory must survive a scenario being published, and a review
+log records what happened in the field, which no alternative alignment changes. Keeping the
+text out of the scenario's edit log also keeps the two undo histories apart: undoing a lasso
+never reverts a paragraph, as in any document editor beside a map. So each save appends a
+:class:`~planner.model.schema.PlanDoc` revision (who, when, what): the latest is the plan,
+older ones are its history, :func:`restore` brings one back *as a new revision* (nothing is
+ever lost) and the window's undo stack does the same per save. In team mode a save names the
+revision it started from; if a colleague saved since, it is refused with their name instead of
+silently overwriting them (the ``(territory, revision)`` unique key also stops two saves racing).
+
+The content is plain JSON, validated and bounded by :func:`normalise`; it is stored as typed
+and escaped only where it is shown (HTML, PDF, spreadsheets).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from planner.model.errors import PlannerError
+from planner.model.schema import PlanDoc
+from planner.model.store import Project
+from planner.model.users import current_user
+
+SWOT = ("strengths", "weaknesses", "opportunities", "threats")
+#: Goal metrics measured from the data (results field names), then free ones.
+METRICS = {
+    "bookings": "Bookings to date",
+    "attainment": "Quota attainment",
+    "new_customers": "New customers this year",
+    "customers": "Customers",
+    "visited": "Accounts visited (90 days)",
+    "coverage": "Visit coverage",
+    "pipeline": "Open pipeline",
+    "win_rate": "Win rate",
+}
+TIERS = ("A", "B", "C")
+MAX_TEXT = 10_000
+MAX_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class Revision:
+    territory_id: int
+    revision: int  # 0: nothing saved yet
+    at: dt.datetime | None
+    user: str
+    label: str
+    content: dict[str, Any]
+
+
+def empty() -> dict[str, Any]:
+    return {
+        "swot": {k: [] for k in SWOT},
+        "goals": [],
+        "strategy": {"focus": [], "visit_frequency": {}, "partners": [], "notes": ""},
+        "review": [],
+    }
+
+
+def _text(v: Any, where: str) -> str:
+    s = "" if v is None else str(v)
+    if len(s) > MAX_TEXT:
+        raise PlannerError(f"{where}: {len(s):,} characters, more than {MAX_TEXT:,}")
+    return s
+
+
+def _list(v: Any, where: str) -> list[Any]:
+    items = list(v or [])
+    if len(items) > MAX_ITEMS:
+        raise PlannerError(f"{where}: {len(items):,} items, more than {MAX_ITEMS}")
+    return items
+
+
+def _date(v: Any, where: str) -> str:
+    if not v:
+        return ""
+    try:
+        return dt.date.fromisoformat(str(v)).isoformat()
+    except ValueError:
+        raise PlannerError(f"{where}: {str(v)[:40]!r} is not a date like 2027-03-31") from None
+
+
+def _number(v: Any, where: str) -> float | None:
+    if v in (None, ""):
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise PlannerError(f"{where}: {str(v)[:40]!r} is not a number") from None
+    if x != x or abs(x) > 1e15:
+        raise PlannerError(f"{where}: {v!r} is out of range")
+    return x
+
+
+def normalise(content: dict[str, Any]) -> dict[str, Any]:
+    """A complete, bounded plan from ``content`` (missing parts empty); raises PlannerError
+    naming the part that is wrong."""
+    c, out = content or {}, empty()
+    swot = c.get("swot") or {}
+    for k in SWOT:
+        out["swot"][k] = [_text(x, f"SWOT {k}") for x in _list(swot.get(k), f"SWOT {k}") if
+                          str(x).strip()]  # fmt: skip
+    for i, g in enumerate(_list(c.get("goals"), "goals"), 1):
+        where = f"goal {i}"
+        metric = _text(g.get("metric", ""), where)
+        out["goals"].append({
+            "description": _text(g.get("description", ""), where), "metric": metric,
+            "target": _number(g.get("target"), f"{where} target"),
+            "due": _date(g.get("due"), f"{where} due date"), "owner": _text(g.get("owner", ""), where),
+        })  # fmt: skip
+    st = c.get("strategy") or {}
+    for i, f in enumerate(_list(st.get("focus"), "focus accounts"), 1):
+        out["strategy"]["focus"].append({"account_id": int(f["account_id"]),
+                                         "reason": _text(f.get("reason", ""), f"focus {i}")})  # fmt: skip
+    freq = st.get("visit_frequency") or {}
+    out["strategy"]["visit_frequency"] = {
+        _text(k, "visit frequency")[:40]: _number(v, f"visit frequency {k}") for k, v in freq.items()
+    }
+    out["strategy"]["partners"] = [int(p) for p in _list(st.get("partners"), "partners")]
+    out["strategy"]["notes"] = _text(st.get("notes", ""), "strategy notes")
+    for i, r in enumerate(_list(c.get("review"), "review log"), 1):
+        out["review"].append({"date": _date(r.get("date"), f"review {i} date"),
+                              "happened": _text(r.get("happened", ""), f"review {i}"),
+                              "changes": _text(r.get("changes", ""), f"review {i}")})  # fmt: skip
+    return out
+
+
+def current(project: Project, territory_id: int) -> Revision:
+    """The territory's plan (revision 0 and an empty plan when none was saved)."""
+    with project.session() as s:
+        row = s.scalar(select(PlanDoc).where(PlanDoc.territory_id == territory_id)
+                       .order_by(PlanDoc.revision.desc()).limit(1))  # fmt: skip
+        if row is None:
+            return Revision(territory_id, 0, None, "", "", empty())
+        return _rev(row)
+
+
+def history(project: Project, territory_id: int) -> list[Revision]:
+    """Every saved revision, oldest first."""
+    with project.session() as s:
+        rows = s.scalars(select(PlanDoc).where(PlanDoc.territory_id == territory_id)
+                         .order_by(PlanDoc.revision)).all()  # fmt: skip
+        return [_rev(r) for r in rows]
+
+
+def save(
+    project: Project,
+    territory_id: int,
+    content: dict[str, Any],
+    *,
+    expected: int,
+    label: str = "edit plan",
+    user: str = "",
+) -> int:
+    """Save ``content`` as the next revision; ``expected`` is the revision it was edited from.
+    Returns the new revision. Refused (nothing written) when someone saved since."""
+    clean = normalise(content)
+    try:
+        with project.transaction() as s:
+            latest = s.scalar(select(func.max(PlanDoc.revision))
+                              .where(PlanDoc.territory_id == territory_id)) or 0  # fmt: skip
+            if latest != expected:
+                who = s.scalar(select(PlanDoc.user).where(
+                    PlanDoc.territory_id == territory_id, PlanDoc.revision == latest))  # fmt: skip
+                raise PlannerError(
+                    f"the plan was changed by {who or 'someone'} since you opened it "
+                    f"(revision {latest}, yours {expected}); reload it before saving"
+                )
+            s.add(PlanDoc(territory_id=territory_id, revision=latest + 1, content=clean,
+                          user=user or current_user(), label=label[:500]))  # fmt: skip
+    except IntegrityError:
+        raise PlannerError("the plan was saved by someone else at the same moment; reload it")
+    return latest + 1
+
+
+def restore(project: Project, territory_id: int, revision: int, *, user: str = "") -> int:
+    """Bring ``revision`` back as a new revision (the history keeps everything)."""
+    old = next((r for r in history(project, territory_id) if r.revision == revision), None)
+    if old is None:
+        raise PlannerError(f"the plan has no revision {revision}")
+    latest = current(project, territory_id).revision
+    return save(project, territory_id, old.content, expected=latest,
+                label=f"restore revision {revision}", user=user)  # fmt: skip
+
+
+def _rev(row: PlanDoc) -> Revision:
+    return Revision(row.territory_id, row.revision, row.at, row.user, row.label,
+                    normalise(row.content))  # fmt: skip
