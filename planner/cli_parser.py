@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", required=True, choices=["xlsx", "csv", "geojson"])
     c.add_argument("out", type=Path)
     c.add_argument("--scenario")
+    from planner.cli_results import add_parsers  # results, alerts, plan, import-actuals
+
+    add_parsers(cmd)
     return p
 
 

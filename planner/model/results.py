@@ -151,7 +151,7 @@ class Results:
         elif level == "plan":
             groups = [(0, "Whole plan", tids)]
         else:
-            groups = self._node_groups(level, tids)
+            groups = self.node_groups(level, tids)
         totals = np.array([sum((sums.get(t, zero) for t in ts), zero) for _, _, ts in groups])
         totals = totals.reshape(len(groups), len(zero))
         quota, has = self._quota(groups, level)
@@ -175,7 +175,7 @@ class Results:
                        np.zeros(12), self.columns.stages)[0]  # fmt: skip
         return {**row, "id": None, "name": "(unassigned)", "level": "territory"}
 
-    def _node_groups(self, level: str, tids: list[int]) -> list[tuple[int | None, str, list[int]]]:
+    def node_groups(self, level: str, tids: list[int]) -> list[tuple[int | None, str, list[int]]]:
         parent = dict(zip(tids, self.atoms.territory_parent_ids, strict=True))
         groups: dict[int, list[int]] = {n.id: [] for n in self.nodes.values() if n.level == level}
         for t in tids:
@@ -213,7 +213,9 @@ def read_nodes(project: Project, scenario_id: int) -> dict[int, Node]:
     rows for a project without per-scenario nodes."""
     with project.engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT node_id, name, level, parent_id FROM scenario_node WHERE scenario_id = :s"),
+            text(
+                "SELECT node_id, name, level, parent_id FROM scenario_node WHERE scenario_id = :s"
+            ),
             {"s": scenario_id},
         ).all()
         if not rows:

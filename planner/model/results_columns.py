@@ -99,8 +99,8 @@ def build_columns(
     m[:, c["customers"]] = f.is_customer
     m[:, c["potential"]] = pot
     m[:, c["customer_potential"]] = np.where(f.is_customer, pot, 0.0)
-    visited = (f.last_visit != NO_DAY) & (f.last_visit > today - visit_days) & (
-        f.last_visit <= today
+    visited = (
+        (f.last_visit != NO_DAY) & (f.last_visit > today - visit_days) & (f.last_visit <= today)
     )
     m[:, c["visited"]] = visited
     m[:, c["visited_potential"]] = np.where(visited, pot, 0.0)

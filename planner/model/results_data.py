@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 
 from planner.model.atoms import AtomData, _frame
 from planner.model.io import _columns as cols
-from planner.model.io.related import is_closed_stage
 from planner.model.store import Project
 
 EPOCH = dt.date(1970, 1, 1)

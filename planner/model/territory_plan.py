@@ -123,7 +123,8 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
                                          "reason": _text(f.get("reason", ""), f"focus {i}")})  # fmt: skip
     freq = st.get("visit_frequency") or {}
     out["strategy"]["visit_frequency"] = {
-        _text(k, "visit frequency")[:40]: _number(v, f"visit frequency {k}") for k, v in freq.items()
+        _text(k, "visit frequency")[:40]: _number(v, f"visit frequency {k}")
+        for k, v in freq.items()
     }
     out["strategy"]["partners"] = [int(p) for p in _list(st.get("partners"), "partners")]
     out["strategy"]["notes"] = _text(st.get("notes", ""), "strategy notes")
