@@ -22,31 +22,56 @@ def add_parsers(cmd: Any) -> None:
 
     def common(c: argparse.ArgumentParser) -> None:
         c.add_argument("--scenario")
-        c.add_argument("--as-of", type=iso_date, metavar="YYYY-MM-DD",
-                       help="measure results as of this day (default: today)")  # fmt: skip
-        c.add_argument("--fiscal-year", type=int_in(1900, 2199), metavar="YEAR",
-                       help="the fiscal year (default: the one the as-of day falls in)")  # fmt: skip
+        c.add_argument(
+            "--as-of",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="measure results as of this day (default: today)",
+        )
+        c.add_argument(
+            "--fiscal-year",
+            type=int_in(1900, 2199),
+            metavar="YEAR",
+            help="the fiscal year (default: the one the as-of day falls in)",
+        )
 
-    c = cmd("results", "results per territory, rep or hierarchy level: bookings, attainment, "
-            "pace, growth, win rate, pipeline coverage, funnel, penetration, coverage")  # fmt: skip
+    c = cmd(
+        "results",
+        "results per territory, rep or hierarchy level: bookings, attainment, "
+        "pace, growth, win rate, pipeline coverage, funnel, penetration, coverage",
+    )
     common(c)
     c.add_argument("--level", default="territory", choices=LEVEL_CHOICES)
-    c = cmd("alerts", "alerts of a scenario (behind pace, over capacity, unvisited top "
-            "accounts, low pipeline, unowned accounts, reps losing book)")  # fmt: skip
+    c = cmd(
+        "alerts",
+        "alerts of a scenario (behind pace, over capacity, unvisited top "
+        "accounts, low pipeline, unowned accounts, reps losing book)",
+    )
     common(c)
     c.add_argument("--csv", type=Path, metavar="OUT", help="write the alerts as CSV")
     c = cmd("plan", "the written territory plan: print it (PDF/XLSX) or save a new revision")
     common(c)
-    c.add_argument("--territory", required=True, metavar="NAME",
-                   help="a territory, or a district/region for all its territories")  # fmt: skip
+    c.add_argument(
+        "--territory",
+        required=True,
+        metavar="NAME",
+        help="a territory, or a district/region for all its territories",
+    )
     c.add_argument("--pdf", type=Path, metavar="OUT")
     c.add_argument("--xlsx", type=Path, metavar="OUT")
-    c.add_argument("--save", type=Path, metavar="PLAN.json",
-                   help="save this JSON as the territory's plan (a new revision)")  # fmt: skip
+    c.add_argument(
+        "--save",
+        type=Path,
+        metavar="PLAN.json",
+        help="save this JSON as the territory's plan (a new revision)",
+    )
     c.add_argument("--no-map", action="store_true", help="leave the map picture out")
     c.add_argument("--page-size", default="A4", choices=["A4", "Letter"])
-    c = cmd("import-actuals", "import bookings per account and date (all-or-nothing; "
-            "importing the same rows twice does not double count)")  # fmt: skip
+    c = cmd(
+        "import-actuals",
+        "import bookings per account and date (all-or-nothing; "
+        "importing the same rows twice does not double count)",
+    )
     c.add_argument("file", type=Path)
     c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
     c.add_argument("--encoding")
@@ -74,20 +99,30 @@ def _results(args: argparse.Namespace) -> int:
     with open_project(args, reading=True) as p:
         plan, res, _ = _context(args, p)
         rows = res.rows(args.level)
-    data = {"scenario": plan.name, "level": args.level, "fiscal_year": res.fiscal_year,
-            "as_of": res.as_of.isoformat(), "bookings_source":
-            "opportunities (closed won)" if res.facts.bookings_from_crm else "actuals",
-            "rows": rows}  # fmt: skip
-    lines = [f"Results of {plan.name}, fiscal year {res.fiscal_year}, as of {res.as_of} "
-             f"(bookings from {data['bookings_source']})",
-             f"{'name':<28} {'bookings':>14} {'quota':>14} {'attain':>7} {'pace':>7} "
-             f"{'yoy':>7} {'win':>5} {'cover':>6}"]  # fmt: skip
+    data = {
+        "scenario": plan.name,
+        "level": args.level,
+        "fiscal_year": res.fiscal_year,
+        "as_of": res.as_of.isoformat(),
+        "bookings_source": "opportunities (closed won)"
+        if res.facts.bookings_from_crm
+        else "actuals",
+        "rows": rows,
+    }
+    lines = [
+        f"Results of {plan.name}, fiscal year {res.fiscal_year}, as of {res.as_of} "
+        f"(bookings from {data['bookings_source']})",
+        f"{'name':<28} {'bookings':>14} {'quota':>14} {'attain':>7} {'pace':>7} "
+        f"{'yoy':>7} {'win':>5} {'cover':>6}",
+    ]
     for r in rows:
         quota = "-" if r["quota"] is None else f"{r['quota']:,.0f}"
-        lines.append(f"{r['name'][:28]:<28} {r['bookings']:>14,.0f} {quota:>14} "
-                     f"{_pct(r['attainment']):>7} {_pct(r['pace_pct']):>7} "
-                     f"{_pct(r['yoy_growth']):>7} {_pct(r['win_rate']):>5} "
-                     f"{_pct(r['coverage']):>6}")  # fmt: skip
+        lines.append(
+            f"{r['name'][:28]:<28} {r['bookings']:>14,.0f} {quota:>14} "
+            f"{_pct(r['attainment']):>7} {_pct(r['pace_pct']):>7} "
+            f"{_pct(r['yoy_growth']):>7} {_pct(r['win_rate']):>5} "
+            f"{_pct(r['coverage']):>6}"
+        )
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -124,8 +159,13 @@ def _plan(args: argparse.Namespace) -> int:
         if content is not None:
             if len(tids) != 1:
                 raise PlannerError("--save needs one territory, not a district or region")
-            rev = tp.save(p, tids[0], content, expected=tp.current(p, tids[0]).revision,
-                          label=f"saved from {args.save.name}")  # fmt: skip
+            rev = tp.save(
+                p,
+                tids[0],
+                content,
+                expected=tp.current(p, tids[0]).revision,
+                label=f"saved from {args.save.name}",
+            )
             written.append(f"saved plan revision {rev}")
         reports = build_reports(res, plan, alerts, tids)
         if args.xlsx:
@@ -135,16 +175,37 @@ def _plan(args: argparse.Namespace) -> int:
         if args.pdf:
             from planner.ui.plan_print import plan_to_pdf
 
-            pdf = plan_to_pdf(reports, plan, args.pdf, page_size=args.page_size,
-                              with_map=not args.no_map, protect=guard)  # fmt: skip
+            pdf = plan_to_pdf(
+                reports,
+                plan,
+                args.pdf,
+                page_size=args.page_size,
+                with_map=not args.no_map,
+                protect=guard,
+            )
             written.append(f"wrote {pdf}")
-    data = {"scenario": plan.name, "territories": [
-        {"id": r.territory_id, "name": r.territory, "revision": r.plan.revision,
-         "plan": r.plan.content, "goals": [{**g.goal, "actual": g.actual, "progress": g.progress}
-                                           for g in r.goals]} for r in reports],
-        "written": written}  # fmt: skip
-    text = "\n".join([f"{r.territory}: plan revision {r.plan.revision}, {len(r.goals)} goals, "
-                      f"{len(r.alerts)} alerts" for r in reports] + written)  # fmt: skip
+    data = {
+        "scenario": plan.name,
+        "territories": [
+            {
+                "id": r.territory_id,
+                "name": r.territory,
+                "revision": r.plan.revision,
+                "plan": r.plan.content,
+                "goals": [{**g.goal, "actual": g.actual, "progress": g.progress} for g in r.goals],
+            }
+            for r in reports
+        ],
+        "written": written,
+    }
+    text = "\n".join(
+        [
+            f"{r.territory}: plan revision {r.plan.revision}, {len(r.goals)} goals, "
+            f"{len(r.alerts)} alerts"
+            for r in reports
+        ]
+        + written
+    )
     emit(args, data, text)
     return 0
 
@@ -172,5 +233,5 @@ def _territories(plan: Any, res: Any, name: str) -> list[int]:
             if node[1] == name or str(node[0]) == name:
                 if not node[2]:
                     raise PlannerError(f"{level} {name} has no territories")
-                return node[2]
+                return [int(t) for t in node[2]]
     raise PlannerError(f"no territory, district or region named '{name}' in {plan.name}")

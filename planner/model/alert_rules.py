@@ -41,11 +41,14 @@ class AlertRules:
 
     def validated(self) -> AlertRules:
         for name, low, high in (
-            ("behind_pace_pct", 0.0, 10.0), ("capacity_margin", 0.0, 10.0),
-            ("top_share", 0.0, 1.0), ("unvisited_days", 1, 3650),
-            ("min_pipeline_coverage", 0.0, 1000.0), ("book_loss_pct", 0.0, 1.0),
+            ("behind_pace_pct", 0.0, 10.0),
+            ("capacity_margin", 0.0, 10.0),
+            ("top_share", 0.0, 1.0),
+            ("unvisited_days", 1, 3650),
+            ("min_pipeline_coverage", 0.0, 1000.0),
+            ("book_loss_pct", 0.0, 1.0),
             ("max_items", 1, 1_000_000),
-        ):  # fmt: skip
+        ):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and low <= v <= high):
                 raise PlannerError(f"alert rule {name}: {v!r} is out of range ({low} to {high})")

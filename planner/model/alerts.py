@@ -75,11 +75,15 @@ class AlertList:
         return {
             "total": self.total,
             "rules": [
-                {"rule": r, "title": RULES[r], "count": self.counts[r],
-                 "items": [asdict(a) for a in self.items[r]]}
+                {
+                    "rule": r,
+                    "title": RULES[r],
+                    "count": self.counts[r],
+                    "items": [asdict(a) for a in self.items[r]],
+                }
                 for r in RULES
             ],
-        }  # fmt: skip
+        }
 
 
 class AlertEngine:
@@ -97,12 +101,20 @@ class AlertEngine:
         self.unvisited = top[np.argsort(-pot[top], kind="stable")]
         self.last_visit = f.last_visit
         with plan.project.engine.connect() as conn:
-            self.capacity = {int(i): float(c or 0) for i, c in conn.execute(
-                text("SELECT id, capacity_hours FROM rep"))}  # fmt: skip
+            self.capacity = {
+                int(i): float(c or 0)
+                for i, c in conn.execute(text("SELECT id, capacity_hours FROM rep"))
+            }
             base = plan.project.baseline_id()
-            self.base_rep = {int(t): (None if rp is None else int(rp)) for t, rp in conn.execute(
-                text("SELECT territory_id, rep_id FROM scenario_territory WHERE scenario_id = :s"),
-                {"s": base})}  # fmt: skip
+            self.base_rep = {
+                int(t): (None if rp is None else int(rp))
+                for t, rp in conn.execute(
+                    text(
+                        "SELECT territory_id, rep_id FROM scenario_territory WHERE scenario_id = :s"
+                    ),
+                    {"s": base},
+                )
+            }
         self.is_baseline = plan.scenario_id == base
 
     def evaluate(self, results: Results, plan: Any) -> AlertList:
@@ -124,13 +136,33 @@ class AlertEngine:
         for row in results.rows("territory"):
             pace, cov = row["pace_pct"], row["pipeline_coverage"]
             if pace is not None and pace < -r.behind_pace_pct:
-                add("behind_pace", Alert("behind_pace", "territory", row["id"], row["name"],
-                    row["name"], pace, f"{-pace:.0%} behind pace "
-                    f"({row['bookings']:,.0f} of {row['expected']:,.0f} expected to date)"))  # fmt: skip
+                add(
+                    "behind_pace",
+                    Alert(
+                        "behind_pace",
+                        "territory",
+                        row["id"],
+                        row["name"],
+                        row["name"],
+                        pace,
+                        f"{-pace:.0%} behind pace "
+                        f"({row['bookings']:,.0f} of {row['expected']:,.0f} expected to date)",
+                    ),
+                )
             if row["remaining_quota"] and cov is not None and cov < r.min_pipeline_coverage:
-                add("low_pipeline", Alert("low_pipeline", "territory", row["id"], row["name"],
-                    row["name"], cov, f"pipeline covers {cov:.1f}x the remaining quota "
-                    f"{row['remaining_quota']:,.0f} (rule: {r.min_pipeline_coverage:g}x)"))  # fmt: skip
+                add(
+                    "low_pipeline",
+                    Alert(
+                        "low_pipeline",
+                        "territory",
+                        row["id"],
+                        row["name"],
+                        row["name"],
+                        cov,
+                        f"pipeline covers {cov:.1f}x the remaining quota "
+                        f"{row['remaining_quota']:,.0f} (rule: {r.min_pipeline_coverage:g}x)",
+                    ),
+                )
         self._capacity(plan, tids, tname, add)
         tid_now = results.account_tid
         names = a.account_names
@@ -140,8 +172,18 @@ class AlertEngine:
             t = int(tid_now[i])
             last = int(self.last_visit[i])
             when = "never visited" if last == NO_DAY else f"last visit {day_number_text(last)}"
-            add("unvisited_top", Alert("unvisited_top", "account", int(a.account_ids[i]),
-                str(names[i]), tname.get(t, "(unassigned)"), None, when))  # fmt: skip
+            add(
+                "unvisited_top",
+                Alert(
+                    "unvisited_top",
+                    "account",
+                    int(a.account_ids[i]),
+                    str(names[i]),
+                    tname.get(t, "(unassigned)"),
+                    None,
+                    when,
+                ),
+            )
         self._unowned(a, tid_now, tname, add, unlisted)
         if not self.is_baseline:
             self._book_loss(plan, results, tid_now, add)
@@ -158,14 +200,27 @@ class AlertEngine:
         for rep, h in hours.items():
             yearly = self.capacity.get(rep, 0.0) * WORKING_WEEKS
             if yearly > 0 and h > yearly * (1 + self.rules.capacity_margin):
-                add("over_capacity", Alert("over_capacity", "rep", rep,
-                    plan.atoms.rep_names.get(rep, ""), ", ".join(held[rep]), h / yearly,
-                    f"{h:,.0f} h a year for a capacity of {yearly:,.0f} h ({h / yearly:.0%})"))  # fmt: skip
+                add(
+                    "over_capacity",
+                    Alert(
+                        "over_capacity",
+                        "rep",
+                        rep,
+                        plan.atoms.rep_names.get(rep, ""),
+                        ", ".join(held[rep]),
+                        h / yearly,
+                        f"{h:,.0f} h a year for a capacity of {yearly:,.0f} h ({h / yearly:.0%})",
+                    ),
+                )
 
-    def _unowned(self, a: Any, tid_now: NDArray[np.int64], tname: dict[int, str],
-                 add: Any, unlisted: Any) -> None:  # fmt: skip
-        no_rep = {int(t) for t, rp in zip(a.territory_ids, a.territory_rep_ids, strict=True)
-                  if not np.isfinite(rp)}  # fmt: skip
+    def _unowned(
+        self, a: Any, tid_now: NDArray[np.int64], tname: dict[int, str], add: Any, unlisted: Any
+    ) -> None:
+        no_rep = {
+            int(t)
+            for t, rp in zip(a.territory_ids, a.territory_rep_ids, strict=True)
+            if not np.isfinite(rp)
+        }
         mask = tid_now < 0
         if self.rules.unowned_includes_no_rep and no_rep:
             mask |= np.isin(tid_now, np.fromiter(no_rep, dtype=np.int64))
@@ -174,16 +229,27 @@ class AlertEngine:
         for i in found[: self.rules.max_items]:
             t = int(tid_now[i])
             why = "in no territory" if t < 0 else f"territory {tname.get(t, t)} has no rep"
-            add("unowned", Alert("unowned", "account", int(a.account_ids[i]),
-                str(a.account_names[i]), tname.get(t, "(unassigned)"), None, why))  # fmt: skip
+            add(
+                "unowned",
+                Alert(
+                    "unowned",
+                    "account",
+                    int(a.account_ids[i]),
+                    str(a.account_names[i]),
+                    tname.get(t, "(unassigned)"),
+                    None,
+                    why,
+                ),
+            )
 
-    def _book_loss(self, plan: Any, results: Results, tid_now: NDArray[np.int64],
-                   add: Any) -> None:  # fmt: skip
+    def _book_loss(self, plan: Any, results: Results, tid_now: NDArray[np.int64], add: Any) -> None:
         a = plan.atoms
         pot = a.account_matrix[:, COL["potential"]]
         base_tid = plan.baseline_territory_ids
-        reps_now = {int(t): (int(rp) if np.isfinite(rp) else -1)
-                    for t, rp in zip(a.territory_ids, a.territory_rep_ids, strict=True)}  # fmt: skip
+        reps_now = {
+            int(t): (int(rp) if np.isfinite(rp) else -1)
+            for t, rp in zip(a.territory_ids, a.territory_rep_ids, strict=True)
+        }
         top = int(max([*self.base_rep, *reps_now, 0])) + 2
         lut_b, lut_a = np.full(top, -1, dtype=np.int64), np.full(top, -1, dtype=np.int64)
         for t, rp in self.base_rep.items():
@@ -202,10 +268,19 @@ class AlertEngine:
         for rep in np.flatnonzero(gone > 0):
             share = float(gone[rep] / book[rep]) if book[rep] > 0 else 0.0
             if share > self.rules.book_loss_pct:
-                add("book_loss", Alert("book_loss", "rep", int(rep),
-                    a.rep_names.get(int(rep), ""), "", share,
-                    f"loses {share:.0%} of their book ({gone[rep]:,.0f} of "
-                    f"{book[rep]:,.0f} potential)"))  # fmt: skip
+                add(
+                    "book_loss",
+                    Alert(
+                        "book_loss",
+                        "rep",
+                        int(rep),
+                        a.rep_names.get(int(rep), ""),
+                        "",
+                        share,
+                        f"loses {share:.0%} of their book ({gone[rep]:,.0f} of "
+                        f"{book[rep]:,.0f} potential)",
+                    ),
+                )
 
 
 def day_number_text(day: int) -> str:

@@ -53,15 +53,20 @@ def link(
             raise PlannerError(f"no territory with id {territory}")
         if account is not None and s.get(Account, account) is None:
             raise PlannerError(f"no account with id {account}")
-        same = s.scalar(select(PartnerLink.id).where(
-            PartnerLink.partner_id == partner, PartnerLink.territory_id.is_(None)
-            if territory is None else PartnerLink.territory_id == territory,
-            PartnerLink.account_id.is_(None) if account is None
-            else PartnerLink.account_id == account))  # fmt: skip
+        same = s.scalar(
+            select(PartnerLink.id).where(
+                PartnerLink.partner_id == partner,
+                PartnerLink.territory_id.is_(None)
+                if territory is None
+                else PartnerLink.territory_id == territory,
+                PartnerLink.account_id.is_(None)
+                if account is None
+                else PartnerLink.account_id == account,
+            )
+        )
         if same is not None:
             return int(same)
-        row = PartnerLink(partner_id=partner, territory_id=territory, account_id=account,
-                          note=note)  # fmt: skip
+        row = PartnerLink(partner_id=partner, territory_id=territory, account_id=account, note=note)
         s.add(row)
         s.flush()
         return int(row.id)
@@ -87,8 +92,10 @@ def links(project: Project, *, territory: int | None = None) -> list[Link]:
     if territory is not None:
         q = q.where(PartnerLink.territory_id == territory)
     with project.session() as s:
-        return [Link(r.id, r.partner_id, pn, r.territory_id, tn or "", r.account_id, an or "",
-                     r.note) for r, pn, tn, an in s.execute(q)]  # fmt: skip
+        return [
+            Link(r.id, r.partner_id, pn, r.territory_id, tn or "", r.account_id, an or "", r.note)
+            for r, pn, tn, an in s.execute(q)
+        ]
 
 
 def partners_of_accounts(
@@ -116,5 +123,6 @@ def partners_of_accounts(
 def serving(project: Project, territory_id: int, account_ids: Any) -> list[Link]:
     """Links of partners serving the territory or any of ``account_ids`` (its accounts)."""
     accs = {int(a) for a in account_ids}
-    return [lk for lk in links(project)
-            if lk.territory_id == territory_id or (lk.account_id in accs)]  # fmt: skip
+    return [
+        lk for lk in links(project) if lk.territory_id == territory_id or (lk.account_id in accs)
+    ]

@@ -60,7 +60,7 @@ def tiers(potential: np.ndarray) -> np.ndarray:
     order = has[np.argsort(-potential[has], kind="stable")]
     start = 0
     for tier, share in TIER_SHARES:
-        end = int(round(len(potential) * share))
+        end = round(len(potential) * share)
         out[order[start:end]] = tier
         start = max(start, end)
     return out
@@ -86,18 +86,28 @@ def build_reports(
     out = []
     for tid in territory_ids:
         idx = np.flatnonzero(results.account_tid == tid)
-        frame = pd.DataFrame({
-            "segment": attrs["segment"].to_numpy(object)[idx] if len(attrs) else [],
-            "industry": attrs["industry"].to_numpy(object)[idx] if len(attrs) else [],
-            "tier": tier[idx], "potential": pot[idx],
-            "revenue": a.account_matrix[idx, COL["revenue"]],
-            "customer": results.facts.is_customer[idx],
-        })  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                "segment": attrs["segment"].to_numpy(object)[idx] if len(attrs) else [],
+                "industry": attrs["industry"].to_numpy(object)[idx] if len(attrs) else [],
+                "tier": tier[idx],
+                "potential": pot[idx],
+                "revenue": a.account_matrix[idx, COL["revenue"]],
+                "customer": results.facts.is_customer[idx],
+            }
+        )
         doc = current(plan.project, tid)
         row = rows.get(tid, {})
         names = {int(a.account_ids[i]): str(a.account_names[i]) for i in idx}
-        focus = [{**f, "name": names.get(f["account_id"], f"account {f['account_id']} "
-                  "(not in this territory)")} for f in doc.content["strategy"]["focus"]]  # fmt: skip
+        focus = [
+            {
+                **f,
+                "name": names.get(
+                    f["account_id"], f"account {f['account_id']} (not in this territory)"
+                ),
+            }
+            for f in doc.content["strategy"]["focus"]
+        ]
         partner_names = sorted({lk.partner for lk in serving(plan.project, tid, names)})
         concerned = []
         if alerts is not None:
@@ -108,12 +118,24 @@ def build_reports(
                 for x in items
                 if x.territory == tname or (x.subject == "territory" and x.id == tid)
             ]
-        out.append(PlanReport(
-            tid, str(row.get("name", tid)), str(row.get("rep", "")), plan.name,
-            results.fiscal_year, results.as_of.isoformat(), row, segmentation(frame), doc,
-            [goal_progress(g, row) for g in doc.content["goals"]], focus, partner_names,
-            concerned, idx,
-        ))  # fmt: skip
+        out.append(
+            PlanReport(
+                tid,
+                str(row.get("name", tid)),
+                str(row.get("rep", "")),
+                plan.name,
+                results.fiscal_year,
+                results.as_of.isoformat(),
+                row,
+                segmentation(frame),
+                doc,
+                [goal_progress(g, row) for g in doc.content["goals"]],
+                focus,
+                partner_names,
+                concerned,
+                idx,
+            )
+        )
     return out
 
 
@@ -121,12 +143,27 @@ def segmentation(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Accounts, customers, potential and revenue by tier, segment and industry."""
     if frame.empty:
         return []
-    f = frame.assign(segment=frame["segment"].replace("", "(none)"),
-                     industry=frame["industry"].replace("", "(none)"))  # fmt: skip
+    f = frame.assign(
+        segment=frame["segment"].replace("", "(none)"),
+        industry=frame["industry"].replace("", "(none)"),
+    )
     g = f.groupby(["tier", "segment", "industry"], sort=True).agg(
-        accounts=("potential", "size"), customers=("customer", "sum"),
-        potential=("potential", "sum"), revenue=("revenue", "sum"),
-    )  # fmt: skip
-    return [{"tier": k[0], "segment": k[1], "industry": k[2], "accounts": int(v.accounts),
-             "customers": int(v.customers), "potential": float(v.potential),
-             "revenue": float(v.revenue)} for k, v in g.iterrows()]  # fmt: skip
+        accounts=("potential", "size"),
+        customers=("customer", "sum"),
+        potential=("potential", "sum"),
+        revenue=("revenue", "sum"),
+    )
+    return [
+        {
+            "tier": tier,
+            "segment": seg,
+            "industry": ind,
+            "accounts": int(n),
+            "customers": int(c),
+            "potential": float(p),
+            "revenue": float(r),
+        }
+        for (tier, seg, ind), n, c, p, r in zip(
+            g.index, g["accounts"], g["customers"], g["potential"], g["revenue"], strict=True
+        )
+    ]

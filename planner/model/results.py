@@ -146,8 +146,10 @@ class Results:
             by_rep: dict[int | None, list[int]] = {}
             for t, r in zip(tids, a.territory_rep_ids, strict=True):
                 by_rep.setdefault(int(r) if np.isfinite(r) else None, []).append(t)
-            groups = [(r, a.rep_names.get(r, "") if r is not None else "(no rep)", ts)
-                      for r, ts in by_rep.items()]  # fmt: skip
+            groups = [
+                (r, a.rep_names.get(r, "") if r is not None else "(no rep)", ts)
+                for r, ts in by_rep.items()
+            ]
         elif level == "plan":
             groups = [(0, "Whole plan", tids)]
         else:
@@ -171,8 +173,9 @@ class Results:
         """Measures of the accounts no territory holds."""
         sums = self.territory_sums().get(-1, np.zeros(len(self.columns.names)))
         by_col = {c: sums[i : i + 1] for i, c in enumerate(self.columns.names)}
-        row = measures(by_col, np.zeros((1, 12)), np.zeros(1, dtype=bool),
-                       np.zeros(12), self.columns.stages)[0]  # fmt: skip
+        row = measures(
+            by_col, np.zeros((1, 12)), np.zeros(1, dtype=bool), np.zeros(12), self.columns.stages
+        )[0]
         return {**row, "id": None, "name": "(unassigned)", "level": "territory"}
 
     def node_groups(self, level: str, tids: list[int]) -> list[tuple[int | None, str, list[int]]]:
@@ -222,5 +225,6 @@ def read_nodes(project: Project, scenario_id: int) -> dict[int, Node]:
             rows = conn.execute(
                 text("SELECT id, name, level, parent_id FROM territory WHERE level != 'territory'")
             ).all()
-    return {int(i): Node(int(i), str(n), str(lv), None if p is None else int(p))
-            for i, n, lv, p in rows}  # fmt: skip
+    return {
+        int(i): Node(int(i), str(n), str(lv), None if p is None else int(p)) for i, n, lv, p in rows
+    }

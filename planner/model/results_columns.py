@@ -38,19 +38,50 @@ from planner.model.results_quota import FiscalCalendar
 MONTHS = tuple(f"m{i}" for i in range(1, 13))
 PRIOR = tuple(f"p{i}" for i in range(1, 13))
 BASE = (
-    "accounts", "customers", "potential", "customer_potential", "visited", "visited_potential",
-    "pipeline", "won", "lost", "won_amount", "partner_bookings", "prior_ytd", "new_customers",
-    *MONTHS, *PRIOR,
-)  # fmt: skip
+    "accounts",
+    "customers",
+    "potential",
+    "customer_potential",
+    "visited",
+    "visited_potential",
+    "pipeline",
+    "won",
+    "lost",
+    "won_amount",
+    "partner_bookings",
+    "prior_ytd",
+    "new_customers",
+    *MONTHS,
+    *PRIOR,
+)
 #: Usual stage orders of Salesforce, Dynamics and HubSpot (normalised); others sort after them
 #: by name, and won stages last.
 STAGE_ORDER = (
-    "prospecting", "lead", "appointmentscheduled", "qualification", "qualify", "qualified",
-    "needsanalysis", "develop", "valueproposition", "iddecisionmakers", "perceptionanalysis",
-    "presentationscheduled", "decisionmakerboughtin", "propose", "proposal",
-    "proposalpricequote", "contractsent", "negotiationreview", "negotiation", "close",
-    "初步接洽", "需求确认", "方案报价", "商务谈判",
-)  # fmt: skip
+    "prospecting",
+    "lead",
+    "appointmentscheduled",
+    "qualification",
+    "qualify",
+    "qualified",
+    "needsanalysis",
+    "develop",
+    "valueproposition",
+    "iddecisionmakers",
+    "perceptionanalysis",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "propose",
+    "proposal",
+    "proposalpricequote",
+    "contractsent",
+    "negotiationreview",
+    "negotiation",
+    "close",
+    "初步接洽",
+    "需求确认",
+    "方案报价",
+    "商务谈判",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,19 +164,29 @@ def build_columns(
     np.add.at(m[:, c["won_amount"]], f.opp_account[won], cents_o[won])
     in_funnel = (o & f.opp_open) | won
     index = {s: i for i, s in enumerate(stages)}
-    st = np.array([index.get(_stage_name(s, w), -1) for s, w in
-                   zip(f.opp_stage, f.opp_won, strict=True)], dtype=np.int64)  # fmt: skip
+    st = np.array(
+        [index.get(_stage_name(s, w), -1) for s, w in zip(f.opp_stage, f.opp_won, strict=True)],
+        dtype=np.int64,
+    )
     sel = in_funnel & (st >= 0)
-    _add(m, f.opp_account[sel], c[f"n:{stages[0]}"] + st[sel] if stages else st[sel], np.ones(
-        int(sel.sum())))  # fmt: skip
+    _add(
+        m,
+        f.opp_account[sel],
+        c[f"n:{stages[0]}"] + st[sel] if stages else st[sel],
+        np.ones(int(sel.sum())),
+    )
     if stages:
         _add(m, f.opp_account[sel], c[f"v:{stages[0]}"] + st[sel], cents_o[sel])
     partner_rows = _partner_rows(m, f, names)
     return AccountColumns(m, names, stages, partner_rows, fiscal_year, as_of)
 
 
-def _add(m: NDArray[np.float64], rows: NDArray[np.int64], columns: NDArray[np.int64],
-         values: NDArray[np.float64]) -> None:  # fmt: skip
+def _add(
+    m: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    columns: NDArray[np.int64],
+    values: NDArray[np.float64],
+) -> None:
     """m[rows, columns] += values with repeats: one bincount per column present (5M bookings
     in 12 months: a few tens of milliseconds; np.add.at would take seconds)."""
     n = m.shape[0]

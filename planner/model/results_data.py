@@ -101,8 +101,9 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
     opp = _frame(project, "SELECT account_id, stage, amount, is_open, close_date FROM opportunity")
     stage = opp["stage"].fillna("").to_numpy(object)
     opp_open = opp["is_open"].fillna(False).to_numpy(bool)
-    won = np.array([not o and is_won_stage(s) for s, o in zip(stage, opp_open, strict=True)],
-                   dtype=bool)  # fmt: skip
+    won = np.array(
+        [not o and is_won_stage(s) for s, o in zip(stage, opp_open, strict=True)], dtype=bool
+    )
     opp_pos = _positions(atoms, opp["account_id"].to_numpy(np.int64))
     close = _days(opp["close_date"])
     book = _frame(project, "SELECT account_id, booked_on, amount, partner_id FROM actual")
@@ -127,9 +128,21 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
     np.maximum.at(last, a_pos[keep], a_day[keep])
     links = _frame(project, "SELECT partner_id, territory_id, account_id FROM partner_link")
     return Facts(
-        is_customer, is_partner, b_acc, b_day, b_cents, via, from_crm,
-        opp_pos, stage, opp["amount"].fillna(0.0).to_numpy(float), opp_open, won, close, last,
+        is_customer,
+        is_partner,
+        b_acc,
+        b_day,
+        b_cents,
+        via,
+        from_crm,
+        opp_pos,
+        stage,
+        opp["amount"].fillna(0.0).to_numpy(float),
+        opp_open,
+        won,
+        close,
+        last,
         _positions(atoms, links["partner_id"].to_numpy(np.int64)),
         links["territory_id"].fillna(-1).to_numpy(np.int64),
         _positions(atoms, links["account_id"].fillna(-1).to_numpy(np.int64)),
-    )  # fmt: skip
+    )

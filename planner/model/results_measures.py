@@ -38,9 +38,12 @@ def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> list[float | N
 
 
 def measures(
-    sums: Sums, quota: NDArray[np.float64], has_quota: NDArray[np.bool_],
-    elapsed: NDArray[np.float64], stages: tuple[str, ...],
-) -> list[dict[str, Any]]:  # fmt: skip
+    sums: Sums,
+    quota: NDArray[np.float64],
+    has_quota: NDArray[np.bool_],
+    elapsed: NDArray[np.float64],
+    stages: tuple[str, ...],
+) -> list[dict[str, Any]]:
     """One dict per group. ``sums``: column -> cents or counts per group; ``quota``: (groups,
     12) cents per fiscal month; ``elapsed``: share of each fiscal month elapsed."""
     months = np.column_stack([sums[m] for m in MONTHS]) / 100
@@ -58,19 +61,23 @@ def measures(
         "quota": [float(v) if h else None for v, h in zip(year_quota, has_quota, strict=True)],
         "attainment": _ratio(bookings, year_quota),
         "expected": [float(v) if h else None for v, h in zip(expected, has_quota, strict=True)],
-        "pace_delta": [float(b - e) if h else None
-                       for b, e, h in zip(bookings, expected, has_quota, strict=True)],
+        "pace_delta": [
+            float(b - e) if h else None
+            for b, e, h in zip(bookings, expected, has_quota, strict=True)
+        ],
         "pace_pct": [None if r is None else r - 1 for r in _ratio(bookings, expected)],
         "prior_ytd": (sums["prior_ytd"] / 100).tolist(),
-        "yoy_growth": [None if r is None else r - 1
-                       for r in _ratio(bookings, sums["prior_ytd"] / 100)],
+        "yoy_growth": [
+            None if r is None else r - 1 for r in _ratio(bookings, sums["prior_ytd"] / 100)
+        ],
         "won": won.astype(int).tolist(),
         "lost": lost.astype(int).tolist(),
         "win_rate": _ratio(won, won + lost),
         "avg_deal": _ratio(sums["won_amount"] / 100, won),
         "pipeline": pipeline.tolist(),
-        "remaining_quota": [float(v) if h else None
-                            for v, h in zip(remaining, has_quota, strict=True)],
+        "remaining_quota": [
+            float(v) if h else None for v, h in zip(remaining, has_quota, strict=True)
+        ],
         "pipeline_coverage": _ratio(pipeline, np.where(has_quota, remaining, 0.0)),
         "accounts": sums["accounts"].astype(int).tolist(),
         "customers": sums["customers"].astype(int).tolist(),
@@ -85,7 +92,7 @@ def measures(
         "quota_months": [r if h else None for r, h in zip(q.tolist(), has_quota, strict=True)],
         "prior_months": prior.tolist(),
         "funnel": _funnel(sums, stages),
-    }  # fmt: skip
+    }
     n = len(bookings)
     return [{k: v[i] for k, v in out.items()} for i in range(n)]
 
@@ -104,7 +111,13 @@ def _funnel(sums: Sums, stages: tuple[str, ...]) -> list[list[dict[str, Any]]]:
             conv = None
             if k + 1 < len(stages) and reached[g, k] > 0:
                 conv = float(reached[g, k + 1] / reached[g, k])
-            rows.append({"stage": s, "count": int(counts[g, k]), "value": float(values[g, k]),
-                         "conversion": conv})  # fmt: skip
+            rows.append(
+                {
+                    "stage": s,
+                    "count": int(counts[g, k]),
+                    "value": float(values[g, k]),
+                    "conversion": conv,
+                }
+            )
         out.append(rows)
     return out

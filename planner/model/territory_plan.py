@@ -107,20 +107,26 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
     c, out = content or {}, empty()
     swot = c.get("swot") or {}
     for k in SWOT:
-        out["swot"][k] = [_text(x, f"SWOT {k}") for x in _list(swot.get(k), f"SWOT {k}") if
-                          str(x).strip()]  # fmt: skip
+        out["swot"][k] = [
+            _text(x, f"SWOT {k}") for x in _list(swot.get(k), f"SWOT {k}") if str(x).strip()
+        ]
     for i, g in enumerate(_list(c.get("goals"), "goals"), 1):
         where = f"goal {i}"
         metric = _text(g.get("metric", ""), where)
-        out["goals"].append({
-            "description": _text(g.get("description", ""), where), "metric": metric,
-            "target": _number(g.get("target"), f"{where} target"),
-            "due": _date(g.get("due"), f"{where} due date"), "owner": _text(g.get("owner", ""), where),
-        })  # fmt: skip
+        out["goals"].append(
+            {
+                "description": _text(g.get("description", ""), where),
+                "metric": metric,
+                "target": _number(g.get("target"), f"{where} target"),
+                "due": _date(g.get("due"), f"{where} due date"),
+                "owner": _text(g.get("owner", ""), where),
+            }
+        )
     st = c.get("strategy") or {}
     for i, f in enumerate(_list(st.get("focus"), "focus accounts"), 1):
-        out["strategy"]["focus"].append({"account_id": int(f["account_id"]),
-                                         "reason": _text(f.get("reason", ""), f"focus {i}")})  # fmt: skip
+        out["strategy"]["focus"].append(
+            {"account_id": int(f["account_id"]), "reason": _text(f.get("reason", ""), f"focus {i}")}
+        )
     freq = st.get("visit_frequency") or {}
     out["strategy"]["visit_frequency"] = {
         _text(k, "visit frequency")[:40]: _number(v, f"visit frequency {k}")
@@ -129,17 +135,25 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
     out["strategy"]["partners"] = [int(p) for p in _list(st.get("partners"), "partners")]
     out["strategy"]["notes"] = _text(st.get("notes", ""), "strategy notes")
     for i, r in enumerate(_list(c.get("review"), "review log"), 1):
-        out["review"].append({"date": _date(r.get("date"), f"review {i} date"),
-                              "happened": _text(r.get("happened", ""), f"review {i}"),
-                              "changes": _text(r.get("changes", ""), f"review {i}")})  # fmt: skip
+        out["review"].append(
+            {
+                "date": _date(r.get("date"), f"review {i} date"),
+                "happened": _text(r.get("happened", ""), f"review {i}"),
+                "changes": _text(r.get("changes", ""), f"review {i}"),
+            }
+        )
     return out
 
 
 def current(project: Project, territory_id: int) -> Revision:
     """The territory's plan (revision 0 and an empty plan when none was saved)."""
     with project.session() as s:
-        row = s.scalar(select(PlanDoc).where(PlanDoc.territory_id == territory_id)
-                       .order_by(PlanDoc.revision.desc()).limit(1))  # fmt: skip
+        row = s.scalar(
+            select(PlanDoc)
+            .where(PlanDoc.territory_id == territory_id)
+            .order_by(PlanDoc.revision.desc())
+            .limit(1)
+        )
         if row is None:
             return Revision(territory_id, 0, None, "", "", empty())
         return _rev(row)
@@ -148,8 +162,9 @@ def current(project: Project, territory_id: int) -> Revision:
 def history(project: Project, territory_id: int) -> list[Revision]:
     """Every saved revision, oldest first."""
     with project.session() as s:
-        rows = s.scalars(select(PlanDoc).where(PlanDoc.territory_id == territory_id)
-                         .order_by(PlanDoc.revision)).all()  # fmt: skip
+        rows = s.scalars(
+            select(PlanDoc).where(PlanDoc.territory_id == territory_id).order_by(PlanDoc.revision)
+        ).all()
         return [_rev(r) for r in rows]
 
 
@@ -167,19 +182,35 @@ def save(
     clean = normalise(content)
     try:
         with project.transaction() as s:
-            latest = s.scalar(select(func.max(PlanDoc.revision))
-                              .where(PlanDoc.territory_id == territory_id)) or 0  # fmt: skip
+            latest = (
+                s.scalar(
+                    select(func.max(PlanDoc.revision)).where(PlanDoc.territory_id == territory_id)
+                )
+                or 0
+            )
             if latest != expected:
-                who = s.scalar(select(PlanDoc.user).where(
-                    PlanDoc.territory_id == territory_id, PlanDoc.revision == latest))  # fmt: skip
+                who = s.scalar(
+                    select(PlanDoc.user).where(
+                        PlanDoc.territory_id == territory_id, PlanDoc.revision == latest
+                    )
+                )
                 raise PlannerError(
                     f"the plan was changed by {who or 'someone'} since you opened it "
                     f"(revision {latest}, yours {expected}); reload it before saving"
                 )
-            s.add(PlanDoc(territory_id=territory_id, revision=latest + 1, content=clean,
-                          user=user or current_user(), label=label[:500]))  # fmt: skip
+            s.add(
+                PlanDoc(
+                    territory_id=territory_id,
+                    revision=latest + 1,
+                    content=clean,
+                    user=user or current_user(),
+                    label=label[:500],
+                )
+            )
     except IntegrityError:
-        raise PlannerError("the plan was saved by someone else at the same moment; reload it")
+        raise PlannerError(
+            "the plan was saved by someone else at the same moment; reload it"
+        ) from None
     return latest + 1
 
 
@@ -189,10 +220,17 @@ def restore(project: Project, territory_id: int, revision: int, *, user: str = "
     if old is None:
         raise PlannerError(f"the plan has no revision {revision}")
     latest = current(project, territory_id).revision
-    return save(project, territory_id, old.content, expected=latest,
-                label=f"restore revision {revision}", user=user)  # fmt: skip
+    return save(
+        project,
+        territory_id,
+        old.content,
+        expected=latest,
+        label=f"restore revision {revision}",
+        user=user,
+    )
 
 
 def _rev(row: PlanDoc) -> Revision:
-    return Revision(row.territory_id, row.revision, row.at, row.user, row.label,
-                    normalise(row.content))  # fmt: skip
+    return Revision(
+        row.territory_id, row.revision, row.at, row.user, row.label, normalise(row.content)
+    )

@@ -122,8 +122,9 @@ def plan_to_pdf(
             doc.documentLayout().setPaintDevice(printer)
             doc.setDefaultFont(font)
             css = ", ".join(f"'{f}'" for f in font.families())
-            doc.setDefaultStyleSheet(STYLE + (f"body, table, td, th {{ font-family: {css}; }}"
-                                              if css else ""))  # fmt: skip
+            doc.setDefaultStyleSheet(
+                STYLE + (f"body, table, td, th {{ font-family: {css}; }}" if css else "")
+            )
             for tid, img in images.items():
                 doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"map-{tid}"), img)
             src = (lambda t: f"map-{t}") if with_map else None

@@ -90,8 +90,11 @@ def import_actuals(
     checks.out_of_range("amount", amount, amount_raw, -MAX_AMOUNT, MAX_AMOUNT)
     date_raw = text("date")
     dates, bad = cols.parse_dates(pd.Series(date_raw, dtype=object))
-    checks.reject(np.array([d is None and not t for d, t in zip(dates, date_raw, strict=True)],
-                           dtype=bool), "date", "empty date")  # fmt: skip
+    checks.reject(
+        np.array([d is None and not t for d, t in zip(dates, date_raw, strict=True)], dtype=bool),
+        "date",
+        "empty date",
+    )
     checks.reject(bad, "date", lambda i: f"{quote(date_raw[i])} is not a date")
     products, booking_ids = text("product"), text("booking_id")
     checks.too_long("product", products, Actual)
@@ -100,13 +103,19 @@ def import_actuals(
         for i, b in enumerate(booking_ids):
             if b and checks.ok[i]:
                 if b in seen:
-                    report.reject(int(rows[i]), "booking_id",
-                                  f"booking id {quote(b)} repeated (first on row {seen[b]})")  # fmt: skip
+                    report.reject(
+                        int(rows[i]),
+                        "booking_id",
+                        f"booking id {quote(b)} repeated (first on row {seen[b]})",
+                    )
                     checks.ok[i] = False
                 else:
                     seen[b] = int(rows[i])
-        checks.reject(np.array([len(b) > 190 for b in booking_ids], dtype=bool), "booking_id",
-                      "longer than 190 characters")  # fmt: skip
+        checks.reject(
+            np.array([len(b) > 190 for b in booking_ids], dtype=bool),
+            "booking_id",
+            "longer than 190 characters",
+        )
     with project.transaction() as session:
         ids = {e: i for e, i in session.execute(select(Account.external_id, Account.id))}
         account = _resolve(checks, text("account_id"), ids, "account_id", required=True)
@@ -151,7 +160,7 @@ def _records(
     out = []
     occurrences: dict[str, int] = {}
     for i in np.flatnonzero(ok):
-        day, cents = dates[i], int(round(float(amount[i]) * 100))
+        day, cents = dates[i], round(float(amount[i]) * 100)
         if booking_ids[i]:
             key = f"id:{booking_ids[i]}"
         else:
@@ -159,11 +168,17 @@ def _records(
             nth = occurrences.get(content, 0)
             occurrences[content] = nth + 1
             key = "row:" + hashlib.sha1(f"{content}|{nth}".encode()).hexdigest()
-        out.append({
-            "booking_key": key, "account_id": account[i], "booked_on": day,
-            "period": day.year * 100 + day.month, "amount": cents, "product": products[i],
-            "partner_id": partner[i],
-        })  # fmt: skip
+        out.append(
+            {
+                "booking_key": key,
+                "account_id": account[i],
+                "booked_on": day,
+                "period": day.year * 100 + day.month,
+                "amount": cents,
+                "product": products[i],
+                "partner_id": partner[i],
+            }
+        )
     return out
 
 
@@ -173,8 +188,11 @@ def _store(session: Any, records: list[dict[str, Any]]) -> tuple[int, int]:
     keys = [r["booking_key"] for r in records]
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i : i + _CHUNK]
-        known.update(session.execute(
-            select(Actual.booking_key, Actual.id).where(Actual.booking_key.in_(chunk))).all())  # fmt: skip
+        known.update(
+            session.execute(
+                select(Actual.booking_key, Actual.id).where(Actual.booking_key.in_(chunk))
+            ).all()
+        )
     new = [r for r in records if r["booking_key"] not in known]
     old = [{**r, "id": known[r["booking_key"]]} for r in records if r["booking_key"] in known]
     if new:

@@ -23,8 +23,19 @@ def write_alerts_csv(alerts: AlertList, out: Path, *, protect: Protected | None 
             w.writerow(COLUMNS)
             for rule, items in alerts.items.items():
                 for a in items:
-                    w.writerow([neutralise(v) for v in (
-                        RULES[rule], a.name, a.subject, a.id if a.id is not None else "",
-                        a.territory, "" if a.value is None else f"{a.value:.4g}", a.message)])  # fmt: skip
+                    w.writerow(
+                        [
+                            neutralise(v)
+                            for v in (
+                                RULES[rule],
+                                a.name,
+                                a.subject,
+                                a.id if a.id is not None else "",
+                                a.territory,
+                                "" if a.value is None else f"{a.value:.4g}",
+                                a.message,
+                            )
+                        ]
+                    )
 
     return write_atomic(out, write, protect=protect)

@@ -47,22 +47,31 @@ def _table(head: tuple[str, ...], rows: list[list[Any]], num: tuple[int, ...] = 
     """``rows`` are raw values: escaped here."""
     h = "".join(f"<th>{escape(c)}</th>" for c in head)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="num">{escape(str(v))}</td>' if j in num else f"<td>{escape(str(v))}</td>"
-            for j, v in enumerate(r)) + "</tr>"
+            for j, v in enumerate(r)
+        )
+        + "</tr>"
         for r in rows
-    )  # fmt: skip
-    return f'<table class="grid" cellspacing="0" cellpadding="3" width="100%"><tr>{h}</tr>{body}</table>'
+    )
+    grid = '<table class="grid" cellspacing="0" cellpadding="3" width="100%">'
+    return f"{grid}<tr>{h}</tr>{body}</table>"
 
 
 def bar(share: float, colour: str, *, mark: float | None = None, width: int = 100) -> str:
     """A horizontal bar filled to ``share`` (0..1.5 shown), with an optional pace mark."""
-    fill = max(0, min(int(round(share / 1.5 * width)), width))
+    fill = max(0, min(round(share / 1.5 * width), width))
     cells = [(fill, colour), (width - fill, "#eeeeee")]
     if mark is not None and 0 <= mark <= 1.5:
-        at = int(round(mark / 1.5 * width))
-        cells = [(min(fill, at), colour), (max(at - fill, 0), "#eeeeee"), (1, "#000000"),
-                 (max(fill - at - 1, 0), colour), (width - max(fill, at) - 1, "#eeeeee")]  # fmt: skip
+        at = round(mark / 1.5 * width)
+        cells = [
+            (min(fill, at), colour),
+            (max(at - fill, 0), "#eeeeee"),
+            (1, "#000000"),
+            (max(fill - at - 1, 0), colour),
+            (width - max(fill, at) - 1, "#eeeeee"),
+        ]
     tds = "".join(f'<td width="{w}%" bgcolor="{c}" height="10"></td>' for w, c in cells if w > 0)
     return f'<table cellspacing="0" cellpadding="0" width="100%"><tr>{tds}</tr></table>'
 
@@ -75,20 +84,32 @@ def results_html(row: dict[str, Any]) -> str:
     pace_mark = exp / quota if exp is not None and quota else None
     behind = row.get("pace_pct") is not None and row["pace_pct"] < 0
     kv = [
-        ["Bookings to date", _m(row["bookings"])], ["of which through partners",
-        _m(row["partner_bookings"])], ["Quota (year)", _m(quota)], ["Attainment", _pct(att)],
-        ["Expected to date", _m(exp)], ["Ahead (+) / behind (−)", _m(row.get("pace_delta"))],
-        ["Pace", _pct(row.get("pace_pct"))], ["Growth on last year", _pct(row.get("yoy_growth"))],
-        ["Win rate", _pct(row.get("win_rate"))], ["Average deal", _m(row.get("avg_deal"))],
+        ["Bookings to date", _m(row["bookings"])],
+        ["of which through partners", _m(row["partner_bookings"])],
+        ["Quota (year)", _m(quota)],
+        ["Attainment", _pct(att)],
+        ["Expected to date", _m(exp)],
+        ["Ahead (+) / behind (−)", _m(row.get("pace_delta"))],
+        ["Pace", _pct(row.get("pace_pct"))],
+        ["Growth on last year", _pct(row.get("yoy_growth"))],
+        ["Win rate", _pct(row.get("win_rate"))],
+        ["Average deal", _m(row.get("avg_deal"))],
         ["Open pipeline", _m(row["pipeline"])],
-        ["Pipeline coverage", "–" if row.get("pipeline_coverage") is None
-         else f"{row['pipeline_coverage']:.1f}x"],
-        ["Customers / accounts", f"{row['customers']:,} / {row['accounts']:,} "
-         f"({_pct(row.get('penetration'))})"],
+        [
+            "Pipeline coverage",
+            "–" if row.get("pipeline_coverage") is None else f"{row['pipeline_coverage']:.1f}x",
+        ],
+        [
+            "Customers / accounts",
+            f"{row['customers']:,} / {row['accounts']:,} ({_pct(row.get('penetration'))})",
+        ],
         ["Potential already won", _pct(row.get("potential_won"))],
-        ["Visited in 90 days", f"{_pct(row.get('coverage'))} of accounts, "
-         f"{_pct(row.get('coverage_potential'))} of potential"],
-    ]  # fmt: skip
+        [
+            "Visited in 90 days",
+            f"{_pct(row.get('coverage'))} of accounts, "
+            f"{_pct(row.get('coverage_potential'))} of potential",
+        ],
+    ]
     out = [_table(("Measure", "Value"), kv, (1,))]
     if att is not None:
         out.append(f"<p><b>Attainment {escape(_pct(att))}</b> (mark: expected to date)</p>")
@@ -102,9 +123,11 @@ def results_html(row: dict[str, Any]) -> str:
             f"<td width='40%'>{bar(s['count'] / top, '#1f77b4')}</td></tr>"
             for s in funnel
         )
-        out.append("<h2>Funnel</h2><table class='grid' cellspacing='0' cellpadding='3' "
-                   "width='100%'><tr><th>Stage</th><th>Count</th><th>Value</th>"
-                   f"<th>To next</th><th></th></tr>{rows}</table>")  # fmt: skip
+        out.append(
+            "<h2>Funnel</h2><table class='grid' cellspacing='0' cellpadding='3' "
+            "width='100%'><tr><th>Stage</th><th>Count</th><th>Value</th>"
+            f"<th>To next</th><th></th></tr>{rows}</table>"
+        )
     months, quota_m = row.get("months") or [], row.get("quota_months")
     if months:
         top = max([*months, *(quota_m or [0]), 1.0])
@@ -114,42 +137,80 @@ def results_html(row: dict[str, Any]) -> str:
             f"<td width='50%'>{bar(b / top * 1.5, '#1f77b4')}</td></tr>"
             for i, b in enumerate(months)
         )
-        out.append("<h2>Bookings by fiscal month</h2><table class='grid' cellspacing='0' "
-                   "cellpadding='2' width='100%'><tr><th>Month</th><th>Bookings</th>"
-                   f"<th>Quota</th><th></th></tr>{rows}</table>")  # fmt: skip
+        out.append(
+            "<h2>Bookings by fiscal month</h2><table class='grid' cellspacing='0' "
+            "cellpadding='2' width='100%'><tr><th>Month</th><th>Bookings</th>"
+            f"<th>Quota</th><th></th></tr>{rows}</table>"
+        )
     return "".join(out)
 
 
 def territory_html(r: PlanReport, map_src: str | None, first: bool, map_width: int = 560) -> str:
     c = r.plan.content
-    parts = [f"<h1{'' if first else BREAK}>Territory plan: {escape(r.territory)}</h1>",
-             f"<p class='muted'>Rep: {escape(r.rep or '(none)')} · scenario "
-             f"{escape(r.scenario)} · fiscal year {r.fiscal_year} · as of {escape(r.as_of)} · "
-             f"plan revision {r.plan.revision}"
-             + (f" by {escape(r.plan.user)}" if r.plan.user else "") + "</p>"]  # fmt: skip
+    parts = [
+        f"<h1{'' if first else BREAK}>Territory plan: {escape(r.territory)}</h1>",
+        f"<p class='muted'>Rep: {escape(r.rep or '(none)')} · scenario "
+        f"{escape(r.scenario)} · fiscal year {r.fiscal_year} · as of {escape(r.as_of)} · "
+        f"plan revision {r.plan.revision}"
+        + (f" by {escape(r.plan.user)}" if r.plan.user else "")
+        + "</p>",
+    ]
     if map_src:
         parts.append(f'<p><img src="{escape(map_src)}" width="{int(map_width)}"></p>')
     parts.append("<h2>1. Segmentation</h2>")
-    parts.append(_table(("Tier", "Segment", "Industry", "Accounts", "Customers", "Potential",
-                         "Revenue"),
-                        [[s["tier"], s["segment"], s["industry"], f"{s['accounts']:,}",
-                          f"{s['customers']:,}", _m(s["potential"]), _m(s["revenue"])]
-                         for s in r.segmentation], (3, 4, 5, 6))
-                 if r.segmentation else "<p class='muted'>No accounts.</p>")  # fmt: skip
+    parts.append(
+        _table(
+            ("Tier", "Segment", "Industry", "Accounts", "Customers", "Potential", "Revenue"),
+            [
+                [
+                    s["tier"],
+                    s["segment"],
+                    s["industry"],
+                    f"{s['accounts']:,}",
+                    f"{s['customers']:,}",
+                    _m(s["potential"]),
+                    _m(s["revenue"]),
+                ]
+                for s in r.segmentation
+            ],
+            (3, 4, 5, 6),
+        )
+        if r.segmentation
+        else "<p class='muted'>No accounts.</p>"
+    )
     parts.append("<h2>2. SWOT</h2>")
     swot = [[k.capitalize(), "\n".join(f"• {x}" for x in c["swot"][k]) or "–"] for k in SWOT]
     parts.append(_table(("", "Notes"), swot).replace("\n", "<br>"))
     parts.append("<h2>3. Goals</h2>")
-    parts.append(_table(("Goal", "Metric", "Target", "Actual", "Progress", "Due", "Owner"), [
-        [g.goal["description"], METRICS.get(g.goal["metric"], g.goal["metric"]),
-         _m(g.goal["target"]) if g.goal["metric"] not in ("attainment", "coverage", "win_rate")
-         else _pct(g.goal["target"]), "–" if g.actual is None else f"{g.actual:,.2f}",
-         _pct(g.progress), g.goal["due"], g.goal["owner"]] for g in r.goals], (2, 3, 4))
-        if r.goals else "<p class='muted'>No goals set.</p>")  # fmt: skip
+    parts.append(
+        _table(
+            ("Goal", "Metric", "Target", "Actual", "Progress", "Due", "Owner"),
+            [
+                [
+                    g.goal["description"],
+                    METRICS.get(g.goal["metric"], g.goal["metric"]),
+                    _m(g.goal["target"])
+                    if g.goal["metric"] not in ("attainment", "coverage", "win_rate")
+                    else _pct(g.goal["target"]),
+                    "–" if g.actual is None else f"{g.actual:,.2f}",
+                    _pct(g.progress),
+                    g.goal["due"],
+                    g.goal["owner"],
+                ]
+                for g in r.goals
+            ],
+            (2, 3, 4),
+        )
+        if r.goals
+        else "<p class='muted'>No goals set.</p>"
+    )
     st = c["strategy"]
     parts.append("<h2>4. Strategy</h2>")
-    parts.append(_table(("Focus account", "Reason"), [[f["name"], f["reason"]] for f in r.focus])
-                 if r.focus else "<p class='muted'>No focus accounts.</p>")  # fmt: skip
+    parts.append(
+        _table(("Focus account", "Reason"), [[f["name"], f["reason"]] for f in r.focus])
+        if r.focus
+        else "<p class='muted'>No focus accounts.</p>"
+    )
     freq = ", ".join(f"{k}: {v:g} a year" for k, v in st["visit_frequency"].items() if v)
     parts.append(f"<p>Visit frequency per tier: {escape(freq or '–')}</p>")
     parts.append(f"<p>Channel partners: {escape(', '.join(r.partners) or '–')}</p>")
@@ -157,12 +218,23 @@ def territory_html(r: PlanReport, map_src: str | None, first: bool, map_width: i
         parts.append("<p>" + escape(st["notes"]).replace("\n", "<br>") + "</p>")
     parts.append("<h2>5. Results</h2>" + results_html(r.results))
     parts.append("<h2>Alerts</h2>")
-    parts.append(_table(("Alert", "Concerns", "Detail"), [[a.rule.replace("_", " "), a.name,
-                 a.message] for a in r.alerts]) if r.alerts else "<p class='muted'>None.</p>")  # fmt: skip
+    parts.append(
+        _table(
+            ("Alert", "Concerns", "Detail"),
+            [[a.rule.replace("_", " "), a.name, a.message] for a in r.alerts],
+        )
+        if r.alerts
+        else "<p class='muted'>None.</p>"
+    )
     parts.append("<h2>Review log</h2>")
-    parts.append(_table(("Date", "What happened", "What changes"),
-                        [[x["date"], x["happened"], x["changes"]] for x in c["review"]])
-                 if c["review"] else "<p class='muted'>No reviews yet.</p>")  # fmt: skip
+    parts.append(
+        _table(
+            ("Date", "What happened", "What changes"),
+            [[x["date"], x["happened"], x["changes"]] for x in c["review"]],
+        )
+        if c["review"]
+        else "<p class='muted'>No reviews yet.</p>"
+    )
     return "".join(parts)
 
 
@@ -180,28 +252,49 @@ def plan_html(
     return f"<html><head><style>{STYLE}</style></head><body>{body}</body></html>"
 
 
-def write_plan_xlsx(reports: list[PlanReport], out: Path, *,
-                    protect: Protected | None = None) -> Path:  # fmt: skip
+def write_plan_xlsx(
+    reports: list[PlanReport], out: Path, *, protect: Protected | None = None
+) -> Path:
     """Sheets: Results, Segmentation, SWOT, Goals, Strategy, Review, Alerts (a row per item,
     the territory in the first column)."""
-    keys = ("bookings", "partner_bookings", "quota", "attainment", "expected", "pace_delta",
-            "pace_pct", "yoy_growth", "win_rate", "avg_deal", "pipeline", "pipeline_coverage",
-            "accounts", "customers", "penetration", "potential_won", "coverage",
-            "coverage_potential")  # fmt: skip
-    sheets: dict[str, list[dict[str, Any]]] = {k: [] for k in
-        ("Results", "Segmentation", "SWOT", "Goals", "Strategy", "Review", "Alerts")}  # fmt: skip
+    keys = (
+        "bookings",
+        "partner_bookings",
+        "quota",
+        "attainment",
+        "expected",
+        "pace_delta",
+        "pace_pct",
+        "yoy_growth",
+        "win_rate",
+        "avg_deal",
+        "pipeline",
+        "pipeline_coverage",
+        "accounts",
+        "customers",
+        "penetration",
+        "potential_won",
+        "coverage",
+        "coverage_potential",
+    )
+    sheets: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("Results", "Segmentation", "SWOT", "Goals", "Strategy", "Review", "Alerts")
+    }
     for r in reports:
         t, c = {"territory": r.territory}, r.plan.content
         sheets["Results"].append({**t, "rep": r.rep, **{k: r.results.get(k) for k in keys}})
         sheets["Segmentation"] += [{**t, **s} for s in r.segmentation]
         sheets["SWOT"] += [{**t, "part": k, "text": x} for k in SWOT for x in c["swot"][k]]
-        sheets["Goals"] += [{**t, **g.goal, "actual": g.actual, "progress": g.progress}
-                            for g in r.goals]  # fmt: skip
-        sheets["Strategy"] += [{**t, "focus account": f["name"], "reason": f["reason"]}
-                               for f in r.focus]  # fmt: skip
+        sheets["Goals"] += [
+            {**t, **g.goal, "actual": g.actual, "progress": g.progress} for g in r.goals
+        ]
+        sheets["Strategy"] += [
+            {**t, "focus account": f["name"], "reason": f["reason"]} for f in r.focus
+        ]
         sheets["Review"] += [{**t, **x} for x in c["review"]]
-        sheets["Alerts"] += [{**t, "rule": a.rule, "concerns": a.name, "detail": a.message}
-                             for a in r.alerts]  # fmt: skip
+        sheets["Alerts"] += [
+            {**t, "rule": a.rule, "concerns": a.name, "detail": a.message} for a in r.alerts
+        ]
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
