@@ -45,7 +45,8 @@ def test_attainment_pace_growth_and_pipeline_coverage(built: Any) -> None:
     assert t1["remaining_quota"] == 11000
     assert t1["pipeline_coverage"] == pytest.approx(6000 / 11000)
     assert t1["months"][:4] == [1500, 1000, 500, 0]
-    assert t1["prior_months"][1] == 2000 and t1["prior_months"][5] == 700
+    assert t1["prior_months"][1] == 2000
+    assert t1["prior_months"][5] == 700
 
 
 def test_win_rate_average_deal_and_funnel_conversion(built: Any) -> None:
@@ -101,7 +102,8 @@ def test_rep_hierarchy_and_plan_levels_sum_their_territories(built: Any) -> None
     assert district["quota"] == 14000 + 1200
     assert district["territories"] == 2
     whole = _row(res, "Whole plan", "plan")
-    assert whole["bookings"] == 3400 and whole["accounts"] == 120
+    assert whole["bookings"] == 3400
+    assert whole["accounts"] == 120
     assert _row(res, "Rep 1", "rep")["bookings"] == 3000
 
 
@@ -137,7 +139,9 @@ def test_without_actuals_closed_won_opportunities_are_the_bookings(built: Any) -
 def test_a_territory_without_quota_has_no_attainment_or_pace(built: Any) -> None:
     p, _ = built
     t3 = _row(Results.of_plan(Plan.load(p), as_of=AS_OF), "T3")
-    assert t3["quota"] is None and t3["attainment"] is None and t3["pace_pct"] is None
+    assert t3["quota"] is None
+    assert t3["attainment"] is None
+    assert t3["pace_pct"] is None
 
 
 def test_partner_bookings_count_in_the_territory_the_partner_serves(built: Any) -> None:
@@ -155,7 +159,8 @@ def test_partner_bookings_count_in_the_territory_the_partner_serves(built: Any) 
     partners.link(p, partner, territory=ids["tid"]["T1"])
     res = Results.of_plan(Plan.load(p), as_of=AS_OF)
     t1, t3r = _row(res, "T1"), _row(res, "T3")
-    assert t1["bookings"] == 3000 + 700 and t1["partner_bookings"] == 700
+    assert t1["bookings"] == 3000 + 700
+    assert t1["partner_bookings"] == 700
     assert t3r["bookings"] == 0
     with p.session() as s:
         assert s.query(PartnerLink).count() == 1
