@@ -128,7 +128,10 @@ def plan_to_pdf(
             for tid, img in images.items():
                 doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"map-{tid}"), img)
             src = (lambda t: f"map-{t}") if with_map else None
-            doc.setHtml(plan_html(reports, src, int(frame.width * 0.9)))
+            # <img> sizes are in 96-dpi pixels; Qt scales them to the printer's resolution
+            width = int(frame.width * 0.9 * 96 / max(printer.logicalDpiX(), 1))
+            height = int(width * MAP_SIZE[1] / MAP_SIZE[0])
+            doc.setHtml(plan_html(reports, src, width, height))
             doc.setPageSize(QSizeF(frame.width, frame.body_h))
             pages = max(doc.pageCount(), 1)
             for i in range(pages):

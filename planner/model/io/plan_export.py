@@ -145,7 +145,9 @@ def results_html(row: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def territory_html(r: PlanReport, map_src: str | None, first: bool, map_width: int = 560) -> str:
+def territory_html(
+    r: PlanReport, map_src: str | None, first: bool, map_width: int = 560, map_height: int = 320
+) -> str:
     c = r.plan.content
     parts = [
         f"<h1{'' if first else BREAK}>Territory plan: {escape(r.territory)}</h1>",
@@ -156,7 +158,8 @@ def territory_html(r: PlanReport, map_src: str | None, first: bool, map_width: i
         + "</p>",
     ]
     if map_src:
-        parts.append(f'<p><img src="{escape(map_src)}" width="{int(map_width)}"></p>')
+        size = f'width="{int(map_width)}" height="{int(map_height)}"'
+        parts.append(f'<p><img src="{escape(map_src)}" {size}></p>')
     parts.append("<h2>1. Segmentation</h2>")
     parts.append(
         _table(
@@ -242,11 +245,15 @@ def plan_html(
     reports: list[PlanReport],
     map_src: Callable[[int], str | None] | None = None,
     map_width: int = 560,
+    map_height: int = 320,
 ) -> str:
-    """One document: a section per territory, each starting on a new page; ``map_width``:
-    the picture's width in the document's pixels (the printer's, when printing)."""
+    """One document: a section per territory, each starting on a new page; ``map_width`` and
+    ``map_height``: the picture's size in the document's pixels (the printer's, when
+    printing)."""
     body = "".join(
-        territory_html(r, map_src(r.territory_id) if map_src else None, i == 0, map_width)
+        territory_html(
+            r, map_src(r.territory_id) if map_src else None, i == 0, map_width, map_height
+        )
         for i, r in enumerate(reports)
     )
     return f"<html><head><style>{STYLE}</style></head><body>{body}</body></html>"
