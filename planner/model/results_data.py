@@ -79,10 +79,20 @@ def _positions(atoms: AtomData, ids: NDArray[np.int64]) -> NDArray[np.int64]:
     return np.where(known[pos] == ids, pos, -1).astype(np.int64)
 
 
+def _day_sql(project: Project, column: str) -> str:
+    """``column`` as ``day``: on SQLite already a day number (text dates of millions of rows
+    cost more to move and parse than the rows themselves), elsewhere the date."""
+    if project.is_sqlite:
+        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER) AS day"
+    return f"{column} AS day"
+
+
 def _days(values: pd.Series) -> NDArray[np.int32]:
-    """ISO dates (text on SQLite, dates elsewhere) as day numbers; blank -> NO_DAY."""
+    """Dates (day numbers, ISO text or dates) as day numbers; blank -> NO_DAY."""
     if not len(values):
         return np.zeros(0, dtype=np.int32)
+    if pd.api.types.is_numeric_dtype(values):
+        return values.fillna(NO_DAY).to_numpy(np.int64).astype(np.int32)
     stamps = pd.to_datetime(values.astype(str).str[:10], format="%Y-%m-%d", errors="coerce")
     days = stamps.to_numpy("datetime64[D]").astype(np.int64)
     return np.where(stamps.isna().to_numpy(), NO_DAY, days).astype(np.int32)
@@ -101,12 +111,13 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
     opp = _frame(project, "SELECT account_id, stage, amount, is_open, close_date FROM opportunity")
     stage = opp["stage"].fillna("").to_numpy(object)
     opp_open = opp["is_open"].fillna(False).to_numpy(bool)
-    won = np.array(
-        [not o and is_won_stage(s) for s, o in zip(stage, opp_open, strict=True)], dtype=bool
-    )
+    codes, stages = pd.factorize(pd.Series(stage, dtype=object))
+    won_stage = np.array([is_won_stage(str(k)) for k in stages], dtype=bool)
+    won = ~opp_open & (won_stage[codes] if len(stages) else np.zeros(len(stage), dtype=bool))
     opp_pos = _positions(atoms, opp["account_id"].to_numpy(np.int64))
     close = _days(opp["close_date"])
-    book = _frame(project, "SELECT account_id, booked_on, amount, partner_id FROM actual")
+    book = _frame(project, "SELECT account_id, amount, partner_id, "
+                  f"{_day_sql(project, 'booked_on')} FROM actual")  # fmt: skip
     from_crm = not len(book)
     if from_crm:
         b_acc, b_day = opp_pos[won], close[won]
@@ -114,16 +125,17 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
         via = np.zeros(len(b_acc), dtype=bool)
     else:
         b_acc = _positions(atoms, book["account_id"].to_numpy(np.int64))
-        b_day = _days(book["booked_on"])
+        b_day = _days(book["day"])
         b_cents = book["amount"].to_numpy(np.int64)
         via = book["partner_id"].notna().to_numpy(bool)
-    act = _frame(project, "SELECT account_id, type, date FROM activity")
-    types = act["type"].fillna("").map(cols.norm)
-    visit = types.map(lambda t: any(w in t for w in VISIT_WORDS)).to_numpy(bool)
+    act = _frame(project, f"SELECT account_id, type, {_day_sql(project, 'date')} FROM activity")
+    codes, kinds = pd.factorize(act["type"].fillna(""))
+    is_visit = np.array([any(w in cols.norm(k) for w in VISIT_WORDS) for k in kinds], dtype=bool)
+    visit = is_visit[codes] if len(kinds) else np.zeros(len(act), dtype=bool)
     if not visit.any():
         visit = np.ones(len(act), dtype=bool)
     last = np.full(n, NO_DAY, dtype=np.int32)
-    a_pos, a_day = _positions(atoms, act["account_id"].to_numpy(np.int64)), _days(act["date"])
+    a_pos, a_day = _positions(atoms, act["account_id"].to_numpy(np.int64)), _days(act["day"])
     keep = visit & (a_pos >= 0) & (a_day != NO_DAY)
     np.maximum.at(last, a_pos[keep], a_day[keep])
     links = _frame(project, "SELECT partner_id, territory_id, account_id FROM partner_link")
