@@ -167,3 +167,22 @@ def test_partner_bookings_count_in_the_territory_the_partner_serves(built: Any) 
     # quota rows are read per scenario: another scenario's would not count
     with p.session() as s:
         assert s.query(Quota).count() == 24
+
+
+def test_the_demo_shows_results_partners_and_a_written_plan(tmp_path: Path) -> None:
+    from planner.model import territory_plan
+    from planner.model.demo import ANCHOR, create_demo
+
+    p = create_demo(tmp_path / "demo.tplan", accounts=3000)
+    try:
+        res = Results.of_plan(Plan.load(p), as_of=ANCHOR)
+        rows = {r["name"][:3]: r for r in res.rows()}
+        assert all(r["bookings"] > 0 for r in rows.values())
+        # every fifth territory falls behind this year: it shrinks against last year
+        assert rows["T01"]["yoy_growth"] < -0.2
+        assert sum(r["partner_bookings"] for r in rows.values()) > 0
+        doc = territory_plan.current(p, 1)
+        assert doc.revision == 1 and len(doc.content["goals"]) == 3
+        assert doc.content["strategy"]["focus"]
+    finally:
+        p.close()
