@@ -11,6 +11,8 @@ older ones are its history, :func:`restore` brings one back *as a new revision* 
 ever lost) and the window's undo stack does the same per save. In team mode a save names the
 revision it started from; if a colleague saved since, it is refused with their name instead of
 silently overwriting them (the ``(territory, revision)`` unique key also stops two saves racing).
+The partners a strategy names are the partners linked to the territory
+(planner.model.partners), kept so by the same transaction that saves the plan.
 
 The content is plain JSON, validated and bounded by :func:`normalise`; it is stored as typed
 and escaped only where it is shown (HTML, PDF, spreadsheets).
@@ -22,11 +24,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from planner.model.errors import PlannerError
-from planner.model.schema import PlanDoc
+from planner.model.schema import Account, PartnerLink, PlanDoc
 from planner.model.store import Project
 from planner.model.users import current_user
 
@@ -198,6 +200,7 @@ def save(
                     f"the plan was changed by {who or 'someone'} since you opened it "
                     f"(revision {latest}, yours {expected}); reload it before saving"
                 )
+            _sync_partners(s, territory_id, clean["strategy"]["partners"])
             s.add(
                 PlanDoc(
                     territory_id=territory_id,
@@ -212,6 +215,30 @@ def save(
             "the plan was saved by someone else at the same moment; reload it"
         ) from None
     return latest + 1
+
+
+def _sync_partners(s: Any, territory_id: int, partner_ids: list[int]) -> None:
+    """The partners the strategy names serve the territory (planner.model.partners): its
+    territory-level links become exactly them, in the same transaction as the plan."""
+    wanted = set(partner_ids)
+    if wanted:
+        found = dict(
+            s.execute(select(Account.id, Account.status).where(Account.id.in_(wanted))).all()
+        )
+        bad = sorted(p for p in wanted if found.get(p) != "partner")
+        if bad:
+            raise PlannerError(f"strategy partners: account {bad[0]} is not a partner")
+    links = s.execute(
+        select(PartnerLink.id, PartnerLink.partner_id).where(
+            PartnerLink.territory_id == territory_id
+        )
+    ).all()
+    have = {pid for _, pid in links}
+    gone = [lid for lid, pid in links if pid not in wanted]
+    if gone:
+        s.execute(delete(PartnerLink).where(PartnerLink.id.in_(gone)))
+    for pid in sorted(wanted - have):
+        s.add(PartnerLink(partner_id=pid, territory_id=territory_id, note="named in the plan"))
 
 
 def restore(project: Project, territory_id: int, revision: int, *, user: str = "") -> int:

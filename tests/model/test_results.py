@@ -182,7 +182,8 @@ def test_the_demo_shows_results_partners_and_a_written_plan(tmp_path: Path) -> N
         assert rows["T01"]["yoy_growth"] < -0.2
         assert sum(r["partner_bookings"] for r in rows.values()) > 0
         doc = territory_plan.current(p, 1)
-        assert doc.revision == 1 and len(doc.content["goals"]) == 3
+        assert doc.revision == 1
+        assert len(doc.content["goals"]) == 3
         assert doc.content["strategy"]["focus"]
     finally:
         p.close()

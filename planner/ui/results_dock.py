@@ -1,0 +1,247 @@
+"""The Results dock: results per territory, rep or hierarchy level, with charts, live per edit.
+
+Holds the scenario's :class:`~planner.model.results.Results` and the alert engine: after each
+edit (debounced) the results follow the accounts that changed territory
+(``Results.refresh``), the alerts are re-evaluated and ``updated`` tells the Alerts dock and
+the status bar. The facts (bookings, opportunities, visits) are read once per project and kept
+across scenario switches; :meth:`reload` reads them again (after an import).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.model.alert_rules import load_rules
+from planner.model.alerts import AlertEngine, AlertList
+from planner.model.plan import Plan
+from planner.model.results import LEVELS, Results
+from planner.model.results_colours import MEASURES, measure_fills
+from planner.model.results_data import Facts, read_facts
+from planner.ui.frame_model import RAW_ROLE, FrameModel
+from planner.ui.results_charts import AttainmentChart, FunnelChart, TrendChart
+
+DEBOUNCE_MS = 200
+COLUMNS = {
+    "name": "Name",
+    "rep": "Rep",
+    "bookings": "Bookings",
+    "partner_bookings": "Via partners",
+    "quota": "Quota",
+    "attainment": "Attainment",
+    "pace_delta": "Ahead/behind",
+    "pace_pct": "Pace",
+    "yoy_growth": "Growth y/y",
+    "win_rate": "Win rate",
+    "avg_deal": "Avg deal",
+    "pipeline": "Pipeline",
+    "pipeline_coverage": "Pipeline cover",
+    "penetration": "Penetration",
+    "potential_won": "Potential won",
+    "coverage": "Visited 90 d",
+    "coverage_potential": "Visited (potential)",
+}
+PERCENT = {
+    "attainment",
+    "pace_pct",
+    "yoy_growth",
+    "win_rate",
+    "penetration",
+    "potential_won",
+    "coverage",
+    "coverage_potential",
+}
+
+
+def frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table: money rounded, shares as percentages (sorting keeps the numbers)."""
+    data = {}
+    for key in COLUMNS:
+        vals = [r.get(key, "") for r in rows]
+        if key in PERCENT:
+            vals = [None if v is None else round(v * 100, 1) for v in vals]
+        elif key == "pipeline_coverage":
+            vals = [None if v is None else round(v, 2) for v in vals]
+        elif key not in ("name", "rep"):
+            vals = [None if v is None else round(v) for v in vals]
+        data[COLUMNS[key] + (" %" if key in PERCENT else "")] = vals
+    return pd.DataFrame(data)
+
+
+class ResultsDock(QWidget):
+    updated = Signal()  # results and alerts are current
+    fillsRequested = Signal(object, object)  # {territory id: colour} or None; legend rows
+    error = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: Plan | None = None
+        self.results: Results | None = None
+        self.alerts: AlertList | None = None
+        self.engine: AlertEngine | None = None
+        self._facts: tuple[Any, Facts] | None = None
+        self.level = QComboBox()
+        for lv in LEVELS:
+            self.level.addItem(lv.capitalize(), lv)
+        self.level.currentIndexChanged.connect(lambda _i: self.show_rows())
+        self.as_of = QDateEdit(dt.date.today())
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.dateChanged.connect(lambda _d: self.rebuild())
+        self.colour = QComboBox()
+        self.colour.addItem("Map: territory colours", "")
+        for key, label in MEASURES.items():
+            self.colour.addItem(f"Map: {label}", key)
+        self.colour.currentIndexChanged.connect(lambda _i: self._push_fills())
+        reload_btn = QPushButton("Reload data")
+        reload_btn.setToolTip("Read bookings, opportunities and visits again (after an import)")
+        reload_btn.clicked.connect(self.reload)
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.model = FrameModel()
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(RAW_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
+        self.attainment, self.funnel, self.trend = AttainmentChart(), FunnelChart(), TrendChart()
+        tabs = QTabWidget()
+        tabs.addTab(self.attainment, "Attainment and pace")
+        tabs.addTab(self.funnel, "Funnel")
+        tabs.addTab(self.trend, "Trend by month")
+        bar = QHBoxLayout()
+        for w in (
+            QLabel("Level"),
+            self.level,
+            QLabel("As of"),
+            self.as_of,
+            self.colour,
+            reload_btn,
+        ):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(tabs)
+        lay = QVBoxLayout(self)
+        lay.addLayout(bar)
+        lay.addWidget(self.summary)
+        lay.addWidget(split, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._follow_edit)
+        self._rows: list[dict[str, Any]] = []
+
+    # -- plan ----------------------------------------------------------------------------------
+    def set_plan(self, plan: Plan | None) -> None:
+        if self.plan is not None:
+            self.plan.changed.disconnect(self._schedule)
+        self.plan = plan
+        if plan is None:
+            return
+        plan.changed.connect(self._schedule)
+        self.rebuild()
+
+    def reload(self) -> None:
+        self._facts = None
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Results from scratch for the plan and the as-of date (facts kept per project)."""
+        plan = self.plan
+        if plan is None:
+            return
+        if self._facts is None or self._facts[0] is not plan.project:
+            self._facts = (plan.project, read_facts(plan.project, plan.atoms))
+        day = self.as_of.date().toPython()
+        self.results = Results.of_plan(plan, as_of=day, facts=self._facts[1])  # type: ignore[arg-type]
+        self.engine = AlertEngine(self.results, plan, load_rules(plan.project))
+        self._evaluate()
+
+    def set_rules(self) -> None:
+        """The alert rules changed: a new engine, the same results."""
+        if self.plan is not None and self.results is not None:
+            self.engine = AlertEngine(self.results, self.plan, load_rules(self.plan.project))
+            self._evaluate()
+
+    def _schedule(self, _change: object = None) -> None:
+        self._timer.start()
+
+    def _follow_edit(self) -> None:
+        if self.plan is None or self.results is None:
+            return
+        if self.plan.atoms.n_accounts != self.results.atoms.n_accounts:
+            self.rebuild()  # the accounts themselves changed (an import): start again
+            return
+        self.results.refresh(self.plan.atoms, self.plan.alignment)
+        self.results.refresh_nodes()
+        self._evaluate()
+
+    def _evaluate(self) -> None:
+        assert self.results is not None
+        assert self.engine is not None
+        assert self.plan is not None
+        self.alerts = self.engine.evaluate(self.results, self.plan)
+        self.show_rows()
+        self._push_fills()
+        self.updated.emit()
+
+    # -- view ----------------------------------------------------------------------------------
+    def show_rows(self) -> None:
+        res = self.results
+        if res is None:
+            return
+        level = str(self.level.currentData())
+        self._rows = res.rows(level)
+        self.model.set_frame(frame_of(self._rows))
+        self.table.resizeColumnsToContents()
+        self.attainment.set_rows(self._rows)
+        source = "closed-won opportunities" if res.facts.bookings_from_crm else "imported actuals"
+        total = res.rows("plan")[0]
+        att = total["attainment"]
+        self.summary.setText(
+            f"Fiscal year {res.fiscal_year} as of {res.as_of}: bookings "
+            f"{total['bookings']:,.0f} ({source})"
+            + (f", {att:.0%} of quota" if att is not None else ", no quota set")
+            + f" · {self.alerts.total if self.alerts else 0:,} alerts"
+        )
+        self._selected()
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        row = (
+            self._rows[self.proxy.mapToSource(rows[0]).row()]
+            if rows
+            else (self._rows[0] if self._rows else None)
+        )
+        for chart in (self.funnel, self.trend):
+            chart.set_rows([row] if row else [])
+
+    def _push_fills(self) -> None:
+        key = self.colour.currentData()
+        if not key or self.results is None:
+            self.fillsRequested.emit(None, None)
+            return
+        fills, legend = measure_fills(self.results.rows("territory"), str(key))
+        self.fillsRequested.emit(fills, legend)
