@@ -1,8 +1,8 @@
 """Map colours for a result measure: the map coloured by attainment, pace, coverage...
 
 Measures around a natural zero (pace, growth) use the balance's diverging deviation colours
-(red behind, green ahead, the same legend a planner already reads); the others a light-to-dark
-blue ramp between the smallest and largest territory value. Territories without a value (no
+turned round, so that behind is red as over-target is on the balance map and ahead is blue;
+the others a light-to-dark blue ramp between the smallest and largest territory value. Territories without a value (no
 quota for attainment) are grey and say so in the legend.
 """
 
@@ -57,11 +57,11 @@ def measure_fills(
     fills: dict[int, str] = {}
     if measure in DIVERGING:
         for r, v in zip(rows, values, strict=True):
-            fills[int(r["id"])] = NONE_COLOUR if v is None else deviation_colour(float(v))
+            fills[int(r["id"])] = NONE_COLOUR if v is None else deviation_colour(-float(v))
         legend = [
-            ("≥ +30 % ahead", deviation_colour(0.3)),
+            ("≥ 30 % behind", deviation_colour(0.3)),
             ("on pace", deviation_colour(0.0)),
-            ("≤ −30 % behind", deviation_colour(-0.3)),
+            ("≥ 30 % ahead", deviation_colour(-0.3)),
         ]
     else:
         lo, hi = (min(known), max(known)) if known else (0.0, 1.0)

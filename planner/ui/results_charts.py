@@ -38,6 +38,13 @@ class _Chart(QWidget):
 
 
 class AttainmentChart(_Chart):
+    ROW = 16  # pixels per row: a long list scrolls rather than squeezes
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        n = sum(r.get("attainment") is not None for r in rows)
+        self.setMinimumHeight(max(140, 8 + n * self.ROW))
+        super().set_rows(rows)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         try:
@@ -45,7 +52,7 @@ class AttainmentChart(_Chart):
             if not rows:
                 self._empty(p, "No quota: set quotas to see attainment")
                 return
-            h = max(min((self.height() - 8) / len(rows), 22.0), 6.0)
+            h = float(self.ROW)
             label_w, w = 140.0, max(self.width() - 200.0, 40.0)
             top = max(1.5, max(r["attainment"] for r in rows) * 1.05)
             for i, r in enumerate(rows):

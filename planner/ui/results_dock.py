@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -107,7 +108,7 @@ class ResultsDock(QWidget):
         self.colour.addItem("Map: territory colours", "")
         for key, label in MEASURES.items():
             self.colour.addItem(f"Map: {label}", key)
-        self.colour.currentIndexChanged.connect(lambda _i: self._push_fills())
+        self.colour.currentIndexChanged.connect(lambda _i: self.push_fills())
         reload_btn = QPushButton("Reload data")
         reload_btn.setToolTip("Read bookings, opportunities and visits again (after an import)")
         reload_btn.clicked.connect(self.reload)
@@ -123,10 +124,14 @@ class ResultsDock(QWidget):
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(140)  # a few rows stay visible however small the dock
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.attainment, self.funnel, self.trend = AttainmentChart(), FunnelChart(), TrendChart()
         tabs = QTabWidget()
-        tabs.addTab(self.attainment, "Attainment and pace")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.attainment)
+        tabs.addTab(scroll, "Attainment and pace")
         tabs.addTab(self.funnel, "Funnel")
         tabs.addTab(self.trend, "Trend by month")
         bar = QHBoxLayout()
@@ -143,6 +148,7 @@ class ResultsDock(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(tabs)
+        split.setSizes([300, 200])
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addWidget(self.summary)
@@ -204,7 +210,7 @@ class ResultsDock(QWidget):
         assert self.plan is not None
         self.alerts = self.engine.evaluate(self.results, self.plan)
         self.show_rows()
-        self._push_fills()
+        self.push_fills()
         self.updated.emit()
 
     # -- view ----------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ class ResultsDock(QWidget):
         for chart in (self.funnel, self.trend):
             chart.set_rows([row] if row else [])
 
-    def _push_fills(self) -> None:
+    def push_fills(self) -> None:
         key = self.colour.currentData()
         if not key or self.results is None:
             self.fillsRequested.emit(None, None)

@@ -51,6 +51,7 @@ def install(window: Any) -> tuple[ResultsDock, AlertsDock, PlanDock]:
         window.map_view.set_legend(legend)
 
     results.fillsRequested.connect(fills)
+    window.map_rendered.connect(results.push_fills)  # the page draws its own colours first
     window.planChanged.connect(results.set_plan)
     window.planChanged.connect(plan.set_plan)
     if getattr(window, "plan", None) is not None:

@@ -99,3 +99,20 @@ def test_goal_progress_is_measured_and_plan_text_prints_as_text(built, tmp_path:
     swot = load_workbook(out)["SWOT"]
     cells = {c.value: c for row in swot.iter_rows() for c in row}
     assert cells['=HYPERLINK("x")'].data_type == "s"  # text, never a formula
+
+
+def test_strategy_partners_are_the_territory_partner_links(built) -> None:
+    from planner.model import partners
+    from planner.model.schema import Account
+
+    p, ids = built
+    t1 = ids["tid"]["T1"]
+    with p.transaction() as s:
+        s.get(Account, ids["b1"]).status = "partner"
+    tp.save(p, t1, {"strategy": {"partners": [ids["b1"]]}}, expected=0)
+    assert [lk.partner_id for lk in partners.links(p, territory=t1)] == [ids["b1"]]
+    with pytest.raises(PlannerError, match="not a partner"):
+        tp.save(p, t1, {"strategy": {"partners": [ids["a1"]]}}, expected=1)
+    assert [lk.partner_id for lk in partners.links(p, territory=t1)] == [ids["b1"]]
+    tp.save(p, t1, {"strategy": {"partners": []}}, expected=1)
+    assert partners.links(p, territory=t1) == []
