@@ -2,8 +2,8 @@
 
 Measures around a natural zero (pace, growth) use the balance's diverging deviation colours
 turned round, so that behind is red as over-target is on the balance map and ahead is blue;
-the others a light-to-dark blue ramp between the smallest and largest territory value. Territories without a value (no
-quota for attainment) are grey and say so in the legend.
+the others a light-to-dark blue ramp between the smallest and largest territory value.
+Territories without a value (no quota for attainment) are grey and say so in the legend.
 """
 
 from __future__ import annotations
