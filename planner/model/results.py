@@ -81,12 +81,16 @@ class Results:
 
     # -- keeping current -------------------------------------------------------------------
     def _resum(self) -> None:
+        """Sums per territory id: one bincount per column over the accounts (territory ids
+        are small integers, so they index the sums directly; -1 = unassigned)."""
         m, tid = self.columns.matrix, self.account_tid
-        keys, inverse = np.unique(tid, return_inverse=True)
-        sums = np.zeros((len(keys), m.shape[1]))
+        slot = tid + 1
+        size = int(slot.max(initial=0)) + 1
+        sums = np.empty((size, m.shape[1]))
         for j in range(m.shape[1]):
-            sums[:, j] = np.bincount(inverse, weights=m[:, j], minlength=len(keys))
-        self._sums = {int(k): sums[i] for i, k in enumerate(keys)}
+            sums[:, j] = np.bincount(slot, weights=m[:, j], minlength=size)
+        present = np.flatnonzero(np.bincount(slot, minlength=size))
+        self._sums = {int(k) - 1: sums[k] for k in present}
 
     def refresh(self, atoms: AtomData, alignment: NDArray[np.int32]) -> set[int]:
         """Follow the scenario after an edit; returns the territory ids whose sums changed."""

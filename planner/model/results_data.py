@@ -48,7 +48,8 @@ class Facts:
 
     is_customer: NDArray[np.bool_]
     is_partner: NDArray[np.bool_]
-    #: bookings: account position, day, amount in cents, sold through a partner
+    #: bookings: account position, day, amount in cents, sold through a partner; sorted by
+    #: day and of known accounts only (read_facts)
     book_account: NDArray[np.int64]
     book_day: NDArray[np.int32]
     book_cents: NDArray[np.int64]
@@ -128,6 +129,10 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
         b_day = _days(book["day"])
         b_cents = book["amount"].to_numpy(np.int64)
         via = book["partner_id"].notna().to_numpy(bool)
+    # bookings of known accounts, by day: a fiscal month is then a slice (results_columns)
+    keep_b = (b_acc >= 0) & (b_day != NO_DAY)
+    order = np.flatnonzero(keep_b)[np.argsort(b_day[keep_b], kind="stable")]
+    b_acc, b_day, b_cents, via = b_acc[order], b_day[order], b_cents[order], via[order]
     act = _frame(project, f"SELECT account_id, type, {_day_sql(project, 'date')} FROM activity")
     codes, kinds = pd.factorize(act["type"].fillna(""))
     is_visit = np.array([any(w in cols.norm(k) for w in VISIT_WORDS) for k in kinds], dtype=bool)

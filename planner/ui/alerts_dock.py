@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +28,8 @@ from planner.model.alert_rules import AlertRules, load_rules, save_rules
 from planner.model.alerts import RULES, AlertList
 from planner.model.errors import PlannerError
 from planner.model.io.alerts_export import write_alerts_csv
-from planner.ui.frame_model import RAW_ROLE, FrameModel
+from planner.ui.frame_model import FrameModel
+from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_dock import ResultsDock
 
 #: Rule fields the dock edits: label, minimum, maximum, step, shown as percent.
@@ -60,13 +60,7 @@ class AlertsDock(QWidget):
         export = QPushButton("Export CSV…")
         export.clicked.connect(self._export)
         self.model = FrameModel()
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(self.model)
-        proxy.setSortRole(RAW_ROLE)
-        self.table = QTableView()
-        self.table.setModel(proxy)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().hide()
+        self.table, self._proxy = table_of(self.model)
         self.spins: dict[str, QDoubleSpinBox | QSpinBox] = {}
         form = QFormLayout()
         for key, (label, lo, hi, step, _pct) in FIELDS.items():

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -34,7 +34,8 @@ from planner.model.plan import Plan
 from planner.model.results import LEVELS, Results
 from planner.model.results_colours import MEASURES, measure_fills
 from planner.model.results_data import Facts, read_facts
-from planner.ui.frame_model import RAW_ROLE, FrameModel
+from planner.ui.frame_model import FrameModel
+from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_charts import AttainmentChart, FunnelChart, TrendChart
 
 DEBOUNCE_MS = 200
@@ -116,13 +117,7 @@ class ResultsDock(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         self.model = FrameModel()
-        self.proxy = QSortFilterProxyModel()
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(RAW_ROLE)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().hide()
+        self.table, self.proxy = table_of(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setMinimumHeight(140)  # a few rows stay visible however small the dock
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
