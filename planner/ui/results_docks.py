@@ -33,6 +33,10 @@ def install(window: Any) -> tuple[ResultsDock, AlertsDock, PlanDock]:
         window.docks[key] = dock
         dock.hide()  # opened from the Docks menu
     window.tabifyDockWidget(window.docks["results"], window.docks["alerts"])
+    menu = getattr(getattr(window, "menu_actions", None), "docks_menu", None)
+    if menu is not None:
+        for key in ("results", "alerts", "plan"):
+            menu.addAction(window.docks[key].toggleViewAction())
     count = QLabel()
     count.setTextFormat(Qt.TextFormat.PlainText)
     window.statusBar().addPermanentWidget(count)
