@@ -23,7 +23,13 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import text
 
-from planner.model.atoms import AtomData, account_territories, territory_ids_of
+from planner.model.atoms import (
+    FOLLOW,
+    UNASSIGNED,
+    AtomData,
+    account_territories,
+    territory_ids_of,
+)
 from planner.model.results_columns import AccountColumns, build_columns
 from planner.model.results_data import Facts, read_facts
 from planner.model.results_measures import measures
@@ -71,6 +77,7 @@ class Results:
         self.nodes = read_nodes(project, scenario_id)
         self.atoms = atoms
         self.account_tid = territory_ids_of(atoms, account_territories(atoms, alignment))
+        self._align: NDArray[np.int32] | None = alignment.copy()
         self._sums: dict[int, NDArray[np.float64]] = {}
         self._resum()
 
@@ -93,20 +100,33 @@ class Results:
         self._sums = {int(k) - 1: sums[k] for k in present}
 
     def refresh(self, atoms: AtomData, alignment: NDArray[np.int32]) -> set[int]:
-        """Follow the scenario after an edit; returns the territory ids whose sums changed."""
-        self.atoms = atoms
-        now = territory_ids_of(atoms, account_territories(atoms, alignment))
-        changed = np.flatnonzero(now != self.account_tid)
+        """Follow the scenario after an edit; returns the territory ids whose sums changed.
+
+        Only the accounts the edit can have moved are looked at: those of the units and the
+        account atoms whose alignment value changed since the last refresh (a 1M-entry
+        comparison, no per-account gathers). When territories came or went, indices shift, so
+        every account's territory is read again."""
+        now_tids = atoms.territory_ids
+        if self._align is None or not np.array_equal(now_tids, self.atoms.territory_ids):
+            cand = np.arange(atoms.n_accounts)
+            now = territory_ids_of(atoms, account_territories(atoms, alignment))
+        else:
+            diff = np.flatnonzero(alignment != self._align)
+            units, own = diff[diff < atoms.n_units], diff[diff >= atoms.n_units] - atoms.n_units
+            cand = np.union1d(own, atoms.accounts_of_units(units)) if len(units) else own
+            now = territory_ids_of(atoms, _effective(atoms, alignment, cand))
+        self.atoms, self._align = atoms, alignment.copy()
+        before = self.account_tid[cand]
+        moved = np.flatnonzero(now != before)
         touched: set[int] = set()
-        if len(changed):
-            m = self.columns.matrix
-            for old_new, sign in ((self.account_tid[changed], -1.0), (now[changed], 1.0)):
-                for t in np.unique(old_new):
-                    rows = changed[old_new == t]
-                    row = self._sums.setdefault(int(t), np.zeros(m.shape[1]))
-                    row += sign * m[rows].sum(axis=0)
-                    touched.add(int(t))
-            self.account_tid = now
+        m = self.columns.matrix
+        for ids, sign in ((before[moved], -1.0), (now[moved], 1.0)):
+            for t in np.unique(ids):
+                rows = cand[moved[ids == t]]
+                row = self._sums.setdefault(int(t), np.zeros(m.shape[1]))
+                row += sign * m[rows].sum(axis=0)
+                touched.add(int(t))
+        self.account_tid[cand[moved]] = now[moved]
         return touched
 
     def refresh_nodes(self) -> None:
@@ -213,6 +233,18 @@ class Results:
             if found and level != "territory":
                 q[i], has[i] = np.sum(found, axis=0), True
         return q, has
+
+
+def _effective(
+    atoms: AtomData, alignment: NDArray[np.int32], accounts: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Territory index of some accounts (:func:`account_territories` for a subset)."""
+    value = alignment[atoms.n_units + accounts].astype(np.int64)
+    unit = atoms.account_unit[accounts]
+    follow = value == FOLLOW
+    via_unit = alignment[np.maximum(unit, 0)] if atoms.n_units else np.full(len(unit), -1)
+    value[follow] = np.where(unit[follow] >= 0, via_unit[follow], UNASSIGNED)
+    return value
 
 
 def read_nodes(project: Project, scenario_id: int) -> dict[int, Node]:

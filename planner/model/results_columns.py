@@ -152,7 +152,10 @@ def build_columns(
                     acc[lo:hi], weights=cents[lo:hi].astype(np.float64), minlength=n
                 )
     t = day.dtype.type  # search with the array's own type: no copy of millions of days
-    lo, hi = np.searchsorted(day, t(prior_start)), np.searchsorted(day, t(prior_as_of), "right")
+    lo, hi = (
+        int(np.searchsorted(day, t(prior_start))),
+        int(np.searchsorted(day, t(prior_as_of), "right")),
+    )
     m[:, c["prior_ytd"]] = np.bincount(
         acc[lo:hi], weights=cents[lo:hi].astype(np.float64), minlength=n
     )
@@ -164,7 +167,8 @@ def build_columns(
     for col in prior_cols:
         booked_before |= m[:, col] != 0
     m[:, c["new_customers"]] = booked & ~booked_before
-    lo, hi = np.searchsorted(day, t(start)), np.searchsorted(day, t(today), side="right")
+    lo = int(np.searchsorted(day, t(start)))
+    hi = int(np.searchsorted(day, t(today), side="right"))
     if f.book_via_partner.any() or f.is_partner.any():
         via = f.book_via_partner[lo:hi] | f.is_partner[acc[lo:hi]]
         m[:, c["partner_bookings"]] = np.bincount(

@@ -187,3 +187,18 @@ def test_the_demo_shows_results_partners_and_a_written_plan(tmp_path: Path) -> N
         assert doc.content["strategy"]["focus"]
     finally:
         p.close()
+
+
+def test_refresh_follows_a_pinned_account_and_its_undo(built: Any) -> None:
+    p, ids = built
+    plan = Plan.load(p)
+    res = Results.of_plan(plan, as_of=AS_OF)
+    a1 = plan.atoms.account_index()[ids["a1"]]
+    t3 = list(plan.atoms.territory_names).index("T3")
+    plan.apply(moves.for_pin(plan, int(a1), t3))
+    assert res.refresh(plan.atoms, plan.alignment) == {ids["tid"]["T1"], ids["tid"]["T3"]}
+    assert _row(res, "T3")["bookings"] == 2500  # a1's January and February
+    plan.undo()
+    res.refresh(plan.atoms, plan.alignment)
+    assert _row(res, "T1")["bookings"] == 3000
+    assert _row(res, "T3")["bookings"] == 0
