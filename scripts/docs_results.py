@@ -73,6 +73,8 @@ def main() -> int:
     window.show()
     results, _alerts, plan_dock = install(window)
     window.open_project(path)
+    while results.results is None:  # the facts are read on the worker pool
+        wait(200)
     results.as_of.setDate(QDate(ANCHOR.year, ANCHOR.month, ANCHOR.day))
     window.docks["results"].show()
     window.docks["plan"].show()

@@ -10,6 +10,7 @@ across scenario switches; :meth:`reload` reads them again (after an import).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Generator
 from typing import Any
 
 import pandas as pd
@@ -34,6 +35,7 @@ from planner.model.plan import Plan
 from planner.model.results import LEVELS, Results
 from planner.model.results_colours import MEASURES, measure_fills
 from planner.model.results_data import Facts, read_facts
+from planner.ui import workers
 from planner.ui.frame_model import FrameModel
 from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_charts import AttainmentChart, FunnelChart, TrendChart
@@ -68,6 +70,12 @@ PERCENT = {
     "coverage",
     "coverage_potential",
 }
+
+
+def _read(project: Any, atoms: Any) -> Generator[None, None, Facts]:
+    """read_facts as a worker job (a generator that only returns)."""
+    return read_facts(project, atoms)
+    yield  # unreachable: it makes this function a generator for workers.run_job
 
 
 def frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -169,16 +177,29 @@ class ResultsDock(QWidget):
         self.rebuild()
 
     def rebuild(self) -> None:
-        """Results from scratch for the plan and the as-of date (facts kept per project)."""
+        """Results from scratch for the plan and the as-of date. The facts are read once per
+        project, on the worker pool (millions of bookings take seconds): ``updated`` follows."""
         plan = self.plan
         if plan is None:
             return
         if self._facts is None or self._facts[0] is not plan.project:
-            self._facts = (plan.project, read_facts(plan.project, plan.atoms))
+            project, atoms = plan.project, plan.atoms
+            self.summary.setText("Reading bookings, opportunities and visits…")
+            self._job = workers.run_job(
+                self, "Reading results data", lambda: _read(project, atoms),
+                on_done=lambda facts: self._got(project, facts),
+                on_error=lambda err: self.error.emit(str(err)), cancellable=False,
+            )  # fmt: skip
+            return
         day = self.as_of.date().toPython()
         self.results = Results.of_plan(plan, as_of=day, facts=self._facts[1])  # type: ignore[arg-type]
         self.engine = AlertEngine(self.results, plan, load_rules(plan.project))
         self._evaluate()
+
+    def _got(self, project: Any, facts: Facts) -> None:
+        if self.plan is not None and self.plan.project is project:
+            self._facts = (project, facts)
+            self.rebuild()
 
     def set_rules(self) -> None:
         """The alert rules changed: a new engine, the same results."""
@@ -191,6 +212,9 @@ class ResultsDock(QWidget):
 
     def _follow_edit(self) -> None:
         if self.plan is None or self.results is None:
+            return
+        if self.results.project is not self.plan.project:
+            self.rebuild()
             return
         if self.plan.atoms.n_accounts != self.results.atoms.n_accounts:
             self.rebuild()  # the accounts themselves changed (an import): start again

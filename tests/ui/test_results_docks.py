@@ -33,7 +33,8 @@ def _docks(qtbot: Any, plan: Plan) -> tuple[ResultsDock, AlertsDock, PlanDock]:
     for w in (results, alerts, plan_dock):
         qtbot.addWidget(w)
     results.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
-    results.set_plan(plan)
+    with qtbot.waitSignal(results.updated, timeout=10_000):  # facts are read on the pool
+        results.set_plan(plan)
     plan_dock.set_plan(plan)
     return results, alerts, plan_dock
 

@@ -41,6 +41,7 @@ def test_docks_menu_status_bar_and_map_colours(qtbot: Any, window: Any) -> None:
     titles = [a.text() for a in w.menu_actions.docks_menu.actions()]
     assert {"Results", "Alerts", "Plan"} <= set(titles)
     results = w.docks["results"].widget()
+    qtbot.waitUntil(lambda: results.alerts is not None, timeout=10_000)
     total = results.alerts.total
     assert total > 0
     from PySide6.QtWidgets import QLabel
