@@ -117,8 +117,11 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
     won = ~opp_open & (won_stage[codes] if len(stages) else np.zeros(len(stage), dtype=bool))
     opp_pos = _positions(atoms, opp["account_id"].to_numpy(np.int64))
     close = _days(opp["close_date"])
-    book = _frame(project, "SELECT account_id, amount, partner_id, "
-                  f"{_day_sql(project, 'booked_on')} FROM actual")  # fmt: skip
+    via_sql = "CASE WHEN partner_id IS NULL THEN 0 ELSE 1 END AS via"  # ints, not NULLs
+    book = _frame(
+        project,
+        f"SELECT account_id, amount, {via_sql}, {_day_sql(project, 'booked_on')} FROM actual",
+    )
     from_crm = not len(book)
     if from_crm:
         b_acc, b_day = opp_pos[won], close[won]
@@ -128,7 +131,7 @@ def read_facts(project: Project, atoms: AtomData) -> Facts:
         b_acc = _positions(atoms, book["account_id"].to_numpy(np.int64))
         b_day = _days(book["day"])
         b_cents = book["amount"].to_numpy(np.int64)
-        via = book["partner_id"].notna().to_numpy(bool)
+        via = book["via"].to_numpy(bool)
     # bookings of known accounts, by day: a fiscal month is then a slice (results_columns)
     keep_b = (b_acc >= 0) & (b_day != NO_DAY)
     order = np.flatnonzero(keep_b)[np.argsort(b_day[keep_b], kind="stable")]
