@@ -130,8 +130,10 @@ class Results:
         return touched
 
     def refresh_nodes(self) -> None:
-        """Re-read the hierarchy (after an edit that re-parents territories or nodes)."""
+        """Re-read the hierarchy and the quotas (an edit may re-parent territories or nodes or
+        change quotas; both are a few hundred rows)."""
         self.nodes = read_nodes(self.project, self.scenario_id)
+        self.quotas = read_quotas(self.project, self.scenario_id, self.fiscal_year)
 
     # -- reading -----------------------------------------------------------------------------
     def territory_sums(self) -> dict[int, NDArray[np.float64]]:

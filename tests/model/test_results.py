@@ -202,3 +202,13 @@ def test_refresh_follows_a_pinned_account_and_its_undo(built: Any) -> None:
     res.refresh(plan.atoms, plan.alignment)
     assert _row(res, "T1")["bookings"] == 3000
     assert _row(res, "T3")["bookings"] == 0
+
+
+def test_refresh_nodes_reads_changed_quotas(built: Any) -> None:
+    p, ids = built
+    res = Results.of_plan(Plan.load(p), as_of=AS_OF)
+    with p.transaction() as s:
+        s.query(Quota).filter(Quota.node_id == ids["tid"]["T1"]).update({"amount": 50000})
+    assert _row(res, "T1")["quota"] == 14000
+    res.refresh_nodes()
+    assert _row(res, "T1")["quota"] == 6000
