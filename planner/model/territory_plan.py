@@ -76,6 +76,8 @@ def _text(v: Any, where: str) -> str:
 
 
 def _list(v: Any, where: str) -> list[Any]:
+    if v is not None and not isinstance(v, list | tuple):
+        raise PlannerError(f"{where}: expected a list, got {str(v)[:40]!r}")
     items = list(v or [])
     if len(items) > MAX_ITEMS:
         raise PlannerError(f"{where}: {len(items):,} items, more than {MAX_ITEMS}")
@@ -103,17 +105,32 @@ def _number(v: Any, where: str) -> float | None:
     return x
 
 
+def _dict(v: Any, where: str) -> dict[str, Any]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise PlannerError(f"{where}: expected an object with named fields, got {str(v)[:40]!r}")
+    return v
+
+
+def _id(v: Any, where: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int | str) or not str(v).strip().isdigit():
+        raise PlannerError(f"{where}: {str(v)[:40]!r} is not an account id")
+    return int(v)
+
+
 def normalise(content: dict[str, Any]) -> dict[str, Any]:
     """A complete, bounded plan from ``content`` (missing parts empty); raises PlannerError
-    naming the part that is wrong."""
-    c, out = content or {}, empty()
-    swot = c.get("swot") or {}
+    naming the part that is wrong (a plan may come from a JSON file: any shape can arrive)."""
+    c, out = _dict(content, "plan"), empty()
+    swot = _dict(c.get("swot"), "SWOT")
     for k in SWOT:
         out["swot"][k] = [
             _text(x, f"SWOT {k}") for x in _list(swot.get(k), f"SWOT {k}") if str(x).strip()
         ]
     for i, g in enumerate(_list(c.get("goals"), "goals"), 1):
         where = f"goal {i}"
+        g = _dict(g, where)
         metric = _text(g.get("metric", ""), where)
         out["goals"].append(
             {
@@ -124,19 +141,24 @@ def normalise(content: dict[str, Any]) -> dict[str, Any]:
                 "owner": _text(g.get("owner", ""), where),
             }
         )
-    st = c.get("strategy") or {}
+    st = _dict(c.get("strategy"), "strategy")
     for i, f in enumerate(_list(st.get("focus"), "focus accounts"), 1):
+        f = _dict(f, f"focus {i}")
         out["strategy"]["focus"].append(
-            {"account_id": int(f["account_id"]), "reason": _text(f.get("reason", ""), f"focus {i}")}
-        )
-    freq = st.get("visit_frequency") or {}
+            {"account_id": _id(f.get("account_id"), f"focus {i}"),
+             "reason": _text(f.get("reason", ""), f"focus {i}")}
+        )  # fmt: skip
+    freq = _dict(st.get("visit_frequency"), "visit frequency")
     out["strategy"]["visit_frequency"] = {
         _text(k, "visit frequency")[:40]: _number(v, f"visit frequency {k}")
         for k, v in freq.items()
     }
-    out["strategy"]["partners"] = [int(p) for p in _list(st.get("partners"), "partners")]
+    out["strategy"]["partners"] = [
+        _id(p, "partners") for p in _list(st.get("partners"), "partners")
+    ]
     out["strategy"]["notes"] = _text(st.get("notes", ""), "strategy notes")
     for i, r in enumerate(_list(c.get("review"), "review log"), 1):
+        r = _dict(r, f"review {i}")
         out["review"].append(
             {
                 "date": _date(r.get("date"), f"review {i} date"),

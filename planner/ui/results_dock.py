@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from planner.model.alert_rules import load_rules
 from planner.model.alerts import AlertEngine, AlertList
+from planner.model.errors import PlannerError
+from planner.model.io.actuals import import_actuals
 from planner.model.plan import Plan
 from planner.model.results import LEVELS, Results
 from planner.model.results_colours import MEASURES, measure_fills
@@ -97,6 +101,7 @@ class ResultsDock(QWidget):
     updated = Signal()  # results and alerts are current
     fillsRequested = Signal(object, object)  # {territory id: colour} or None; legend rows
     error = Signal(str)
+    message = Signal(str)  # status bar text (an import's outcome)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +123,9 @@ class ResultsDock(QWidget):
         for key, label in MEASURES.items():
             self.colour.addItem(f"Map: {label}", key)
         self.colour.currentIndexChanged.connect(lambda _i: self.push_fills())
+        import_btn = QPushButton("Import actuals…")
+        import_btn.setToolTip("Bookings per account and date from CSV or XLSX (all or nothing)")
+        import_btn.clicked.connect(self._choose_import)
         reload_btn = QPushButton("Reload data")
         reload_btn.setToolTip("Read bookings, opportunities and visits again (after an import)")
         reload_btn.clicked.connect(self.reload)
@@ -144,6 +152,7 @@ class ResultsDock(QWidget):
             QLabel("As of"),
             self.as_of,
             self.colour,
+            import_btn,
             reload_btn,
         ):
             bar.addWidget(w)
@@ -172,6 +181,29 @@ class ResultsDock(QWidget):
         plan.changed.connect(self._schedule)
         self.rebuild()
 
+    def _choose_import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import actuals", "", "Tables (*.csv *.xlsx);;All files (*)"
+        )
+        if name:
+            self.import_file(Path(name))
+
+    def import_file(self, path: Path) -> None:
+        """Import bookings (planner.model.io.actuals); a refused file changes nothing and its
+        first problem is shown; the results are then read again."""
+        if self.plan is None:
+            return
+        try:
+            report = import_actuals(self.plan.project, path)
+        except PlannerError as err:  # ImportRefused included: one line naming file/row/field
+            self.error.emit(str(err))
+            return
+        self.message.emit(
+            f"Imported {report.imported:,} bookings from {path.name}"
+            f" ({report.updated:,} already there, replaced)"
+        )
+        self.reload()
+
     def reload(self) -> None:
         self._facts = None
         self.rebuild()
@@ -186,10 +218,13 @@ class ResultsDock(QWidget):
             project, atoms = plan.project, plan.atoms
             self.summary.setText("Reading bookings, opportunities and visits…")
             self._job = workers.run_job(
-                self, "Reading results data", lambda: _read(project, atoms),
+                self,
+                "Reading results data",
+                lambda: _read(project, atoms),
                 on_done=lambda facts: self._got(project, facts),
-                on_error=lambda err: self.error.emit(str(err)), cancellable=False,
-            )  # fmt: skip
+                on_error=lambda err: self.error.emit(str(err)),
+                cancellable=False,
+            )
             return
         day = self.as_of.date().toPython()
         self.results = Results.of_plan(plan, as_of=day, facts=self._facts[1])  # type: ignore[arg-type]

@@ -46,6 +46,7 @@ def install(window: Any) -> tuple[ResultsDock, AlertsDock, PlanDock]:
         w.error.connect(lambda m: window._show_error(m))
     for w in (alerts, plan):
         w.exported.connect(lambda f: show(f"Wrote {f}", 8000))
+    results.message.connect(lambda m: show(m, 8000))
 
     def fills(colours: Any, legend: Any) -> None:
         if colours is None:  # back to the window's own colouring

@@ -116,3 +116,21 @@ def test_strategy_partners_are_the_territory_partner_links(built) -> None:
     assert [lk.partner_id for lk in partners.links(p, territory=t1)] == [ids["b1"]]
     tp.save(p, t1, {"strategy": {"partners": []}}, expected=1)
     assert partners.links(p, territory=t1) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "part"),
+    [
+        ([], "plan"),
+        ({"swot": ["a"]}, "SWOT"),
+        ({"goals": {"a": 1}}, "goals"),
+        ({"goals": ["x"]}, "goal 1"),
+        ({"strategy": {"focus": [{"reason": "no id"}]}}, "focus 1"),
+        ({"strategy": {"partners": ["abc"]}}, "partners"),
+        ({"review": [3]}, "review 1"),
+    ],
+)
+def test_any_shape_from_a_json_file_is_one_clear_message(built, content, part) -> None:
+    p, ids = built
+    with pytest.raises(PlannerError, match=part):
+        tp.save(p, ids["tid"]["T1"], content, expected=0)

@@ -102,3 +102,20 @@ def test_plan_dock_saves_revisions_with_undo_and_shows_text_plainly(
     assert errors
     assert "goal 1 target" in errors[-1]
     assert tp.current(project, tid).revision == 3
+
+
+def test_importing_actuals_from_the_dock(qtbot: Any, project: Project, tmp_path: Path) -> None:
+    results, _, _ = _docks(qtbot, Plan.load(project))
+    errors: list[str] = []
+    results.error.connect(errors.append)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Account ID,Date,Amount\nNOPE,2026-03-01,5\n", encoding="utf-8")
+    results.import_file(bad)
+    assert errors
+    assert "row 2" in errors[0]
+    assert "NOPE" in errors[0]
+    good = tmp_path / "good.csv"
+    good.write_text("Account ID,Date,Amount\nA000003,2026-03-01,250\n", encoding="utf-8")
+    with qtbot.waitSignal(results.updated, timeout=10_000):
+        results.import_file(good)
+    assert _cell(results, "T1", "Bookings") == 3250
