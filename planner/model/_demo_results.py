@@ -46,8 +46,11 @@ def write_results_demo(
     insert("partner_link", "id partner_id territory_id account_id note",
            [(k + 1, int(p) + 1, int(acc_terr[p]) + 1, None, "reseller for the territory")
             for k, p in enumerate(linked)])  # fmt: skip
-    rows, key = [], 0
+    rows: list[tuple[Any, ...]] = []
     yearly = np.maximum(acc["revenue"][customers], 0.0)
+    partner_lut = np.full(int(acc_terr.max(initial=0)) + 1, -1, dtype=np.int64)
+    for t, p in partner_of_terr.items():
+        partner_lut[t] = p
     for y, m in months:
         share = SEASON[m - 1]
         behind = (acc_terr[customers] % BEHIND_EVERY == 0) & (y == anchor.year)
@@ -56,15 +59,17 @@ def write_results_demo(
         deal = rng.random(len(customers)) < 0.4
         amount = np.round(expect / 0.4 * rng.uniform(0.6, 1.4, len(customers)), 2)
         day = rng.integers(1, 29, len(customers))
-        for i in np.flatnonzero(deal & (amount > 0)):
-            a = int(customers[i])
-            t = int(acc_terr[a])
-            via = partner_of_terr.get(t) if rng.random() < 0.1 else None
-            when = dt.date(y, m, int(day[i]))
-            key += 1
-            rows.append((key, f"demo:{key}", a + 1, when.isoformat() if sqlite else when,
-                         y * 100 + m, round(float(amount[i]) * 100), "",
-                         None if via is None else via + 1))  # fmt: skip
+        sel = np.flatnonzero(deal & (amount > 0))  # vectorised: ~500k rows at 100k accounts
+        a = customers[sel]
+        via = np.where(rng.random(len(sel)) < 0.1, partner_lut[acc_terr[a]], -1)
+        days = [dt.date(y, m, int(d)) for d in range(1, 29)]
+        when = [days[d - 1].isoformat() if sqlite else days[d - 1] for d in day[sel].tolist()]
+        keys = range(len(rows) + 1, len(rows) + len(sel) + 1)
+        rows += zip(
+            keys, [f"demo:{k}" for k in keys], (a + 1).tolist(), when,
+            [y * 100 + m] * len(sel), np.round(amount[sel] * 100).astype(np.int64).tolist(),
+            [""] * len(sel), [None if v < 0 else v + 1 for v in via.tolist()], strict=True,
+        )  # fmt: skip
     insert("actual", "id booking_key account_id booked_on period amount product partner_id", rows)
     first = np.flatnonzero(acc_terr == 0)
     top = first[np.argsort(-acc["potential"][first])[:3]]
