@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,25 +12,15 @@ from planner.model.errors import PlannerError
 from planner.model.plan import Plan
 from planner.model.results import Results
 from planner.model.store import Project
-from tests.model.pg import create_database, postgres_server
+from tests.model.pg import create_database
 from tests.model.results_project import AS_OF, build
+from tests.model.test_team_postgres import pg_server  # noqa: F401 - the server fixture
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as err:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(err))
-
-
 @pytest.fixture
-def team(pg_server: str) -> tuple[str, dict[str, Any]]:
+def team(pg_server: str) -> tuple[str, dict[str, Any]]:  # noqa: F811 - the imported fixture
     url = create_database(pg_server, f"tp_{uuid.uuid4().hex[:10]}")
     p, ids = build(url)  # type: ignore[arg-type]
     p.close()
