@@ -22,6 +22,7 @@ from planner import (
     cli_history,  # noqa: F401 - registers history, undo, redo
     cli_plans,  # noqa: F401 - registers the plan-level commands
     cli_quota,  # noqa: F401 - registers hierarchy and quota
+    cli_results,  # noqa: F401 - registers results, alerts, plan
 )
 from planner.cli_common import (
     HANDLERS,
@@ -198,6 +199,17 @@ def _import_related(args: argparse.Namespace) -> int:
                 p, getattr(args, kind), kind, encoding=args.encoding,
                 skip_invalid=args.skip_invalid))  # fmt: skip
     return 0
+
+
+@command("import-actuals")
+def _import_actuals(args: argparse.Namespace) -> int:
+    from planner.model.io.actuals import import_actuals
+
+    mapping = _mapping(args.map)
+    with open_project(args) as p:
+        return _report(args, p, lambda: import_actuals(
+            p, args.file, mapping=mapping or None, encoding=args.encoding,
+            skip_invalid=args.skip_invalid))  # fmt: skip
 
 
 def _scenario_id(project: Any, name: str | None) -> int | None:

@@ -221,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV (generic: .xlsx for a workbook)")  # fmt: skip
     c.add_argument("--effective", type=iso_date, metavar="YYYY-MM-DD",
                    help="effective date (default: the publication's, else today)")  # fmt: skip
+    from planner.cli_results import add_parsers  # results, alerts, plan, import-actuals
+
+    add_parsers(cmd)
     return p
 
 

@@ -70,6 +70,7 @@ from planner.model._demo_names import (
     TOPICS,
     email_domains,
 )
+from planner.model._demo_results import write_results_demo
 from planner.model.database import is_url
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
@@ -263,6 +264,8 @@ def write_project(
                 ((base, a + 1, t + 1) for a, t in pins.tolist()))  # fmt: skip
         _insert(conn, "project_info", "key value", info.items())
         _related(conn, rng, acc, owner, area)
+        write_results_demo(lambda t, c, rows: _insert(conn, t, c, rows), rng.spawn(1)[0], acc,
+                           acc_terr, ANCHOR, conn.dialect.name == "sqlite")  # fmt: skip
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default again
 

@@ -430,3 +430,61 @@ class UnitEdge(Base):
     unit_b: Mapped[int] = mapped_column(
         ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+# -- results, partners and the written plan (issue 17; migration 0008) -------------------------
+class Actual(Base):
+    """One booking (a sale) of an account: the actuals results are measured with.
+
+    ``booking_key`` makes an import idempotent: the file's booking id when it has one, else a
+    key built from the row's content and its occurrence (planner.model.io.actuals), so
+    importing the same file twice replaces rows instead of adding them. ``period`` is the
+    calendar month ``year * 100 + month`` of ``booked_on``: results group by it without parsing
+    millions of dates. ``partner_id``: the partner account the sale went through, if any.
+    """
+
+    __tablename__ = "actual"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_key: Mapped[str] = mapped_column(String(200), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    booked_on: Mapped[dt.date] = mapped_column(Date)
+    period: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)  # cents
+    product: Mapped[str] = mapped_column(String(120), default="")
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+
+
+class PartnerLink(Base):
+    """A channel partner (an account with status partner) serving a territory or an account."""
+
+    __tablename__ = "partner_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlanDoc(Base):
+    """One saved revision of a territory's written plan (planner.model.territory_plan).
+
+    Revisions are only added, never changed: the latest is the plan, the others its history
+    (undo writes an older content back as a new revision). ``(territory_id, revision)`` is
+    unique, so two planners saving the same revision at once cannot both win.
+    """
+
+    __tablename__ = "plan_doc"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[str] = mapped_column(String(200), default="")
+    label: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    __table_args__ = (UniqueConstraint("territory_id", "revision", name="uq_plan_doc_revision"),)

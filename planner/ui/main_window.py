@@ -151,6 +151,9 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self.statusBar().addPermanentWidget(self.selection_label)
         self.menu_actions = build_menus(self)
         refresh_recent_menu(self, self.menu_actions.recent_menu)
+        from planner.ui.results_docks import install  # Results, Alerts, Plan docks (issue 17)
+
+        install(self)
         self._first_show = layout.restore(self, self._remember_layout)
 
     # -- project ---------------------------------------------------------------------------

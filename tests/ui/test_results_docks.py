@@ -1,0 +1,121 @@
+"""Results, Alerts and Plan docks on a real project: live after an edit, rules, plan undo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QDate
+
+from planner.model import moves
+from planner.model import territory_plan as tp
+from planner.model.plan import Plan
+from planner.model.store import Project
+from planner.ui.alerts_dock import AlertsDock
+from planner.ui.plan_dock import PlanDock
+from planner.ui.results_dock import ResultsDock
+from tests.model.results_project import AS_OF, build
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    p, _ = build(tmp_path / "r.tplan")
+    yield p
+    p.close()
+
+
+def _docks(qtbot: Any, plan: Plan) -> tuple[ResultsDock, AlertsDock, PlanDock]:
+    results = ResultsDock()
+    alerts, plan_dock = AlertsDock(results), PlanDock(results)
+    for w in (results, alerts, plan_dock):
+        qtbot.addWidget(w)
+    results.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
+    with qtbot.waitSignal(results.updated, timeout=10_000):  # facts are read on the pool
+        results.set_plan(plan)
+    plan_dock.set_plan(plan)
+    return results, alerts, plan_dock
+
+
+def _cell(dock: ResultsDock, name: str, column: str) -> Any:
+    frame = dock.model.frame
+    return frame.loc[frame["Name"] == name, column].iloc[0]
+
+
+def test_results_follow_an_edit_and_alerts_are_counted(qtbot: Any, project: Project) -> None:
+    plan = Plan.load(project)
+    results, alerts, _ = _docks(qtbot, plan)
+    assert _cell(results, "T1", "Bookings") == 3000
+    assert _cell(results, "T1", "Attainment %") == pytest.approx(21.4)
+    counts: list[int] = []
+    alerts.countChanged.connect(counts.append)
+    unit = int(plan.atoms.account_unit[0])  # a1's unit goes to T2
+    with qtbot.waitSignal(results.updated, timeout=5000):
+        plan.apply(moves.for_units(plan, np.array([unit]), 1))
+    assert _cell(results, "T2", "Bookings") == 3400
+    assert _cell(results, "T1", "Bookings") == 0
+    assert counts
+    assert counts[-1] == results.alerts.total
+    with qtbot.waitSignal(results.fillsRequested) as sig:
+        results.colour.setCurrentIndex(results.colour.findData("attainment"))
+    fills, legend = sig.args
+    assert set(fills) == {1, 2, 3}
+    assert fills[3] == "#bbbbbb"
+    assert any("no value" in label for label, _ in legend)
+
+
+def test_tuning_a_rule_saves_it_and_reevaluates(qtbot: Any, project: Project) -> None:
+    results, alerts, _ = _docks(qtbot, Plan.load(project))
+    assert results.alerts.counts["behind_pace"] == 1  # type: ignore[union-attr]
+    alerts.spins["behind_pace_pct"].setValue(50)
+    assert results.alerts.counts["behind_pace"] == 0  # type: ignore[union-attr]
+    from planner.model.alert_rules import load_rules
+
+    assert load_rules(project).behind_pace_pct == 0.5
+
+
+def test_plan_dock_saves_revisions_with_undo_and_shows_text_plainly(
+    qtbot: Any, project: Project
+) -> None:
+    _, _, dock = _docks(qtbot, Plan.load(project))
+    dock.swot["strengths"].setPlainText("<b>loyal</b>\n\nfast")
+    dock.goals.set_rows([["Book 6,000", "bookings", "6000", "2026-12-31", "Rep 1"]])
+    dock.save()
+    tid = dock.territory_id
+    assert tid is not None
+    saved = tp.current(project, tid)
+    assert saved.revision == 1
+    assert saved.content["swot"]["strengths"] == ["<b>loyal</b>", "fast"]
+    assert dock.goals.table.item(0, 5).text() == "3,000.00 (50%)"
+    dock.stack.undo()
+    assert tp.current(project, tid).content["swot"]["strengths"] == []
+    assert dock.swot["strengths"].toPlainText() == ""
+    dock.stack.redo()
+    assert tp.current(project, tid).revision == 3
+    assert dock.swot["strengths"].toPlainText() == "<b>loyal</b>\nfast"
+    errors: list[str] = []
+    dock.error.connect(errors.append)
+    dock.goals.set_rows([["x", "bookings", "lots", "", ""]])
+    dock.save()
+    assert errors
+    assert "goal 1 target" in errors[-1]
+    assert tp.current(project, tid).revision == 3
+
+
+def test_importing_actuals_from_the_dock(qtbot: Any, project: Project, tmp_path: Path) -> None:
+    results, _, _ = _docks(qtbot, Plan.load(project))
+    errors: list[str] = []
+    results.error.connect(errors.append)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Account ID,Date,Amount\nNOPE,2026-03-01,5\n", encoding="utf-8")
+    results.import_file(bad)
+    assert errors
+    assert "row 2" in errors[0]
+    assert "NOPE" in errors[0]
+    good = tmp_path / "good.csv"
+    good.write_text("Account ID,Date,Amount\nA000003,2026-03-01,250\n", encoding="utf-8")
+    with qtbot.waitSignal(results.updated, timeout=10_000):
+        results.import_file(good)
+    assert _cell(results, "T1", "Bookings") == 3250
