@@ -8,6 +8,8 @@ read from the project.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
@@ -30,6 +32,8 @@ from planner.model.atoms import for_scenario, load_alignment
 from planner.model.errors import PlannerError
 from planner.model.impact import Impact, compare, open_opportunity_counts
 from planner.model.plan import Plan
+from planner.model.quota.book import QuotaBook
+from planner.model.quota.impact import QuotaImpact, quota_impact
 from planner.ui.frame_model import RAW_ROLE, FrameModel
 
 DEBOUNCE_MS = 250
@@ -72,6 +76,9 @@ class ImpactDock(QWidget):
         super().__init__(parent)
         self.plan: Plan | None = None
         self.impact: Impact | None = None
+        #: The quota changing hands with the moved accounts (None: no quota plan).
+        self.quota: QuotaImpact | None = None
+        self._against_quotas = QuotaBook()
         self._against_id: int | None = None
         self._against: np.ndarray | None = None
         self._stale = False
@@ -165,14 +172,23 @@ class ImpactDock(QWidget):
             # The other scenario's own territories (names, reps) and alignment in their index.
             self._against_atoms = for_scenario(plan.atoms, project, self._against_id)
             self._against = load_alignment(project, self._against_atoms, self._against_id)
+            self._against_quotas = QuotaBook.load(project, self._against_id)
         self.impact = compare(
             plan.atoms, self._against, plan.alignment, scenario=plan.name,
             against=self.against.currentText(),
             count_open=lambda ids: open_opportunity_counts(project, ids),
             before_atoms=self._against_atoms,
         )  # fmt: skip
-        self.summary.setText(summary_text(self.impact))
-        self.moved_model.set_frame(self.impact.moved)
+        before = SimpleNamespace(atoms=self._against_atoms, alignment=self._against,
+                                 quotas=self._against_quotas)  # fmt: skip
+        self.quota = quota_impact(plan, cast("Plan", before), self.impact)
+        text = summary_text(self.impact)
+        moved = self.impact.moved
+        if self.quota is not None:
+            text += f" · FY{self.quota.year} quota changing hands {self.quota.total_moved:,.0f}"
+            moved = moved.assign(quota_moved=self.quota.per_account)
+        self.summary.setText(text)
+        self.moved_model.set_frame(moved)
         self.territory_model.set_frame(self.impact.territories)
         self.rep_model.set_frame(self.impact.reps)
         self._emit_map()
@@ -212,10 +228,11 @@ class ImpactDock(QWidget):
 
         try:
             if kind == "xlsx":
-                return write_xlsx(self.impact, out)
+                return write_xlsx(self.impact, out, quota=self.quota)
             from planner.ui.printing import html_to_pdf
 
-            return html_to_pdf(impact_html(self.impact), out, title="Impact report",
+            html = impact_html(self.impact, quota=self.quota)
+            return html_to_pdf(html, out, title="Impact report",
                                header=self.impact.scenario, landscape=True)  # fmt: skip
         except (PlannerError, OSError) as err:
             self.error.emit(str(err))
