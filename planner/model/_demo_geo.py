@@ -323,6 +323,9 @@ def _organisation(
     return district_of, region_of, lead_d, lead_r
 
 
+#: Region colours: dark and far apart, so a region view reads at a glance.
+REGION_COLOURS = ("#1f4e79", "#8e2c2c", "#2e6b30", "#6a3d8f", "#9a6a12", "#246a73")
+
 #: id, name, colour, level, rep_id, parent_id, target_weight, locked
 TerritoryRow = tuple[int, str, str, str, int, int | None, float, bool]
 
@@ -374,7 +377,17 @@ def org_rows(
     d_names = [f"{short[h]} District" for h in lead_d]
     t0d, t0r = n_t + 1, n_t + n_d + 1  # territory ids: territories 1..n_t, districts, regions
     terrs: list[TerritoryRow] = [
-        (t0r + r, r_names[r], "#3a3a3a", "region", vp0 + r, None, 1.0, False) for r in range(n_r)
+        (
+            t0r + r,
+            r_names[r],
+            REGION_COLOURS[r % len(REGION_COLOURS)],
+            "region",
+            vp0 + r,
+            None,
+            1.0,
+            False,
+        )
+        for r in range(n_r)
     ]
     terrs += [
         (t0d + d, d_names[d], PALETTE[2 * d % len(PALETTE)], "district", mgr0 + d,
