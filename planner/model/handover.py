@@ -148,6 +148,8 @@ class AccountSection:
     items: list[ChecklistItem] = field(default_factory=list)
     #: Its share of the old territory's quota, moving with it (None: no quota plan).
     quota_moved: float | None = None
+    #: Channel partners serving it (linked to it or to its new territory).
+    partners: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -278,6 +280,7 @@ def generate_job(
     dates = due_dates(effective_date, transition_days, support_days)
     packets = _assemble(sides, related, name, moved, tb, ta, dates)
     _quota_shares(project, atoms, against, sid, packets)
+    _partners(project, atoms, sides, ta, packets)
     for p in packets:
         _set_checklists(p, dates, joint_visit_top, joint_visit_potential)
     if persist:
@@ -579,7 +582,29 @@ def load_packets(
         if p.accounts:
             packets.append(p)
     _quota_shares(project, atoms, against, _sid, packets)
+    _partners(project, atoms, sides, ta, packets)
     return sorted(packets, key=lambda p: (p.from_rep, p.to_rep))
+
+
+def _partners(
+    project: Project, atoms: AtomData, sides: Sides, ta: np.ndarray, packets: list[Packet]
+) -> None:
+    """The partners serving each packet account in its new territory (handover pages)."""
+    from planner.model.partners import partners_of_accounts
+
+    index = atoms.account_index()
+    secs = [a for p in packets for a in p.accounts if a.account_id in index]
+    if not secs:
+        return
+    tids = sides.after.territory_ids
+    new = {
+        a.account_id: int(tids[ta[index[a.account_id]]])
+        for a in secs
+        if ta[index[a.account_id]] >= 0
+    }
+    served = partners_of_accounts(project, [a.account_id for a in secs], territory_of=new)
+    for a in secs:
+        a.partners = served.get(a.account_id, [])
 
 
 def _quota_shares(

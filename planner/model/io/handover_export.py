@@ -246,6 +246,11 @@ def account_html(p: Packet, a: AccountSection) -> str:
         + (_table(("Date", "Type", "Summary", "By"), acts) if acts else none)
         + "<h3>Open issues and notes</h3>"
         + (f"<p>{e(a.notes)}</p>" if a.notes else none)
+        + (
+            "<h3>Channel partners</h3><p>" + ", ".join(e(n) for n in a.partners) + "</p>"
+            if a.partners
+            else ""
+        )
         + "<h3>Checklist</h3>"
         + _table(("", "Item", "Due", "Done by / date", "Note"), [_item_row(it) for it in a.items])
         + _signoff(("Outgoing rep", "Incoming rep"))
