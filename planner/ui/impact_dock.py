@@ -31,6 +31,7 @@ from planner.model import scenarios
 from planner.model.atoms import for_scenario, load_alignment
 from planner.model.errors import PlannerError
 from planner.model.impact import Impact, compare, open_opportunity_counts
+from planner.model.io._output import check_output, protected
 from planner.model.plan import Plan
 from planner.model.quota.book import QuotaBook
 from planner.model.quota.impact import QuotaImpact, quota_impact
@@ -224,16 +225,23 @@ class ImpactDock(QWidget):
             self.export(kind, Path(path))
 
     def export(self, kind: str, out: Path) -> Path | None:
+        """The report as the CLI writes it: with the impact map (rendered offscreen from the
+        map page) and the quota changing hands."""
         from planner.model.io.impact_report import impact_html, write_xlsx
+        from planner.ui.report_maps import IMPACT_MAP, impact_map, png_bytes
 
+        if self.impact is None or self.plan is None:
+            return None
         try:
+            check_output(out, protected(self.plan.project.path))  # before the map is drawn
+            picture = impact_map(self.plan.project, self.impact)
             if kind == "xlsx":
-                return write_xlsx(self.impact, out, quota=self.quota)
+                return write_xlsx(self.impact, out, quota=self.quota, map_png=png_bytes(picture))
             from planner.ui.printing import html_to_pdf
 
-            html = impact_html(self.impact, quota=self.quota)
-            return html_to_pdf(html, out, title="Impact report",
-                               header=self.impact.scenario, landscape=True)  # fmt: skip
+            html = impact_html(self.impact, map_image=IMPACT_MAP, quota=self.quota)
+            return html_to_pdf(html, out, title="Impact report", header=self.impact.scenario,
+                               landscape=True, images={IMPACT_MAP: picture})  # fmt: skip
         except (PlannerError, OSError) as err:
             self.error.emit(str(err))
             return None
