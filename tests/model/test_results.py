@@ -117,6 +117,7 @@ def test_refresh_after_an_edit_matches_a_full_recompute(built: Any) -> None:
     plan.apply(moves.for_units(plan, np.array([unit]), t2))
     touched = res.refresh(plan.atoms, plan.alignment)
     assert touched == {ids["tid"]["T1"], ids["tid"]["T2"]}
+    res.refresh_nodes()  # the quota followed the moved accounts (issue 16): read as the dock does
     fresh = Results.of_plan(plan, as_of=AS_OF)
     for got, want in zip(res.rows(), fresh.rows(), strict=True):
         for key, value in want.items():
