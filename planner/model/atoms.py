@@ -211,7 +211,7 @@ def read_arrays(project: Project) -> dict[str, Any]:
         count = int(conn.execute(text("SELECT COUNT(*) FROM account")).scalar_one())
     num = _table_arrays.numbers(project, _ACCOUNT_NUMBERS, 11, count)
     ids = num[:, 0].astype(np.int64)
-    account_unit = _positions(unit_ids, num[:, 1].astype(np.int64))
+    account_unit = index_of(unit_ids, num[:, 1].astype(np.int64))
     account_unit[num[:, 2] != 0] = -1
     lon = np.where(num[:, 4] == 0, num[:, 3], np.nan)
     lat = np.where(num[:, 6] == 0, num[:, 5], np.nan)
@@ -223,7 +223,7 @@ def read_arrays(project: Project) -> dict[str, Any]:
         2,
     )
     pipeline = np.zeros(len(ids))
-    at = _positions(ids, pipe[:, 0].astype(np.int64))
+    at = index_of(ids, pipe[:, 0].astype(np.int64))
     pipeline[at[at >= 0]] = pipe[at >= 0, 1]
     matrix = np.empty((len(ids), len(BASE_COLUMNS)))
     matrix[:, COL["accounts"]] = 1.0
@@ -268,7 +268,7 @@ def read_arrays(project: Project) -> dict[str, Any]:
     }
 
 
-def _positions(keys: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
+def index_of(keys: NDArray[np.int64], ids: NDArray[np.int64]) -> NDArray[np.int64]:
     """Index of each id in ``keys`` (distinct; ascending is the fast case), -1 where absent."""
     if not len(keys):
         return np.full(len(ids), -1, dtype=np.int64)
@@ -350,13 +350,13 @@ def load_alignment(project: Project, atoms: AtomData, scenario_id: int) -> NDArr
         ("account", atoms.n_units, atoms.account_ids),
     ):
         rows = _table_arrays.numbers(project, _ALIGNMENT_SQL.format(kind=kind), 3, params=sid)
-        pos = _positions(ids, rows[:, 0].astype(np.int64))
-        terr = _positions(atoms.territory_ids, rows[:, 1].astype(np.int64))
+        pos = index_of(ids, rows[:, 0].astype(np.int64))
+        terr = index_of(atoms.territory_ids, rows[:, 1].astype(np.int64))
         terr[rows[:, 2] != 0] = UNASSIGNED
         align[offset + pos[pos >= 0]] = terr[pos >= 0]
     pins = _table_arrays.numbers(project, _PIN_SQL, 2, params=sid)
-    pos = _positions(atoms.account_ids, pins[:, 0].astype(np.int64))
-    terr = _positions(atoms.territory_ids, pins[:, 1].astype(np.int64))
+    pos = index_of(atoms.account_ids, pins[:, 0].astype(np.int64))
+    terr = index_of(atoms.territory_ids, pins[:, 1].astype(np.int64))
     ok = (pos >= 0) & (terr >= 0)
     align[atoms.n_units + pos[ok]] = terr[ok]
     return align
