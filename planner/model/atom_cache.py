@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from planner.model.database import current_revision
 from planner.model.schema import Account, AtomCache, Opportunity, ProjectInfo, Unit
@@ -58,26 +61,29 @@ def fingerprint(project: Project) -> dict[str, Any]:
 
 
 def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
-    """The cached arrays of ``group``, or None when there is no valid cache for it."""
+    """The cached arrays of ``group``, or None when there is no valid cache for it.
+
+    The fingerprint (a row count of every account: ~0.7 s of CPU at 10M) is taken on another
+    connection while the arrays are read."""
     try:
-        with project.session() as s:
-            meta_raw = s.scalar(select(AtomCache.data).where(AtomCache.name == f"{group}/meta"))
-            if meta_raw is None:
+        with ThreadPoolExecutor(1) as pool:
+            current = pool.submit(fingerprint, project)
+            with project.session() as s:
+                meta_raw = s.scalar(select(AtomCache.data).where(AtomCache.name == f"{group}/meta"))
+                if meta_raw is None:
+                    return None
+                meta = json.loads(bytes(meta_raw).decode("utf-8"))
+                if meta.get("format") != FORMAT:
+                    return None
+                eager = [
+                    f"{group}/{n}.{part}"
+                    for n, spec in meta["arrays"].items()
+                    if n not in LAZY
+                    for part in _parts(spec)
+                ]
+                blobs = _fetch(s, eager)
+            if meta.get("fingerprint") != current.result():
                 return None
-            meta = json.loads(bytes(meta_raw).decode("utf-8"))
-            if meta.get("format") != FORMAT or meta.get("fingerprint") != fingerprint(project):
-                return None
-            eager = [
-                f"{group}/{n}.{part}"
-                for n, spec in meta["arrays"].items()
-                if n not in LAZY
-                for part in _parts(spec)
-            ]
-            blobs = dict(
-                s.execute(
-                    select(AtomCache.name, AtomCache.data).where(AtomCache.name.in_(eager))
-                ).all()
-            )
         out = {}
         for name, spec in meta["arrays"].items():
             if name in LAZY:
@@ -88,6 +94,24 @@ def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("%s cache of %s ignored: %s", group, project.location, exc)
         return None
+
+
+def _fetch(s: Session, names: list[str]) -> dict[str, bytes]:
+    """The blobs of these rows. On SQLite through ``blobopen`` (copied once, straight from the
+    pages): a third of the CPU of fetching them as column values (0.8 s instead of 2.2 s for
+    the 800 MB of 10M accounts)."""
+    driver = s.connection().connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        rows = s.execute(select(AtomCache.name, AtomCache.data).where(AtomCache.name.in_(names)))
+        return {name: bytes(data) for name, data in rows.all()}
+    found = s.execute(
+        select(AtomCache.name, text("atom_cache.rowid")).where(AtomCache.name.in_(names))
+    ).all()
+    out = {}
+    for name, rowid in found:
+        with driver.blobopen("atom_cache", "data", int(rowid), readonly=True) as blob:
+            out[name] = blob.read()
+    return out
 
 
 def write(project: Project, arrays: Mapping[str, Any], group: str = "atoms") -> bool:
@@ -161,13 +185,7 @@ def _loader(project: Project, key: str, spec: Mapping[str, Any]) -> Any:
     def load() -> StringColumn:
         try:
             with project.session() as s:
-                blobs = dict(
-                    s.execute(
-                        select(AtomCache.name, AtomCache.data).where(
-                            AtomCache.name.in_([f"{key}.data", f"{key}.offsets"])
-                        )
-                    ).all()
-                )
+                blobs = _fetch(s, [f"{key}.data", f"{key}.offsets"])
             column = _decode(key, spec, blobs)
             assert isinstance(column, StringColumn)
             return column

@@ -364,11 +364,15 @@ def load_alignment(project: Project, atoms: AtomData, scenario_id: int) -> NDArr
 
 def account_territories(atoms: AtomData, alignment: NDArray[np.int32]) -> NDArray[np.int32]:
     """Effective territory of every account (pins and free-form atoms explicit, others by unit)."""
-    acc = alignment[atoms.n_units :].copy()
+    acc = alignment[atoms.n_units :]
     follow = acc == FOLLOW
+    unit_al = alignment[: atoms.n_units]
+    if follow.all() and len(unit_al):  # no pin (most unit projects): no masks, 2x faster
+        au = atoms.account_unit
+        return np.where(au >= 0, unit_al[np.maximum(au, 0)], -1).astype(acc.dtype, copy=False)
+    acc = acc.copy()
     if follow.any():
         au = atoms.account_unit[follow]
-        unit_al = alignment[: atoms.n_units]
         acc[follow] = np.where(au >= 0, unit_al[np.maximum(au, 0)] if len(unit_al) else -1, -1)
     return acc
 

@@ -108,11 +108,14 @@ class Balance:
         a = self.atoms
         acc_al = self.alignment[a.n_units :]
         follows = (a.account_unit >= 0) & (acc_al == FOLLOW)
+        # Masked once, and not at all when every account follows its unit (the usual case):
+        # masking per column cost 1.8 s of opening 10M accounts.
+        units, matrix = a.account_unit, a.account_matrix
+        if not follows.all():
+            units, matrix = units[follows], matrix[follows]
         out = np.zeros((a.n_units, a.account_matrix.shape[1]))
         for j in range(out.shape[1]):
-            out[:, j] = np.bincount(
-                a.account_unit[follows], weights=a.account_matrix[follows, j], minlength=a.n_units
-            )
+            out[:, j] = np.bincount(units, weights=matrix[:, j], minlength=a.n_units)
         return out
 
     def _anchors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -90,9 +90,12 @@ class StringColumn:
         if isinstance(key, (int, np.integer)):
             return self._one(int(key))
         index = np.arange(len(self))[key]
+        # Bounds looked up once for the whole selection (per item, the lookups cost 30 us:
+        # 0.6 s for the 10k moved accounts' ids and names of an impact)
+        data, offsets = self.data, self.offsets
+        starts, ends = offsets[index].tolist(), offsets[index + 1].tolist()
         out = np.empty(len(index), dtype=object)
-        for j, i in enumerate(index.tolist()):
-            out[j] = self._one(i)
+        out[:] = [data[a:b].tobytes().decode("utf-8") for a, b in zip(starts, ends, strict=True)]
         return out
 
     def __iter__(self) -> Iterator[str]:
