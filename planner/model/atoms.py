@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -108,8 +109,13 @@ class AtomData:
     def unit_index(self) -> dict[int, int]:
         return self._index("unit_ids")
 
-    def account_index(self) -> dict[int, int]:
-        return self._index("account_ids")
+    def account_index(self) -> Mapping[int, int]:
+        """Database account id -> index: an :class:`IdIndex` over the id array (a dict of 10M
+        ints is ~1 GB of Python objects and seconds to build, on every undo)."""
+        found = self.__dict__.get("_memo_account_ids")
+        if found is None:
+            found = self.__dict__["_memo_account_ids"] = IdIndex(self.account_ids)
+        return cast("Mapping[int, int]", found)
 
     def accounts_of_units(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
         """Indices of the accounts located in these units, in O(their accounts): a CSR index
@@ -137,6 +143,29 @@ class AtomData:
             found = {int(v): i for i, v in enumerate(getattr(self, field))}
             self.__dict__[key] = found
         return found
+
+
+class IdIndex(Mapping[int, int]):
+    """Position of each database id in an id array, looked up by binary search: a read-only
+    mapping with no Python object per id."""
+
+    def __init__(self, ids: NDArray[np.int64]) -> None:
+        ids = self._ids = np.asarray(ids, dtype=np.int64)
+        ascending = bool(np.all(ids[1:] > ids[:-1]))
+        self._order = None if ascending else np.argsort(ids, kind="stable")
+        self._sorted = ids if self._order is None else ids[self._order]
+
+    def __getitem__(self, key: int) -> int:
+        i = int(np.searchsorted(self._sorted, key))
+        if i >= len(self._sorted) or self._sorted[i] != key:
+            raise KeyError(key)
+        return i if self._order is None else int(self._order[i])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self._sorted)
 
 
 #: Every account number, NULL-free for ``np.fromiter``: id, unit id, whether it is NULL, lon,

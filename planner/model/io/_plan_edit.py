@@ -19,6 +19,7 @@ What the file does not mention is decided by ``mode``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +122,7 @@ def apply_target(
 def _set(
     align: np.ndarray,
     offset: int,
-    index: dict[int, int],
+    index: Mapping[int, int],
     wanted: dict[int, Any],
     pos: Any,
     keep: bool,
