@@ -32,6 +32,7 @@ from planner.model.io.impact_report import write_xlsx
 from planner.model.plan import Plan
 from planner.model.scenarios import create_scenario, scenario_id
 from planner.model.store import Project
+from planner.model.territories import add_to_scenarios
 
 TERRITORIES = 50
 
@@ -58,6 +59,7 @@ def build(path: Path, n: int, nx: int, ny: int, free_form: bool, seed: int = 0) 
         _insert(conn, "territory", "id name colour level rep_id parent_id target_weight locked",
                 [(t + 1, f"T{t + 1:02d}", "#888888", "territory", t + 1, None, 1.0, 0)
                  for t in range(TERRITORIES)])  # fmt: skip
+        add_to_scenarios(s, range(1, TERRITORIES + 1))  # the baseline's own territory rows
         ux, uy = np.divmod(np.arange(n_units), ny)
         if not free_form:
             boxes = shapely.box(-100 + ux * 0.5, 35 + uy * 0.5, -99.5 + ux * 0.5, 35.5 + uy * 0.5)
