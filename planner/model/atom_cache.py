@@ -38,7 +38,7 @@ from planner.model.strings import StringColumn
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3  # 3: consecutive ids stored as a range
 DATA_VERSION = "data_version"
 #: String columns read when first indexed, not at open (10M names: ~0.5 GB of bytes).
 LAZY = frozenset({"account_ext_ids", "account_names"})
@@ -123,6 +123,9 @@ def write(project: Project, arrays: Mapping[str, Any], group: str = "atoms") -> 
         if isinstance(value, StringColumn):
             parts: dict[str, NDArray[Any]] = {"data": value.data, "offsets": value.offsets}
             meta["arrays"][name] = {"kind": "strings", **{k: _spec(v) for k, v in parts.items()}}
+        elif _is_range(value):  # ids 1..n, as most projects have them: nothing to store
+            meta["arrays"][name] = {"kind": "range", "start": int(value[0]), "length": len(value)}
+            continue
         else:
             parts = {"array": np.ascontiguousarray(value)}
             meta["arrays"][name] = {"kind": "array", "array": _spec(parts["array"])}
@@ -149,7 +152,18 @@ def invalidate(session: Any) -> None:
 
 
 def _parts(spec: Mapping[str, Any]) -> tuple[str, ...]:
-    return ("data", "offsets") if spec["kind"] == "strings" else ("array",)
+    return {"strings": ("data", "offsets"), "range": ()}.get(spec["kind"], ("array",))
+
+
+def _is_range(value: Any) -> bool:
+    """A non-empty 1-D int64 array of consecutive integers (stored as its first value)."""
+    return (
+        isinstance(value, np.ndarray)
+        and value.dtype == np.int64
+        and value.ndim == 1
+        and len(value) > 0
+        and bool(np.array_equal(value, np.arange(value[0], value[0] + len(value))))
+    )
 
 
 def _spec(arr: NDArray[Any]) -> dict[str, Any]:
@@ -169,6 +183,9 @@ def _array(spec: Mapping[str, Any], blob: Any) -> NDArray[Any]:
 
 
 def _decode(key: str, spec: Mapping[str, Any], blobs: Mapping[str, Any]) -> Any:
+    if spec["kind"] == "range":
+        start, length = int(spec["start"]), int(spec["length"])
+        return np.arange(start, start + length, dtype=np.int64)
     if spec["kind"] == "strings":
         data = _array(spec["data"], blobs[f"{key}.data"])
         offsets = _array(spec["offsets"], blobs[f"{key}.offsets"])
