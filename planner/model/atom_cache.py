@@ -14,6 +14,11 @@ opportunities, which also delete the cache) and a fingerprint of the tables (row
 largest ids); each array carries its dtype, shape and an Adler-32 checksum. Anything that does
 not match, or does not decode, means "no cache": the data is derived from the tables again.
 Writing is best effort: a read-only project simply opens the slow way.
+
+Reading is what opening 10M accounts costs, so it is kept small: blobs are read with SQLite's
+``blobopen`` (one copy), consecutive ids are stored as a range, the per-unit sums the balance
+starts from are stored with the arrays, and the fingerprint is taken on another connection
+meanwhile (``benchmarks/scale.py``).
 """
 
 from __future__ import annotations

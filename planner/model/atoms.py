@@ -6,8 +6,10 @@ first every unit, then every account. An alignment holds, per atom, a territory 
 In a unit project accounts normally FOLLOW and become atoms of their own only when pinned; in a
 free-form project (no units) every account is an atom with an explicit territory.
 
-Loading uses pandas over plain SQL (not ORM objects) so a 100k-account project loads in a
-fraction of a second.
+Loading reads the atom cache (:mod:`planner.model.atom_cache`: the arrays as raw bytes in the
+project) and, when it is gone, the tables a block of rows at a time straight into numpy
+(:mod:`planner.model._table_arrays`): no Python object per account is kept, none is built on the
+cached path.
 """
 
 from __future__ import annotations
