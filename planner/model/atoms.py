@@ -104,6 +104,15 @@ class AtomData:
             )
         return cast("NDArray[np.float64]", found).copy()
 
+    def all_located(self) -> bool:
+        """Every account lies in a unit (memoised: one pass over the accounts)."""
+        found = self.__dict__.get("_memo_all_located")
+        if found is None:
+            found = self.__dict__["_memo_all_located"] = bool(
+                self.n_units and (self.account_unit >= 0).all()
+            )
+        return bool(found)
+
     def territory_index(self) -> dict[int, int]:
         """Database territory id -> index (built once per AtomData; do not mutate)."""
         return self._index("territory_ids")
@@ -378,7 +387,8 @@ def replace_territories(atoms: AtomData, **columns: Any) -> AtomData:
     """A copy with other territory columns; the unit and account arrays (and their id
     lookups, which take a while to build at 1M accounts) are shared."""
     fresh = dataclasses.replace(atoms, **columns)
-    for key in ("_memo_unit_ids", "_memo_account_ids", "_memo_unit_accounts", "_memo_unit_sums"):
+    for key in ("_memo_unit_ids", "_memo_account_ids", "_memo_unit_accounts", "_memo_unit_sums",
+                "_memo_all_located"):  # fmt: skip
         if key in atoms.__dict__:
             fresh.__dict__[key] = atoms.__dict__[key]
     return fresh
@@ -417,6 +427,8 @@ def account_territories(atoms: AtomData, alignment: NDArray[np.int32]) -> NDArra
     unit_al = alignment[: atoms.n_units]
     if follow.all() and len(unit_al):  # no pin (most unit projects): no masks, 2x faster
         au = atoms.account_unit
+        if atoms.all_located():  # one gather
+            return unit_al[au]
         return np.where(au >= 0, unit_al[np.maximum(au, 0)], -1).astype(acc.dtype, copy=False)
     acc = acc.copy()
     if follow.any():

@@ -105,9 +105,16 @@ class StringColumn:
             yield raw[start:end].decode("utf-8")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
-        """Every string as an object array (what ``np.asarray`` and pandas need)."""
+        """Every string as an object array (what ``np.asarray`` and pandas need); ASCII text
+        is decoded once and sliced (byte and character offsets agree)."""
         out = np.empty(len(self), dtype=object)
-        out[:] = list(self)
+        data = self.data
+        if len(data) and int(data.max()) < 128:
+            text = data.tobytes().decode("ascii")
+            bounds = self.offsets.tolist()
+            out[:] = [text[a:b] for a, b in itertools.pairwise(bounds)]
+        else:
+            out[:] = list(self)
         return out if dtype is None else out.astype(dtype)
 
     def tolist(self) -> list[str]:
