@@ -108,11 +108,12 @@ class Balance:
         a = self.atoms
         acc_al = self.alignment[a.n_units :]
         follows = (a.account_unit >= 0) & (acc_al == FOLLOW)
+        if follows.all():  # no pin, every account located: the sums the atom cache keeps
+            return a.unit_matrix_all()
+        units, matrix = a.account_unit[follows], a.account_matrix[follows]  # masked once
         out = np.zeros((a.n_units, a.account_matrix.shape[1]))
         for j in range(out.shape[1]):
-            out[:, j] = np.bincount(
-                a.account_unit[follows], weights=a.account_matrix[follows, j], minlength=a.n_units
-            )
+            out[:, j] = np.bincount(units, weights=matrix[:, j], minlength=a.n_units)
         return out
 
     def _anchors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -90,9 +90,12 @@ class StringColumn:
         if isinstance(key, (int, np.integer)):
             return self._one(int(key))
         index = np.arange(len(self))[key]
+        # Bounds looked up once for the whole selection (per item, the lookups cost 30 us:
+        # 0.6 s for the 10k moved accounts' ids and names of an impact)
+        data, offsets = self.data, self.offsets
+        starts, ends = offsets[index].tolist(), offsets[index + 1].tolist()
         out = np.empty(len(index), dtype=object)
-        for j, i in enumerate(index.tolist()):
-            out[j] = self._one(i)
+        out[:] = [data[a:b].tobytes().decode("utf-8") for a, b in zip(starts, ends, strict=True)]
         return out
 
     def __iter__(self) -> Iterator[str]:
@@ -102,9 +105,16 @@ class StringColumn:
             yield raw[start:end].decode("utf-8")
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> NDArray[Any]:
-        """Every string as an object array (what ``np.asarray`` and pandas need)."""
+        """Every string as an object array (what ``np.asarray`` and pandas need); ASCII text
+        is decoded once and sliced (byte and character offsets agree)."""
         out = np.empty(len(self), dtype=object)
-        out[:] = list(self)
+        data = self.data
+        if len(data) and int(data.max()) < 128:
+            text = data.tobytes().decode("ascii")
+            bounds = self.offsets.tolist()
+            out[:] = [text[a:b] for a, b in itertools.pairwise(bounds)]
+        else:
+            out[:] = list(self)
         return out if dtype is None else out.astype(dtype)
 
     def tolist(self) -> list[str]:

@@ -85,7 +85,7 @@ class ScenarioMixin:
 
     def publish_scenario(self, scenario_id: int | None = None) -> bool:
         """Confirm with the impact summary and an effective date, then publish (audited)."""
-        from planner.model.impact import impact
+        from planner.model.impact import held_by, impact
         from planner.model.scenarios import list_scenarios, publish
         from planner.ui.publish_dialog import PublishDialog
 
@@ -96,7 +96,7 @@ class ScenarioMixin:
         if sid == plan.project.baseline_id():
             self._show_error("the baseline is already in force; publish another scenario")
             return False
-        imp = impact(plan.project, sid, atoms=plan.atoms)
+        imp = impact(plan.project, sid, atoms=plan.atoms, held=held_by(plan))
         version = next(r["version"] for r in list_scenarios(plan.project) if r["id"] == sid)
         dialog = PublishDialog(imp, self)
         if self._confirm(dialog) != PublishDialog.DialogCode.Accepted:

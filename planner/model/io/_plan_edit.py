@@ -19,6 +19,7 @@ What the file does not mention is decided by ``mode``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +165,7 @@ def _hierarchy(plan: Plan, target: Target) -> tuple[list[NodeChange], dict[Any, 
 def _set(
     align: np.ndarray,
     offset: int,
-    index: dict[int, int],
+    index: Mapping[int, int],
     wanted: dict[int, Any],
     pos: Any,
     keep: bool,

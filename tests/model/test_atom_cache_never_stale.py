@@ -1,0 +1,144 @@
+"""The atom cache is never used stale (issue 14), beyond tests/model/test_atom_cache.py: the
+imports that keep it (territories, contacts, activities) and an upsert that changes figures
+without changing a row count, a real schema migration, and any project giving the same results
+opened with and without the cache (property test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.model import atom_cache, moves
+from planner.model.atoms import account_territories, load_atoms, read_arrays
+from planner.model.database import alembic_config, current_revision, head_revision, upgrade
+from planner.model.io.accounts import import_accounts
+from planner.model.io.related import import_related
+from planner.model.io.territories import import_territories
+from planner.model.loading import load_project
+from planner.model.plan import Plan
+from planner.model.progress import run_to_end
+from planner.model.store import Project
+from planner.model.synthetic import grid_project
+from tests.model.test_atom_cache import arrays_equal, opened
+
+
+def _import(project: Project, tmp_path: Path, kind: str) -> None:
+    csv = tmp_path / f"{kind}.csv"
+    if kind == "accounts-upsert":  # same rows, other figures: only the data version tells
+        csv.write_text("id,name,potential,revenue\nA000001,Renamed Co,999999,123\n")
+        import_accounts(project, csv)
+    elif kind == "territories":
+        csv.write_text("unit_code,territory\nU0_0,North\nU1_0,North\nU2_0,South\n")
+        import_territories(project, csv, mode="update")
+    elif kind == "contacts":
+        csv.write_text("account_id,name,email\nA000001,Ann Lee,ann@example.com\n")
+        import_related(project, csv, "contacts")
+    else:
+        csv.write_text("account_id,type,date,summary\nA000001,Visit,2026-01-05,Demo\n")
+        import_related(project, csv, "activities")
+
+
+@pytest.mark.parametrize("kind", ["accounts-upsert", "territories", "contacts", "activities"])
+def test_after_every_other_import_the_arrays_opened_are_the_tables(
+    tmp_path: Path, kind: str
+) -> None:
+    grid_project(tmp_path / "g.tplan").close()
+    plan = opened(tmp_path / "g.tplan")
+    _import(plan.project, tmp_path, kind)
+    cached = atom_cache.read(plan.project)
+    if kind == "accounts-upsert":
+        assert cached is None  # the figures changed: dropped with the row counts unchanged
+    else:
+        assert cached is not None  # nothing the arrays hold changed: still valid ...
+        arrays_equal(cached, read_arrays(plan.project))  # ... and equal to the tables
+    again = opened(tmp_path / "g.tplan")
+    arrays_equal(atom_cache.read(again.project), read_arrays(again.project))
+    if kind == "accounts-upsert":
+        i = again.atoms.account_index()[int(again.atoms.account_ids[1])]
+        assert again.atoms.account_names[i] == "Renamed Co"
+        assert again.atoms.account_matrix[i, 1] == 999999
+
+
+def test_a_schema_migration_rebuilds_the_cache(tmp_path: Path) -> None:
+    from alembic import command
+
+    grid_project(tmp_path / "g.tplan").close()
+    plan = opened(tmp_path / "g.tplan")
+    before = plan.rows()
+    engine = plan.project.engine
+    plan.project.close()
+    command.downgrade(alembic_config(engine), "-1")  # the previous schema, then the migration
+    assert current_revision(engine) != head_revision()
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    project = Project.open(tmp_path / "g.tplan")
+    assert atom_cache.read(project) is None  # what was cached before the migration is not used
+    project.close()
+    again = opened(tmp_path / "g.tplan")
+    assert atom_cache.read(again.project) is not None  # rebuilt
+    arrays_equal(atom_cache.read(again.project), read_arrays(again.project))
+    assert again.rows() == before
+
+
+def _results(plan: Plan) -> tuple[object, ...]:
+    lasso = shapely.box(-84.0, 33.0, -83.75, 33.2)
+    preview = plan.preview(moves.for_polygon(plan, lasso, 0))
+    return (
+        plan.rows(),
+        plan.disruption(),
+        plan.summary(),
+        account_territories(plan.atoms, plan.alignment).tolist(),
+        list(plan.atoms.account_names),
+        list(plan.atoms.account_ext_ids),
+        (preview.units, preview.accounts, preview.moved, repr(preview.territories)),
+    )
+
+
+@given(
+    nx=st.integers(1, 5),
+    ny=st.integers(1, 4),
+    per_unit=st.integers(1, 4),
+    territories=st.integers(1, 4),
+    pins=st.integers(0, 3),
+    free_form=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_results_are_identical_with_and_without_the_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+    nx: int,
+    ny: int,
+    per_unit: int,
+    territories: int,
+    pins: int,
+    free_form: bool,
+    seed: int,
+) -> None:
+    path = tmp_path_factory.mktemp("p") / "p.tplan"
+    grid_project(path, nx=nx, ny=ny, accounts_per_unit=per_unit, territories=min(territories, nx),
+                 pins=0 if free_form else min(pins, nx * ny * per_unit), seed=seed,
+                 free_form=free_form).close()  # fmt: skip
+    with Project.open(path) as project:  # no cache: the tables
+        plain = Plan.load(project, atoms=load_atoms(project))
+        expected = _results(plain)
+        arrays = read_arrays(project)
+    first = run_to_end(load_project(path))  # writes the cache
+    second = run_to_end(load_project(path))  # reads it
+    try:
+        cached = atom_cache.read(second.plan.project)
+        assert cached is not None
+        arrays_equal(cached, arrays)
+        for key in ("account_matrix", "account_lon", "account_unit", "unit_travel_lon"):
+            np.testing.assert_array_equal(getattr(second.plan.atoms, key), arrays[key])
+        assert _results(second.plan) == expected
+        assert _results(first.plan) == expected
+    finally:
+        first.plan.project.close()
+        second.plan.project.close()
