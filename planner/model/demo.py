@@ -143,17 +143,25 @@ def _fill(project: Project, rng: np.random.Generator, *parts: Any) -> None:
 
 
 def demo_quotas(project: Project, rng: np.random.Generator) -> None:
-    """A quota plan for the demo's next fiscal year, so a new user sees quotas, difficulty and
-    the tree on first open: last year's revenue plus 15 %, allocated half by potential and half
-    by revenue within +3 % .. +40 % growth, seasonality from the opportunities' close dates, and
+    """Quota plans for this year (results measure against it) and the next fiscal year, so a
+    new user sees quotas, difficulty, attainment and the tree on first open. Next year: last
+    year's revenue plus 15 %, allocated half by potential and half by revenue within +3 % ..
+    +40 % growth, seasonality from the opportunities' close dates, and
     bottom-up commitments from a third of the territories (85-105 % of their quota)."""
+    from planner.model._demo_results import SEASON
     from planner.model.plan import Plan
     from planner.model.quota.ops import allocate_edit, commitments_edit
 
     plan = Plan.load(project)
     plan.user = "demo"
-    year = ANCHOR.year + 1
     revenue = sum(r["revenue"] for r in plan.rows())
+    # This year's plan (what the Results dock measures attainment and pace against): a
+    # cautious 95 % of last year's revenue, by revenue, shaped like the bookings' season, so
+    # the territories the demo makes fall behind stand out from those on pace.
+    total = round(revenue * 0.95 / 1000) * 1000 * 100
+    season = {"seasonality": [float(v) for v in SEASON]}
+    plan.apply(allocate_edit(plan, ANCHOR.year, total, basis="revenue", settings=season)[0])
+    year = ANCHOR.year + 1
     total = round(revenue * 1.15 / 1000) * 1000 * 100
     try:
         edit, _ = allocate_edit(plan, year, total, basis="potential:0.5,revenue:0.5",
@@ -176,7 +184,8 @@ def demo_quotas(project: Project, rng: np.random.Generator) -> None:
     from planner.model._persist import log_data_change
 
     with project.transaction() as s:  # the demo's own steps are where a user's undo stops
-        log_data_change(s, "demo", "demo", f"demo project built (quota plan FY{year} included)")
+        label = f"demo project built (quota plans FY{ANCHOR.year} and FY{year} included)"
+        log_data_change(s, "demo", "demo", label)
 
 
 # -- writing -------------------------------------------------------------------------------
