@@ -65,15 +65,30 @@ def test_after_every_other_import_the_arrays_opened_are_the_tables(
 
 
 def test_a_schema_migration_rebuilds_the_cache(tmp_path: Path) -> None:
+    """A cache written under an older schema is not used once the project is migrated: the
+    cache as the previous schema left it (its fingerprint names that revision), then the
+    migration to the head."""
+    import json
+
     from alembic import command
+    from sqlalchemy import select, update
+
+    from planner.model.schema import AtomCache
 
     grid_project(tmp_path / "g.tplan").close()
     plan = opened(tmp_path / "g.tplan")
     before = plan.rows()
     engine = plan.project.engine
+    with plan.project.transaction() as s:  # the cache as the previous schema wrote it
+        raw = s.scalar(select(AtomCache.data).where(AtomCache.name == "atoms/meta"))
+        meta = json.loads(bytes(raw).decode("utf-8"))
+        previous = meta["fingerprint"]["schema"]
+        meta["fingerprint"]["schema"] = "0007"
+        s.execute(update(AtomCache).where(AtomCache.name == "atoms/meta")
+                  .values(data=json.dumps(meta).encode("utf-8")))  # fmt: skip
     plan.project.close()
-    command.downgrade(alembic_config(engine), "-1")  # the previous schema, then the migration
-    assert current_revision(engine) != head_revision()
+    command.downgrade(alembic_config(engine), "-1")
+    assert current_revision(engine) != head_revision() == previous
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     project = Project.open(tmp_path / "g.tplan")
