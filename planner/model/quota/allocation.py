@@ -190,17 +190,25 @@ def split(
         order = order[room[order]]
         # More cents than items with room (float slack): hand them round-robin.
         while left > 0 and len(order):
-            take = order[: min(left, len(order))]
-            amounts[take] += 1
-            left -= len(take)
+            if left < len(order):
+                amounts[order[:left]] += 1
+                break
+            add = np.minimum(hi[order] - amounts[order], left // len(order))  # in bulk
+            amounts[order] += add
+            left -= int(add.sum())
             order = order[amounts[order] < hi[order]]
     elif left < 0:  # float slack the other way: take from the smallest remainders above lo
         order = np.lexsort((np.arange(n), exact - amounts))
         while left < 0:
             cand = order[amounts[order] > lo[order]]
-            take = cand[: min(-left, len(cand))]
-            amounts[take] -= 1
-            left += len(take)
+            if not len(cand):
+                break
+            if -left < len(cand):
+                amounts[cand[:-left]] -= 1
+                break
+            take = np.minimum(amounts[cand] - lo[cand], -left // len(cand))
+            amounts[cand] -= take
+            left += int(take.sum())
     return Split(
         amounts,
         at_min=[int(i) for i in np.flatnonzero((amounts == lo) & (unbounded < lo - 0.5))],
