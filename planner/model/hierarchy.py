@@ -28,6 +28,7 @@ from planner.model.balance import METRICS, deviations
 from planner.model.schema import ScenarioNode
 
 if TYPE_CHECKING:
+    from planner.model.atoms import AtomData
     from planner.model.plan import Plan
     from planner.model.store import Project
 
@@ -87,14 +88,18 @@ class Tree:
 
     @classmethod
     def of_plan(cls, plan: Plan, nodes: Mapping[int, Node] | None = None) -> Tree:
-        a = plan.atoms
+        return cls.of_atoms(plan.org if nodes is None else nodes, plan.atoms)
+
+    @classmethod
+    def of_atoms(cls, nodes: Mapping[int, Node], a: AtomData) -> Tree:
+        """The tree of ``nodes`` over the territories of ``a`` (a plan before an edit, say)."""
         terr = {
             int(t): (str(n), int(p) if np.isfinite(p) else None)
             for t, n, p in zip(
                 a.territory_ids, a.territory_names, a.territory_parent_ids, strict=True
             )
         }
-        return cls(plan.org if nodes is None else nodes, terr)
+        return cls(nodes, terr)
 
     def _safe_parent(self, nid: int, parent: int | None) -> int:
         seen = {nid}

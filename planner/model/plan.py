@@ -576,8 +576,8 @@ class Plan:
             t: {k: float(before.totals[i, COL[k]]) for k in values}
             for i, t in enumerate(before.ids)
         }
-        tree_before = Tree(pre_org, _territories(pre_atoms))
-        tree_after = Tree(self.org, _territories(self.atoms))
+        tree_before = Tree.of_atoms(pre_org, pre_atoms)
+        tree_after = Tree.of_atoms(self.org, self.atoms)
         removed = [n.node_id for n in edit.nodes if n.after is None]
         out: list[QuotaChange] = []
         for y in years:
@@ -658,13 +658,6 @@ def _quota_columns(plan: Plan, rows: list[dict[str, Any]]) -> None:
         r["commitment"] = None if cell is None or cell.committed is None else cell.committed / 100
         r["quota_adjusted"] = bool(cell and cell.adjusted)
         r.update(fair.get(r["id"], {}))
-
-
-def _territories(a: AtomData) -> dict[int, tuple[str, int | None]]:
-    return {
-        int(t): (str(n), int(p) if np.isfinite(p) else None)
-        for t, n, p in zip(a.territory_ids, a.territory_names, a.territory_parent_ids, strict=True)
-    }
 
 
 def _territory_id(pre: AtomData, edit: Edit, t: int) -> int:
