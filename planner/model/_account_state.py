@@ -50,10 +50,15 @@ class AccountState:
         base = now if is_reference else base.astype(np.int64, copy=True)
         state = cls(now, base, weights, is_reference=is_reference)
         state.totals = {k: float(w.sum()) for k, w in weights.items()}
-        changed = state.now != state.base
-        state.moved = {k: float(w[changed].sum()) for k, w in weights.items()}
         top = int(max(state.base.max(initial=-1), state.now.max(initial=-1))) + 1
         state.size = np.bincount(state.base[state.base >= 0], minlength=top)
+        if is_reference:  # nothing differs from itself (a pass over every account saved)
+            state.moved = dict.fromkeys(weights, 0.0)
+            state.lost = np.zeros(top, np.int64)
+            state.gained = np.zeros(top, np.int64)
+            return state
+        changed = state.now != state.base
+        state.moved = {k: float(w[changed].sum()) for k, w in weights.items()}
         state.lost = np.bincount(state.base[changed & (state.base >= 0)], minlength=top)
         state.gained = np.bincount(state.now[changed & (state.now >= 0)], minlength=top)
         return state

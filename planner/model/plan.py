@@ -126,11 +126,14 @@ class Plan:
         #: not have reads as unassigned; disruption uses the id form below, which is exact).
         self.baseline = baseline
         self.balance = Balance(atoms, alignment)
-        if baseline_territory_ids is None:
+        now = territory_ids_of(atoms, account_territories(atoms, alignment))
+        if baseline is alignment:  # its own reference: one pass over the accounts, not two
+            baseline_territory_ids = now
+        elif baseline_territory_ids is None:
             baseline_territory_ids = territory_ids_of(atoms, account_territories(atoms, baseline))
         m = atoms.account_matrix
         self._accounts = AccountState.build(
-            territory_ids_of(atoms, account_territories(atoms, alignment)),
+            now,
             baseline_territory_ids,
             {k: m[:, COL[k]] for k in ("accounts", "revenue", "potential")},
             is_reference=baseline is alignment,

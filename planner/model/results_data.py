@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from planner.model.atoms import AtomData, _frame
+from planner.model.atoms import CUSTOMER, PARTNER, AtomData, _frame
 from planner.model.io import _columns as cols
 from planner.model.store import Project
 
@@ -101,14 +101,9 @@ def _days(values: pd.Series) -> NDArray[np.int32]:
 
 def read_facts(project: Project, atoms: AtomData) -> Facts:
     """Everything results need besides the alignment, in one read per table."""
-    acc = _frame(project, "SELECT id, status FROM account ORDER BY id")
-    status = acc["status"].to_numpy(object)
-    pos = _positions(atoms, acc["id"].to_numpy(np.int64))
     n = atoms.n_accounts
-    is_customer, is_partner = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    ok = pos >= 0
-    is_customer[pos[ok]] = status[ok] == "customer"
-    is_partner[pos[ok]] = status[ok] == "partner"
+    is_customer = atoms.account_status == CUSTOMER
+    is_partner = atoms.account_status == PARTNER
     opp = _frame(project, "SELECT account_id, stage, amount, is_open, close_date FROM opportunity")
     stage = opp["stage"].fillna("").to_numpy(object)
     opp_open = opp["is_open"].fillna(False).to_numpy(bool)

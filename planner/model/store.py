@@ -62,6 +62,8 @@ class Project:
         self.location = location
         self.read_only = read_only
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        #: Transactions committed through this object (what caches of derived data key on).
+        self.commits = 0
         register_project(self.path)  # no writer of this process may replace it while open
         self._unregister = weakref.finalize(self, unregister_project, self.path)
 
@@ -176,6 +178,7 @@ class Project:
             )
         with self._sessions() as session, session.begin():
             yield session
+        self.commits += 1
 
     def baseline_id(self) -> int:
         """Id of the scenario in force (every project has exactly one)."""

@@ -177,7 +177,7 @@ class PlanDock(QWidget):
         freq = c["strategy"]["visit_frequency"]
         self.freq.set_rows([[t, _num(freq.get(t))] for t in tp.TIERS])
         if self.plan is not None:
-            self.partners.fill(self.plan.project, c["strategy"]["partners"])
+            self.partners.fill(self.plan, c["strategy"]["partners"])
         self.notes.setPlainText(c["strategy"]["notes"])
         self.review.set_rows([[r["date"], r["happened"], r["changes"]] for r in c["review"]])
 

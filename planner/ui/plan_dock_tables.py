@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from planner.model.schema import Account
+from planner.model.partners import partner_choices
 
 
 class PlanTable(QWidget):
@@ -79,15 +78,10 @@ class PlanTable(QWidget):
 class PartnerList(QListWidget):
     """The project's partner accounts, checkable; the checked ones serve the territory."""
 
-    def fill(self, project: Any, checked: list[int]) -> None:
+    def fill(self, plan: Any, checked: list[int]) -> None:
         self.clear()
-        with project.session() as s:
-            rows = s.execute(
-                select(Account.id, Account.name)
-                .where(Account.status == "partner")
-                .order_by(Account.name)
-                .limit(500)
-            ).all()
+        atoms = plan.atoms
+        rows = partner_choices(plan.project, atoms.account_status, atoms.account_ids)
         for pid, name in rows:
             item = QListWidgetItem(str(name))
             item.setData(Qt.ItemDataRole.UserRole, int(pid))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from planner.model import atom_cache
 from planner.model.atoms import load_atoms, read_arrays
@@ -147,3 +147,17 @@ def test_names_are_read_when_first_asked_for_and_display_geometry_is_kept(tmp_pa
     assert list(again.plan.atoms.account_ext_ids[[0, 1]]) == ["A000000", "A000001"]
     assert [g.wkb for g in again.display] == [g.wkb for g in first.display]  # from the cache
     assert len(load_unit_geometries(again.plan.project)) == len(again.display)
+
+
+def test_rows_deleted_behind_the_cache_are_seen_at_the_next_open(tmp_path: Path) -> None:
+    """Counting 10M rows is counted once per open project; another program deleting a row
+    that is not the last (largest ids unchanged) is still seen by the next open."""
+    grid_project(tmp_path / "g.tplan").close()
+    plan = opened(tmp_path / "g.tplan")
+    first = int(plan.atoms.account_ids[0])
+    assert atom_cache.read(plan.project) is not None  # counted once, reused
+    other = Project.open(tmp_path / "g.tplan")
+    with other.transaction() as s:
+        s.execute(delete(Account).where(Account.id == first))
+    other.close()
+    assert opened(tmp_path / "g.tplan").atoms.n_accounts == plan.atoms.n_accounts - 1

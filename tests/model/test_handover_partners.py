@@ -39,3 +39,23 @@ def test_packet_accounts_list_the_partners_of_their_new_territory(tmp_path: Path
     assert "&lt;b&gt;Acme&lt;/b&gt; Resellers" in html
     assert "<b>Acme</b>" not in html
     project.close()
+
+
+def test_partner_choices_lists_partners_by_name_from_the_status_codes(tmp_path: Path) -> None:
+    """The plan's partner checklist: partner accounts only, by name, at most ``limit``."""
+    from planner.model.atoms import load_atoms
+    from planner.model.partners import partner_choices
+
+    project = grid_project(tmp_path / "g.tplan")
+    ids = [int(i) for i in Plan.load(project).atoms.account_ids[:3]]
+    with project.transaction() as s:
+        for i, name in zip(ids, ["Zeta Channel", "alpha <Reseller>", "Mid Partner"], strict=True):
+            s.execute(update(Account).where(Account.id == i).values(status="partner", name=name))
+    atoms = load_atoms(project)
+    assert int((atoms.account_status == 2).sum()) == 3
+    assert int((atoms.account_status == 1).sum()) > 0  # the rest are customers
+    found = partner_choices(project, atoms.account_status, atoms.account_ids)
+    assert [name for _, name in found] == ["Mid Partner", "Zeta Channel", "alpha <Reseller>"]
+    assert {i for i, _ in found} == set(ids)
+    assert len(partner_choices(project, atoms.account_status, atoms.account_ids, limit=2)) == 2
+    project.close()
