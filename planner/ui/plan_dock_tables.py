@@ -80,8 +80,7 @@ class PartnerList(QListWidget):
 
     def fill(self, plan: Any, checked: list[int]) -> None:
         self.clear()
-        atoms = plan.atoms
-        rows = partner_choices(plan.project, atoms.account_status, atoms.account_ids)
+        rows = partner_choices(plan.atoms)
         for pid, name in rows:
             item = QListWidgetItem(str(name))
             item.setData(Qt.ItemDataRole.UserRole, int(pid))

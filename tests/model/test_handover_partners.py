@@ -54,8 +54,8 @@ def test_partner_choices_lists_partners_by_name_from_the_status_codes(tmp_path: 
     atoms = load_atoms(project)
     assert int((atoms.account_status == 2).sum()) == 3
     assert int((atoms.account_status == 1).sum()) > 0  # the rest are customers
-    found = partner_choices(project, atoms.account_status, atoms.account_ids)
+    found = partner_choices(atoms)
     assert [name for _, name in found] == ["Mid Partner", "Zeta Channel", "alpha <Reseller>"]
     assert {i for i, _ in found} == set(ids)
-    assert len(partner_choices(project, atoms.account_status, atoms.account_ids, limit=2)) == 2
+    assert len(partner_choices(atoms, limit=2)) == 2
     project.close()
