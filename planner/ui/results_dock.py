@@ -77,14 +77,16 @@ PERCENT = {
 
 
 def _read(
-    project: Any, scenario_id: int, atoms: Any, alignment: Any, as_of: Any
-) -> Generator[None, None, tuple[Facts, Results]]:
-    """The facts and the results from them, as a worker job (a generator that only returns):
-    at 10M accounts building the results' account columns takes seconds too, so neither
-    runs on the GUI thread. ``alignment`` is the plan's at the start (a copy: edits made
-    meanwhile are followed when the job is done)."""
+    project: Any, plan: Any, atoms: Any, alignment: Any, as_of: Any
+) -> Generator[None, None, tuple[Facts, Results, AlertEngine]]:
+    """The facts, the results and the alert engine from them, as a worker job (a generator
+    that only returns): at 10M accounts the results' account columns and the engine's
+    potential ranking take seconds too, so none of it runs on the GUI thread. ``alignment``
+    is the plan's at the start (a copy: edits made meanwhile are followed when it is done);
+    of ``plan`` only the project and scenario id are read."""
     facts = read_facts(project, atoms)
-    return facts, Results(project, scenario_id, atoms, alignment, as_of=as_of, facts=facts)
+    results = Results(project, plan.scenario_id, atoms, alignment, as_of=as_of, facts=facts)
+    return facts, results, AlertEngine(results, plan, load_rules(project))
     yield  # unreachable: it makes this function a generator for workers.run_job
 
 
@@ -222,13 +224,12 @@ class ResultsDock(QWidget):
             return
         day = self.as_of.date().toPython()
         if self._facts is None or self._facts[0] is not plan.project:
-            project, sid, atoms = plan.project, plan.scenario_id, plan.atoms
-            alignment = plan.alignment.copy()
+            project, atoms, alignment = plan.project, plan.atoms, plan.alignment.copy()
             self.summary.setText("Reading bookings, opportunities and visits…")
             self._job = workers.run_job(
                 self,
                 "Reading results data",
-                lambda: _read(project, sid, atoms, alignment, day),
+                lambda: _read(project, plan, atoms, alignment, day),
                 on_done=lambda got: self._got(project, *got),
                 on_error=lambda err: self.error.emit(str(err)),
                 cancellable=False,
@@ -238,7 +239,7 @@ class ResultsDock(QWidget):
         self.engine = AlertEngine(self.results, plan, load_rules(plan.project))
         self._evaluate()
 
-    def _got(self, project: Any, facts: Facts, results: Results) -> None:
+    def _got(self, project: Any, facts: Facts, results: Results, engine: AlertEngine) -> None:
         plan = self.plan
         if plan is None or plan.project is not project:
             return
@@ -246,8 +247,7 @@ class ResultsDock(QWidget):
         if results.scenario_id != plan.scenario_id or results.as_of != self.as_of.date().toPython():
             self.rebuild()  # another scenario or date meanwhile: from the facts now read
             return
-        self.results = results
-        self.engine = AlertEngine(results, plan, load_rules(plan.project))
+        self.results, self.engine = results, engine
         if plan.atoms.n_accounts == results.atoms.n_accounts:
             results.refresh(plan.atoms, plan.alignment)  # edits made while it was built
             results.refresh_nodes()

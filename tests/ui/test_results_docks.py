@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from planner.model import moves
 from planner.model import territory_plan as tp
@@ -119,3 +119,43 @@ def test_importing_actuals_from_the_dock(qtbot: Any, project: Project, tmp_path:
     with qtbot.waitSignal(results.updated, timeout=10_000):
         results.import_file(good)
     assert _cell(results, "T1", "Bookings") == 3250
+
+
+def test_partner_checklist_is_built_when_first_seen_and_keeps_checked_partners(
+    qtbot: Any, project: Project
+) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QTabWidget
+    from sqlalchemy import update
+
+    from planner.model.schema import Account
+
+    ids = [int(i) for i in Plan.load(project).atoms.account_ids[-2:]]
+    with project.transaction() as s:
+        for i, name in zip(ids, ["<i>Beta</i> Channel", "Alpha Resellers"], strict=True):
+            s.execute(update(Account).where(Account.id == i).values(status="partner", name=name))
+    _, _, dock = _docks(qtbot, Plan.load(project))
+    assert dock.partners.count() == 0  # not seen yet: nothing sorted
+    dock.show()
+    qtbot.waitExposed(dock)
+    tabs = dock.findChild(QTabWidget)
+    bar = tabs.tabBar()
+    strategy = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Strategy")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(strategy).center())
+    qtbot.waitUntil(lambda: dock.partners.count() == 2)
+    # as typed (plain text), in code point order like the database's ORDER BY name
+    assert [dock.partners.item(i).text() for i in range(2)] == [
+        "<i>Beta</i> Channel",
+        "Alpha Resellers",
+    ]
+    rect = dock.partners.visualItemRect(dock.partners.item(1))
+    box = QPoint(rect.left() + 8, rect.center().y())  # the check box at the item's left edge
+    qtbot.mouseClick(dock.partners.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    assert dock.partners.checked() == [ids[1]]
+    dock.save()
+    tid = dock.territory_id
+    assert tid is not None
+    assert tp.current(project, tid).content["strategy"]["partners"] == [ids[1]]
+    _, _, unseen = _docks(qtbot, Plan.load(project))
+    assert unseen.partners.count() == 0
+    assert unseen.partners.checked() == [ids[1]]  # kept as saved although never listed
