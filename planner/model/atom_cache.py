@@ -113,7 +113,12 @@ def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
         out = {}
         for name, spec in meta["arrays"].items():
             if name in LAZY:
-                out[name] = StringColumn.lazy(_loader(project, f"{group}/{name}", spec))
+                key = f"{group}/{name}"
+                out[name] = StringColumn.lazy(
+                    _loader(project, key, spec),
+                    length=int(spec["offsets"]["shape"][0]) - 1,
+                    pick=_picker(project, key, spec),
+                )
             else:
                 out[name] = _decode(f"{group}/{name}", spec, blobs, checked=True)
         return out
@@ -136,13 +141,10 @@ def _fetch(s: Session, names: list[str], sums: Mapping[str, int] | None = None) 
         out = {name: bytes(data) for name, data in rows.all()}
         _check(out, sums or {})
         return out
-    found = s.execute(
-        select(AtomCache.name, text("atom_cache.rowid")).where(AtomCache.name.in_(names))
-    ).all()
     out = {}
     with ThreadPoolExecutor(1) as pool:
         checks = []
-        for name, rowid in found:
+        for name, rowid in _rowids(s, names).items():
             with driver.blobopen("atom_cache", "data", int(rowid), readonly=True) as blob:
                 out[name] = blob.read()
             if sums is not None and name in sums:
@@ -150,6 +152,14 @@ def _fetch(s: Session, names: list[str], sums: Mapping[str, int] | None = None) 
         for check in checks:
             check.result()
     return out
+
+
+def _rowids(s: Session, names: list[str]) -> dict[str, int]:
+    """Row ids of these cache rows (for ``blobopen``), by name; missing ones left out."""
+    found = s.execute(
+        select(AtomCache.name, text("atom_cache.rowid")).where(AtomCache.name.in_(names))
+    ).all()
+    return {str(name): int(rowid) for name, rowid in found}
 
 
 def _check(blobs: Mapping[str, bytes], sums: Mapping[str, int]) -> None:
@@ -258,3 +268,39 @@ def _loader(project: Project, key: str, spec: Mapping[str, Any]) -> Any:
             return read_account_strings(project, key.rsplit("/", 1)[-1])
 
     return load
+
+
+def _picker(project: Project, key: str, spec: Mapping[str, Any]) -> Any:
+    """Reads a few strings of a cached column without loading it: each one's two offsets and
+    its bytes straight from the blobs (SQLite's incremental blob I/O). None (load the whole
+    column instead, which verifies it) when not on SQLite, when the cache went, or when what
+    is read does not make sense."""
+    size, dtype = int(spec["data"]["shape"][0]), np.dtype(spec["offsets"]["dtype"])
+    names = [f"{key}.offsets", f"{key}.data"]
+
+    def pick(index: NDArray[np.int64]) -> list[str] | None:
+        try:
+            with project.session() as s:
+                driver = s.connection().connection.driver_connection
+                if not isinstance(driver, sqlite3.Connection):
+                    return None
+                rowid = _rowids(s, names)
+                if len(rowid) != 2:
+                    return None
+                with (
+                    driver.blobopen("atom_cache", "data", rowid[names[0]], readonly=True) as ob,
+                    driver.blobopen("atom_cache", "data", rowid[names[1]], readonly=True) as db,
+                ):
+                    return [_one(ob, db, i) for i in index.tolist()]
+        except (sqlite3.Error, UnicodeDecodeError, ValueError):
+            return None
+
+    def _one(offsets: sqlite3.Blob, data: sqlite3.Blob, i: int) -> str:
+        offsets.seek(i * dtype.itemsize)
+        start, end = (int(v) for v in np.frombuffer(offsets.read(2 * dtype.itemsize), dtype))
+        if not 0 <= start <= end <= size:
+            raise ValueError(f"{key}: offsets out of range")
+        data.seek(start)
+        return data.read(end - start).decode("utf-8")
+
+    return pick

@@ -143,6 +143,8 @@ def test_names_are_read_when_first_asked_for_and_display_geometry_is_kept(tmp_pa
     names = again.plan.atoms.account_names
     assert names._loader is not None  # not read at open
     assert names[7] == "Account 7"
+    assert names._loader is not None  # one name read from the blobs, not the column
+    assert list(names)[7] == "Account 7"
     assert names._loader is None
     assert list(again.plan.atoms.account_ext_ids[[0, 1]]) == ["A000000", "A000001"]
     assert [g.wkb for g in again.display] == [g.wkb for g in first.display]  # from the cache
@@ -161,3 +163,48 @@ def test_rows_deleted_behind_the_cache_are_seen_at_the_next_open(tmp_path: Path)
         s.execute(delete(Account).where(Account.id == first))
     other.close()
     assert opened(tmp_path / "g.tplan").atoms.n_accounts == plan.atoms.n_accounts - 1
+
+
+def test_a_few_names_are_read_without_loading_the_column(tmp_path: Path) -> None:
+    """A tooltip's or an alert list's names come straight from the cache's blobs; the whole
+    column is loaded (and verified) only for more than PICK_MAX of them."""
+    from planner.model.strings import PICK_MAX
+
+    grid_project(tmp_path / "g.tplan").close()
+    opened(tmp_path / "g.tplan")  # writes the cache
+    fresh = read_arrays(Project.open(tmp_path / "g.tplan"))
+    expected = list(fresh["account_names"])
+    project = Project.open(tmp_path / "g.tplan")
+    names = load_atoms(project).account_names
+    n = len(expected)
+    assert len(names) == n and names._loader is not None  # length known, nothing read
+    idx = np.array([3, 0, n - 1, 7, 3])
+    assert list(names[idx]) == [expected[i] for i in idx]
+    assert names[-1] == expected[-1] and names[5] == expected[5]
+    assert list(names[2:9:3]) == expected[2:9:3]
+    mask = np.zeros(n, dtype=bool)
+    mask[[1, 4]] = True
+    assert list(names[mask]) == [expected[1], expected[4]]
+    assert names._loader is not None  # still not loaded
+    with pytest.raises(IndexError):
+        names[n]
+    assert PICK_MAX < n or list(names[np.arange(n)]) == expected
+    assert list(names) == expected  # iterating loads the whole column
+    assert names._loader is None
+    project.close()
+
+
+def test_damaged_string_blobs_are_never_shown(tmp_path: Path) -> None:
+    """Offsets that point outside the data make a pick give up: the column is then loaded,
+    its checksum fails and the names come from the account table."""
+    grid_project(tmp_path / "g.tplan").close()
+    opened(tmp_path / "g.tplan")
+    expected = list(read_arrays(Project.open(tmp_path / "g.tplan"))["account_names"])
+    project = Project.open(tmp_path / "g.tplan")
+    names = load_atoms(project).account_names
+    with project.transaction() as s:
+        s.execute(update(AtomCache).where(AtomCache.name == "atoms/account_names.offsets")
+                  .values(data=np.full(len(expected) + 1, 10**9, np.int64).tobytes()))  # fmt: skip
+    assert names[2] == expected[2]
+    assert list(names[np.array([0, 5])]) == [expected[0], expected[5]]
+    project.close()
