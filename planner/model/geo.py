@@ -207,13 +207,23 @@ def simplify_for_display(
 ) -> NDArray[np.object_]:
     """Lighter polygons for the map that keep shared edges shared (no slivers or gaps).
 
-    ``coverage_simplify`` simplifies each shared edge once; if the input is not a valid
-    coverage and GEOS refuses, each polygon is simplified on its own (topology-preserving),
-    which may open hairline gaps between neighbours but never fails.
+    ``coverage_simplify`` simplifies each shared edge once. Polygons that are not a valid
+    coverage (neighbours whose shared edges do not match vertex for vertex, as Voronoi cells
+    clipped one by one) are first cleaned into one (``coverage_clean``: areas change by parts
+    per trillion), so the map's territory outlines can use the fast coverage union: at 41,000
+    ZIP-like cells the general union of every territory took seconds at each open and edit.
+    If GEOS still refuses, each polygon is simplified on its own (topology-preserving), which
+    may open hairline gaps between neighbours but never fails.
     """
     polys = np.asarray(polygons, dtype=object)
     if len(polys) == 0:
         return polys
+    try:
+        if not shapely.coverage_is_valid(polys):
+            clean = shapely.coverage_clean  # type: ignore[attr-defined]  # 2.2; no stubs yet
+            polys = np.asarray(clean(polys), dtype=object)
+    except shapely.errors.GEOSException:
+        pass
     try:
         simplified = shapely.coverage_simplify(polys, tolerance_deg)
         return np.asarray(simplified, dtype=object)

@@ -18,6 +18,10 @@ from planner.model.progress import Progress
 from planner.model.store import Project
 from planner.model.strings import StringColumn
 
+#: How the display polygons are made (2: an invalid coverage is cleaned first); a cache made
+#: another way is made again.
+DISPLAY_VERSION = 2
+
 
 @dataclass(frozen=True, eq=False)
 class LoadedProject:
@@ -53,12 +57,20 @@ def _display(project: Project, geoms: np.ndarray) -> np.ndarray:
     if not len(geoms):
         return geoms
     cached = atom_cache.read(project, "display")
-    if cached is not None and len(cached["offsets"]) == len(geoms) + 1:
+    if (
+        cached is not None
+        and len(cached["offsets"]) == len(geoms) + 1
+        and cached.get("version") is not None
+        and int(cached["version"][0]) == DISPLAY_VERSION
+    ):
         wkb = StringColumn(cached["wkb"], cached["offsets"])
         return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
     display = display_geometries(geoms, len(geoms))
     packed = StringColumn.from_bytes([shapely.to_wkb(g) for g in display])
-    atom_cache.write(project, {"wkb": packed.data, "offsets": packed.offsets}, "display")
+    version = np.array([DISPLAY_VERSION], dtype=np.int64)
+    atom_cache.write(
+        project, {"wkb": packed.data, "offsets": packed.offsets, "version": version}, "display"
+    )
     return display
 
 

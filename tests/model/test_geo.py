@@ -121,6 +121,24 @@ def test_simplify_for_display_keeps_shared_edges() -> None:
     assert shapely.area(shapely.intersection(simple[0], simple[1])) < 1e-12
 
 
+def test_cells_clipped_one_by_one_become_a_valid_coverage_for_display() -> None:
+    """Neighbours whose shared edge does not match vertex for vertex (one has a vertex the
+    other lacks, one edge is off by 1e-9, as Voronoi cells clipped one by one) are cleaned
+    into a valid coverage, so outline unions can use the fast coverage union; areas stay."""
+    left = Polygon([(0, 0), (1, 0), (1, 0.5), (1, 1), (0, 1)])  # a vertex mid-edge
+    right = Polygon([(1 + 1e-9, 0), (2, 0), (2, 1), (1, 1)])  # edge nearly shared
+    below = box(0, -1, 2, 0)
+    polys = np.array([left, right, below], dtype=object)
+    assert not shapely.coverage_is_valid(polys)
+    simple = simplify_for_display(polys, tolerance_deg=0.001)
+    assert len(simple) == 3
+    assert shapely.coverage_is_valid(simple)
+    assert np.allclose(shapely.area(simple), shapely.area(polys), rtol=1e-6)
+    union = shapely.coverage_union_all(simple)
+    assert union.is_valid
+    assert math.isclose(union.area, 4.0, rel_tol=1e-6)
+
+
 def test_polsby_popper_square_vs_strip() -> None:
     pp = polsby_popper(np.array([box(-100, 40, -99, 41), box(-100, 40, -90, 40.1)], dtype=object))
     assert 0.7 < pp[0] < 0.8  # a square is pi/4 ~ 0.785 (a little distorted in Albers)
