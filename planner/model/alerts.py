@@ -165,10 +165,11 @@ class AlertEngine:
                 )
         self._capacity(plan, tids, tname, add)
         tid_now = results.account_tid
-        names = a.account_names
         listed = self.unvisited[: r.max_items]
         unlisted("unvisited_top", len(self.unvisited) - len(listed))
-        for i in listed:
+        # the listed accounts' names in one read (from a large project's cache, not each alone)
+        names = dict(zip(listed.tolist(), a.account_names[listed], strict=True))
+        for i in listed.tolist():
             t = int(tid_now[i])
             last = int(self.last_visit[i])
             when = "never visited" if last == NO_DAY else f"last visit {day_number_text(last)}"
@@ -226,7 +227,9 @@ class AlertEngine:
             mask |= np.isin(tid_now, np.fromiter(no_rep, dtype=np.int64))
         found = np.flatnonzero(mask)
         unlisted("unowned", max(len(found) - self.rules.max_items, 0))
-        for i in found[: self.rules.max_items]:
+        shown = found[: self.rules.max_items]
+        names = dict(zip(shown.tolist(), a.account_names[shown], strict=True))
+        for i in shown.tolist():
             t = int(tid_now[i])
             why = "in no territory" if t < 0 else f"territory {tname.get(t, t)} has no rep"
             add(
@@ -235,7 +238,7 @@ class AlertEngine:
                     "unowned",
                     "account",
                     int(a.account_ids[i]),
-                    str(a.account_names[i]),
+                    str(names[i]),
                     tname.get(t, "(unassigned)"),
                     None,
                     why,
