@@ -99,6 +99,12 @@ class AlertEngine:
         stale = (f.last_visit == NO_DAY) | (f.last_visit <= since)
         top = np.flatnonzero(has & (pot >= cut) & stale)
         self.unvisited = top[np.argsort(-pot[top], kind="stable")]
+        listed = self.unvisited[: r.max_items]
+        #: Names of the listed unvisited accounts (fixed with the engine: read once, not at
+        #: every evaluation after an edit).
+        self.unvisited_names = dict(
+            zip(listed.tolist(), results.atoms.account_names[listed], strict=True)
+        )
         self.last_visit = f.last_visit
         with plan.project.engine.connect() as conn:
             self.capacity = {
@@ -167,8 +173,7 @@ class AlertEngine:
         tid_now = results.account_tid
         listed = self.unvisited[: r.max_items]
         unlisted("unvisited_top", len(self.unvisited) - len(listed))
-        # the listed accounts' names in one read (from a large project's cache, not each alone)
-        names = dict(zip(listed.tolist(), a.account_names[listed], strict=True))
+        names = self.unvisited_names
         for i in listed.tolist():
             t = int(tid_now[i])
             last = int(self.last_visit[i])

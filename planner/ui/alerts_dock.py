@@ -28,7 +28,7 @@ from planner.model.alert_rules import AlertRules, load_rules, save_rules
 from planner.model.alerts import RULES, AlertList
 from planner.model.errors import PlannerError
 from planner.model.io.alerts_export import write_alerts_csv
-from planner.ui.frame_model import FrameModel
+from planner.ui.frame_model import FrameModel, fit_columns
 from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_dock import ResultsDock
 
@@ -120,7 +120,7 @@ class AlertsDock(QWidget):
         self.model.set_frame(
             pd.DataFrame(rows, columns=["Alert", "Concerns", "Territory", "Detail"])
         )
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, self.model)
         self.countChanged.emit(al.total if al else 0)
 
     def _rules_changed(self) -> None:

@@ -40,7 +40,7 @@ from planner.model.results import LEVELS, Results
 from planner.model.results_colours import MEASURES, measure_fills
 from planner.model.results_data import Facts, read_facts
 from planner.ui import workers
-from planner.ui.frame_model import FrameModel
+from planner.ui.frame_model import FrameModel, fit_columns
 from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_charts import AttainmentChart, FunnelChart, TrendChart
 
@@ -292,7 +292,7 @@ class ResultsDock(QWidget):
         level = str(self.level.currentData())
         self._rows = res.rows(level)
         self.model.set_frame(frame_of(self._rows))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, self.model)
         self.attainment.set_rows(self._rows)
         source = "closed-won opportunities" if res.facts.bookings_from_crm else "imported actuals"
         total = res.rows("plan")[0]
