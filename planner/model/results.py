@@ -107,15 +107,21 @@ class Results:
         comparison, no per-account gathers). When territories came or went, indices shift, so
         every account's territory is read again."""
         now_tids = atoms.territory_ids
-        if self._align is None or not np.array_equal(now_tids, self.atoms.territory_ids):
+        if (
+            self._align is None
+            or self._align.shape != alignment.shape
+            or not np.array_equal(now_tids, self.atoms.territory_ids)
+        ):
             cand = np.arange(atoms.n_accounts)
             now = territory_ids_of(atoms, account_territories(atoms, alignment))
+            self._align = alignment.copy()
         else:
             diff = np.flatnonzero(alignment != self._align)
             units, own = diff[diff < atoms.n_units], diff[diff >= atoms.n_units] - atoms.n_units
             cand = np.union1d(own, atoms.accounts_of_units(units)) if len(units) else own
             now = territory_ids_of(atoms, _effective(atoms, alignment, cand))
-        self.atoms, self._align = atoms, alignment.copy()
+            self._align[diff] = alignment[diff]  # in place: a copy of 10M atoms per edit cost more
+        self.atoms = atoms
         before = self.account_tid[cand]
         moved = np.flatnonzero(now != before)
         touched: set[int] = set()
