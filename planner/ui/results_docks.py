@@ -56,10 +56,30 @@ def install(window: Any) -> tuple[ResultsDock, AlertsDock, PlanDock]:
         window.map_view.set_legend(legend)
 
     results.fillsRequested.connect(fills)
+    waiting: dict[str, Any] = {}
+
+    def held(new_plan: Any) -> None:
+        """A plan the results follow once the map has painted it (or the dock is shown): at
+        10M accounts reading bookings and building the results take seconds of CPU, which
+        the map's first paint needs more on a two-core machine."""
+        if window.docks["results"].isVisible() or window.docks["alerts"].isVisible():
+            waiting.pop("plan", None)
+            results.set_plan(new_plan)
+        else:
+            waiting["plan"] = new_plan
+
+    def release(*_args: Any) -> None:
+        new_plan = waiting.pop("plan", None)
+        if new_plan is not None and new_plan is getattr(window, "plan", None):
+            results.set_plan(new_plan)
+
+    window.map_rendered.connect(release)
+    for key in ("results", "alerts"):
+        window.docks[key].visibilityChanged.connect(lambda on: release() if on else None)
     window.map_rendered.connect(results.push_fills)  # the page draws its own colours first
-    window.planChanged.connect(results.set_plan)
+    window.planChanged.connect(held)
     window.planChanged.connect(plan.set_plan)
     if getattr(window, "plan", None) is not None:
-        results.set_plan(window.plan)
+        held(window.plan)
         plan.set_plan(window.plan)
     return results, alerts, plan

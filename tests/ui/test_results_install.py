@@ -66,3 +66,22 @@ def test_docks_menu_status_bar_and_map_colours(qtbot: Any, window: Any) -> None:
     results.colour.setCurrentIndex(0)  # back to territory colours
     colour = str(w.plan.atoms.territory_colours[w.plan.alignment[0]])
     qtbot.waitUntil(lambda: fill() == colour, timeout=10_000)
+
+
+def test_results_are_read_after_the_map_has_painted(qtbot: Any, window: Any) -> None:
+    """A plan reaches the (hidden) Results dock once the map has painted it: reading the
+    bookings and building the results must not take the CPU the first paint needs."""
+    w = window
+    results = w.docks["results"].widget()
+    handed: list[bool] = []
+    w.planChanged.connect(lambda p: handed.append(results.plan is p))
+    path = w.plan.project.path
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(path)
+    assert handed == [False]
+    qtbot.waitUntil(lambda: results.plan is w.plan, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: results.results is not None and results.results.project is w.plan.project,
+        timeout=10_000,
+    )
+    assert results.alerts is not None
