@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -51,6 +52,7 @@ class AlertsDock(QWidget):
     def __init__(self, results: ResultsDock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.results = results
+        self._stale = False
         results.updated.connect(self.show_alerts)
         self.rule = QComboBox()
         self.rule.addItem("All alerts", "")
@@ -91,7 +93,15 @@ class AlertsDock(QWidget):
         return self.results.alerts
 
     def show_alerts(self) -> None:
-        """Fill the table and the rule boxes from the Results dock's current alerts."""
+        """Fill the table and the rule boxes from the Results dock's current alerts; while the
+        dock is hidden only the count goes out (the status bar shows it) and the table is
+        filled when the dock is shown."""
+        if not self.isVisible():
+            self._stale = True
+            al = self.alerts
+            self.countChanged.emit(al.total if al else 0)
+            return
+        self._stale = False
         plan = self.results.plan
         if plan is not None:
             self._loading = True
@@ -122,6 +132,11 @@ class AlertsDock(QWidget):
         )
         fit_columns(self.table, self.model)
         self.countChanged.emit(al.total if al else 0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.show_alerts()
 
     def _rules_changed(self) -> None:
         plan = self.results.plan

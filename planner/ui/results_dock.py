@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -178,6 +179,7 @@ class ResultsDock(QWidget):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._follow_edit)
         self._rows: list[dict[str, Any]] = []
+        self._stale = False
 
     # -- plan ----------------------------------------------------------------------------------
     def set_plan(self, plan: Plan | None) -> None:
@@ -286,9 +288,16 @@ class ResultsDock(QWidget):
 
     # -- view ----------------------------------------------------------------------------------
     def show_rows(self) -> None:
+        """The table, charts and summary from the results; while the dock is hidden (as it
+        is by default) only marked to do when it is shown: refilling a table no one sees
+        cost a 1M-account plan ~0.2 s after every edit."""
         res = self.results
         if res is None:
             return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         level = str(self.level.currentData())
         self._rows = res.rows(level)
         self.model.set_frame(frame_of(self._rows))
@@ -304,6 +313,11 @@ class ResultsDock(QWidget):
             + f" · {self.alerts.total if self.alerts else 0:,} alerts"
         )
         self._selected()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.show_rows()
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

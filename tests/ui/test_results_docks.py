@@ -32,6 +32,8 @@ def _docks(qtbot: Any, plan: Plan) -> tuple[ResultsDock, AlertsDock, PlanDock]:
     alerts, plan_dock = AlertsDock(results), PlanDock(results)
     for w in (results, alerts, plan_dock):
         qtbot.addWidget(w)
+    for w in (results, alerts):  # a hidden dock fills its table when it is shown
+        w.show()
     results.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
     with qtbot.waitSignal(results.updated, timeout=10_000):  # facts are read on the pool
         results.set_plan(plan)
@@ -159,3 +161,30 @@ def test_partner_checklist_is_built_when_first_seen_and_keeps_checked_partners(
     _, _, unseen = _docks(qtbot, Plan.load(project))
     assert unseen.partners.count() == 0
     assert unseen.partners.checked() == [ids[1]]  # kept as saved although never listed
+
+
+def test_hidden_docks_count_alerts_and_fill_their_tables_when_shown(
+    qtbot: Any, project: Project
+) -> None:
+    """Docks are hidden by default: after an edit the alert count still reaches the status
+    bar, but no table is refilled until its dock is shown."""
+    plan = Plan.load(project)
+    results = ResultsDock()
+    alerts = AlertsDock(results)
+    for w in (results, alerts):
+        qtbot.addWidget(w)
+    results.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
+    counts: list[int] = []
+    alerts.countChanged.connect(counts.append)
+    with qtbot.waitSignal(results.updated, timeout=10_000):
+        results.set_plan(plan)
+    assert results.alerts is not None
+    assert counts[-1] == results.alerts.total > 0
+    assert alerts.model.rowCount() == 0
+    assert results.model.rowCount() == 0
+    alerts.show()
+    results.show()
+    qtbot.waitExposed(alerts)
+    assert alerts.model.rowCount() == sum(len(v) for v in results.alerts.items.values())
+    assert results.model.rowCount() > 0
+    assert _cell(results, "T1", "Bookings") == 3000
