@@ -110,10 +110,13 @@ class Balance:
         follows = (a.account_unit >= 0) & (acc_al == FOLLOW)
         if follows.all():  # no pin, every account located: the sums the atom cache keeps
             return a.unit_matrix_all()
-        units, matrix = a.account_unit[follows], a.account_matrix[follows]  # masked once
-        out = np.zeros((a.n_units, a.account_matrix.shape[1]))
+        # The cached sums over every located account, less the few that do not follow their
+        # unit (pins): masking a copy of the 1M-account matrix cost ~0.4 s of every open.
+        out = a.unit_matrix_all()
+        pinned = np.flatnonzero((a.account_unit >= 0) & ~follows)
+        units, matrix = a.account_unit[pinned], a.account_matrix[pinned]
         for j in range(out.shape[1]):
-            out[:, j] = np.bincount(units, weights=matrix[:, j], minlength=a.n_units)
+            out[:, j] -= np.bincount(units, weights=matrix[:, j], minlength=a.n_units)
         return out
 
     def _anchors(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
