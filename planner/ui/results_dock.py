@@ -180,6 +180,8 @@ class ResultsDock(QWidget):
         self._timer.timeout.connect(self._follow_edit)
         self._rows: list[dict[str, Any]] = []
         self._stale = False
+        #: The map shows this dock's measure fills (so "none" must give the map back).
+        self._colouring = False
 
     # -- plan ----------------------------------------------------------------------------------
     def set_plan(self, plan: Plan | None) -> None:
@@ -330,9 +332,15 @@ class ResultsDock(QWidget):
             chart.set_rows([row] if row else [])
 
     def push_fills(self) -> None:
+        """The map's fills by the chosen measure; with none chosen, the window's own
+        colouring back, only if this dock had replaced it (results landing after the planner
+        picked the region view must not undo it)."""
         key = self.colour.currentData()
         if not key or self.results is None:
-            self.fillsRequested.emit(None, None)
+            if self._colouring:
+                self._colouring = False
+                self.fillsRequested.emit(None, None)
             return
         fills, legend = measure_fills(self.results.rows("territory"), str(key))
+        self._colouring = True
         self.fillsRequested.emit(fills, legend)
