@@ -112,8 +112,8 @@ def _optimize(args: argparse.Namespace) -> int:
     import time
 
     from planner.model.optimize import OptimizeOptions, optimize
-    from planner.model.optimize_project import save_as_scenario
-    from planner.model.optimize_report import result_report
+    from planner.model.optimize.project import save_as_scenario
+    from planner.model.optimize.report import result_report
     from planner.model.plan import Plan
     from planner.model.progress import run_to_end
     from planner.model.unit_metrics import available_metrics, parse_metrics

@@ -173,7 +173,7 @@ def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: s
     name = name or f"{plan.name} (balanced)"
 
     def done(result: OptimizeResult) -> None:
-        from planner.model.optimize_project import save_as_scenario
+        from planner.model.optimize.project import save_as_scenario
 
         try:
             saved = save_as_scenario(plan.project, result, name, based_on=plan.scenario_id)

@@ -12,9 +12,9 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import Delaunay
 
-from planner.model._dispersion import dispersion_of
 from planner.model.measures import pieces
 from planner.model.optimize import OptimizeInputs, OptimizeOptions, optimize
+from planner.model.optimize.dispersion import dispersion_of
 from planner.model.progress import run_to_end
 
 METRICS = ("w1", "w2", "w3")

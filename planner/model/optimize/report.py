@@ -40,10 +40,10 @@ def result_report(
     plan: Plan, tolerances: dict[str, float], reference: NDArray[np.int32] | None = None
 ) -> dict[str, Any]:
     """The measures of ``plan`` for the metrics of ``tolerances`` (see module doc)."""
-    from planner.model._disperse import planar_xy_of
-    from planner.model._dispersion import dispersion_of
     from planner.model.balance import deviations
     from planner.model.measures import plan_measures
+    from planner.model.optimize.dispersion import dispersion_of
+    from planner.model.optimize.geometry import planar_xy_of
 
     a = plan.atoms
     m = plan_measures(plan, reference=reference)

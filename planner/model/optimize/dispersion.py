@@ -280,7 +280,7 @@ class DispersionSearch:
         return out
 
     def _allocate(self, c: NDArray[np.int64]) -> bool:
-        from planner.model._allocate import allocate, repair
+        from planner.model.optimize.allocate import allocate, repair
 
         fixed = np.where(self.p.frozen | self.p.locked[np.maximum(self.assign, 0)],
                          self.assign, -1)  # fmt: skip

@@ -1,6 +1,6 @@
 """Auto-balance glue to a project: search inputs from a Plan, the result as a scenario.
 
-``optimize.py`` works on plain arrays (:class:`OptimizeInputs`); this module reads them from a
+The search works on plain arrays (:class:`OptimizeInputs`); this module reads them from a
 project's Plan (unit rows, pinned accounts as fixed offsets, locks, the disruption weights) and
 writes a result back as a new scenario in one undoable step, adding territories when a plan
 built from scratch has more than the project.
@@ -13,14 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model._disperse import planar_xy_of
 from planner.model.errors import PlannerError
-from planner.model.optimize import (
-    OptimizeInputs,
-    OptimizeOptions,
-    OptimizeResult,
-    travel_matrix,
-)
+from planner.model.optimize.geometry import planar_xy_of, travel_matrix
+from planner.model.optimize.inputs import OptimizeInputs, OptimizeOptions
+from planner.model.optimize.results import OptimizeResult
 
 if TYPE_CHECKING:
     from planner.model.edits import NewTerritory
