@@ -32,14 +32,14 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     from planner.model.atoms import COL
     from planner.model.balance import metric_values
     from planner.model.unit_graph import project_graph
-    from planner.model.unit_metrics import unit_attributes
+    from planner.model.unit_metrics import atom_attributes, attribute_totals
 
     a = plan.atoms
     if a.free_form:
         raise PlannerError("auto-balance needs a unit layer (this project has drawn territories)")
     um = plan.balance.unit_matrix
     metrics = tuple(opts.metrics)
-    attrs = unit_attributes(plan.project)
+    attrs = atom_attributes(plan)
     unknown = [m for m in metrics if m not in (*COL, "workload_hours", *attrs)]
     if unknown:
         raise PlannerError(f"cannot balance {', '.join(unknown)}")
@@ -47,7 +47,7 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     def column(m: str) -> NDArray[np.float64]:
         if m == "workload_hours":
             return um[:, COL["call_minutes"]] / 60
-        return um[:, COL[m]] if m in COL else attrs[m]
+        return um[:, COL[m]] if m in COL else attrs[m][: a.n_units]
 
     base = np.column_stack([column(m) for m in metrics])
     per_minute = np.column_stack(
@@ -62,11 +62,10 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     bal = plan.balance
     travel = travel_matrix(lon, lat, bal.anchor_lon, bal.anchor_lat)
     ok = start >= 0
-    vals = metric_values(bal.totals)
+    # Built-in names win over an imported column of the same name (as in ``column``).
+    vals = {**attribute_totals(plan, attrs), **metric_values(bal.totals)}
     offset = np.zeros((a.n_territories, len(metrics)))
-    for j, m in enumerate(metrics):
-        if m in attrs and m not in COL:
-            continue  # unit attributes: pinned accounts carry none
+    for j, m in enumerate(metrics):  # what pinned accounts add to each territory
         unit_val = base[ok, j] + per_minute[ok, j] * travel[ok, start[ok]]
         offset[:, j] = vals[m] - np.bincount(start[ok], weights=unit_val, minlength=len(offset))
     frozen = np.zeros(a.n_units, dtype=bool)

@@ -19,21 +19,13 @@ if TYPE_CHECKING:
 
 
 def territory_totals(plan: Plan, names: list[str]) -> dict[str, NDArray[np.float64]]:
-    """Exact per-territory totals of built-in metrics and imported unit columns."""
-    from planner.model.unit_metrics import unit_attributes
+    """Exact per-territory totals of built-in metrics and imported unit and account columns."""
+    from planner.model.unit_metrics import atom_attributes, attribute_totals
 
     vals = plan.metrics()
-    attrs = unit_attributes(plan.project)
-    n, k = plan.atoms.n_units, plan.atoms.n_territories
-    units = plan.alignment[:n]
-    ok = units >= 0
-    out = {}
-    for m in names:
-        if m in vals:
-            out[m] = np.asarray(vals[m], dtype=np.float64)
-        else:
-            out[m] = np.bincount(units[ok], weights=attrs[m][ok], minlength=k).astype(np.float64)
-    return out
+    wanted = [m for m in names if m not in vals]
+    attrs = attribute_totals(plan, atom_attributes(plan)) if wanted else {}
+    return {m: np.asarray(vals[m] if m in vals else attrs[m], dtype=np.float64) for m in names}
 
 
 def result_report(
