@@ -121,6 +121,8 @@ def _import_units(args: argparse.Namespace) -> int:
 
     if args.x or args.y:
         return _import_unit_points(args)
+    if args.max_edge is not None:
+        raise PlannerError("--max-edge applies to point units (--x/--y)")
     with open_project(args) as p:
         return _report(args, p, lambda: import_units(
             p, args.file, crs=args.crs, code_field=args.code_field,
@@ -129,6 +131,7 @@ def _import_units(args: argparse.Namespace) -> int:
 
 def _import_unit_points(args: argparse.Namespace) -> int:
     from planner.model.io.unit_points import import_unit_points
+    from planner.model.planar import DEFAULT_MAX_EDGE
 
     if not (args.x and args.y):
         raise PlannerError("point units need both --x and --y")
@@ -136,6 +139,7 @@ def _import_unit_points(args: argparse.Namespace) -> int:
         return _report(args, p, lambda: import_unit_points(
             p, args.file, x=args.x, y=args.y, crs=args.crs, code_field=args.code_field,
             name_field=args.name_field, boundary=args.boundary,
+            max_edge=args.max_edge or DEFAULT_MAX_EDGE,
             skip_invalid=args.skip_invalid))  # fmt: skip
 
 

@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "--boundary", type=Path, metavar="FILE",
                 help="point units: clip their display cells to this polygon file",
             )  # fmt: skip
+            c.add_argument(
+                "--max-edge", type=number_in(1, 1000), default=None, metavar="FACTOR",
+                help="point units: their graph (unless given) drops Delaunay edges longer than "
+                "FACTOR x the median edge length (default 3)",
+            )  # fmt: skip
         else:
             c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
             c.add_argument("--encoding")

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.model.planar import planar_xy_of
+
 if TYPE_CHECKING:
     from planner.model.optimize.inputs import OptimizeInputs
 
@@ -32,11 +34,3 @@ def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
     if inp.xy is not None:
         return np.asarray(inp.xy, dtype=np.float64)
     return planar_xy_of(inp.lon, inp.lat)
-
-
-def planar_xy_of(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    """lon/lat as km east/north of their mean (equirectangular: exact enough within a
-    country for comparing distances to territory centres)."""
-    lat0 = float(np.nanmean(lat))
-    x = (lon - np.nanmean(lon)) * 111.32 * np.cos(np.radians(lat0))
-    return np.column_stack([x, (lat - lat0) * 110.57])

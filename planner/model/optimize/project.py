@@ -14,9 +14,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.model.errors import PlannerError
-from planner.model.optimize.geometry import planar_xy_of, travel_matrix
+from planner.model.optimize.geometry import travel_matrix
 from planner.model.optimize.inputs import OptimizeInputs, OptimizeOptions
 from planner.model.optimize.results import OptimizeResult
+from planner.model.planar import planar_xy_of
 
 if TYPE_CHECKING:
     from planner.model.edits import NewTerritory

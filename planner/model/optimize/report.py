@@ -35,7 +35,7 @@ def result_report(
     from planner.model.balance import deviations
     from planner.model.measures import plan_measures
     from planner.model.optimize.dispersion import dispersion_of
-    from planner.model.optimize.geometry import planar_xy_of
+    from planner.model.planar import planar_xy_of
 
     a = plan.atoms
     m = plan_measures(plan, reference=reference)
