@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--compactness", choices=["cut-edges", "dispersion"], default="cut-edges",
                    help="after balance: fewest cut edges, or least sum of distances to the "
                    "territory centres (keeps improving until --time-limit)")  # fmt: skip
+    c.add_argument("--centre", default="median", metavar="median|weighted:METRIC",
+                   help="dispersion: each territory's centre is its median unit, or weighted "
+                   "by a metric (far demand costs more; measures use the same centre)")  # fmt: skip
     c.add_argument("--tolerance", type=number_in(0, 1, above_low=True), default=0.05)
     c.add_argument(
         "--max-disruption",

@@ -108,6 +108,25 @@ def attribute_totals(
     }
 
 
+def unit_values(plan: Plan, metric: str) -> NDArray[np.float64]:
+    """Each unit's value of ``metric`` from the accounts that follow it (and its own imported
+    column); workload without its travel term, which depends on who owns the unit. What a
+    centre is weighted by (``--centre weighted:METRIC``)."""
+    from planner.model.atoms import COL
+    from planner.model.errors import PlannerError
+
+    um = plan.balance.unit_matrix
+    name = "workload_hours" if metric == "workload" else metric
+    if name == "workload_hours":
+        return np.asarray(um[:, COL["call_minutes"]] / 60, dtype=np.float64)
+    if name in COL:
+        return np.asarray(um[:, COL[name]], dtype=np.float64)
+    attrs = atom_attributes(plan)
+    if name not in attrs:
+        raise PlannerError(f"unknown metric {name!r} (planner metrics PROJECT lists them)")
+    return attrs[name][: plan.atoms.n_units]
+
+
 def available_metrics(project: Project) -> list[dict[str, Any]]:
     """Every balanceable metric with where it comes from and its project total."""
     out: list[dict[str, Any]] = [{"name": m, "source": "built-in"} for m in BUILT_IN]
@@ -166,3 +185,20 @@ def parse_metrics(spec: str, known: list[str], default_tolerance: float) -> dict
     if not out:
         raise PlannerError("--metrics names no metric")
     return out
+
+
+def parse_centre(spec: str, known: list[str]) -> str:
+    """``"median"`` or ``"weighted:METRIC"`` (a known metric; ``workload`` is workload_hours)."""
+    from planner.model.errors import PlannerError
+
+    kind, sep, metric = spec.strip().partition(":")
+    if kind == "median" and not sep:
+        return "median"
+    metric = "workload_hours" if metric.strip() == "workload" else metric.strip()
+    if kind != "weighted" or not metric:
+        raise PlannerError(f"--centre {spec}: use median or weighted:METRIC")
+    if metric not in known:
+        raise PlannerError(
+            f"--centre {spec}: unknown metric {metric!r}; choose from {', '.join(known)}"
+        )
+    return f"weighted:{metric}"

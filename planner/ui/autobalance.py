@@ -71,6 +71,16 @@ class AutoBalanceDialog(QDialog):
         self.compactness.addItem("Least distance to centre (uses the whole time limit)",
                                  "dispersion")  # fmt: skip
         form.addRow("Compactness", self.compactness)
+        # Dispersion's centre: the median unit (CTDP), or weighted by a metric.
+        self.centre = QComboBox()
+        self.centre.addItem("Median unit", "median")
+        for key in self.metrics:
+            self.centre.addItem(f"Weighted by {labels.get(key, key)}", f"weighted:{key}")
+        self.centre.setEnabled(False)
+        self.compactness.currentIndexChanged.connect(
+            lambda: self.centre.setEnabled(self.compactness.currentData() == "dispersion")
+        )
+        form.addRow("Centre", self.centre)
         self.existing = QRadioButton(f"Improve the existing {k} territories")
         self.scratch = QRadioButton("Build from scratch:")
         self.existing.setChecked(True)
@@ -113,6 +123,7 @@ class AutoBalanceDialog(QDialog):
             tolerance=min(tolerances.values()),
             tolerances=tolerances,
             objective=str(self.compactness.currentData()),
+            centre=str(self.centre.currentData()),
             max_disruption=(self.disruption.value() / 100.0
                             if self.limit_disruption.isChecked() and not scratch else None),
             from_scratch=self.k.value() if scratch else None,

@@ -104,3 +104,60 @@ def test_collinear_and_tiny_point_sets_still_get_a_connected_graph() -> None:
     assert two.nnz == 2
     one, _ = delaunay_graph(np.array([[0.0, 0.0]]))
     assert one.nnz == 0
+
+
+def _line(tmp: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Ten points 1 km apart on a line (their graph is the chain), one of them heavy."""
+    rows = ["id,x,y,n,calls"] + [f"P{i},{1000 * i},0,1,{100 if i == 0 else 1}" for i in range(10)]
+    path = tmp / "line.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    proj = tmp / "line.tplan"
+    assert run(capsys, "new", proj)[0] == 0
+    code, _, err = run(capsys, "import-units", proj, path, "--x", "x", "--y", "y",
+                       "--crs", "EPSG:3857", "--code-field", "id")  # fmt: skip
+    assert code == 0, err
+    return proj
+
+
+@pytest.mark.parametrize(
+    ("centre", "heavy_side", "dispersion"),
+    [
+        # Median centres: five and five (6 + 6 km) beats four and six (4 + 9 km).
+        ("median", 5, 12.0),
+        # The heavy unit is its territory's centre, and each unit of that territory costs its
+        # distance to it: four units (1 + 2 + 3 km) and six (9 km) beat five and five (10 + 6).
+        ("weighted:calls", 4, 15.0),
+    ],
+)
+def test_dispersion_centre_is_the_median_unit_or_weighted_by_a_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], centre: str, heavy_side: int,
+    dispersion: float,
+) -> None:  # fmt: skip
+    proj = _line(tmp_path, capsys)
+    code, out, err = run(capsys, "optimize", proj, "--from-scratch", "2", "--out-scenario", "S",
+                         "--metrics", "n:0.2", "--compactness", "dispersion", "--centre", centre,
+                         "--time-limit", "2", "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["balanced"] is True
+    assert data["measures"]["centre"] == centre
+    assert data["measures"]["dispersion"] == pytest.approx(dispersion, rel=1e-3)
+    p = Project.open(proj)
+    try:
+        from planner.model.plan import Plan
+
+        units = Plan.load(p, "S").alignment[:10].tolist()
+    finally:
+        p.close()
+    assert units.count(units[0]) == heavy_side
+
+
+def test_centre_weighted_by_an_unknown_metric_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proj = _line(tmp_path, capsys)
+    code, _, err = run(capsys, "optimize", proj, "--from-scratch", "2", "--out-scenario", "S",
+                       "--metrics", "n", "--compactness", "dispersion",
+                       "--centre", "weighted:colour")  # fmt: skip
+    assert code == 1
+    one_error_line(err, "--centre weighted:colour: unknown metric 'colour'")

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.model.errors import PlannerError
 from planner.model.optimize.dispersion import DispersionProblem, walk
 from planner.model.optimize.geometry import planar_xy
 
 if TYPE_CHECKING:
+    from planner.model.optimize.inputs import OptimizeInputs
     from planner.model.optimize.results import OptimizeResult
     from planner.model.optimize.search import Search
 
@@ -44,6 +46,7 @@ def disperse(
         locked=search.locked,
     )  # fmt: skip
     problem.target = np.maximum(problem.target, 1e-12)
+    problem.weight = distance_weight(inp, opts.centre)
     cancel = opts.cancel
     gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
                stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
@@ -64,3 +67,19 @@ def disperse(
             yield frac, disp, snap
     except StopIteration as stop:
         adopt(stop.value[0])
+
+
+def distance_weight(inp: OptimizeInputs, centre: str) -> NDArray[np.float64] | None:
+    """Per-unit distance weights for ``centre`` (None: the plain median of the CTDP)."""
+    if centre == "median":
+        return None
+    kind, _, metric = centre.partition(":")
+    if kind != "weighted" or not metric:
+        raise PlannerError(f"unknown centre {centre!r}: median or weighted:METRIC")
+    if inp.dispersion_weight is not None:
+        weight = np.asarray(inp.dispersion_weight, dtype=np.float64)
+    elif metric in inp.metrics:
+        weight = inp.base[:, inp.metrics.index(metric)]
+    else:
+        raise PlannerError(f"cannot weight the centre by {metric!r}: not a metric of this search")
+    return np.maximum(weight, 0.0)

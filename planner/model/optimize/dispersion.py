@@ -284,7 +284,8 @@ class DispersionSearch:
 
         fixed = np.where(self.p.frozen | self.p.locked[np.maximum(self.assign, 0)],
                          self.assign, -1)  # fmt: skip
-        labels = allocate(self.d, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
+        cost = self.d if self.p.weight is None else self.wd.T  # [u, c]: weight of u x distance
+        labels = allocate(cost, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
         if labels is None:
             return False
         self.set_state(repair(labels, c, self.d, self.p.indptr, self.p.indices))

@@ -37,6 +37,10 @@ class OptimizeOptions:
     #: improving the sum of distances from each unit to its territory's centre until the time
     #: limit (``_dispersion``), as in the Commercial Territory Design Problem literature.
     objective: str = "cut_edges"
+    #: Centre of a territory for dispersion: ``"median"`` (the member minimising the sum of
+    #: distances, as in the CTDP) or ``"weighted:METRIC"`` (each unit's distance weighted by
+    #: its value of METRIC: the centre follows the demand, far demand costs more).
+    centre: str = "median"
     #: The balance phase stops before its time limit after this many rounds without a 0.01 %
     #: better best score, or when ``stall_phases`` recombination phases in a row improved the
     #: best by less than ``stall_gain`` (a share of it) together. Larger values search longer.
@@ -74,6 +78,9 @@ class OptimizeInputs:
     #: Planar coordinates (metres or any planar unit) for the dispersion objective; default:
     #: lon/lat projected equirectangularly around their mean.
     xy: NDArray[np.float64] | None = None
+    #: Per-unit weight of its distance to the centre (``OptimizeOptions.centre`` weighted);
+    #: default: the base column of that metric when it is one of ``metrics``.
+    dispersion_weight: NDArray[np.float64] | None = None
 
     @property
     def n(self) -> int:

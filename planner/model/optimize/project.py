@@ -33,7 +33,7 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     from planner.model.atoms import COL
     from planner.model.balance import metric_values
     from planner.model.unit_graph import project_graph
-    from planner.model.unit_metrics import atom_attributes, attribute_totals
+    from planner.model.unit_metrics import atom_attributes, attribute_totals, unit_values
 
     a = plan.atoms
     if a.free_form:
@@ -82,11 +82,14 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
             f"connected; build at least {parts} (planner adjacency shows the graph)"
         )
     xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
+    centre_metric = opts.centre.partition(":")[2] if opts.centre.startswith("weighted:") else ""
+    weight = unit_values(plan, centre_metric) if centre_metric else None
     return OptimizeInputs(
         graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,
         start=start, anchor_lon=a.home_lon, anchor_lat=a.home_lat,
         target_weights=a.territory_weights, offset=offset, frozen=frozen,
         locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]], xy=xy,
+        dispersion_weight=weight,
     )  # fmt: skip
 
 
