@@ -196,5 +196,14 @@ def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: s
         note = " (cancelled: best found so far)" if result.cancelled else ""
         w.statusBar().showMessage(f"Auto-balance saved as scenario '{name}'{note}", 10000)
 
-    return workers.run_job(w, "Auto-balance", lambda: cancellable(plan, opts), on_done=done,
-                           on_error=lambda e: w._show_error(str(e) or repr(e)))  # fmt: skip
+    from planner.ui.optimize_progress import ObjectiveHistory, OptimizeProgressDialog
+
+    history = ObjectiveHistory()
+    handle = workers.run_job(
+        w, "Auto-balance", lambda: cancellable(plan, opts), on_done=done,
+        on_error=lambda e: w._show_error(str(e) or repr(e)),
+        dialog_factory=lambda parent: OptimizeProgressDialog(parent, history, opts.time_limit),
+    )  # fmt: skip
+    history.setParent(handle)  # lives as long as the run
+    handle.progress.connect(history.record)  # before any Progress arrives (they are queued)
+    return handle

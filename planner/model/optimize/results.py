@@ -11,13 +11,20 @@ from numpy.typing import NDArray
 
 @dataclass(frozen=True)
 class Progress:
-    """One report of a running search: share of the time used, what it is doing, best score."""
+    """One report of a running search: share of the time used, what it is doing, best score
+    (internal), and what a user follows: the objective of the best balanced state so far."""
 
     fraction: float
     message: str
     best_score: float
     #: Builds the result of the best state so far (valid after the generator was closed).
     snapshot: Callable[[], OptimizeResult] | None = None
+    #: Seconds since the search started.
+    elapsed: float = 0.0
+    #: The objective (``objective_name``) of the best state so far when it is balanced and
+    #: contiguous; None while no such state is known (the balance phase of a dispersion run).
+    objective: float | None = None
+    objective_name: str = ""
 
 
 @dataclass(frozen=True)

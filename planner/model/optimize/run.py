@@ -62,9 +62,11 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         seed_from_scratch(search)
         relabel(search)
     score0 = search.score()
-    yield Progress(0.0, "seeded", score0, search.snapshot)
-    deadline = t0 + opts.time_limit
     dispersing = opts.objective == "dispersion"
+    #: Cut edges of the best state while it is balanced (None: not balanced, or dispersion).
+    feasible = _feasible_cut(search, dispersing)
+    yield _report(search, t0, opts, score0, feasible)
+    deadline = t0 + opts.time_limit
     handover = t0 + opts.time_limit * HANDOVER
     #: Long balance steps (recombination) stop by then, so the walk gets its share of time.
     balance_by = handover if dispersing else deadline
@@ -93,13 +95,13 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
             if score < best[0] * (1 - 1e-4) - 1e-12:
                 since_best = 0
             best = (score, search.assign.copy())
+            feasible = _feasible_cut(search, dispersing)
         else:
             since_best += 1
         if since_best > opts.patience_rounds:
             break  # moves and swaps still apply, but nothing has improved the best for long
         if rounds % 5 == 0 or applied == 0:
-            frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
-            yield Progress(frac, f"round {rounds}: {applied} moves", best[0], search.snapshot)
+            yield _report(search, t0, opts, best[0], feasible)
         stalled = len(history) > 20 and history[-21] - history[-1] < 1e-9 + 2e-3 * history[-1]
         if flowing and (applied == 0 or stalled):
             flowing, history = False, [score]
@@ -126,7 +128,39 @@ def _run(inp: OptimizeInputs, opts: OptimizeOptions) -> Generator[Progress, None
         search.refresh()
     if opts.objective == "dispersion" and not cancelled:
         for frac, disp, snap in disperse(search, deadline, t0):
-            yield Progress(frac, f"best dispersion {disp:,.1f}", disp, snap)
+            elapsed = time.perf_counter() - t0
+            if np.isfinite(disp):
+                text = f"balanced; sum of distances to centres {disp:,.1f}"
+                yield Progress(frac, text, disp, snap, elapsed, disp, DISPERSION)
+            else:  # no balanced state seen yet by the walk
+                text = "balancing: moving towards the tolerances"
+                yield Progress(frac, text, disp, snap, elapsed, None, DISPERSION)
         cancelled = opts.cancel is not None and opts.cancel.is_set()
     search.rounds = rounds
     return search.result(score0, time.perf_counter() - t0, cancelled)
+
+
+#: What ``Progress.objective`` measures in each phase.
+CUT_EDGES = "cut edges"
+DISPERSION = "sum of distances to centres"
+
+
+def _feasible_cut(search: Search, dispersing: bool) -> int | None:
+    """Cut edges of the current state when it is balanced (the cut-edge objective only)."""
+    return None if dispersing or search.out_of_tolerance() else search.cut_edges()
+
+
+def _report(
+    search: Search, t0: float, opts: OptimizeOptions, best: float, feasible: int | None
+) -> Progress:
+    """Progress of the balance phase in a user's terms: how far from balanced, or the cut
+    edges of the best balanced state (not the search's internal rounds)."""
+    elapsed = time.perf_counter() - t0
+    frac = min(0.99, elapsed / max(opts.time_limit, 1e-9))
+    if feasible is None:
+        out = search.out_of_tolerance()
+        text = f"balancing: {out} territory(ies) out of tolerance" if out else "balanced"
+        name = DISPERSION if opts.objective == "dispersion" else CUT_EDGES
+        return Progress(frac, text, best, search.snapshot, elapsed, None, name)
+    text = f"balanced; {feasible:,} cut edge(s)"
+    return Progress(frac, text, best, search.snapshot, elapsed, float(feasible), CUT_EDGES)

@@ -169,6 +169,16 @@ class Search:
         dev = np.abs(self.totals / self.target - 1.0)
         return bool((dev <= self.tol).all())
 
+    def cut_edges(self) -> int:
+        """Graph edges between two territories (or a territory and an unassigned unit)."""
+        ok = self.assign >= 0
+        inside = self.nbr[np.flatnonzero(ok), self.assign[ok]].sum()
+        return int(self.nbr.sum() - inside) // 2
+
+    def out_of_tolerance(self) -> int:
+        """Territories with some metric outside its tolerance (exact totals of this state)."""
+        return int((np.abs(self.totals / self.target - 1.0) > self.tol).any(axis=1).sum())
+
     def score(self) -> float:
         cut = float(self.nbr.sum() - self.nbr[np.arange(len(self.assign)), self.assign].sum())
         return float(self.terms(self.totals, self.target).sum()) + self.lam * cut / 2
