@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--overwrite", action="store_true")
     for name, what in (("import-units", "units"), ("import-accounts", "accounts")):
         c = cmd(name, f"import {what} (all-or-nothing; a report is saved beside the project)")
-        c.add_argument("file", type=Path)
+        c.add_argument("file", type=Path, nargs="?" if what == "units" else None)
         c.add_argument("--skip-invalid", action="store_true", help="import the valid rows")
         if what == "units":
             c.add_argument("--crs", help="CRS of a file that has none, e.g. EPSG:3857")
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--boundary", type=Path, metavar="FILE",
                 help="point units: clip their display cells to this polygon file",
+            )  # fmt: skip
+            c.add_argument(
+                "--us-zips", metavar="ZIPS|FILE",
+                help="US ZIP codes as point units at their centroids: 30301,30302,... or a "
+                "CSV/XLSX with a ZIP column (no file argument then)",
             )  # fmt: skip
             c.add_argument(
                 "--max-edge", type=number_in(1, 1000), default=None, metavar="FACTOR",

@@ -28,7 +28,7 @@ from planner.model.io._geofiles import find_column, read_polygons, require_colum
 from planner.model.io._limits import MAX_ATTRIBUTE, MAX_POPULATION
 from planner.model.io._messages import quote
 from planner.model.io._rowchecks import RowChecks
-from planner.model.io._tabular import read_table
+from planner.model.io._tabular import Table, read_table
 from planner.model.io.report import ImportReport
 from planner.model.io.units import CODE_FIELDS, NAME_FIELDS, POPULATION_FIELDS, write_units
 from planner.model.planar import DEFAULT_MAX_EDGE
@@ -55,7 +55,29 @@ def import_unit_points(
     path = Path(path)
     report = ImportReport(kind="units", file=path.name)
     table = read_table(path, report)
-    frame, name = table.frame, path.name
+    return import_point_table(
+        project, table, report, x=x, y=y, crs=crs, code_field=code_field,
+        name_field=name_field, boundary=boundary, max_edge=max_edge, skip_invalid=skip_invalid,
+    )  # fmt: skip
+
+
+def import_point_table(
+    project: Project,
+    table: Table,
+    report: ImportReport,
+    *,
+    x: str,
+    y: str,
+    crs: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    boundary: Path | None = None,
+    max_edge: float = DEFAULT_MAX_EDGE,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """:func:`import_unit_points` of a table already read (or built: ``--us-zips``), named
+    ``report.file`` in messages."""
+    frame, name = table.frame, report.file
     xcol = require_column(name, frame, x, report, "x coordinate")
     ycol = require_column(name, frame, y, report, "y coordinate")
     code_col = (require_column(name, frame, code_field, report, "code") if code_field
