@@ -67,6 +67,11 @@ def disperse(
             yield frac, disp, snap
     except StopIteration as stop:
         adopt(stop.value[0])
+        final = float(stop.value[1])
+    if np.isfinite(final) and search.out_of_tolerance() == 0:
+        # the walk may have improved since its last report: the last word is the result's
+        frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
+        yield frac, final, search.snapshot
 
 
 def distance_weight(inp: OptimizeInputs, centre: str) -> NDArray[np.float64] | None:
