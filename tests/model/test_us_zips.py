@@ -40,7 +40,7 @@ def test_a_list_of_zips_becomes_point_units_at_their_centroids(
     proj = _new(tmp_path, capsys)
     code, out, err = run(capsys, "import-units", proj, "--us-zips", ",".join(ATLANTA), "--json")
     assert code == 0, err
-    assert json.loads(out)["imported"] == len(ATLANTA)
+    assert json.loads(out)["read"] == json.loads(out)["imported"] == len(ATLANTA)
     units = _units(proj)
     assert sorted(units) == ATLANTA
     for z in ATLANTA:

@@ -87,6 +87,7 @@ def import_us_zips(
         if not codes:
             raise report.refuse("--us-zips names no ZIP code")
         table = Table({"zip": codes}, pd.Series(np.arange(1, len(codes) + 1)), "list")
+        report.read = len(codes)
         column = "zip"
     else:
         path = Path(spec)
