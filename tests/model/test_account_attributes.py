@@ -15,6 +15,7 @@ from planner.model.store import Project
 from planner.model.synthetic import grid_project
 from planner.model.unit_metrics import available_metrics
 from tests.clirun import dump, run
+from tests.model.test_team_postgres import pg_server, team_url  # noqa: F401 - fixtures
 
 NX, NY = 6, 4
 
@@ -169,3 +170,21 @@ def test_text_in_a_later_chunk_of_a_kept_column_costs_the_value_not_the_account(
     assert report.imported == n
     assert [(w.row, w.field) for w in report.warnings] == [(20_012, "calls")]
     assert listed["calls"]["total"] == sum(k % 7 for k in range(n)) - 20_010 % 7
+
+
+@pytest.mark.postgres
+def test_kept_columns_on_a_team_database(
+    team_url: str,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PostgreSQL: new accounts go in by COPY, updated ones by statements; both keep values."""
+    path = tmp_path / "team.csv"
+    rows = ["id,name,calls"] + [f"A{k:06d},Account {k},{k}" for k in range(10)]
+    rows += [f"NEW{k},New {k},100" for k in range(3)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import-accounts", team_url, path)
+    assert code == 0, err
+    _, out, _ = run(capsys, "metrics", team_url, "--json")
+    calls = {m["name"]: m for m in json.loads(out)["metrics"]}["calls"]
+    assert (calls["source"], calls["total"]) == ("account attribute", sum(range(10)) + 300)
