@@ -104,7 +104,7 @@ def _natural(path: Path) -> tuple[int, str, int]:
 
 def check(inst: Instance, labels: NDArray[np.integer]) -> tuple[bool, float, str]:
     """(feasible, dispersion, why not) computed independently of the product."""
-    from planner.model._dispersion import dispersion_of
+    from planner.model.optimize.dispersion import dispersion_of
 
     if (labels < 0).any() or len(np.unique(labels)) != inst.p:
         return False, float("nan"), "not every unit assigned to one of p territories"

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._projects import demo_project
 from planner.model.measures import plan_measures
 from planner.model.optimize import OptimizeOptions, optimize
-from planner.model.optimize_project import save_as_scenario
+from planner.model.optimize.project import save_as_scenario
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.model.store import Project

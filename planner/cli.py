@@ -119,8 +119,14 @@ def _save_report(report: Any, project: Any, outcome: str) -> Any:
 def _import_units(args: argparse.Namespace) -> int:
     from planner.model.io.units import import_units
 
+    if args.us_zips is not None:
+        return _import_us_zips(args)
+    if args.file is None:
+        raise PlannerError("import-units needs a file (or --us-zips ZIPS)")
     if args.x or args.y:
         return _import_unit_points(args)
+    if args.max_edge is not None:
+        raise PlannerError("--max-edge applies to point units (--x/--y or --us-zips)")
     with open_project(args) as p:
         return _report(args, p, lambda: import_units(
             p, args.file, crs=args.crs, code_field=args.code_field,
@@ -129,6 +135,7 @@ def _import_units(args: argparse.Namespace) -> int:
 
 def _import_unit_points(args: argparse.Namespace) -> int:
     from planner.model.io.unit_points import import_unit_points
+    from planner.model.planar import DEFAULT_MAX_EDGE
 
     if not (args.x and args.y):
         raise PlannerError("point units need both --x and --y")
@@ -136,6 +143,20 @@ def _import_unit_points(args: argparse.Namespace) -> int:
         return _report(args, p, lambda: import_unit_points(
             p, args.file, x=args.x, y=args.y, crs=args.crs, code_field=args.code_field,
             name_field=args.name_field, boundary=args.boundary,
+            max_edge=args.max_edge or DEFAULT_MAX_EDGE,
+            skip_invalid=args.skip_invalid))  # fmt: skip
+
+
+def _import_us_zips(args: argparse.Namespace) -> int:
+    from planner.model.io.us_zips import import_us_zips
+    from planner.model.planar import DEFAULT_MAX_EDGE
+
+    if args.file is not None or args.x or args.y:
+        raise PlannerError("--us-zips places the ZIPs itself: give no file, --x or --y")
+    with open_project(args) as p:
+        return _report(args, p, lambda: import_us_zips(
+            p, args.us_zips, code_field=args.code_field, name_field=args.name_field,
+            boundary=args.boundary, max_edge=args.max_edge or DEFAULT_MAX_EDGE,
             skip_invalid=args.skip_invalid))  # fmt: skip
 
 

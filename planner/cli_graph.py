@@ -19,10 +19,10 @@ def _import_adjacency(args: argparse.Namespace) -> int:
 
 @command("adjacency")
 def _adjacency(args: argparse.Namespace) -> int:
-    from planner.model.unit_graph import describe, project_graph
+    from planner.model.unit_graph import describe_project
 
     with open_project(args, reading=True) as p:
-        data = describe(*project_graph(p))
+        data = describe_project(p)
     emit(args, data, (
         f"{data['source']} graph: {data['nodes']:,} unit(s), {data['edges']:,} edge(s), "
         f"{data['components']} component(s)"))  # fmt: skip

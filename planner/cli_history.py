@@ -10,11 +10,11 @@ import argparse
 
 from planner.cli_common import command, emit, open_project
 from planner.model.errors import PlannerError
-from planner.model.history import effect_text
 
 
 @command("history")
 def _history(args: argparse.Namespace) -> int:
+    from planner.model.history import effect_text
     from planner.model.plan import Plan
 
     with open_project(args, reading=True) as p:

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--overwrite", action="store_true")
     for name, what in (("import-units", "units"), ("import-accounts", "accounts")):
         c = cmd(name, f"import {what} (all-or-nothing; a report is saved beside the project)")
-        c.add_argument("file", type=Path)
+        c.add_argument("file", type=Path, nargs="?" if what == "units" else None)
         c.add_argument("--skip-invalid", action="store_true", help="import the valid rows")
         if what == "units":
             c.add_argument("--crs", help="CRS of a file that has none, e.g. EPSG:3857")
@@ -62,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--boundary", type=Path, metavar="FILE",
                 help="point units: clip their display cells to this polygon file",
+            )  # fmt: skip
+            c.add_argument(
+                "--us-zips", metavar="ZIPS|FILE",
+                help="US ZIP codes as point units at their centroids: 30301,30302,... or a "
+                "CSV/XLSX with a ZIP column (no file argument then)",
+            )  # fmt: skip
+            c.add_argument(
+                "--max-edge", type=number_in(1, 1000), default=None, metavar="FACTOR",
+                help="point units: their graph (unless given) drops Delaunay edges longer than "
+                "FACTOR x the median edge length (default 3)",
             )  # fmt: skip
         else:
             c.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
@@ -182,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--compactness", choices=["cut-edges", "dispersion"], default="cut-edges",
                    help="after balance: fewest cut edges, or least sum of distances to the "
                    "territory centres (keeps improving until --time-limit)")  # fmt: skip
+    c.add_argument("--centre", default="median", metavar="median|weighted:METRIC",
+                   help="dispersion: each territory's centre is its median unit, or weighted "
+                   "by a metric (far demand costs more; measures use the same centre)")  # fmt: skip
     c.add_argument("--tolerance", type=number_in(0, 1, above_low=True), default=0.05)
     c.add_argument(
         "--max-disruption",

@@ -112,11 +112,11 @@ def _optimize(args: argparse.Namespace) -> int:
     import time
 
     from planner.model.optimize import OptimizeOptions, optimize
-    from planner.model.optimize_project import save_as_scenario
-    from planner.model.optimize_report import result_report
+    from planner.model.optimize.project import save_as_scenario
+    from planner.model.optimize.report import result_report
     from planner.model.plan import Plan
     from planner.model.progress import run_to_end
-    from planner.model.unit_metrics import available_metrics, parse_metrics
+    from planner.model.unit_metrics import available_metrics, parse_centre, parse_metrics
 
     with open_project(args) as p:
         known = [m["name"] for m in available_metrics(p)]
@@ -134,15 +134,16 @@ def _optimize(args: argparse.Namespace) -> int:
                 "units, so at most that many territories"
             )
         objective = "dispersion" if args.compactness == "dispersion" else "cut_edges"
+        centre = parse_centre(args.centre, known)
         opts = OptimizeOptions(metrics=dict.fromkeys(names, 1.0), tolerance=args.tolerance,
-                               tolerances=tolerances, objective=objective,
+                               tolerances=tolerances, objective=objective, centre=centre,
                                max_disruption=args.max_disruption, from_scratch=args.from_scratch,
                                time_limit=args.time_limit, seed=args.seed)  # fmt: skip
         t0 = time.perf_counter()
         result = run_to_end(optimize(plan, opts))
         saved = save_as_scenario(p, result, args.out_scenario, based_on=plan.scenario_id)
         seconds = time.perf_counter() - t0
-        measures = result_report(saved, tolerances, reference=plan.alignment)
+        measures = result_report(saved, tolerances, reference=plan.alignment, centre=centre)
         data = {
             "scenario": args.out_scenario,
             "seconds": round(seconds, 3),

@@ -432,6 +432,19 @@ class UnitEdge(Base):
     )
 
 
+class AccountAttribute(Base):
+    """A numeric column of an account import that the project does not know (calls, volume,
+    a second potential): kept per account so it can be balanced like ``potential`` (issue 15;
+    migration 0009). One row per account and column; a blank cell has no row."""
+
+    __tablename__ = "account_attribute"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
 # -- results, partners and the written plan (issue 17; migration 0008) -------------------------
 class Actual(Base):
     """One booking (a sale) of an account: the actuals results are measured with.

@@ -71,6 +71,16 @@ class AutoBalanceDialog(QDialog):
         self.compactness.addItem("Least distance to centre (uses the whole time limit)",
                                  "dispersion")  # fmt: skip
         form.addRow("Compactness", self.compactness)
+        # Dispersion's centre: the median unit (CTDP), or weighted by a metric.
+        self.centre = QComboBox()
+        self.centre.addItem("Median unit", "median")
+        for key in self.metrics:
+            self.centre.addItem(f"Weighted by {labels.get(key, key)}", f"weighted:{key}")
+        self.centre.setEnabled(False)
+        self.compactness.currentIndexChanged.connect(
+            lambda: self.centre.setEnabled(self.compactness.currentData() == "dispersion")
+        )
+        form.addRow("Centre", self.centre)
         self.existing = QRadioButton(f"Improve the existing {k} territories")
         self.scratch = QRadioButton("Build from scratch:")
         self.existing.setChecked(True)
@@ -113,6 +123,7 @@ class AutoBalanceDialog(QDialog):
             tolerance=min(tolerances.values()),
             tolerances=tolerances,
             objective=str(self.compactness.currentData()),
+            centre=str(self.centre.currentData()),
             max_disruption=(self.disruption.value() / 100.0
                             if self.limit_disruption.isChecked() and not scratch else None),
             from_scratch=self.k.value() if scratch else None,
@@ -173,7 +184,7 @@ def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: s
     name = name or f"{plan.name} (balanced)"
 
     def done(result: OptimizeResult) -> None:
-        from planner.model.optimize_project import save_as_scenario
+        from planner.model.optimize.project import save_as_scenario
 
         try:
             saved = save_as_scenario(plan.project, result, name, based_on=plan.scenario_id)
@@ -185,5 +196,14 @@ def run_auto_balance(w: MainWindow, opts: OptimizeOptions | None = None, name: s
         note = " (cancelled: best found so far)" if result.cancelled else ""
         w.statusBar().showMessage(f"Auto-balance saved as scenario '{name}'{note}", 10000)
 
-    return workers.run_job(w, "Auto-balance", lambda: cancellable(plan, opts), on_done=done,
-                           on_error=lambda e: w._show_error(str(e) or repr(e)))  # fmt: skip
+    from planner.ui.optimize_progress import ObjectiveHistory, OptimizeProgressDialog
+
+    history = ObjectiveHistory()
+    handle = workers.run_job(
+        w, "Auto-balance", lambda: cancellable(plan, opts), on_done=done,
+        on_error=lambda e: w._show_error(str(e) or repr(e)),
+        dialog_factory=lambda parent: OptimizeProgressDialog(parent, history, opts.time_limit),
+    )  # fmt: skip
+    history.setParent(handle)  # lives as long as the run
+    handle.progress.connect(history.record)  # before any Progress arrives (they are queued)
+    return handle

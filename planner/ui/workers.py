@@ -123,8 +123,10 @@ class JobHandle(QObject):
         on_error: Callable[[BaseException], None] | None,
         on_cancel: Callable[[], None] | None,
         cancellable: bool,
+        dialog_factory: Callable[[QWidget | None], Any] | None = None,
     ) -> None:
         super().__init__(None)  # not parented: must outlive a closed window until the job ends
+        self._dialog_factory = dialog_factory
         self._parent = parent
         self.title = title
         self.cancellable = cancellable
@@ -133,7 +135,8 @@ class JobHandle(QObject):
         self._running = True
         self.was_cancelled = False
         self.last_progress: Any = None
-        self.dialog: QProgressDialog | None = None
+        #: A QProgressDialog, or what ``dialog_factory`` made (same methods and signal).
+        self.dialog: Any = None
         self._cursor = False
         self._signals = _Signals()
         self._signals.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
@@ -172,16 +175,19 @@ class JobHandle(QObject):
         parent = (
             self._parent if self._parent is not None and shiboken6.isValid(self._parent) else None
         )
-        dlg = QProgressDialog(
-            self._message(), "Cancel" if self.cancellable else "", 0, _STEPS, parent
-        )
-        if not self.cancellable:
-            dlg.setCancelButton(None)
+        if self._dialog_factory is not None:
+            dlg = self._dialog_factory(parent)
+        else:
+            dlg = QProgressDialog(
+                self._message(), "Cancel" if self.cancellable else "", 0, _STEPS, parent
+            )
+            if not self.cancellable:
+                dlg.setCancelButton(None)
+            dlg.setAutoClose(False)
+            dlg.setAutoReset(False)
+            dlg.setMinimumDuration(0)  # our own timer already waited
         dlg.setWindowTitle(self.title)
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
-        dlg.setMinimumDuration(0)  # our own timer already waited
         dlg.canceled.connect(self.cancel)
         self.dialog = dlg
         self._update_dialog()
@@ -219,7 +225,7 @@ class JobHandle(QObject):
             self._cursor = False
         if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.canceled.disconnect(self.cancel)
-            self.dialog.close()
+            self.dialog.hide()  # not close(): a closing dialog may ask to cancel once more
             self.dialog.deleteLater()
         _ACTIVE.discard(self)
 
@@ -278,14 +284,19 @@ def run_job(
     *,
     on_cancel: Callable[[], None] | None = None,
     pool: QThreadPool | None = None,
+    dialog_factory: Callable[[QWidget | None], Any] | None = None,
 ) -> JobHandle:
     """Start ``job`` on ``pool`` (the global pool by default); callbacks run in the GUI thread.
+    ``dialog_factory(parent)`` makes the progress dialog instead of a QProgressDialog (it
+    needs ``setLabelText``, ``setRange``, ``setValue`` and a ``canceled`` signal).
 
     Example::
 
         run_job(window, "Optimising", lambda: optimize.run(plan), on_done=apply_result)
     """
-    handle = JobHandle(parent, title, job, on_done, on_error, on_cancel, cancellable)
+    handle = JobHandle(
+        parent, title, job, on_done, on_error, on_cancel, cancellable, dialog_factory
+    )
     handle._pool = pool or QThreadPool.globalInstance()
     _ACTIVE.add(handle)
     handle._pool.start(handle._runner)

@@ -11,20 +11,22 @@ from numpy.typing import NDArray
 from scipy import sparse
 from sqlalchemy import select
 
-from planner.model._reallocate import reallocate_round
-from planner.model._recombine import recombine_round
-from planner.model._relabel import relabel
-from planner.model._triples import triple_round
 from planner.model.errors import PlannerError
 from planner.model.geo import adjacency
 from planner.model.measures import disruption, pieces
 from planner.model.optimize import (
     OptimizeInputs,
     OptimizeOptions,
-    _Search,
+    Search,
     optimize,
 )
-from planner.model.optimize_project import save_as_scenario
+from planner.model.optimize.moves import move_round
+from planner.model.optimize.project import save_as_scenario
+from planner.model.optimize.reallocate import reallocate_round
+from planner.model.optimize.recombine import recombine_round
+from planner.model.optimize.relabel import relabel
+from planner.model.optimize.swaps import swap_round
+from planner.model.optimize.triples import triple_round
 from planner.model.plan import Plan
 from planner.model.progress import run_to_end
 from planner.model.schema import EditLog, Scenario, Territory
@@ -175,7 +177,7 @@ def test_project_result_is_saved_as_one_undoable_scenario_step(grid) -> None:
     )
 
 
-def _bricks(**opts: object) -> tuple[OptimizeInputs, _Search]:
+def _bricks(**opts: object) -> tuple[OptimizeInputs, Search]:
     """4x3 grid with heavy bricks (6) among light units (1), split into two halves, after
     single moves and swaps have done all they can (max deviation still 12.5%)."""
     nx, ny = 4, 3
@@ -191,16 +193,16 @@ def _bricks(**opts: object) -> tuple[OptimizeInputs, _Search]:
         anchor_lat=np.full(2, np.nan), target_weights=np.ones(2),
         cost=np.full(nx * ny, 1 / (nx * ny)), **opts,
     )  # fmt: skip
-    s = _Search(inp, OptimizeOptions(tolerance=0.02), 2)
-    while s.round() or s.swap_round():
+    s = Search(inp, OptimizeOptions(tolerance=0.02), 2)
+    while move_round(s) or swap_round(s):
         pass
     return inp, s
 
 
 def test_recombination_balances_where_single_moves_and_swaps_stall() -> None:
     inp, s = _bricks()
-    assert s.round() == 0
-    assert s.swap_round() == 0
+    assert move_round(s) == 0
+    assert swap_round(s) == 0
     before = s.score()
     dev_before = np.abs(s.totals[:, 0] / s.target[:, 0] - 1).max()
     assert recombine_round(s) == 1
@@ -232,11 +234,11 @@ def test_budget_spent_on_swaps_is_moved_to_a_balancing_move() -> None:
     the border, which changed nothing. Reallocation sends swapped units home and spends the
     refund on moving units of the big stripe into the small one."""
     inp = _grid_inputs((5, 7))
-    s = _Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=4 / (NX * NY)), 2)
+    s = Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=4 / (NX * NY)), 2)
     for row in (0, NY - 1):  # column 4 (stripe 0) and column 5 (stripe 1) trade one unit
         left, right = 4 * NY + row, 5 * NY + row
-        s._move(right, 1, 0, 0.0, float(inp.cost[right]))
-        s._move(left, 0, 1, 0.0, float(inp.cost[left]))
+        s.move(right, 1, 0, 0.0, float(inp.cost[right]))
+        s.move(left, 0, 1, 0.0, float(inp.cost[left]))
     assert s.used == pytest.approx(s.budget)
     dev_before = _max_dev(inp, s.assign, 2)
     score = s.score()
@@ -271,8 +273,8 @@ def test_a_unit_above_its_share_stays_alone() -> None:
         (8, 4), base=base, start=start, anchor_lon=np.full(3, np.nan),
         anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
     )  # fmt: skip
-    s = _Search(inp, OptimizeOptions(tolerance=0.05), 3)
-    while s.round():  # between two refreshes (a refresh re-targets a grown territory)
+    s = Search(inp, OptimizeOptions(tolerance=0.05), 3)
+    while move_round(s):  # between two refreshes (a refresh re-targets a grown territory)
         assert (s.assign == 0).sum() == 1
     labels = _run(inp, tolerance=0.05).unit_alignment
     assert (labels == 0).sum() == 1
@@ -300,7 +302,7 @@ def test_from_scratch_with_more_territories_adds_coloured_ones(grid) -> None:
     assert Plan.load(grid).atoms.n_territories == plan.atoms.n_territories
 
 
-def _three(**opts: object) -> _Search:
+def _three(**opts: object) -> Search:
     """4x3 grid (values total 27, 9 a territory) in three territories, after single moves,
     swaps and pair recombination have done all they can (found by a random search)."""
     nx, ny = 4, 3
@@ -323,8 +325,8 @@ def _three(**opts: object) -> _Search:
         max_disruption=budget,
         cancel=cancel,  # type: ignore[arg-type]
     )
-    s = _Search(inp, options, 3)
-    while s.round() or s.swap_round() or recombine_round(s, trees=40):
+    s = Search(inp, options, 3)
+    while move_round(s) or swap_round(s) or recombine_round(s, trees=40):
         pass
     return s
 
@@ -369,7 +371,7 @@ def test_three_way_recuts_keep_frozen_units_the_budget_and_contiguity() -> None:
             anchor_lat=np.full(3, np.nan), target_weights=np.ones(3),
             cost=np.full(nx * ny, 1 / (nx * ny)), frozen=frozen,
         )  # fmt: skip
-        s = _Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=budget, seed=2), 3)
+        s = Search(inp, OptimizeOptions(tolerance=0.02, max_disruption=budget, seed=2), 3)
         before = s.score()
         if triple_round(s, trees=12) == 0:
             continue
@@ -407,7 +409,7 @@ def test_relabelling_gives_each_rep_the_territory_around_their_home() -> None:
         (6, 6), per_minute=per_minute, anchor_lon=np.array([-82.9, -84.0]),
         anchor_lat=np.array([33.25, 33.25]),
     )  # fmt: skip
-    s = _Search(inp, OptimizeOptions(from_scratch=2), 2)
+    s = Search(inp, OptimizeOptions(from_scratch=2), 2)
     s.assign[:] = inp.start
     s.refresh()
     before = s.totals[:, 1].copy()
@@ -430,7 +432,7 @@ def test_a_big_unit_alone_goes_to_its_nearest_rep() -> None:
         (4, 4, 4), base=base, per_minute=per_minute, start=start,
         anchor_lon=np.array([-82.9, -83.5, -84.0]), anchor_lat=np.full(3, 33.0),
     )  # fmt: skip
-    s = _Search(inp, OptimizeOptions(from_scratch=3), 3)
+    s = Search(inp, OptimizeOptions(from_scratch=3), 3)
     s.assign[:] = start
     s.refresh()
     assert s.solo[0]

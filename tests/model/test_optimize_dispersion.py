@@ -12,9 +12,9 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import Delaunay
 
-from planner.model._dispersion import dispersion_of
 from planner.model.measures import pieces
 from planner.model.optimize import OptimizeInputs, OptimizeOptions, optimize
+from planner.model.optimize.dispersion import dispersion_of
 from planner.model.progress import run_to_end
 
 METRICS = ("w1", "w2", "w3")
@@ -95,7 +95,7 @@ def test_search_uses_its_budget_and_cancel_returns_the_best_so_far() -> None:
 def test_progress_reports_the_best_dispersion_over_time() -> None:
     inp, k = _instance(60, 4, seed=4), 4
     gen = optimize(inp, _opts(k, time_limit=3))
-    seen = [p.best_score for p in gen if p.message.startswith("best dispersion")]
+    seen = [p.objective for p in gen if p.objective is not None]
     assert len(seen) >= 2
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(seen))
 
@@ -107,7 +107,7 @@ def test_closing_the_search_keeps_the_best_dispersion_it_reported() -> None:
     t0 = time.perf_counter()
     last = None
     for p in gen:
-        if p.message.startswith("best dispersion") and np.isfinite(p.best_score):
+        if p.objective is not None:
             last = p
             if time.perf_counter() - t0 > 1.5:
                 break
@@ -115,6 +115,6 @@ def test_closing_the_search_keeps_the_best_dispersion_it_reported() -> None:
     assert last is not None
     assert last.snapshot is not None
     res = last.snapshot()
-    assert dispersion_of(inp.xy, res.unit_alignment)[0] == pytest.approx(last.best_score)  # type: ignore[arg-type]
+    assert dispersion_of(inp.xy, res.unit_alignment)[0] == pytest.approx(last.objective)  # type: ignore[arg-type]
     assert (_max_dev(inp, res.unit_alignment, k) <= 0.05 + 1e-12).all()
     assert (pieces(inp.graph, res.unit_alignment) == 1).all()

@@ -13,9 +13,10 @@ import shapely
 from planner.model.atoms import load_unit_geometries
 from planner.model.measures import pieces
 from planner.model.plan import Plan
+from planner.model.planar import edges_to_graph
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
-from planner.model.unit_graph import edges_to_graph, given_edges
+from planner.model.unit_graph import given_edges
 from tests.clirun import dump, one_error_line, run
 
 

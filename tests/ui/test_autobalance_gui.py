@@ -74,3 +74,32 @@ def test_chained_runs_keep_the_budget_against_the_baseline(qtbot: Any, window: A
         assert w.plan.disruption()["accounts"] <= 0.15 + 1e-9
     else:  # the first run used it all: refused, with the figures
         assert f"{first:.1%}" in w.last_error
+
+
+def test_progress_chart_follows_the_best_balanced_result_and_cancel_keeps_it(
+    qtbot: Any,
+    window: Any,  # noqa: F811
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from planner.model.optimize.report import result_report
+
+    w = window
+    opts = OptimizeOptions(metrics={"potential": 1.0}, tolerance=0.1, objective="dispersion",
+                           from_scratch=3, time_limit=60)  # fmt: skip
+    handle = run_auto_balance(w, opts, "Charted")
+    qtbot.waitUntil(lambda: handle.dialog is not None and handle.dialog.isVisible(), timeout=10_000)
+    dialog = handle.dialog
+    chart = dialog.chart
+    qtbot.waitUntil(lambda: chart.series.count() >= 3, timeout=30_000)  # real progress events
+    assert "round" not in dialog.label.text()
+    assert "distances to centres" in chart.chart().title()
+    history = chart.history
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.plan.name == "Charted", timeout=30_000)
+    assert handle.was_cancelled
+    values = [v for _, v in history.points]
+    assert values == sorted(values, reverse=True)  # the best only gets better
+    measured = result_report(Plan.load(w.plan.project, "Charted"), {"potential": 0.1})
+    assert measured["balanced"] is True
+    assert measured["dispersion"] == pytest.approx(values[-1])  # Cancel kept the best

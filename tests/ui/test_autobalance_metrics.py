@@ -32,3 +32,20 @@ def test_dialog_lists_imported_columns_with_their_own_tolerance(qtbot: Any, tmp_
     assert opts.metrics == {"potential": 1.0, "calls": 1.0}
     assert opts.tolerances == {"potential": 0.05, "calls": 0.02}
     assert opts.objective == "dispersion"
+
+
+def test_dialog_centre_is_chosen_for_dispersion_and_reaches_the_options(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    project = grid_project(tmp_path / "g.tplan")
+    with project.transaction() as s:
+        s.execute(update(Unit).values(attributes={"calls": 12.0}))
+    dialog = AutoBalanceDialog(Plan.load(project))
+    qtbot.addWidget(dialog)
+    assert not dialog.centre.isEnabled()  # cut edges: no centre
+    assert dialog.options().centre == "median"
+    dialog.compactness.setCurrentIndex(dialog.compactness.findData("dispersion"))
+    assert dialog.centre.isEnabled()
+    dialog.centre.setCurrentIndex(dialog.centre.findData("weighted:calls"))
+    opts = dialog.options()
+    assert (opts.objective, opts.centre) == ("dispersion", "weighted:calls")

@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from planner.model.io import _account_attrs
 from planner.model.io._account_rows import TEXT_FIELDS
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account, Rep
@@ -40,8 +41,6 @@ FIELDS = (
     "unit_id",
 )
 _LOCATION_FIELDS = ("lat", "lon", "postal_code")
-#: Ids per look-up of existing accounts (SQLite allows 32,766 parameters a statement).
-_LOOKUP = 20_000
 #: Rows per INSERT statement on SQLite (20 columns: 2,000 parameters, SQLite allows 32,766).
 _ROWS_PER_INSERT = 100
 #: SQLite page cache during an import (KiB): index pages of a large table stay in memory.
@@ -52,9 +51,16 @@ class AccountWriter:
     """Inserts and updates the chunks of one import; counts what it wrote into the report."""
 
     def __init__(
-        self, session: Session, fmap: dict[str, str], report: ImportReport, *, bulk: bool = False
+        self,
+        session: Session,
+        fmap: dict[str, str],
+        report: ImportReport,
+        *,
+        bulk: bool = False,
+        attributes: list[str] | None = None,
     ) -> None:
         self.session, self.report = session, report
+        self.attributes = attributes or []
         given = set(fmap)
         if given & set(_LOCATION_FIELDS):
             given |= {"lon", "lat", "location_source", "unit_id"}
@@ -88,6 +94,7 @@ class AccountWriter:
         else:
             new_cols = columns
         self._insert(new_cols)
+        _account_attrs.write(self.session, self.attributes, data, replace=bool(existing))
         report.imported += len(new_cols["external_id"])
         report.unlocated += new_cols["location_source"].count("unlocated")
         self.owners.update(columns["owner"])
@@ -143,16 +150,7 @@ class AccountWriter:
         return dropped
 
     def _existing(self, ids: list[str]) -> dict[str, int]:
-        if not self.any_existing:
-            return {}
-        out: dict[str, int] = {}
-        stmt = select(Account.external_id, Account.id).where(
-            Account.external_id.in_(bindparam("ids", expanding=True))
-        )
-        for start in range(0, len(ids), _LOOKUP):
-            part = ids[start : start + _LOOKUP]
-            out.update((e, i) for e, i in self.session.execute(stmt, {"ids": part}))
-        return out
+        return _account_attrs.ids_of(self.session, ids) if self.any_existing else {}
 
     def _insert(self, columns: dict[str, list[Any]]) -> None:
         if not columns["external_id"]:

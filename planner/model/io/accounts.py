@@ -16,6 +16,7 @@ account is kept *unlocated* and counted; an account is never dropped for lacking
 
 Accounts whose external id is already in the project are updated (upsert): only the fields the
 file provides change, so a file of ids and revenues refreshes revenue without touching the rest.
+Numeric columns the importer cannot map are kept per account as metrics (``_account_attrs``).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from sqlalchemy.orm import Session
 
 from planner.model._persist import log_data_change
 from planner.model.geo import place_points
+from planner.model.io import _account_attrs as extra_cols
 from planner.model.io import _columns as cols
 from planner.model.io._account_rows import Statuses, validate
 from planner.model.io._account_write import AccountWriter
 from planner.model.io._limits import CHUNK_CELLS
 from planner.model.io._locate import fix_coordinates, zip_fallback
+from planner.model.io._rowchecks import RowChecks
 from planner.model.io._seen_ids import SeenIds
 from planner.model.io._tabular import Table, iter_tables
 from planner.model.io.report import ImportReport, RowIssue
@@ -131,15 +134,16 @@ def _import(
 ) -> ImportReport:
     first = next(tables)
     fmap = cols.resolve_mapping(first.headers, ACCOUNT_COLUMNS, REQUIRED, mapping, report)
+    extra = extra_cols.numeric_columns(first, fmap, report)
     seen, statuses = SeenIds(), Statuses()
-    checked = _Chunk.check(first, fmap, seen, statuses, report)
+    checked = _Chunk.check(first, fmap, extra, seen, statuses, report)
     if first.final:  # the whole file: refused before the project is touched, as always
         report.rejected.sort(key=lambda r: r.row or 0)  # first problem first
         report.check_rejections(skip_invalid)
-    more = (_Chunk.check(t, fmap, seen, statuses, report) for t in tables)
+    more = (_Chunk.check(t, fmap, extra, seen, statuses, report) for t in tables)
     with project.transaction() as session:
         placer = _Placer(session, first.encoding == "xlsx")
-        writer = AccountWriter(session, fmap, report, bulk=not first.final)
+        writer = AccountWriter(session, fmap, report, bulk=not first.final, attributes=extra)
         try:
             with _Behind() as behind:
                 for chunk in chain([checked], more):
@@ -171,12 +175,15 @@ class _Chunk:
         cls,
         table: Table,
         fmap: dict[str, str],
+        extra: list[str],
         seen: SeenIds,
         statuses: Statuses,
         report: ImportReport,
     ) -> _Chunk:
         rows = table.rows.to_numpy()
         data, ok = validate(table.columns, fmap, rows, seen, report)
+        if extra:
+            data.update(extra_cols.parse(extra, table.columns, rows, RowChecks(report, rows, ok)))
         if not ok.all():
             rows = rows[ok]
             data = {

@@ -21,9 +21,9 @@ from planner.model.io._geofiles import find_column
 from planner.model.io._messages import quote
 from planner.model.io._tabular import read_table
 from planner.model.io.report import ImportReport
+from planner.model.planar import edges_to_graph
 from planner.model.schema import Territory, Unit, UnitEdge
 from planner.model.store import Project
-from planner.model.unit_graph import edges_to_graph
 from planner.model.users import current_user
 
 _PAIRS = (("a", "b"), ("from", "to"), ("source", "target"), ("unit_a", "unit_b"))

@@ -130,6 +130,9 @@ class ImportReport:
             lines.append(f"  unlocated {self.unlocated}, outside every unit {self.outside_units}")
         if self.kind in ("units", "territories"):
             lines.append(f"  repaired geometries {self.repaired}")
+        if self.extra.get("attributes"):
+            kept = ", ".join(self.extra["attributes"])
+            lines.append(f"  numeric columns kept as metrics: {kept}")
         if self.refused:
             lines.append(f"  REFUSED: {self.message}")
         for title, issues in (("rejected", self.rejected), ("warning", self.warnings)):

@@ -6,8 +6,9 @@ as the unit's attributes, so they can be balanced). The map, the lasso and paint
 per unit, so each point gets a display cell: its Voronoi cell, clipped to the boundary file
 when given, else to the points' convex hull buffered by twice the median spacing. The cells
 tile that area without overlaps and each point lies inside its own cell; the point itself is
-the unit's representative point (what accounts and distances use). All or nothing, like every
-importer (see :mod:`planner.model.io.report`).
+the unit's representative point (what accounts and distances use). Their graph, unless one is
+given, is the Delaunay graph of the points without its long edges (:mod:`planner.model.planar`).
+All or nothing, like every importer (see :mod:`planner.model.io.report`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from planner.model.io._geofiles import find_column, read_polygons, require_colum
 from planner.model.io._limits import MAX_ATTRIBUTE, MAX_POPULATION
 from planner.model.io._messages import quote
 from planner.model.io._rowchecks import RowChecks
-from planner.model.io._tabular import read_table
+from planner.model.io._tabular import Table, read_table
 from planner.model.io.report import ImportReport
 from planner.model.io.units import CODE_FIELDS, NAME_FIELDS, POPULATION_FIELDS, write_units
+from planner.model.planar import DEFAULT_MAX_EDGE
 from planner.model.schema import Unit
 from planner.model.store import Project
 
@@ -44,13 +46,38 @@ def import_unit_points(
     code_field: str | None = None,
     name_field: str | None = None,
     boundary: Path | None = None,
+    max_edge: float = DEFAULT_MAX_EDGE,
     skip_invalid: bool = False,
 ) -> ImportReport:
-    """Import point units from ``path``; the display cells are built here (see module doc)."""
+    """Import point units from ``path``; the display cells are built here (see module doc).
+    ``max_edge``: their derived graph drops Delaunay edges longer than this many median edge
+    lengths (:mod:`planner.model.planar`)."""
     path = Path(path)
     report = ImportReport(kind="units", file=path.name)
     table = read_table(path, report)
-    frame, name = table.frame, path.name
+    return import_point_table(
+        project, table, report, x=x, y=y, crs=crs, code_field=code_field,
+        name_field=name_field, boundary=boundary, max_edge=max_edge, skip_invalid=skip_invalid,
+    )  # fmt: skip
+
+
+def import_point_table(
+    project: Project,
+    table: Table,
+    report: ImportReport,
+    *,
+    x: str,
+    y: str,
+    crs: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    boundary: Path | None = None,
+    max_edge: float = DEFAULT_MAX_EDGE,
+    skip_invalid: bool = False,
+) -> ImportReport:
+    """:func:`import_unit_points` of a table already read (or built: ``--us-zips``), named
+    ``report.file`` in messages."""
+    frame, name = table.frame, report.file
     xcol = require_column(name, frame, x, report, "x coordinate")
     ycol = require_column(name, frame, y, report, "y coordinate")
     code_col = (require_column(name, frame, code_field, report, "code") if code_field
@@ -106,7 +133,7 @@ def import_unit_points(
         for j, i in enumerate(idx.tolist())
     ]  # fmt: skip
     report.extra["display_cells"] = "boundary" if boundary else "buffered hull"
-    write_units(project, out, report, name)
+    write_units(project, out, report, name, point_graph={"max_edge": max_edge})
     return report
 
 

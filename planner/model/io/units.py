@@ -7,6 +7,7 @@ the import is refused (see :mod:`planner.model.io.report` for the policy).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from planner.model._persist import log_data_change
 from planner.model.geo import area_km2, place_points
@@ -23,7 +24,7 @@ from planner.model.io._limits import MAX_ATTRIBUTE, MAX_POPULATION
 from planner.model.io._messages import quote
 from planner.model.io._rowchecks import RowChecks
 from planner.model.io.report import ImportReport
-from planner.model.schema import Account, Unit
+from planner.model.schema import Account, ProjectInfo, Unit
 from planner.model.store import Project
 from planner.model.users import current_user
 
@@ -133,11 +134,22 @@ def import_units(
 
 
 def write_units(
-    project: Project, rows: list[dict[str, Any]], report: ImportReport, source: str
+    project: Project,
+    rows: list[dict[str, Any]],
+    report: ImportReport,
+    source: str,
+    *,
+    point_graph: dict[str, Any] | None = None,
 ) -> None:
     """Upsert unit rows by code and re-place every account, in one transaction (shared by the
-    polygon and the point importers)."""
+    polygon and the point importers). ``point_graph``: the units are points, their derived
+    graph is Delaunay with these settings (recorded; a polygon import clears it)."""
+    from planner.model.unit_graph import POINT_UNITS_KEY
+
     with project.transaction() as s:
+        s.execute(delete(ProjectInfo).where(ProjectInfo.key == POINT_UNITS_KEY))
+        if point_graph is not None:
+            s.add(ProjectInfo(key=POINT_UNITS_KEY, value=json.dumps(point_graph)))
         existing = dict(s.execute(select(Unit.code, Unit.id)).all())
         new = [r for r in rows if r["code"] not in existing]
         changed = [{"id": existing[r["code"]], **r} for r in rows if r["code"] in existing]

@@ -9,17 +9,19 @@ pieces left by big units or locked territories are re-attached so every territor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from planner.model.optimize.trees import subtree
+
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 
-def seed_from_scratch(s: _Search) -> None:
+def seed_from_scratch(s: Search) -> None:
     """Recursive spanning-tree bisection of the free units, then regions matched to reps.
 
     Each region holding ``k`` territories is cut along one edge of a random spanning tree
@@ -88,7 +90,7 @@ def seed_from_scratch(s: _Search) -> None:
     s.refresh()
 
 
-def _repair(s: _Search) -> None:
+def _repair(s: Search) -> None:
     """Keep each territory's largest piece; give stray pieces to a neighbouring territory.
 
     Bisection can leave a region in pieces when removing big units or locked territories
@@ -118,7 +120,7 @@ def _repair(s: _Search) -> None:
                 a[u] = int(np.bincount(nb).argmax())
 
 
-def _split(s: _Search, units: NDArray[np.int64], share: float) -> NDArray[np.bool_]:
+def _split(s: Search, units: NDArray[np.int64], share: float) -> NDArray[np.bool_]:
     """Side of a random spanning-tree cut closest to ``share`` of every metric."""
     from scipy.sparse.csgraph import breadth_first_order, connected_components
     from scipy.sparse.csgraph import minimum_spanning_tree as mst
@@ -167,15 +169,3 @@ def _split(s: _Search, units: NDArray[np.int64], share: float) -> NDArray[np.boo
         if best_err <= float(s.tol.min()) * (0.05 + attempt / 200):
             break
     return best
-
-
-def subtree(
-    order: NDArray[np.integer[Any]], parent: NDArray[np.integer[Any]], node: int
-) -> NDArray[np.bool_]:
-    inside = np.zeros(len(order), dtype=bool)
-    inside[node] = True
-    for x in order.tolist():  # BFS order: parents come before children
-        p = parent[x]
-        if p >= 0 and inside[p]:
-            inside[x] = True
-    return inside

@@ -19,31 +19,28 @@ if TYPE_CHECKING:
 
 
 def territory_totals(plan: Plan, names: list[str]) -> dict[str, NDArray[np.float64]]:
-    """Exact per-territory totals of built-in metrics and imported unit columns."""
-    from planner.model.unit_metrics import unit_attributes
+    """Exact per-territory totals of built-in metrics and imported unit and account columns."""
+    from planner.model.unit_metrics import atom_attributes, attribute_totals
 
     vals = plan.metrics()
-    attrs = unit_attributes(plan.project)
-    n, k = plan.atoms.n_units, plan.atoms.n_territories
-    units = plan.alignment[:n]
-    ok = units >= 0
-    out = {}
-    for m in names:
-        if m in vals:
-            out[m] = np.asarray(vals[m], dtype=np.float64)
-        else:
-            out[m] = np.bincount(units[ok], weights=attrs[m][ok], minlength=k).astype(np.float64)
-    return out
+    wanted = [m for m in names if m not in vals]
+    attrs = attribute_totals(plan, atom_attributes(plan)) if wanted else {}
+    return {m: np.asarray(vals[m] if m in vals else attrs[m], dtype=np.float64) for m in names}
 
 
 def result_report(
-    plan: Plan, tolerances: dict[str, float], reference: NDArray[np.int32] | None = None
+    plan: Plan,
+    tolerances: dict[str, float],
+    reference: NDArray[np.int32] | None = None,
+    centre: str = "median",
 ) -> dict[str, Any]:
-    """The measures of ``plan`` for the metrics of ``tolerances`` (see module doc)."""
-    from planner.model._disperse import planar_xy_of
-    from planner.model._dispersion import dispersion_of
+    """The measures of ``plan`` for the metrics of ``tolerances`` (see module doc); dispersion
+    is measured to each territory's ``centre`` (``median`` or ``weighted:METRIC``)."""
     from planner.model.balance import deviations
     from planner.model.measures import plan_measures
+    from planner.model.optimize.dispersion import dispersion_of
+    from planner.model.planar import planar_xy_of
+    from planner.model.unit_metrics import unit_values
 
     a = plan.atoms
     m = plan_measures(plan, reference=reference)
@@ -66,7 +63,9 @@ def result_report(
                         "excess": float(abs(dev[t]) - tol)})  # fmt: skip
     units = plan.alignment[: a.n_units].astype(np.int64)
     xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
-    disp, far = dispersion_of(xy, units) if a.n_units else (0.0, 0.0)
+    metric = centre.partition(":")[2] if centre.startswith("weighted:") else ""
+    weight = np.maximum(unit_values(plan, metric), 0.0) if metric else None
+    disp, far = dispersion_of(xy, units, weight) if a.n_units else (0.0, 0.0)
     contiguous = m.get("noncontiguous_territories", 0) == 0
     return {
         "balanced": not out and contiguous,
@@ -78,6 +77,7 @@ def result_report(
         "mean_polsby_popper": m.get("mean_polsby_popper", 0.0),
         "cut_edges": m.get("cut_edges", 0),
         "dispersion": disp,
+        "centre": centre,
         "max_distance_to_centre": far,
         "distance_unit": "km",
         "disruption": m["disruption"],

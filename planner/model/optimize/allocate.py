@@ -23,7 +23,7 @@ NEAREST = 5
 
 
 def allocate(
-    d: NDArray[np.float64],
+    dc: NDArray[np.float64],
     values: NDArray[np.float64],
     target: NDArray[np.float64],
     tol: NDArray[np.float64],
@@ -33,6 +33,8 @@ def allocate(
 ) -> NDArray[np.int64] | None:
     """Units to centres minimising the sum of distances within the tolerance bands.
 
+    ``dc[u, t]``: the (weighted) distance from unit ``u`` to centre ``centres[t]``.
+
     The linear relaxation is solved (an integer solve takes up to seconds at 200 units, the
     relaxation milliseconds) and each unit goes to the centre holding most of it: at most a
     few units per balance row are split, so the rounded assignment is balanced to within a
@@ -40,8 +42,7 @@ def allocate(
     (all of them if that leaves no balanced solution). ``fixed[u] >= 0`` pins unit ``u``.
     Returns None when no balanced fractional assignment exists.
     """
-    n, k = len(d), len(centres)
-    dc = d[:, centres]  # n x k
+    n, k = len(dc), len(centres)
     for nearest in (min(NEAREST, k), k):
         us, ts = np.nonzero(_allowed(dc, centres, fixed, nearest))
         x = _relaxation(dc[us, ts], us, ts, n, k, values, target, tol, time_limit)
@@ -105,11 +106,12 @@ def _relaxation(
 def repair(
     labels: NDArray[np.int64],
     centres: NDArray[np.int64],
-    d: NDArray[np.float64],
+    dc: NDArray[np.float64],
     indptr: NDArray[np.int32],
     indices: NDArray[np.int32],
 ) -> NDArray[np.int64]:
-    """Make every territory connected: keep each centre's piece, re-attach the rest.
+    """Make every territory connected: keep each centre's piece, re-attach the rest
+    (``dc[u, t]``: distance from unit ``u`` to centre ``centres[t]``).
 
     Units outside their centre's piece are released, then claimed by the adjacent territory
     whose centre is nearest, closest first, until none is left (the graph is connected).
@@ -133,10 +135,10 @@ def repair(
         for u in free.tolist():
             for v in indices[indptr[u] : indptr[u + 1]].tolist():
                 t = int(labels[v])
-                if t >= 0 and (best is None or d[u, centres[t]] < best[0]):
-                    best = (float(d[u, centres[t]]), u, t)
+                if t >= 0 and (best is None or dc[u, t] < best[0]):
+                    best = (float(dc[u, t]), u, t)
         if best is None:  # pieces with no assigned neighbour (a disconnected graph)
-            labels[free] = np.argmin(d[np.ix_(free, centres)], axis=1)
+            labels[free] = np.argmin(dc[free], axis=1)
             break
         labels[best[1]] = best[2]
     return labels

@@ -1,6 +1,6 @@
 """Auto-balance glue to a project: search inputs from a Plan, the result as a scenario.
 
-``optimize.py`` works on plain arrays (:class:`OptimizeInputs`); this module reads them from a
+The search works on plain arrays (:class:`OptimizeInputs`); this module reads them from a
 project's Plan (unit rows, pinned accounts as fixed offsets, locks, the disruption weights) and
 writes a result back as a new scenario in one undoable step, adding territories when a plan
 built from scratch has more than the project.
@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model._disperse import planar_xy_of
 from planner.model.errors import PlannerError
-from planner.model.optimize import (
-    OptimizeInputs,
-    OptimizeOptions,
-    OptimizeResult,
-    travel_matrix,
-)
+from planner.model.optimize.geometry import travel_matrix
+from planner.model.optimize.inputs import OptimizeInputs, OptimizeOptions
+from planner.model.optimize.results import OptimizeResult
+from planner.model.planar import planar_xy_of
 
 if TYPE_CHECKING:
     from planner.model.edits import NewTerritory
@@ -36,14 +33,14 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     from planner.model.atoms import COL
     from planner.model.balance import metric_values
     from planner.model.unit_graph import project_graph
-    from planner.model.unit_metrics import unit_attributes
+    from planner.model.unit_metrics import atom_attributes, attribute_totals, unit_values
 
     a = plan.atoms
     if a.free_form:
         raise PlannerError("auto-balance needs a unit layer (this project has drawn territories)")
     um = plan.balance.unit_matrix
     metrics = tuple(opts.metrics)
-    attrs = unit_attributes(plan.project)
+    attrs = atom_attributes(plan)
     unknown = [m for m in metrics if m not in (*COL, "workload_hours", *attrs)]
     if unknown:
         raise PlannerError(f"cannot balance {', '.join(unknown)}")
@@ -51,7 +48,7 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     def column(m: str) -> NDArray[np.float64]:
         if m == "workload_hours":
             return um[:, COL["call_minutes"]] / 60
-        return um[:, COL[m]] if m in COL else attrs[m]
+        return um[:, COL[m]] if m in COL else attrs[m][: a.n_units]
 
     base = np.column_stack([column(m) for m in metrics])
     per_minute = np.column_stack(
@@ -66,11 +63,10 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
     bal = plan.balance
     travel = travel_matrix(lon, lat, bal.anchor_lon, bal.anchor_lat)
     ok = start >= 0
-    vals = metric_values(bal.totals)
+    # Built-in names win over an imported column of the same name (as in ``column``).
+    vals = {**attribute_totals(plan, attrs), **metric_values(bal.totals)}
     offset = np.zeros((a.n_territories, len(metrics)))
-    for j, m in enumerate(metrics):
-        if m in attrs and m not in COL:
-            continue  # unit attributes: pinned accounts carry none
+    for j, m in enumerate(metrics):  # what pinned accounts add to each territory
         unit_val = base[ok, j] + per_minute[ok, j] * travel[ok, start[ok]]
         offset[:, j] = vals[m] - np.bincount(start[ok], weights=unit_val, minlength=len(offset))
     frozen = np.zeros(a.n_units, dtype=bool)
@@ -86,11 +82,14 @@ def inputs_from_plan(plan: Plan, opts: OptimizeOptions) -> OptimizeInputs:
             f"connected; build at least {parts} (planner adjacency shows the graph)"
         )
     xy = planar_xy_of(a.unit_rep_lon, a.unit_rep_lat)
+    centre_metric = opts.centre.partition(":")[2] if opts.centre.startswith("weighted:") else ""
+    weight = unit_values(plan, centre_metric) if centre_metric else None
     return OptimizeInputs(
         graph=graph, lon=lon, lat=lat, base=base, per_minute=per_minute, metrics=metrics,
         start=start, anchor_lon=a.home_lon, anchor_lat=a.home_lat,
         target_weights=a.territory_weights, offset=offset, frozen=frozen,
         locked_territories=a.territory_locked, cost=cost, centre_weight=um[:, COL["visits"]], xy=xy,
+        dispersion_weight=weight,
     )  # fmt: skip
 
 

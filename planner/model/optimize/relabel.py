@@ -21,10 +21,10 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 
-def relabel(s: _Search) -> bool:
+def relabel(s: Search) -> bool:
     """Give every movable territory's units to the rep that suits them best; True if any
     territory changed hands (the plan's shapes are untouched)."""
     k, a, inp = s.k, s.assign, s.inp
@@ -45,7 +45,7 @@ def relabel(s: _Search) -> bool:
         tot[:, :, j] = base[:, None] + travel[:, :, j] + s.offset[None, :, j]
     sub = np.ix_(movable, movable)
     idx = np.arange(len(movable))
-    now = float(s._terms(tot[movable, movable], s.target[movable]).sum())
+    now = float(s.terms(tot[movable, movable], s.target[movable]).sum())
     # Targets are shares of the grand total, which less driving lowers for everyone: price an
     # assignment against the targets it would have (fixed-point passes from least driving).
     grand = s.totals.sum(axis=0)
@@ -63,7 +63,7 @@ def relabel(s: _Search) -> bool:
         # Balance first; then less driving (travel in shares of a target, weighted like a cut
         # edge: tolerance^2), which settles assignments that balance equally well.
         drive = ((travel / np.maximum(tgt, 1e-12)) @ s.w) * float(s.tol.min()) ** 2
-        cost = s._terms(tot[sub], tgt[sub]) + drive[sub]
+        cost = s.terms(tot[sub], tgt[sub]) + drive[sub]
         _, new_cols = linear_sum_assignment(cost)
         if (new_cols == cols).all():
             break

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model._trial import Trial
+from planner.model.optimize.trial import Trial
 
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 #: Blocked moves tried per round (best gain per account first).
 TRIES = 40
@@ -29,12 +29,12 @@ TRIES = 40
 MAX_UNDO = 300
 
 
-def reallocate_round(s: _Search) -> int:
+def reallocate_round(s: Search) -> int:
     """Exchange budget from low-value moves to blocked high-value ones; returns exchanges."""
     if not np.isfinite(s.budget):
         return 0
     a, start = s.assign, s.inp.start
-    us, bs = np.nonzero(s._candidates())
+    us, bs = np.nonzero(s.candidates())
     fa = a[us]
     delta, dcost = s.delta(us, fa, bs), s.dcost(us, fa, bs)
     blocked = np.flatnonzero((delta < -1e-13) & (dcost > 0) & (s.used + dcost > s.budget + 1e-12))
@@ -57,7 +57,7 @@ def reallocate_round(s: _Search) -> int:
 
 
 def _exchange(
-    s: _Search,
+    s: Search,
     u: int,
     t: int,
     b: int,

@@ -14,6 +14,8 @@ new dispersion is ``min over its other members v of S[v, a] - D[v, u]`` and the 
 ``min(S[u, b], min over its members v of S[v, b] + D[v, u])``. Only the two territories a move
 touches are re-priced, so one step costs O(n x territory size). A unit that moved may not go
 back for a few steps (tabu tenure); a stall restarts from the best state with a random kick.
+Distances come from :mod:`~planner.model.optimize.distances` (a matrix up to 4,000 units,
+computed on demand above, so any number of units can be dispersed).
 """
 
 from __future__ import annotations
@@ -26,10 +28,8 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model.errors import PlannerError
+from planner.model.optimize.distances import BLOCK, Distances
 
-#: Largest unit count the search keeps a dense distance matrix for (n x n float64).
-MAX_UNITS = 4000
 #: Steps without a better best state after which the walk restarts from the best with a kick.
 STALL = 60
 #: Share of the units moved at random by one kick.
@@ -69,11 +69,13 @@ def dispersion_of(
     w = np.ones(len(xy)) if weight is None else weight
     for t in np.unique(labels[labels >= 0]).tolist():
         m = np.flatnonzero(labels == t)
-        d = np.hypot(*(xy[m, None, :] - xy[None, m, :]).transpose(2, 0, 1))
-        sums = w[m] @ d
+        sums = np.zeros(len(m))
+        for lo in range(0, len(m), BLOCK):  # blocks of rows: a big territory fits in memory
+            part = m[lo : lo + BLOCK]
+            sums += w[part] @ np.hypot(*(xy[part, None, :] - xy[None, m, :]).transpose(2, 0, 1))
         c = int(np.argmin(sums))
         total += float(sums[c])
-        far = max(far, float(d[:, c].max()))
+        far = max(far, float(np.hypot(*(xy[m] - xy[m[c]]).T).max()))
     return total, far
 
 
@@ -84,11 +86,9 @@ class DispersionSearch:
         self.p, self.k = p, k
         n = len(assign)
         self.rng = np.random.default_rng(seed)
-        diff = p.xy[:, None, :] - p.xy[None, :, :]
-        self.d = np.sqrt((diff**2).sum(axis=2))
-        w = np.ones(n) if p.weight is None else np.asarray(p.weight, dtype=np.float64)
+        self.w = np.ones(n) if p.weight is None else np.asarray(p.weight, dtype=np.float64)
         #: wd[v, u] = weight of u x distance(u, v): S[:, t] = wd[:, members].sum(axis=1).
-        self.wd = self.d * w[None, :]
+        self.dist = Distances(p.xy, self.w)
         self.set_state(assign)
         self.mu = max(self.disp.sum() / max(k, 1), 1e-9)
         self.tabu = np.zeros((n, k), dtype=np.int64)
@@ -101,7 +101,7 @@ class DispersionSearch:
         ok = self.assign >= 0
         onehot = np.zeros((n, k))
         onehot[np.flatnonzero(ok), self.assign[ok]] = 1.0
-        self.s = self.wd @ onehot
+        self.s = self.dist.sums(onehot)
         self.nbr = np.zeros((n, k), dtype=np.int32)
         src = np.repeat(np.arange(n), np.diff(p.indptr))
         np.add.at(self.nbr, (src, np.where(ok[p.indices], self.assign[p.indices], 0)),
@@ -123,13 +123,11 @@ class DispersionSearch:
             return
         self.disp[t] = float(st.min())
         # join: the unit's own sum, or an existing member's sum plus its distance to the unit
-        self.join[:, t] = np.minimum(self.s[:, t], (st[:, None] + self.wd[m, :]).min(axis=0))
+        self.join[:, t] = np.minimum(self.s[:, t], self.dist.join(m, st))
         if len(m) == 1:
             self.leave[m] = 0.0
             return
-        left = st[:, None] - self.wd[m][:, m]  # [v, u]: v's sum once u has left
-        np.fill_diagonal(left, np.inf)
-        self.leave[m] = left.min(axis=0)
+        self.leave[m] = self.dist.leave(m, st)
 
     def violation(
         self, totals: NDArray[np.float64], target: NDArray[np.float64]
@@ -196,8 +194,9 @@ class DispersionSearch:
     def move(self, u: int, b: int) -> None:
         a = int(self.assign[u])
         self.assign[u] = b
-        self.s[:, a] -= self.wd[:, u]
-        self.s[:, b] += self.wd[:, u]
+        col = self.dist.weighted_col(u)
+        self.s[:, a] -= col
+        self.s[:, b] += col
         val = self.p.values[u]
         self.totals[a] -= val
         self.totals[b] += val
@@ -251,7 +250,7 @@ class DispersionSearch:
         for t in self.rng.choice(self.k, size=min(moves, self.k), replace=False).tolist():
             if self.p.locked[t] or self.p.frozen[c[t]]:
                 continue
-            near = np.argsort(self.d[c[t]])[1:13]
+            near = np.argsort(self.dist.rows(c[t : t + 1])[0])[1:13]
             near = near[(self.assign[near] >= 0) & ~self.p.frozen[near]]
             near = near[~np.isin(near, c)]
             if len(near):
@@ -274,20 +273,26 @@ class DispersionSearch:
         free = ~self.p.frozen & (self.assign >= 0)
         out = c.copy()
         for t in np.flatnonzero(~keep).tolist():
-            d2 = self.d[:, chosen].min(axis=1) ** 2 * free if chosen else free.astype(float)
+            d2 = (
+                self.dist.rows(np.array(chosen)).min(axis=0) ** 2 * free
+                if chosen
+                else free.astype(float)
+            )
             out[t] = int(self.rng.choice(len(d2), p=d2 / d2.sum()))
             chosen.append(int(out[t]))
         return out
 
     def _allocate(self, c: NDArray[np.int64]) -> bool:
-        from planner.model._allocate import allocate, repair
+        from planner.model.optimize.allocate import allocate, repair
 
         fixed = np.where(self.p.frozen | self.p.locked[np.maximum(self.assign, 0)],
                          self.assign, -1)  # fmt: skip
-        labels = allocate(self.d, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
+        dc = self.dist.rows(c).T  # [u, t]: distance from u to centre t
+        cost = dc if self.p.weight is None else dc * self.w[:, None]  # weight of u x distance
+        labels = allocate(cost, self.p.values, self.p.target, self.p.tol, c, fixed, 1.0)
         if labels is None:
             return False
-        self.set_state(repair(labels, c, self.d, self.p.indptr, self.p.indices))
+        self.set_state(repair(labels, c, dc, self.p.indptr, self.p.indices))
         self.tabu[:] = 0
         return True
 
@@ -321,11 +326,6 @@ def walk(
     is the best feasible state seen, or, while none was feasible, the state with the least
     violation (ties: least dispersion).
     """
-    if len(assign) > MAX_UNITS:
-        raise PlannerError(
-            f"the dispersion objective handles up to {MAX_UNITS:,} units ({len(assign):,} here); "
-            "use --compactness cut-edges"
-        )
     s = DispersionSearch(p, assign, k, seed)
     viol = float(s.violation(s.totals, p.target).sum())
     best = s.assign.copy()

@@ -13,18 +13,15 @@ form); without a budget, every other tree ignores the border (a fresh split of t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
-from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
-from scipy.sparse.csgraph import minimum_spanning_tree as mst
 
-from planner.model._seed import subtree
+from planner.model.optimize.trees import merged, random_tree, subtree
 
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 #: Pairs larger than this are skipped (the per-tree cost grows with the pair's units).
 MAX_PAIR_UNITS = 6000
@@ -32,7 +29,7 @@ MAX_PAIR_UNITS = 6000
 TOP_CUTS = 4
 
 
-def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -> int:
+def recombine_round(s: Search, trees: int = 6, deadline: float | None = None) -> int:
     """Try pairs of adjacent territories, most different deviation first; return pairs changed.
 
     Each territory takes part in at most one applied recombination per round, so the prices
@@ -62,32 +59,7 @@ def recombine_round(s: _Search, trees: int = 6, deadline: float | None = None) -
     return applied
 
 
-def merged(
-    s: _Search, ts: tuple[int, ...]
-) -> tuple[NDArray[np.intp], sparse.coo_matrix, NDArray[np.int64]]:
-    """Units of territories ``ts``, their adjacency edges (upper triangle, indices into the
-    units) and their current territories: what a re-cut of them works on."""
-    units = np.flatnonzero(np.isin(s.assign, ts))
-    tri = sparse.triu(s.inp.graph[units][:, units], k=1, format="coo")
-    return units, tri, s.assign[units]
-
-
-def random_tree(
-    s: _Search, tri: sparse.coo_matrix, border: NDArray[np.bool_], keep: bool
-) -> sparse.csr_matrix:
-    """A random spanning tree of the merged units; with ``keep``, border edges are drawn last,
-    so the tree crosses the current borders as little as it can and its cuts hand over pieces."""
-    n = tri.shape[0]
-    weights = s.rng.random(len(tri.data)) + 1e-3
-    if keep:
-        weights += 2.0 * border
-    # a csr_matrix in, a csr_matrix out (the stub says csr_array whatever the input)
-    return cast(
-        "sparse.csr_matrix", mst(sparse.csr_matrix((weights, (tri.row, tri.col)), shape=(n, n)))
-    )
-
-
-def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
+def _recombine_pair(s: Search, t1: int, t2: int, trees: int) -> bool:
     """Re-cut territories ``t1`` and ``t2`` along the best cut of a few random spanning trees."""
     units, tri, cur = merged(s, (t1, t2))
     n = len(units)
@@ -110,7 +82,7 @@ def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
     cols = np.column_stack([v1, v2, c1, c2, frozen & in1, frozen & in2]).astype(np.float64)
     whole = cols.sum(axis=0)
     tgt1, tgt2 = s.target[t1], s.target[t2]
-    old_terms = float(s._terms(s.totals[[t1, t2]], s.target[[t1, t2]]).sum())
+    old_terms = float(s.terms(s.totals[[t1, t2]], s.target[[t1, t2]]).sum())
     budgeted = np.isfinite(s.budget)
     mean_cost = s.cost_unit
     best_key, best_delta, best_lab = -1e-12, 0.0, None
@@ -138,7 +110,7 @@ def _recombine_pair(s: _Search, t1: int, t2: int, trees: int) -> bool:
             ]
         )
         valid &= used <= room + 1e-12
-        delta = s._terms(new1, tgt1) + s._terms(new2, tgt2) - old_terms
+        delta = s.terms(new1, tgt1) + s.terms(new2, tgt2) - old_terms
         key = np.where(valid, delta, np.inf)
         if budgeted:
             dcost = used - used_here

@@ -16,10 +16,10 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 
-def flow_round(s: _Search) -> int:
+def flow_round(s: Search) -> int:
     """Move units along a balancing flow between adjacent territories; returns moves made.
 
     Single moves that must lower the objective only diffuse an excess one neighbour at a
@@ -43,7 +43,7 @@ def flow_round(s: _Search) -> int:
         lap = np.diag(adj.sum(axis=1)) - adj
         phi = np.linalg.lstsq(lap, excess - excess.mean(), rcond=None)[0]
         remaining = np.where(adj, phi[:, None] - phi[None, :], 0.0)
-    us, bs = np.nonzero(s._candidates())
+    us, bs = np.nonzero(s.candidates())
     if len(us) == 0:
         return 0
     fa = a[us]
@@ -62,9 +62,9 @@ def flow_round(s: _Search) -> int:
             continue
         if size[i] > 1.5 * remaining[t, b] or s.used + dcost[i] > s.budget + 1e-12:
             continue
-        if s._can_leave(u, t):
-            gain = s._gain(u, t, b)
-            s._move(u, t, b, max(gain, 0.0), float(dcost[i]))
+        if s.can_leave(u, t):
+            gain = s.move_gain(u, t, b)
+            s.move(u, t, b, max(gain, 0.0), float(dcost[i]))
             remaining[t, b] -= size[i]
             applied += 1
         elif (moved := _move_piece(s, u, t, b, remaining[t, b])) > 0:
@@ -74,7 +74,7 @@ def flow_round(s: _Search) -> int:
 
 
 def _transport(
-    s: _Search, adj: NDArray[np.bool_], excess: NDArray[np.float64]
+    s: Search, adj: NDArray[np.bool_], excess: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Edge flows that carry excess to the nearest deficits first (under a disruption
     budget every hop costs: the Laplacian flow spreads the excess over many paths and
@@ -108,7 +108,7 @@ def _transport(
     return np.where(adj, flow - flow.T, 0.0)
 
 
-def _move_piece(s: _Search, u: int, t: int, b: int, room: float) -> float:
+def _move_piece(s: Search, u: int, t: int, b: int, room: float) -> float:
     """Move cut vertex ``u`` together with the parts of ``t`` it would cut off (all but
     the largest) to ``b``: both stay connected. Returns the size moved (0 if refused)."""
     ip, ix, a = s.indptr, s.indices, s.assign
@@ -142,5 +142,5 @@ def _move_piece(s: _Search, u: int, t: int, b: int, room: float) -> float:
     if size > 1.5 * room or s.frozen[arr].any() or s.used + dcost > s.budget + 1e-12:
         return 0.0
     for x, ch in zip(piece, changes.tolist(), strict=True):  # u first: the rest hang on u
-        s._move(x, t, b, 0.0, float(s.cost[x] * ch))
+        s.move(x, t, b, 0.0, float(s.cost[x] * ch))
     return size

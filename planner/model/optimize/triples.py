@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import depth_first_order
 
-from planner.model._recombine import merged, random_tree
+from planner.model.optimize.trees import merged, random_tree
 
 if TYPE_CHECKING:
-    from planner.model.optimize import _Search
+    from planner.model.optimize.search import Search
 
 #: Triples larger than this are skipped.
 MAX_UNITS = 3000
@@ -34,10 +34,10 @@ TRIPLES = 6
 FIRST_CUTS = 8
 
 
-def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> int:
+def triple_round(s: Search, trees: int = 8, deadline: float | None = None) -> int:
     """Re-cut triples around the territories furthest out of tolerance; returns triples
     changed (each territory in at most one)."""
-    from planner.model.optimize import AIM
+    from planner.model.optimize.search import AIM
 
     k, a = s.k, s.assign
     ok = a >= 0
@@ -49,7 +49,7 @@ def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> i
     adj[:, closed] = False
     dev = s.totals / s.target - 1.0
     out = (np.abs(dev) > AIM * s.tol).any(axis=1) & ~closed
-    terms = s._terms(s.totals, s.target)
+    terms = s.terms(s.totals, s.target)
     excess = dev @ s.w
     touched = np.zeros(k, dtype=bool)
     applied = 0
@@ -76,7 +76,7 @@ def triple_round(s: _Search, trees: int = 8, deadline: float | None = None) -> i
     return applied
 
 
-def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
+def _recombine_triple(s: Search, ts: tuple[int, int, int], trees: int) -> bool:
     units, tri, cur = merged(s, ts)
     n = len(units)
     if n < 4 or n > MAX_UNITS:
@@ -98,7 +98,7 @@ def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
     )
     cc, fz = 3 * m, 3 * m + 3  # first cost column, first frozen column
     tgt = s.target[list(ts)]
-    old_terms = float(s._terms(s.totals[list(ts)], tgt).sum())
+    old_terms = float(s.terms(s.totals[list(ts)], tgt).sum())
     budgeted = np.isfinite(s.budget)
     best: tuple[float, float, NDArray[np.int64]] | None = None
     for j in range(trees):
@@ -128,7 +128,7 @@ def _recombine_triple(s: _Search, ts: tuple[int, int, int], trees: int) -> bool:
 
 
 def _cuts(
-    s: _Search,
+    s: Search,
     sums: NDArray[np.float64],
     span: tuple[NDArray[np.int64], NDArray[np.int64]],
     order: NDArray[np.integer[Any]],
@@ -149,7 +149,7 @@ def _cuts(
     nodes = order[1:]
     first = sums[nodes]
     # Terms of a subtree as territory i, invalid where it holds another territory's frozen unit.
-    fit = np.stack([s._terms(base[i] + first[:, i * m : (i + 1) * m], tgt[i]) for i in range(3)])
+    fit = np.stack([s.terms(base[i] + first[:, i * m : (i + 1) * m], tgt[i]) for i in range(3)])
     frozen_elsewhere = np.stack(
         [first[:, fz : fz + 3].sum(axis=1) - first[:, fz + i] for i in range(3)]
     )
@@ -171,8 +171,8 @@ def _cuts(
         for j, l_ in permutations([q for q in range(3) if q != i]):
             terms = (
                 fit[i, idx]
-                + s._terms(base[j] + b_sums[:, j * m : (j + 1) * m], tgt[j])
-                + s._terms(base[l_] + c_sums[:, l_ * m : (l_ + 1) * m], tgt[l_])
+                + s.terms(base[j] + b_sums[:, j * m : (j + 1) * m], tgt[j])
+                + s.terms(base[l_] + c_sums[:, l_ * m : (l_ + 1) * m], tgt[l_])
             )
             bad = (b_sums[:, fz : fz + 3].sum(axis=1) - b_sums[:, fz + j] > 0) | (
                 c_sums[:, fz : fz + 3].sum(axis=1) - c_sums[:, fz + l_] > 0

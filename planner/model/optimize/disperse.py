@@ -1,9 +1,9 @@
 """The dispersion phase of auto-balance: hand the balanced state to the anytime walk.
 
-``optimize._run`` balances first (construction, flow, moves, recombination) and, with
+``run`` balances first (construction, flow, moves, recombination) and, with
 ``objective="dispersion"``, then calls :func:`disperse`, which builds the walk's plain problem
 (planar coordinates, unit values, targets, per-metric tolerances, frozen units, locked
-territories) from the search state, relays the walk's best dispersion (``optimize`` turns it
+territories) from the search state, relays the walk's best dispersion (``run`` turns it
 into Progress), and adopts the best state into the search (also when a Cancel closes the
 generator: the last Progress's snapshot adopts what it reported).
 """
@@ -18,14 +18,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model._dispersion import DispersionProblem, walk
+from planner.model.errors import PlannerError
+from planner.model.optimize.dispersion import DispersionProblem, walk
+from planner.model.optimize.geometry import planar_xy
 
 if TYPE_CHECKING:
-    from planner.model.optimize import OptimizeInputs, OptimizeResult, _Search
+    from planner.model.optimize.inputs import OptimizeInputs
+    from planner.model.optimize.results import OptimizeResult
+    from planner.model.optimize.search import Search
 
 
 def disperse(
-    search: _Search, deadline: float, t0: float
+    search: Search, deadline: float, t0: float
 ) -> Generator[tuple[float, float, Callable[[], OptimizeResult]], None, None]:
     """Yield (share of the time used, best dispersion, snapshot) while improving dispersion
     (balance and contiguity kept) until ``deadline`` or Cancel; the search ends on the best."""
@@ -42,6 +46,7 @@ def disperse(
         locked=search.locked,
     )  # fmt: skip
     problem.target = np.maximum(problem.target, 1e-12)
+    problem.weight = distance_weight(inp, opts.centre)
     cancel = opts.cancel
     gen = walk(problem, a, search.k, seed=opts.seed, deadline=deadline,
                stop=lambda: cancel is not None and cancel.is_set())  # fmt: skip
@@ -62,18 +67,24 @@ def disperse(
             yield frac, disp, snap
     except StopIteration as stop:
         adopt(stop.value[0])
+        final = float(stop.value[1])
+    if np.isfinite(final) and search.out_of_tolerance() == 0:
+        # the walk may have improved since its last report: the last word is the result's
+        frac = min(0.99, (time.perf_counter() - t0) / max(opts.time_limit, 1e-9))
+        yield frac, final, search.snapshot
 
 
-def planar_xy(inp: OptimizeInputs) -> NDArray[np.float64]:
-    """Planar coordinates for distances: ``inp.xy``, else :func:`planar_xy_of` lon/lat."""
-    if inp.xy is not None:
-        return np.asarray(inp.xy, dtype=np.float64)
-    return planar_xy_of(inp.lon, inp.lat)
-
-
-def planar_xy_of(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
-    """lon/lat as km east/north of their mean (equirectangular: exact enough within a
-    country for comparing distances to territory centres)."""
-    lat0 = float(np.nanmean(lat))
-    x = (lon - np.nanmean(lon)) * 111.32 * np.cos(np.radians(lat0))
-    return np.column_stack([x, (lat - lat0) * 110.57])
+def distance_weight(inp: OptimizeInputs, centre: str) -> NDArray[np.float64] | None:
+    """Per-unit distance weights for ``centre`` (None: the plain median of the CTDP)."""
+    if centre == "median":
+        return None
+    kind, _, metric = centre.partition(":")
+    if kind != "weighted" or not metric:
+        raise PlannerError(f"unknown centre {centre!r}: median or weighted:METRIC")
+    if inp.dispersion_weight is not None:
+        weight = np.asarray(inp.dispersion_weight, dtype=np.float64)
+    elif metric in inp.metrics:
+        weight = inp.base[:, inp.metrics.index(metric)]
+    else:
+        raise PlannerError(f"cannot weight the centre by {metric!r}: not a metric of this search")
+    return np.maximum(weight, 0.0)
