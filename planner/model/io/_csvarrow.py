@@ -35,8 +35,11 @@ from planner.model.io._grid import Grid, GridBuilder
 from planner.model.io._limits import MAX_CELL_CHARS, MAX_LINE_CHARS
 from planner.model.io.report import ImportReport
 
-#: Bytes scanned at once by the eligibility pass, and pyarrow's block (larger than any line).
+#: Bytes scanned at once by the eligibility pass.
 _BLOCK_BYTES = 1 << 24
+#: pyarrow's block, larger than any line it is given (``_LONG_BYTES``); a chunk is taken at
+#: the end of a block, so small blocks keep chunks near their size.
+_ARROW_BLOCK_BYTES = 1 << 22
 #: A line this long (bytes) sends the file to the csv module path, which checks it exactly.
 _LONG_BYTES = MAX_LINE_CHARS // 2
 _HEAD_BYTES = 1 << 20
@@ -168,6 +171,9 @@ def _grids(
         return "skip"
 
     names = [f"c{j}" for j in range(width)]
+    # malloc's pool, not a second allocator of pyarrow's own: what a block frees is reused
+    # by the Python strings of the next instead of being held apart
+    pool = pa.system_memory_pool()
     if offset >= path.stat().st_size:  # a header and nothing after it (pyarrow: "empty")
         yield builder.finish()
         return
@@ -176,7 +182,7 @@ def _grids(
         reader = pcsv.open_csv(
             f,
             read_options=pcsv.ReadOptions(
-                column_names=names, block_size=_BLOCK_BYTES, use_threads=False
+                column_names=names, block_size=_ARROW_BLOCK_BYTES, use_threads=False
             ),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,
@@ -192,6 +198,7 @@ def _grids(
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=pool,
         )
         line = 0  # lines after the header read so far
         for batch in reader:
@@ -204,8 +211,10 @@ def _grids(
             lines = np.arange(line + 1, end, dtype=np.int64)
             if mine:
                 lines = lines[~np.isin(lines, [n for n, _ in mine])]
-            trimmed = [pc.utf8_trim_whitespace(col) for col in batch.columns]
-            longest = sum(int(pc.max(pc.utf8_length(c)).as_py() or 0) for c in trimmed)
+            trimmed = [pc.utf8_trim_whitespace(col, memory_pool=pool) for col in batch.columns]
+            longest = sum(
+                int(pc.max(pc.utf8_length(c, memory_pool=pool)).as_py() or 0) for c in trimmed
+            )
             builder.add_columns(
                 lines + header_row,
                 [c.to_pylist() for c in trimmed],
