@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from planner.model.errors import ImportRefused
 from planner.model.io import _tabular
 from planner.model.io._csvarrow import _LONG_BYTES, arrow_grids
 from planner.model.io._csvread import csv_grids
@@ -26,22 +27,31 @@ from planner.model.schema import Account, Rep
 from planner.model.store import Project
 from tests.model.test_import_accounts import add_units
 
+MAX_ROWS = 50_000
 
-def _read(path: Path, *, fast: bool, chunk_cells: int = 12) -> tuple[Any, ...] | None:
+
+def _read(path: Path, *, fast: bool, chunk_cells: int = 12) -> tuple[Any, ...] | str | None:
     """Header, cells, row numbers, rejections and warnings of ``path`` read in chunks, the
-    chunks joined (the two readers cut chunks at different places); None when the fast
-    reader declines the file."""
+    chunks joined (the two readers cut chunks at different places), or the message of a
+    refusal; None when the fast reader declines the file."""
+    try:
+        return _grids(path, fast=fast, chunk_cells=chunk_cells)
+    except ImportRefused as exc:
+        return str(exc)
+
+
+def _grids(path: Path, *, fast: bool, chunk_cells: int) -> tuple[Any, ...] | None:
     report = ImportReport(kind="accounts", file=str(path))
     if fast:
         grids = arrow_grids(
-            str(path), path, "utf-8", report, chunk_cells=chunk_cells, max_rows=1000
+            str(path), path, "utf-8", report, chunk_cells=chunk_cells, max_rows=MAX_ROWS
         )
         if grids is None:
             return None
         got = list(grids)
     else:
         with path.open(encoding="utf-8", newline="") as f:
-            got = list(csv_grids(str(path), f, report, chunk_cells=chunk_cells, max_rows=1000))
+            got = list(csv_grids(str(path), f, report, chunk_cells=chunk_cells, max_rows=MAX_ROWS))
     if not got:
         return ()
     width = len(got[0].header)
@@ -85,6 +95,10 @@ READ_BY_ARROW = {
     "a long cell": b"id,name\nA1," + b"x" * 40_000 + b"\nA2,y\n",
     "cjk": "编号,名称\nA1,上海公司\n".encode(),
     "header only": b"id,name\n",
+    "more rows than allowed": b"id,name\n" + b"A,x\n" * (MAX_ROWS + 5),
+    # a trailing comma on every other row of a large block: each skipped line is placed once
+    "many ragged rows": b"id,name\n"
+    + b"".join(b"A%d,x%s\n" % (i, b"," * (i % 2)) for i in range(40_000)),
 }
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from planner.model.io._csvread import _sniff_delimiter
 from planner.model.io._grid import Grid, GridBuilder
 from planner.model.io._limits import MAX_CELL_CHARS, MAX_LINE_CHARS
+from planner.model.io._messages import one_line
 from planner.model.io.report import ImportReport
 
 #: Bytes scanned at once by the eligibility pass.
@@ -177,57 +178,60 @@ def _grids(
     if offset >= path.stat().st_size:  # a header and nothing after it (pyarrow: "empty")
         yield builder.finish()
         return
-    with pa.OSFile(str(path)) as f:
-        f.seek(offset)
-        reader = pcsv.open_csv(
-            f,
-            read_options=pcsv.ReadOptions(
-                column_names=names, block_size=_ARROW_BLOCK_BYTES, use_threads=False
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-                invalid_row_handler=invalid,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-            memory_pool=pool,
-        )
-        line = 0  # lines after the header read so far
-        for batch in reader:
-            m = batch.num_rows
-            end = line + m + 1  # one past the last line of this batch, skipped lines counted
-            while sum(1 for n, _ in ragged if n < end) > end - line - 1 - m:
-                end += 1
-            mine = [(n, t) for n, t in ragged if n < end]
-            del ragged[: len(mine)]
-            lines = np.arange(line + 1, end, dtype=np.int64)
-            if mine:
-                lines = lines[~np.isin(lines, [n for n, _ in mine])]
-            trimmed = [pc.utf8_trim_whitespace(col, memory_pool=pool) for col in batch.columns]
-            longest = sum(
-                int(pc.max(pc.utf8_length(c, memory_pool=pool)).as_py() or 0) for c in trimmed
+    try:
+        with pa.OSFile(str(path)) as f:
+            f.seek(offset)
+            reader = pcsv.open_csv(
+                f,
+                read_options=pcsv.ReadOptions(
+                    column_names=names, block_size=_ARROW_BLOCK_BYTES, use_threads=False
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=False,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=invalid,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+                memory_pool=pool,
             )
-            builder.add_columns(
-                lines + header_row,
-                [c.to_pylist() for c in trimmed],
-                [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in mine],
-                short=longest <= MAX_CELL_CHARS,
-            )
-            line = end - 1
-            if builder.pending >= chunk_rows > 0:
-                yield builder.take()
-        if ragged:  # lines at the very end that were all skipped
-            builder.add_columns(
-                np.zeros(0, dtype=np.int64),
-                [[] for _ in range(width)],
-                [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in ragged],
-            )
+            line = 0  # lines after the header read so far
+            for batch in reader:
+                end = line + batch.num_rows + 1  # one past the batch's last line, with the
+                k = 0  # skipped lines among them (in order: each one pushes the end by a line)
+                while k < len(ragged) and ragged[k][0] < end:
+                    end, k = end + 1, k + 1
+                mine = ragged[:k]
+                del ragged[:k]
+                lines = np.arange(line + 1, end, dtype=np.int64)
+                if mine:
+                    lines = lines[~np.isin(lines, [n for n, _ in mine])]
+                trimmed = [pc.utf8_trim_whitespace(col, memory_pool=pool) for col in batch.columns]
+                longest = sum(
+                    int(pc.max(pc.utf8_length(c, memory_pool=pool)).as_py() or 0) for c in trimmed
+                )
+                builder.add_columns(
+                    lines + header_row,
+                    [c.to_pylist() for c in trimmed],
+                    [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in mine],
+                    short=longest <= MAX_CELL_CHARS,
+                )
+                line = end - 1
+                if builder.pending >= chunk_rows > 0:
+                    yield builder.take()
+            if ragged:  # lines at the very end that were all skipped
+                builder.add_columns(
+                    np.zeros(0, dtype=np.int64),
+                    [[] for _ in range(width)],
+                    [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in ragged],
+                )
+    except pa.ArrowException as exc:  # not expected of a file that passed _plain
+        raise report.refuse(f"{name}: cannot be read ({one_line(exc)}); nothing imported") from None
     yield builder.finish()

@@ -282,7 +282,7 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
     try:
         for _ in _decoded_blocks(path, encoding):
             pass
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:  # UnicodeError: UTF-16 without a BOM
         return str(exc)
     return None
 
