@@ -7,8 +7,9 @@ by one pass over the bytes before any row is read (:func:`arrow_grids` returns N
 and the caller uses :mod:`._csvread`):
 
 - the text is UTF-8 (other encodings go through Python's codecs) without NUL characters;
-- every line is shorter than half of ``MAX_LINE_CHARS`` bytes (longer ones are refused with
-  their line number by the csv module path);
+- no stretch of half of ``MAX_LINE_CHARS`` bytes without a line end, so every line is shorter
+  than the limit and than pyarrow's block (the csv module path refuses longer lines with
+  their line number);
 - every line holding a quote character is a whole record by itself for the csv module in
   strict mode (parsed by it): no quoted cell spans lines and no quoting is malformed, so each
   line is one record and pyarrow's quoting (double quotes, quotes only at a cell's start)
@@ -38,8 +39,8 @@ from planner.model.io.report import ImportReport
 
 #: Bytes scanned at once by the eligibility pass.
 _BLOCK_BYTES = 1 << 24
-#: pyarrow's block, larger than any line it is given (``_LONG_BYTES``); a chunk is taken at
-#: the end of a block, so small blocks keep chunks near their size.
+#: pyarrow's block, larger than any line it is given (under ``2 * _LONG_BYTES``); a chunk is
+#: taken at the end of a block, so small blocks keep chunks near their size.
 _ARROW_BLOCK_BYTES = 1 << 22
 #: A line this long (bytes) sends the file to the csv module path, which checks it exactly.
 _LONG_BYTES = MAX_LINE_CHARS // 2
