@@ -99,6 +99,16 @@ def test_utf16_without_byte_order_mark_is_read(
     assert accounts(project)["A1"].name == "Acme"
 
 
+def test_utf16_named_for_a_file_without_byte_order_mark_is_refused_not_a_traceback(
+    project: Project, tmp_path: Path
+) -> None:
+    # --encoding utf-16 wants a BOM; Python's codec raises a bare UnicodeError without one
+    path = write(tmp_path, "u.csv", "id,name\nA1,Acme\n", "utf-16-le")
+    message = refused_accounts(project, path, encoding="utf-16")
+    assert "cannot be decoded as utf-16" in message
+    assert "BOM" in message
+
+
 def test_ragged_related_and_plan_rows_rejected(project: Project, tmp_path: Path) -> None:
     import_accounts(project, write(tmp_path, "a.csv", "id,name\nA1,Acme\n"))
     contacts = write(tmp_path, "c.csv", "Account ID,Name,Email\nA1,Ann,a@x.com,\n")

@@ -11,7 +11,6 @@ when the project had no accounts, so nothing of the whole file is held in memory
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, cast
@@ -159,7 +158,8 @@ class AccountWriter:
         names = ", ".join(FIELDS)
         driver = self.driver
         if isinstance(driver, sqlite3.Connection):
-            _sqlite_insert(driver, f"INSERT INTO account ({names}) VALUES ", rows, len(FIELDS))
+            head = f"INSERT INTO account ({names}) VALUES "
+            _sqlite_insert(driver, head, [columns[f] for f in FIELDS])
         elif self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
             with driver.cursor() as cur, cur.copy(f"COPY account ({names}) FROM STDIN") as copy:
                 for row in rows:
@@ -185,27 +185,34 @@ class AccountWriter:
         self.session.execute(stmt, rows)
 
 
-def _sqlite_insert(
-    driver: sqlite3.Connection, head: str, rows: Iterator[tuple[Any, ...]], width: int
-) -> None:
-    """``rows`` inserted by statements of ``_ROWS_PER_INSERT`` rows each, then one by one.
+def _sqlite_insert(driver: sqlite3.Connection, head: str, columns: list[list[Any]]) -> None:
+    """The rows of ``columns`` inserted by statements of ``_ROWS_PER_INSERT`` rows each, then
+    one by one.
 
     sqlite3 lets go of the GIL while SQLite works on a statement and takes it back to bind
     the next: one row per statement made a million hand-overs of the GIL between the writing
     and the reading thread per million rows, each dearer than binding a row. A hundred rows
-    per statement make the hand-overs rare and the statements long enough to overlap.
+    per statement make the hand-overs rare and the statements long enough to overlap. Each
+    statement's parameters are laid out column by column with slice assignments (no tuple per
+    row): this thread holds the GIL while it builds them, which the reading thread waits for.
     """
+    width, n = len(columns), len(columns[0])
     one = "(" + ", ".join("?" * width) + ")"
     many = head + ", ".join([one] * _ROWS_PER_INSERT)
-    buffered = list(rows)
-    full = len(buffered) - len(buffered) % _ROWS_PER_INSERT
-    flat = iter(buffered[:full])
-    groups = (
-        tuple(itertools.chain.from_iterable(itertools.islice(flat, _ROWS_PER_INSERT)))
-        for _ in range(full // _ROWS_PER_INSERT)
-    )
-    driver.executemany(many, groups)
-    driver.executemany(head + one, buffered[full:])
+    full = n - n % _ROWS_PER_INSERT
+    driver.executemany(many, _statements(columns, full))
+    driver.executemany(head + one, zip(*(c[full:] for c in columns), strict=True))
+
+
+def _statements(columns: list[list[Any]], full: int) -> Iterator[tuple[Any, ...]]:
+    """The parameters of each ``_ROWS_PER_INSERT``-row statement over the first ``full`` rows,
+    row after row as the statement's placeholders take them."""
+    width, step = len(columns), _ROWS_PER_INSERT
+    flat: list[Any] = [None] * (step * width)
+    for start in range(0, full, step):
+        for j, column in enumerate(columns):
+            flat[j::width] = column[start : start + step]
+        yield tuple(flat)
 
 
 def _take(values: list[Any], mask: np.ndarray) -> list[Any]:

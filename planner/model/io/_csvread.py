@@ -8,9 +8,10 @@ cell) or text after a closing quote, refuses the file with the row and line wher
 
 The text is read in blocks of ``BLOCK_CHARS`` from a stream, never whole: a 10-million-row
 export is 1.3 GB, and the records go to the grid builder, which hands them over in chunks when
-asked to (``chunk_rows``). The csv module's C parser is fast enough for that (1.4 s per million
-rows here) and keeps every rule above exact, which a faster parser such as pyarrow's would not:
-it accepts text after a closing quote and cannot say which row a bad record was.
+asked to (``chunk_rows``). The csv module's C parser keeps every rule above exact, which
+pyarrow's would not on its own: it accepts text after a closing quote and reads a quoted line
+break differently. A streamed import first tries :mod:`._csvarrow`, which uses pyarrow only on
+files where it provably reads what this module reads, and comes here for any other.
 
 Lines longer than ``MAX_LINE_CHARS`` are refused before the csv module builds their cells.
 Windows and old Mac line ends become ``\\n`` (also inside a quoted cell), as a spreadsheet

@@ -118,7 +118,22 @@ class GridBuilder:
         columns = [[c.strip() for c in col] for col in zip(*good_rows, strict=True)]
         if not good_rows:
             columns = [[] for _ in range(width)]
-        total = self._row_lengths(columns, len(good_rows), short)
+        other = [(int(rows[i]), raw[i]) for i in np.flatnonzero(~good)]
+        self.add_columns(rows[good], columns, other, short=short)
+
+    def add_columns(
+        self,
+        rows: np.ndarray,
+        columns: list[list[str]],
+        ragged: list[tuple[int, list[str]]],
+        *,
+        short: bool = False,
+    ) -> None:
+        """Add records given by column, stripped, with their row numbers (``rows``, all of the
+        header's width), and the ``ragged`` records (row number, cells as read) among them:
+        what :meth:`add_many` does once the records are split, for a reader that gives
+        columns (:mod:`._csvarrow`). ``short`` as for :meth:`add_many`."""
+        total = self._row_lengths(columns, len(rows), short)
         closer = total > MAX_CELL_CHARS
         for j in self._blank:
             closer |= np.array([c != "" for c in columns[j]], dtype=bool)
@@ -126,24 +141,23 @@ class GridBuilder:
             for col in columns:
                 if "\x00" in "".join(col):
                     closer |= np.fromiter(("\x00" in c for c in col), dtype=bool, count=len(col))
-        nonblank = np.zeros(n, dtype=bool)
-        nonblank[good] = total > 0
-        other = [(int(i), [c.strip() for c in raw[i]]) for i in np.flatnonzero(~good)]
-        for i, cells in other:
-            nonblank[i] = any(cells)
-        self._check_count(int(nonblank.sum()), rows[nonblank])
+        other = [(row, [c.strip() for c in cells]) for row, cells in ragged]
+        all_rows = np.concatenate([rows, np.array([r for r, _ in other], dtype=np.int64)])
+        nonblank = np.concatenate([total > 0, [any(cells) for _, cells in other]]).astype(bool)
+        if other:  # in row order, as the bound names the first row beyond it
+            order = np.argsort(all_rows, kind="stable")
+            all_rows, nonblank = all_rows[order], nonblank[order]
+        self._check_count(int(nonblank.sum()), all_rows[nonblank])
         self.pending += int(nonblank.sum())
         keep = (total > 0) & ~closer
         issues: list[RowIssue] = []
-        good_index = np.flatnonzero(good)
         for k in np.flatnonzero(closer & (total > 0)):
-            row = int(rows[good_index[k]])
-            problem = self._cell_problem(row, [col[k] for col in columns])
+            problem = self._cell_problem(int(rows[k]), [col[k] for col in columns])
             if problem is None:
                 keep[k] = True
             else:
                 issues.append(problem)
-        issues += [self._ragged(int(rows[i]), cells) for i, cells in other if any(cells)]
+        issues += [self._ragged(row, cells) for row, cells in other if any(cells)]
         for issue in sorted(issues, key=lambda r: r.row or 0):
             self._rejected(issue)
         if not keep.all():
@@ -153,7 +167,7 @@ class GridBuilder:
                 mine.extend(col)
         else:
             self._columns = columns
-        self.grid.rows.extend(rows[good_index[keep]].tolist())
+        self.grid.rows.extend(rows[keep].tolist())
 
     @staticmethod
     def _row_lengths(columns: list[list[str]], n: int, short: bool) -> np.ndarray:

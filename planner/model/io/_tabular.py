@@ -30,6 +30,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from planner.model.io._csvarrow import arrow_grids
 from planner.model.io._csvread import csv_grids
 from planner.model.io._grid import Grid
 from planner.model.io._limits import MAX_STREAM_BYTES, MAX_STREAM_ROWS, MAX_TABLE_BYTES
@@ -138,10 +139,16 @@ def iter_tables(
             raise report.refuse(f"{name}: cannot be decoded as {enc} ({one_line(problem)})")
         with path.open(encoding=enc, newline="") as text:
             _check_text(path, text.read(_CHECK_CHARS), report)
-        stream = path.open(encoding=enc, newline="")
         max_rows = None if chunk_cells is None else MAX_STREAM_ROWS
-        grids = _closing(csv_grids(name, stream, report, chunk_cells=chunk_cells,
-                                   max_rows=max_rows), stream)  # fmt: skip
+        fast = None  # pyarrow's reader for a streamed file it reads as the csv module does
+        if chunk_cells is not None:
+            fast = arrow_grids(name, path, enc, report, chunk_cells=chunk_cells, max_rows=max_rows)
+        if fast is not None:
+            grids = fast
+        else:
+            stream = path.open(encoding=enc, newline="")
+            grids = _closing(csv_grids(name, stream, report, chunk_cells=chunk_cells,
+                                       max_rows=max_rows), stream)  # fmt: skip
     yield from _tables(name, grids, enc, report)
 
 
@@ -275,7 +282,7 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
     try:
         for _ in _decoded_blocks(path, encoding):
             pass
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:  # UnicodeError: UTF-16 without a BOM
         return str(exc)
     return None
 

@@ -5,10 +5,10 @@ read as a stream of chunks (about six million cells each, the whole file when it
 each chunk is checked column-wise with pandas/numpy, placed into units and written before the
 next is read (the write on a worker thread, overlapping the next read), so memory holds about
 two chunks whatever the size of the file: 10 million accounts (a 1.4 GB CSV) import within
-2.4 GB here, where reading whole took 2.8 GB for one million. A rejected row anywhere refuses
-the whole import at the end of the file, after every problem has been listed, and the
-transaction is rolled back; a file whose only chunk has a rejected row is refused before
-anything is written, as it always was.
+3.0 GB here (pyarrow splits a plain CSV: :mod:`._csvarrow`), where reading whole took 2.8 GB
+for one million. A rejected row anywhere refuses the whole import at the end of the file, after
+every problem has been listed, and the transaction is rolled back; a file whose only chunk has
+a rejected row is refused before anything is written, as it always was.
 
 Location, in order: the row's own coordinates (corrected when lat/lon are swapped, dropped when
 out of range), else the centroid of its US ZIP code (offline ``zipcodes`` table), else the
