@@ -67,7 +67,7 @@ def _labels(proj: str, d: Path, n: int) -> NDArray[np.int64]:
     try:
         planner("export", proj, "--scenario", "S", "--level", "units", "--format", "csv",
                 str(out))  # fmt: skip
-        with out.open(newline="") as f:
+        with out.open(newline="", encoding="utf-8-sig") as f:  # the export's BOM (Excel)
             rows = list(csv.DictReader(f))
         names = {r["territory"] for r in rows}
         index = {t: i for i, t in enumerate(sorted(names))}

@@ -337,14 +337,20 @@ def _export(args: argparse.Namespace) -> int:
     gis = args.format in GIS_FORMATS
     if args.layer and not gis:
         raise PlannerError(f"--layer applies to the GIS formats ({', '.join(GIS_FORMATS)})")
+    layer = args.layer
+    if gis and args.level:  # the GIS formats' layers are the same two levels
+        wanted = "units" if args.level == "units" else "territories"
+        if layer and layer != wanted:
+            raise PlannerError(f"--level {args.level} and --layer {layer} disagree")
+        layer = wanted
     guard = check_outputs(args, [args.out])
     with open_project(args, reading=True) as p:
         plan = Plan.load(p, args.scenario)
         if gis:
-            done = export_gis(plan, args.format, args.out, layer=args.layer, protect=guard)
+            done = export_gis(plan, args.format, args.out, layer=layer, protect=guard)
             emit(args, done.to_json(), done.to_text())
             return 0
-        out = export(plan, args.format, args.out, protect=guard)
+        out = export(plan, args.format, args.out, protect=guard, level=args.level or "accounts")
     emit(args, {"file": str(out), "format": args.format}, f"wrote {out}")
     return 0
 

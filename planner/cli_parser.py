@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--layer", choices=["territories", "units"],
                    help="GIS formats: only this layer (geojson holds one: territories by "
                    "default)")  # fmt: skip
+    c.add_argument("--level", choices=["accounts", "units"],
+                   help="csv: one row per account (default) or per unit (unit_code, "
+                   "territory, unit_name); GIS formats: as --layer")  # fmt: skip
     c = cmd("crm-update", "the owner changes of a scenario as files CRMs import (Salesforce "
             "Data Loader CSV, or a generic CSV/XLSX)")  # fmt: skip
     c.add_argument("--scenario", required=True)

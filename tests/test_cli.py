@@ -335,3 +335,35 @@ def test_history_undo_and_redo_from_the_command_line(grid, capsys) -> None:
     plan = Plan.load(Project.open(path))
     assert plan.can_undo() == "assign 2 unit(s) to T3"
     assert plan.can_redo() is None
+
+
+def test_export_level_units_is_one_row_per_unit_with_its_territory(grid, tmp_path, capsys) -> None:
+    """The CLI contract another solver or a GIS join reads: unit_code, territory per unit."""
+    import csv as csvmod
+
+    from planner.model import moves
+    from planner.model.scenarios import create_scenario
+
+    create_scenario(grid, "S")
+    plan = Plan.load(grid, "S")
+    plan.apply(moves.for_units(plan, [0, 1, 2], 2))
+    out = tmp_path / "units.csv"
+    code, _, err = run(capsys, "export", grid.location, "--scenario", "S", "--level", "units",
+                       "--format", "csv", str(out))  # fmt: skip
+    assert code == 0, err
+    with out.open(newline="", encoding="utf-8-sig") as f:
+        rows = list(csvmod.DictReader(f))
+    a = Plan.load(Project.open(grid.location), "S").atoms
+    assert [r["unit_code"] for r in rows] == [str(c) for c in a.unit_codes]
+    expected = [str(a.territory_names[t]) for t in plan.alignment[: a.n_units]]
+    assert [r["territory"] for r in rows] == expected
+    assert {r["territory"] for r in rows[:3]} == {"T3"}
+    code, _, err = run(capsys, "export", grid.location, "--level", "units", "--format", "xlsx",
+                       str(tmp_path / "u.xlsx"))  # fmt: skip
+    assert code == 1
+    assert "no level to choose" in err
+    assert not (tmp_path / "u.xlsx").exists()
+    gj = tmp_path / "u.geojson"
+    assert run(capsys, "export", grid.location, "--level", "units", "--format", "geojson",
+               str(gj))[0] == 0  # fmt: skip
+    assert len(json.loads(gj.read_text())["features"]) == len(rows)

@@ -92,6 +92,9 @@ def test_export_csv_and_xlsx(hostile, tmp_path, capsys) -> None:
     _assert_xlsx_text(out_xlsx, [*PAYLOADS, "=T3()", "@Rep(1)", "-Rep 3"])
     numbers = [r for r in csv.DictReader(out_csv.open(encoding="utf-8-sig"))]
     assert float(numbers[0]["potential"]) > 0  # numbers stay numbers
+    units_csv = tmp_path / "u.csv"
+    assert run(capsys, "export", hostile, "--format", "csv", "--level", "units", units_csv)[0] == 0
+    _assert_csv_neutral(units_csv, ["=T3()"])  # territory names are user text too
 
 
 def test_impact_xlsx(hostile, tmp_path, capsys) -> None:

@@ -2,7 +2,8 @@
 
 - ``csv``: one row per account with its territory and rep in the scenario and in the baseline
   (the files CRMs import to change owners are ``planner crm-update``'s:
-  :mod:`planner.model.io.crm_update`).
+  :mod:`planner.model.io.crm_update`); with ``level="units"`` one row per unit instead
+  (``unit_code``, ``territory``, ``unit_name``: what a GIS join or another solver reads).
 - ``xlsx``: sheets *Balance* (per territory, with deviation from target), *Summary*,
   *Accounts* (as the CSV) and *Units* (unit -> territory).
 - ``gpkg``, ``shp``, ``geojson``, ``kml``: territory polygons with their balance figures and
@@ -97,27 +98,56 @@ def accounts_frame(plan: Plan) -> pd.DataFrame:
 FORMATS = ("xlsx", "csv", *GIS_FORMATS)
 
 
-def export(plan: Plan, fmt: str, out: Path, *, protect: Protected | None = None) -> Path:
+def units_frame(plan: Plan) -> pd.DataFrame:
+    """One row per unit: its code, its territory in the plan ("" when unassigned), name."""
+    a = plan.atoms
+    return pd.DataFrame(
+        {
+            "unit_code": a.unit_codes,
+            "territory": np.append(a.territory_names, "")[plan.alignment[: a.n_units]],
+            "unit_name": a.unit_names,
+        }
+    )
+
+
+LEVELS = ("accounts", "units")
+
+
+def export(
+    plan: Plan,
+    fmt: str,
+    out: Path,
+    *,
+    protect: Protected | None = None,
+    level: str = "accounts",
+) -> Path:
     """Write ``plan`` as ``fmt`` to ``out``; returns ``out``.
 
     ``protect``: files that must not be overwritten besides the plan's own project. The GIS
     formats write their default layers; :func:`~planner.model.io.gis_export.export_gis` takes
-    a layer and says what was written.
+    a layer and says what was written. ``level``: the CSV's rows, accounts or units (the
+    workbook has a sheet of each).
     """
     if fmt not in FORMATS:
         raise PlannerError(f"unknown export format '{fmt}' ({', '.join(FORMATS)})")
+    if level not in LEVELS:
+        raise PlannerError(f"unknown export level '{level}' ({', '.join(LEVELS)})")
     if fmt in GIS_FORMATS:
         return export_gis(plan, fmt, out, protect=protect).file
+    if fmt == "xlsx" and level != "accounts":
+        raise PlannerError("the workbook holds accounts and units sheets: no level to choose")
+    if level == "units" and not plan.atoms.n_units:
+        raise PlannerError("the project has no units to export (its accounts are drawn freely)")
     guard = {**protected(plan.project.path), **(protect or {})}
-    writers = {"csv": _write_csv, "xlsx": _write_xlsx}
-    return write_atomic(out, lambda tmp: writers[fmt](plan, tmp), protect=guard)
+    if fmt == "csv":
+        frame = units_frame if level == "units" else accounts_frame
+        return write_atomic(out, lambda tmp: _write_csv(frame(plan), tmp), protect=guard)
+    return write_atomic(out, lambda tmp: _write_xlsx(plan, tmp), protect=guard)
 
 
-def _write_csv(plan: Plan, tmp: Path) -> None:
+def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
     # CRLF rows (RFC 4180): then a CR or LF inside a name gets the field quoted, as it must.
-    neutralise_frame(accounts_frame(plan)).to_csv(
-        tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"
-    )
+    neutralise_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def _write_xlsx(plan: Plan, tmp: Path) -> None:
@@ -125,14 +155,7 @@ def _write_xlsx(plan: Plan, tmp: Path) -> None:
     srows = [{"measure": k, **{m: summary[k][m] for m in METRICS}} for k in summary] + [
         {"measure": "disruption", **plan.disruption()}
     ]
-    a = plan.atoms
-    units = pd.DataFrame(
-        {
-            "unit_code": a.unit_codes,
-            "unit_name": a.unit_names,
-            "territory": np.append(a.territory_names, "")[plan.alignment[: a.n_units]],
-        }
-    )
+    units = units_frame(plan)[["unit_code", "unit_name", "territory"]]
     with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         balance_frame(plan).to_excel(xw, sheet_name="Balance", index=False)
         pd.DataFrame(srows).to_excel(xw, sheet_name="Summary", index=False)
