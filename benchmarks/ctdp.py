@@ -33,6 +33,10 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the benchmarks package beside planner
+    sys.path.insert(0, str(ROOT))
+
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "ctdp"
 METRICS = ("w1", "w2", "w3")
 
