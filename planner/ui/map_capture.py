@@ -15,7 +15,9 @@ the basemap at that zoom are drawn.
 
 from __future__ import annotations
 
+import atexit
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,7 @@ from PySide6.QtGui import QImage
 from planner.model import mapdata
 from planner.model.atoms import load_unit_geometries
 from planner.model.errors import PlannerError
+from planner.model.loading import display_of
 from planner.model.plan import Plan
 from planner.ui.map.view import MapView, RawJson
 from planner.ui.map_sync import MapSync
@@ -93,9 +96,24 @@ def settle(view: MapView, timeout_s: float) -> None:
         _wait(lambda: "capture" in painted, timeout_s, "paint")
     finally:
         view.bridge.rendered.disconnect(painted.append)
-    loop = QEventLoop()
-    QTimer.singleShot(120, loop.quit)  # the compositor hands the frame to the widget
-    loop.exec()
+
+
+def stable_grab(view: MapView, timeout_s: float = TIMEOUT_S, step_ms: int = 60) -> QImage:
+    """The view's picture once two grabs ``step_ms`` apart are equal.
+
+    Why not one grab after the page's paint: the compositor can hand the widget a frame of
+    lower-resolution tiles first (lines drawn blurred) when big canvases were just redrawn;
+    a fixed pause long enough for every load was seconds, and still a guess."""
+    end = time.monotonic() + timeout_s
+    image = view.grab().toImage()
+    while True:
+        loop = QEventLoop()
+        QTimer.singleShot(step_ms, loop.quit)
+        loop.exec()
+        again = view.grab().toImage()
+        if again == image or time.monotonic() > end:
+            return again
+        image = again
 
 
 def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
@@ -104,7 +122,7 @@ def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
     try:
         settle(view, timeout_s)  # a frame painted after the controls went
         scale = _js(view, _SCALE_JS, timeout_s)
-        image = view.grab().toImage()
+        image = stable_grab(view, timeout_s)
     finally:
         _js(view, _CONTROLS_JS % "visible", timeout_s)
     ratio = image.width() / max(view.width(), 1)  # device pixels per CSS pixel
@@ -114,8 +132,9 @@ def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
 class OffscreenMap:
     """A map page never shown on screen, for pictures of plans (reports, handover covers).
 
-    Use as a context manager; one instance renders several pictures of the same project (the
-    page loads once, units are pushed once per plan).
+    Use as a context manager, or the process's warm page from :func:`report_map`; one instance
+    renders several pictures (the page loads once, a project's units are pushed once, another
+    plan of the same project only where it differs).
     """
 
     def __init__(self, width: int = 1600, height: int = 1100) -> None:
@@ -129,12 +148,13 @@ class OffscreenMap:
         self.view = MapView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.view.resize(width, height)
-        self.sync = MapSync(self.view)
+        self.sync = MapSync(self.view, report=True)
         self._rendered = False
         self.sync.rendered.connect(self._on_rendered)
         self.view.show()
         _wait(lambda: self.view.is_ready, TIMEOUT_S, "load")
-        self._project: object = None
+        self.view.call("setPadding", 0)  # only the picture is drawn, no margin for panning
+        self._project: weakref.ref[Any] | None = None  # the Project: not kept open by us
         self._display = np.zeros(0, dtype=object)
         self._unit_json: list[str] = []
 
@@ -146,6 +166,10 @@ class OffscreenMap:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.view.disposed
 
     def close(self) -> None:
         self.view.dispose()
@@ -161,21 +185,28 @@ class OffscreenMap:
     ) -> MapCapture:
         """``plan`` as the window shows it; ``baseline``: an alignment drawn as dashed
         outlines; ``hatched_units``: unit indices hatched (a change); ``focus``: the
-        ``(south, west, north, east)`` box to show (default: the whole plan)."""
-        if plan.project is not self._project:
-            self._project = plan.project
-            geoms = load_unit_geometries(plan.project)
-            n = len(geoms)
-            self._display = mapdata.display_geometries(geoms, n) if n else geoms
+        ``(south, west, north, east)`` box to show (default: the whole plan).
+
+        The view is set first, so the page starts loading the basemap level of that zoom (the
+        1:10m world takes a second or more to parse and decode) while the layers are built
+        and pushed. Account points are drawn only when there are no units (a free-form
+        project, where the points are the territories)."""
+        box = focus if focus is not None else mapdata.bounds(plan)
+        if box is not None:
+            self.view.fit_bounds(*box)
+        new_project = self._project is None or self._project() is not plan.project
+        if new_project:
+            self._project = weakref.ref(plan.project)
+            self._display = display_of(plan.project, load_unit_geometries(plan.project))
             self._unit_json = mapdata.geometry_json(self._display)
         self._rendered = False
-        self.sync.show(plan, self._display, self._unit_json)  # every layer, as at open
-        if plan.atoms.n_units or mapdata.account_layer(plan)["ids"]:
+        # A new project is pushed whole; another plan of the same one only where it differs.
+        if new_project or plan is not self.sync.plan:
+            self.sync.show(plan, self._display, self._unit_json if new_project else None)
+        if self.sync.drawing:
             _wait(lambda: self._rendered, TIMEOUT_S, "draw the plan")
         self.sync.set_baseline_outlines(baseline)
         self._hatch(plan, hatched_units)
-        if focus is not None:
-            self.view.fit_bounds(*focus)
         return capture(self.view)
 
     def _hatch(self, plan: Plan, units: np.ndarray | None) -> None:
@@ -188,3 +219,34 @@ class OffscreenMap:
         fc = mapdata.collection_json(props, [self._unit_json[int(u)] for u in units])
         colour = preview_colour([str(c) for c in plan.atoms.territory_colours])
         self.view.show_preview(RawJson(fc), colour=colour)
+
+
+_warm: list[OffscreenMap] = []
+
+
+def report_map(width: int, height: int) -> OffscreenMap:
+    """The process's offscreen page at this size, loaded once and kept warm for the next
+    picture (starting Chromium and loading the page was ~1 s of every report). A page of
+    another size replaces it (a resized page would race its own layout). Closed at exit, or by
+    :func:`release_report_map`; callers must not close it."""
+    m = _warm[0] if _warm else None
+    if m is not None and not m.closed and m.view.size().toTuple() == (width, height):
+        return m
+    release_report_map()
+    _warm.append(OffscreenMap(width, height))
+    if not _registered:  # the window's event loop ends first; a CLI report just exits
+        app = QCoreApplication.instance()
+        assert app is not None
+        app.aboutToQuit.connect(release_report_map)
+        atexit.register(release_report_map)
+        _registered.append(True)
+    return _warm[0]
+
+
+def release_report_map() -> None:
+    """Close the warm page (when the window's event loop ends, or at exit)."""
+    while _warm:
+        _warm.pop().close()
+
+
+_registered: list[bool] = []

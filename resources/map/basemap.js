@@ -52,17 +52,20 @@
   }
 
   /* A piece of the basemap with its bounds: only pieces near the view are on the map, so a
-     zoom or pan re-projects what is visible, not the 480,000 points of the 1:10m world. */
-  function piece(geometry, style) {
+     zoom or pan re-projects what is visible, not the 480,000 points of the 1:10m world.
+     `geometry` is GeoJSON or a function returning it (a country is decoded from the topology
+     only when it is first drawn); `box` is [west, south, east, north]. */
+  function piece(geometry, box, style) {
     var layer = null;
-    var bounds = L.geoJSON(geometry).getBounds();
     return {
-      bounds: bounds,
+      bounds: L.latLngBounds([box[1], box[0]], [box[3], box[2]]),
       layer: function () {
         layer =
           layer ||
-          L.geoJSON(geometry, {
-            renderer: S.basemapRenderer,
+          L.geoJSON(typeof geometry === "function" ? geometry() : geometry, {
+            // Lines on their own canvas above the land: a country added after a pan would
+            // otherwise be painted over the coast and borders already shown.
+            renderer: style.fill === false ? S.basemapLineRenderer : S.basemapRenderer,
             interactive: false,
             pmIgnore: true,
             style: style,
@@ -72,6 +75,17 @@
     };
   }
 
+  function lineBox(line) {
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    line.forEach(function (p) {
+      if (p[0] < box[0]) box[0] = p[0];
+      if (p[1] < box[1]) box[1] = p[1];
+      if (p[0] > box[2]) box[2] = p[0];
+      if (p[1] > box[3]) box[3] = p[1];
+    });
+    return box;
+  }
+
   /* Lines cut into runs of at most CHUNK points (a merged coast can be a whole continent). */
   var CHUNK = 400;
   function linePieces(geometry, style) {
@@ -79,28 +93,38 @@
     var lines = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
     lines.forEach(function (line) {
       for (var i = 0; i < line.length - 1; i += CHUNK) {
-        out.push(piece({ type: "LineString", coordinates: line.slice(i, i + CHUNK + 1) }, style));
+        var run = line.slice(i, i + CHUNK + 1);
+        out.push(piece({ type: "LineString", coordinates: run }, lineBox(run), style));
       }
     });
     return out;
   }
 
+  /* The level's pieces. scripts/prepare_basemap.js stored the coast and border meshes and each
+     country's bbox in the file, so nothing but those lines is decoded here (the whole 1:10m
+     world took ~0.9 s); an older file without them is meshed here. */
   function decode(level) {
     if (decoded[level]) return decoded[level];
     var topo = window.TP_WORLD && window.TP_WORLD[level];
     if (!topo || typeof topojson === "undefined") return null;
     var countries = topo.objects.countries;
-    var land = topojson.feature(topo, countries).features.map(function (f) {
-      return piece(f, LAND);
+    var land = countries.geometries.map(function (g) {
+      var feature = topojson.feature(topo, g);
+      var box = g.bbox || L.geoJSON(feature).getBounds().toBBoxString().split(",").map(Number);
+      return piece(feature, box, LAND);
     });
-    var coast = topojson.mesh(topo, countries, function (a, b) {
-      return a === b;
-    });
-    var borders = topojson.mesh(topo, countries, function (a, b) {
-      return a !== b;
-    });
-    decoded[level] = land.concat(linePieces(coast, COAST), linePieces(borders, BORDERS));
-    delete window.TP_WORLD[level]; // the decoded form is all we keep
+    var coast = topo.objects.coast
+      ? topojson.feature(topo, topo.objects.coast)
+      : topojson.mesh(topo, countries, function (a, b) {
+          return a === b;
+        });
+    var borders = topo.objects.borders
+      ? topojson.feature(topo, topo.objects.borders)
+      : topojson.mesh(topo, countries, function (a, b) {
+          return a !== b;
+        });
+    decoded[level] = land.concat(linePieces(coast.geometry || coast, COAST),
+                                 linePieces(borders.geometry || borders, BORDERS));
     return decoded[level];
   }
 
@@ -165,6 +189,7 @@
 
   P.initHooks.push(function (map, options) {
     S.basemapRenderer = L.canvas({ pane: "tpBasemap", padding: 0.5 });
+    S.basemapLineRenderer = L.canvas({ pane: "tpBasemapLines", padding: 0.5 });
     if (window.TP_US_STATE_BORDERS) {
       states = linePieces(window.TP_US_STATE_BORDERS.features[0].geometry, STATE_BORDERS);
     }
