@@ -19,8 +19,9 @@ import atexit
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
@@ -35,6 +36,7 @@ from planner.ui.map.view import MapView, RawJson
 from planner.ui.map_sync import MapSync
 
 TIMEOUT_S = 60.0
+T = TypeVar("T")
 #: metres per pixel across the middle of the view, and whether tiles are on (attribution).
 _SCALE_JS = (
     "(function(){var m=TP.map(),s=m.getSize(),y=s.y/2;"
@@ -151,8 +153,7 @@ class OffscreenMap:
         self.sync = MapSync(self.view, report=True)
         self._rendered = False
         self.sync.rendered.connect(self._on_rendered)
-        self.view.show()
-        _wait(lambda: self.view.is_ready, TIMEOUT_S, "load")
+        self.view.show()  # loads while the caller goes on (render() waits for it)
         self.view.call("setPadding", 0)  # only the picture is drawn, no margin for panning
         self._project: weakref.ref[Any] | None = None  # the Project: not kept open by us
         self._display = np.zeros(0, dtype=object)
@@ -191,6 +192,7 @@ class OffscreenMap:
         1:10m world takes a second or more to parse and decode) while the layers are built
         and pushed. Account points are drawn only when there are no units (a free-form
         project, where the points are the territories)."""
+        _wait(lambda: self.view.is_ready, TIMEOUT_S, "load")
         box = focus if focus is not None else mapdata.bounds(plan)
         if box is not None:
             self.view.fit_bounds(*box)
@@ -241,6 +243,18 @@ def report_map(width: int, height: int) -> OffscreenMap:
         atexit.register(release_report_map)
         _registered.append(True)
     return _warm[0]
+
+
+def while_report_map_loads(work: Callable[[], T], width: int, height: int) -> T:
+    """``work()`` (reading and comparing plans) on a worker thread while this thread starts the
+    report page and lets it load: Chromium's start and the page load (~1 s) no longer follow
+    the work but run beside it. The page is :func:`report_map`'s, so the picture drawn next
+    finds it loaded. ``work`` must not touch Qt (the model's functions never do)."""
+    report_map(width, height)
+    with ThreadPoolExecutor(1, thread_name_prefix="report") as pool:
+        future = pool.submit(work)
+        _wait(future.done, float("inf"), "finish")
+        return future.result()
 
 
 def release_report_map() -> None:
