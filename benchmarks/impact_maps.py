@@ -47,8 +47,8 @@ def main() -> None:
     from planner.app import configure_qt_environment
 
     configure_qt_environment()
-    from planner.ui.printing import ensure_app, html_to_pdf
     from planner.ui.map_capture import while_report_map_loads
+    from planner.ui.printing import ensure_app, html_to_pdf
     from planner.ui.report_maps import IMPACT_MAP, REPORT_SIZE, impact_map, png_bytes
 
     ensure_app()
