@@ -36,6 +36,11 @@ from planner.ui.map.view import MapView, RawJson
 from planner.ui.map_sync import MapSync
 
 TIMEOUT_S = 60.0
+#: Pictures for paper are drawn at 192 dpi: twice the CSS pixel density (96 dpi), so Leaflet's
+#: 2x canvases land one pixel on one pixel, text and lines keep their printed size, and an A4
+#: landscape impact map stays within the report's time budget (benchmarks/impact_maps.py).
+PRINT_DPI = 192
+PRINT_ZOOM = PRINT_DPI / 96
 T = TypeVar("T")
 #: metres per pixel across the middle of the view, and whether tiles are on (attribution).
 _SCALE_JS = (
@@ -118,6 +123,13 @@ def stable_grab(view: MapView, timeout_s: float = TIMEOUT_S, step_ms: int = 60) 
         image = again
 
 
+def view_bounds(view: MapView) -> tuple[float, float, float, float]:
+    """``(south, west, north, east)`` the view shows now."""
+    box = _js(view, "(function(){var b=TP.map().getBounds();"
+                    "return [b.getSouth(),b.getWest(),b.getNorth(),b.getEast()];})()")  # fmt: skip
+    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
+
+
 def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
     """The shown view as it is now, without the page's controls."""
     _js(view, _CONTROLS_JS % "hidden", timeout_s)
@@ -127,7 +139,9 @@ def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
         image = stable_grab(view, timeout_s)
     finally:
         _js(view, _CONTROLS_JS % "visible", timeout_s)
-    ratio = image.width() / max(view.width(), 1)  # device pixels per CSS pixel
+    # Picture pixels per CSS pixel: the screen's ratio times the page's zoom (a print-resolution
+    # page draws each CSS pixel as PRINT_ZOOM pixels).
+    ratio = image.width() / max(view.width(), 1) * view.zoomFactor()
     return MapCapture(image, float(scale["mpp"]) / ratio, bool(scale["tiles"]))
 
 
@@ -139,7 +153,11 @@ class OffscreenMap:
     plan of the same project only where it differs).
     """
 
-    def __init__(self, width: int = 1600, height: int = 1100) -> None:
+    def __init__(self, width: int = 1600, height: int = 1100, zoom: float = 1.0) -> None:
+        """``width`` x ``height``: the picture's pixels. ``zoom``: picture pixels per CSS pixel
+        (:data:`PRINT_ZOOM` for paper: text, line widths, symbols and the basemap's detail
+        scale with it, as on a high-density screen, instead of a screen-sized map stretched
+        over the page)."""
         from planner.app import configure_qt_environment
         from planner.ui.printing import ensure_app
 
@@ -150,6 +168,9 @@ class OffscreenMap:
         self.view = MapView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.view.resize(width, height)
+        # Before the page's scripts run: Leaflet reads devicePixelRatio once, at load, to size
+        # its canvases (2x at zoom 2: one canvas pixel per picture pixel).
+        self.view.setZoomFactor(zoom)
         self.sync = MapSync(self.view, report=True)
         self._rendered = False
         self.sync.rendered.connect(self._on_rendered)
@@ -226,16 +247,18 @@ class OffscreenMap:
 _warm: list[OffscreenMap] = []
 
 
-def report_map(width: int, height: int) -> OffscreenMap:
-    """The process's offscreen page at this size, loaded once and kept warm for the next
-    picture (starting Chromium and loading the page was ~1 s of every report). A page of
-    another size replaces it (a resized page would race its own layout). Closed at exit, or by
+def report_map(width: int, height: int, zoom: float = PRINT_ZOOM) -> OffscreenMap:
+    """The process's offscreen page at this size and zoom (print density by default), loaded
+    once and kept warm for the next picture (starting Chromium and loading the page was ~1 s
+    of every report). A page of another size or zoom replaces it (a resized page would race
+    its own layout; Leaflet sizes its canvases for the zoom at load). Closed at exit, or by
     :func:`release_report_map`; callers must not close it."""
     m = _warm[0] if _warm else None
-    if m is not None and not m.closed and m.view.size().toTuple() == (width, height):
+    same = m is not None and m.view.size().toTuple() == (width, height)
+    if m is not None and same and not m.closed and m.view.zoomFactor() == zoom:
         return m
     release_report_map()
-    _warm.append(OffscreenMap(width, height))
+    _warm.append(OffscreenMap(width, height, zoom))
     if not _registered:  # the window's event loop ends first; a CLI report just exits
         app = QCoreApplication.instance()
         assert app is not None
@@ -245,12 +268,14 @@ def report_map(width: int, height: int) -> OffscreenMap:
     return _warm[0]
 
 
-def while_report_map_loads(work: Callable[[], T], width: int, height: int) -> T:
+def while_report_map_loads(
+    work: Callable[[], T], width: int, height: int, zoom: float = PRINT_ZOOM
+) -> T:
     """``work()`` (reading and comparing plans) on a worker thread while this thread starts the
     report page and lets it load: Chromium's start and the page load (~1 s) no longer follow
     the work but run beside it. The page is :func:`report_map`'s, so the picture drawn next
     finds it loaded. ``work`` must not touch Qt (the model's functions never do)."""
-    report_map(width, height)
+    report_map(width, height, zoom)
     with ThreadPoolExecutor(1, thread_name_prefix="report") as pool:
         future = pool.submit(work)
         _wait(future.done, float("inf"), "finish")

@@ -26,7 +26,8 @@ from planner.model.store import Project
 from planner.ui.map_capture import report_map
 from planner.ui.map_sheet import LegendItem, SheetText, sheet_image
 
-#: Map pixels of a report picture: ~190 dpi across a landscape A4 page's width.
+#: Map pixels of a report picture: drawn at print density (map_capture.PRINT_ZOOM: 192 dpi
+#: text and lines), placed at ~185 dpi across a landscape A4 page's printable width.
 REPORT_SIZE = (2000, 1250)
 IMPACT_MAP = "tp-map:impact"
 
