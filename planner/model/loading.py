@@ -43,7 +43,7 @@ def load_project(
         plan = _load_plan(project, scenario, atoms)
         yield Progress(0.6, "Preparing the map…")
         geoms = load_unit_geometries(project)
-        display = _display(project, geoms)
+        display = display_of(project, geoms)
     except BaseException:
         project.close()
         raise
@@ -51,9 +51,9 @@ def load_project(
     return LoadedProject(plan, geoms, display)
 
 
-def _display(project: Project, geoms: np.ndarray) -> np.ndarray:
+def display_of(project: Project, geoms: np.ndarray) -> np.ndarray:
     """Unit polygons simplified for the map, from the project's cache when it is current
-    (coverage_simplify cost 0.6 s of every open of the 100k demo)."""
+    (coverage_simplify cost 0.6 s of every open of the 100k demo, and of every report map)."""
     if not len(geoms):
         return geoms
     cached = atom_cache.read(project, "display")

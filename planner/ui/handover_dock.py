@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QImage
 from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from planner.model import handover as hv
 from planner.model.atoms import AtomData
+from planner.model.errors import PlannerError
 from planner.model.io.handover_export import write_csv, write_html, write_xlsx
 from planner.model.progress import Progress
 from planner.model.store import Project
@@ -262,7 +263,21 @@ class HandoverDock(QWidget):
     def print_preview(self) -> None:
         from planner.ui.handover_print import preview
 
-        preview(self, self.packets)
+        preview(self, self.packets, maps=self._cover_maps(self.packets))
+
+    def _cover_maps(self, packets: list[hv.Packet]) -> dict[str, QImage]:
+        """Each packet's cover map, as the CLI's PDF has it (the map page offscreen; drawn
+        here, on the GUI thread, where the web view must live). A map that cannot be drawn
+        leaves the covers without it and says why; the packets still print."""
+        if self.project is None or not packets:
+            return {}
+        from planner.ui.report_maps import packet_maps
+
+        try:
+            return packet_maps(self.project, packets)
+        except PlannerError as err:
+            self._error(err)
+            return {}
 
     def export_pdf(self, path: Path | None = None, page_size: str = "A4") -> None:
         """Write the PDF on the worker pool; ``exported`` is emitted when it is there."""
@@ -272,10 +287,11 @@ class HandoverDock(QWidget):
         if out is None:
             return
         packets = list(self.packets)
+        maps = self._cover_maps(packets)
 
         def job() -> Generator[Progress, None, Path]:
             yield Progress(None, f"Printing {sum(p.n_accounts for p in packets)} accounts")
-            return packets_to_pdf(packets, out, page_size=page_size)
+            return packets_to_pdf(packets, out, page_size=page_size, maps=maps)
 
         run_job(self, "Exporting PDF", job, lambda p: self.exported.emit(str(p)), self._error,
                 cancellable=False)  # fmt: skip

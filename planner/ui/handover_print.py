@@ -134,11 +134,18 @@ def packets_to_pdf(
                      protect=protect)  # fmt: skip
 
 
-def preview(parent: QWidget | None, packets: list[Packet], *, page_size: str = "A4") -> int:
-    """Open a print preview of ``packets`` painted by :func:`paint_packets`; returns exec()."""
+def preview(
+    parent: QWidget | None,
+    packets: list[Packet],
+    *,
+    page_size: str = "A4",
+    maps: Mapping[str, QImage] | None = None,
+) -> int:
+    """Open a print preview of ``packets`` painted by :func:`paint_packets` (with the cover
+    ``maps``, as the PDF); returns exec()."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     setup_printer(printer, page_size, TITLE)
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.setWindowTitle(TITLE)
-    dialog.paintRequested.connect(lambda p: paint_packets(p, packets))
+    dialog.paintRequested.connect(lambda p: paint_packets(p, packets, maps))
     return dialog.exec()

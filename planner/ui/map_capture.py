@@ -15,10 +15,13 @@ the basemap at that zoom are drawn.
 
 from __future__ import annotations
 
+import atexit
 import time
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
@@ -27,11 +30,18 @@ from PySide6.QtGui import QImage
 from planner.model import mapdata
 from planner.model.atoms import load_unit_geometries
 from planner.model.errors import PlannerError
+from planner.model.loading import display_of
 from planner.model.plan import Plan
 from planner.ui.map.view import MapView, RawJson
 from planner.ui.map_sync import MapSync
 
 TIMEOUT_S = 60.0
+#: Pictures for paper are drawn at 192 dpi: twice the CSS pixel density (96 dpi), so Leaflet's
+#: 2x canvases land one pixel on one pixel, text and lines keep their printed size, and an A4
+#: landscape impact map stays within the report's time budget (benchmarks/impact_maps.py).
+PRINT_DPI = 192
+PRINT_ZOOM = PRINT_DPI / 96
+T = TypeVar("T")
 #: metres per pixel across the middle of the view, and whether tiles are on (attribution).
 _SCALE_JS = (
     "(function(){var m=TP.map(),s=m.getSize(),y=s.y/2;"
@@ -93,9 +103,31 @@ def settle(view: MapView, timeout_s: float) -> None:
         _wait(lambda: "capture" in painted, timeout_s, "paint")
     finally:
         view.bridge.rendered.disconnect(painted.append)
-    loop = QEventLoop()
-    QTimer.singleShot(120, loop.quit)  # the compositor hands the frame to the widget
-    loop.exec()
+
+
+def stable_grab(view: MapView, timeout_s: float = TIMEOUT_S, step_ms: int = 60) -> QImage:
+    """The view's picture once two grabs ``step_ms`` apart are equal.
+
+    Why not one grab after the page's paint: the compositor can hand the widget a frame of
+    lower-resolution tiles first (lines drawn blurred) when big canvases were just redrawn;
+    a fixed pause long enough for every load was seconds, and still a guess."""
+    end = time.monotonic() + timeout_s
+    image = view.grab().toImage()
+    while True:
+        loop = QEventLoop()
+        QTimer.singleShot(step_ms, loop.quit)
+        loop.exec()
+        again = view.grab().toImage()
+        if again == image or time.monotonic() > end:
+            return again
+        image = again
+
+
+def view_bounds(view: MapView) -> tuple[float, float, float, float]:
+    """``(south, west, north, east)`` the view shows now."""
+    box = _js(view, "(function(){var b=TP.map().getBounds();"
+                    "return [b.getSouth(),b.getWest(),b.getNorth(),b.getEast()];})()")  # fmt: skip
+    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
 
 
 def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
@@ -104,21 +136,28 @@ def capture(view: MapView, timeout_s: float = TIMEOUT_S) -> MapCapture:
     try:
         settle(view, timeout_s)  # a frame painted after the controls went
         scale = _js(view, _SCALE_JS, timeout_s)
-        image = view.grab().toImage()
+        image = stable_grab(view, timeout_s)
     finally:
         _js(view, _CONTROLS_JS % "visible", timeout_s)
-    ratio = image.width() / max(view.width(), 1)  # device pixels per CSS pixel
+    # Picture pixels per CSS pixel: the screen's ratio times the page's zoom (a print-resolution
+    # page draws each CSS pixel as PRINT_ZOOM pixels).
+    ratio = image.width() / max(view.width(), 1) * view.zoomFactor()
     return MapCapture(image, float(scale["mpp"]) / ratio, bool(scale["tiles"]))
 
 
 class OffscreenMap:
     """A map page never shown on screen, for pictures of plans (reports, handover covers).
 
-    Use as a context manager; one instance renders several pictures of the same project (the
-    page loads once, units are pushed once per plan).
+    Use as a context manager, or the process's warm page from :func:`report_map`; one instance
+    renders several pictures (the page loads once, a project's units are pushed once, another
+    plan of the same project only where it differs).
     """
 
-    def __init__(self, width: int = 1600, height: int = 1100) -> None:
+    def __init__(self, width: int = 1600, height: int = 1100, zoom: float = 1.0) -> None:
+        """``width`` x ``height``: the picture's pixels. ``zoom``: picture pixels per CSS pixel
+        (:data:`PRINT_ZOOM` for paper: text, line widths, symbols and the basemap's detail
+        scale with it, as on a high-density screen, instead of a screen-sized map stretched
+        over the page)."""
         from planner.app import configure_qt_environment
         from planner.ui.printing import ensure_app
 
@@ -129,12 +168,15 @@ class OffscreenMap:
         self.view = MapView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.view.resize(width, height)
-        self.sync = MapSync(self.view)
+        # Before the page's scripts run: Leaflet reads devicePixelRatio once, at load, to size
+        # its canvases (2x at zoom 2: one canvas pixel per picture pixel).
+        self.view.setZoomFactor(zoom)
+        self.sync = MapSync(self.view, report=True)
         self._rendered = False
         self.sync.rendered.connect(self._on_rendered)
-        self.view.show()
-        _wait(lambda: self.view.is_ready, TIMEOUT_S, "load")
-        self._project: object = None
+        self.view.show()  # loads while the caller goes on (render() waits for it)
+        self.view.call("setPadding", 0)  # only the picture is drawn, no margin for panning
+        self._project: weakref.ref[Any] | None = None  # the Project: not kept open by us
         self._display = np.zeros(0, dtype=object)
         self._unit_json: list[str] = []
 
@@ -146,6 +188,10 @@ class OffscreenMap:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.view.disposed
 
     def close(self) -> None:
         self.view.dispose()
@@ -161,21 +207,29 @@ class OffscreenMap:
     ) -> MapCapture:
         """``plan`` as the window shows it; ``baseline``: an alignment drawn as dashed
         outlines; ``hatched_units``: unit indices hatched (a change); ``focus``: the
-        ``(south, west, north, east)`` box to show (default: the whole plan)."""
-        if plan.project is not self._project:
-            self._project = plan.project
-            geoms = load_unit_geometries(plan.project)
-            n = len(geoms)
-            self._display = mapdata.display_geometries(geoms, n) if n else geoms
+        ``(south, west, north, east)`` box to show (default: the whole plan).
+
+        The view is set first, so the page starts loading the basemap level of that zoom (the
+        1:10m world takes a second or more to parse and decode) while the layers are built
+        and pushed. Account points are drawn only when there are no units (a free-form
+        project, where the points are the territories)."""
+        _wait(lambda: self.view.is_ready, TIMEOUT_S, "load")
+        box = focus if focus is not None else mapdata.bounds(plan)
+        if box is not None:
+            self.view.fit_bounds(*box)
+        new_project = self._project is None or self._project() is not plan.project
+        if new_project:
+            self._project = weakref.ref(plan.project)
+            self._display = display_of(plan.project, load_unit_geometries(plan.project))
             self._unit_json = mapdata.geometry_json(self._display)
         self._rendered = False
-        self.sync.show(plan, self._display, self._unit_json)  # every layer, as at open
-        if plan.atoms.n_units or mapdata.account_layer(plan)["ids"]:
+        # A new project is pushed whole; another plan of the same one only where it differs.
+        if new_project or plan is not self.sync.plan:
+            self.sync.show(plan, self._display, self._unit_json if new_project else None)
+        if self.sync.drawing:
             _wait(lambda: self._rendered, TIMEOUT_S, "draw the plan")
         self.sync.set_baseline_outlines(baseline)
         self._hatch(plan, hatched_units)
-        if focus is not None:
-            self.view.fit_bounds(*focus)
         return capture(self.view)
 
     def _hatch(self, plan: Plan, units: np.ndarray | None) -> None:
@@ -188,3 +242,50 @@ class OffscreenMap:
         fc = mapdata.collection_json(props, [self._unit_json[int(u)] for u in units])
         colour = preview_colour([str(c) for c in plan.atoms.territory_colours])
         self.view.show_preview(RawJson(fc), colour=colour)
+
+
+_warm: list[OffscreenMap] = []
+
+
+def report_map(width: int, height: int, zoom: float = PRINT_ZOOM) -> OffscreenMap:
+    """The process's offscreen page at this size and zoom (print density by default), loaded
+    once and kept warm for the next picture (starting Chromium and loading the page was ~1 s
+    of every report). A page of another size or zoom replaces it (a resized page would race
+    its own layout; Leaflet sizes its canvases for the zoom at load). Closed at exit, or by
+    :func:`release_report_map`; callers must not close it."""
+    m = _warm[0] if _warm else None
+    same = m is not None and m.view.size().toTuple() == (width, height)
+    if m is not None and same and not m.closed and m.view.zoomFactor() == zoom:
+        return m
+    release_report_map()
+    _warm.append(OffscreenMap(width, height, zoom))
+    if not _registered:  # the window's event loop ends first; a CLI report just exits
+        app = QCoreApplication.instance()
+        assert app is not None
+        app.aboutToQuit.connect(release_report_map)
+        atexit.register(release_report_map)
+        _registered.append(True)
+    return _warm[0]
+
+
+def while_report_map_loads(
+    work: Callable[[], T], width: int, height: int, zoom: float = PRINT_ZOOM
+) -> T:
+    """``work()`` (reading and comparing plans) on a worker thread while this thread starts the
+    report page and lets it load: Chromium's start and the page load (~1 s) no longer follow
+    the work but run beside it. The page is :func:`report_map`'s, so the picture drawn next
+    finds it loaded. ``work`` must not touch Qt (the model's functions never do)."""
+    report_map(width, height, zoom)
+    with ThreadPoolExecutor(1, thread_name_prefix="report") as pool:
+        future = pool.submit(work)
+        _wait(future.done, float("inf"), "finish")
+        return future.result()
+
+
+def release_report_map() -> None:
+    """Close the warm page (when the window's event loop ends, or at exit)."""
+    while _warm:
+        _warm.pop().close()
+
+
+_registered: list[bool] = []

@@ -25,8 +25,16 @@ from PySide6.QtWidgets import (
 from planner.model.errors import PlannerError
 from planner.model.plan import Plan
 from planner.ui._dialogs import ok_cancel
-from planner.ui.map_capture import capture
-from planner.ui.map_sheet import PAGE_SIZES, LegendItem, SheetText, paint_sheet, save_sheet
+from planner.ui.map_capture import PRINT_DPI, MapCapture, capture, report_map, view_bounds
+from planner.ui.map_sheet import (
+    PAGE_SIZES,
+    LegendItem,
+    SheetText,
+    map_pixels,
+    paint_sheet,
+    save_sheet,
+    sheet_suffix,
+)
 
 if TYPE_CHECKING:
     from planner.ui.main_window import MainWindow
@@ -94,11 +102,28 @@ def export_map_to(
     page_size: str = "A4",
     landscape: bool = True,
 ) -> Path:
-    """Write the window's map view as a sheet to ``out`` (.png, .svg or .pdf)."""
-    cap = capture(window.map_view)
+    """Write the window's map view as a sheet to ``out`` (.png, .svg or .pdf), drawn at print
+    resolution for ``page_size`` (:func:`print_capture`)."""
+    sheet_suffix(out)  # a wrong format is refused before the map is drawn
+    cap = print_capture(window, map_pixels(page_size, landscape, PRINT_DPI))
     credits = tile_credit(window) if cap.tiles else ""
     text = sheet_text(window.plan, title, legend=legend, credits=credits)
     return save_sheet(out, cap, text, page_size=page_size, landscape=landscape)
+
+
+def print_capture(window: MainWindow, pixels: tuple[int, int]) -> MapCapture:
+    """The window's map for paper: the view's extent and colouring drawn again
+    on an offscreen page of ``pixels`` (the paper's map area at :data:`PRINT_DPI`: ~3,000 px
+    across A3), not the screen's few hundred pixels stretched over the page. Without a plan (nothing
+    drawn but the basemap) the view itself is taken."""
+    plan = window.plan
+    if plan is None:
+        return capture(window.map_view)
+    live = window.workspace.sync
+    m = report_map(*pixels)
+    m.sync.set_colour_mode(live.colour_mode,
+                           live.level if live.colour_mode == "level" else live.metric)  # fmt: skip
+    return m.render(plan, focus=view_bounds(window.map_view))
 
 
 def tile_credit(window: MainWindow) -> str:
@@ -153,11 +178,13 @@ def print_map(window: MainWindow) -> bool:
 
 def print_sheet(window: MainWindow, printer: object, *, title: str, legend: bool) -> bool:
     """Paint the map sheet on a set-up printer (what Print map… does after its dialogs)."""
-    from PySide6.QtGui import QPainter
+    from PySide6.QtGui import QPageLayout, QPainter
 
     from planner.ui.map_sheet import printer_rect
 
-    cap = capture(window.map_view)
+    paper = printer.pageLayout().paintRect(QPageLayout.Unit.Inch)  # type: ignore[attr-defined]
+    pixels = round(paper.width() * PRINT_DPI), round(paper.height() * PRINT_DPI / 1.12)
+    cap = print_capture(window, pixels)
     text = sheet_text(window.plan, title, legend=legend,
                       credits=tile_credit(window) if cap.tiles else "")  # fmt: skip
     painter = QPainter()

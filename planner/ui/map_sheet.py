@@ -235,6 +235,14 @@ def _paint_on(device: QPaintDevice, rect: Callable[[], QRectF], cap: MapCapture,
         painter.end()
 
 
+def sheet_suffix(out: Path) -> str:
+    """The sheet format ``out`` names (.png, .svg, .pdf), or OSError before anything is drawn."""
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf"):
+        raise OSError(f"{out}: export the map as .png, .svg or .pdf")
+    return suffix
+
+
 def save_sheet(
     out: Path,
     cap: MapCapture,
@@ -246,9 +254,7 @@ def save_sheet(
 ) -> Path:
     """Write the sheet to ``out`` as PNG, SVG or PDF (by its suffix), atomically. PNG and SVG
     take the map's size; PDF the paper size."""
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf"):
-        raise OSError(f"{out}: export the map as .png, .svg or .pdf")
+    suffix = sheet_suffix(out)
 
     def write(tmp: Path) -> None:
         if suffix == ".png":
@@ -269,6 +275,19 @@ def save_sheet(
             _paint_on(printer, lambda: printer_rect(printer), cap, text)
 
     return write_atomic(out, write, protect=protect)
+
+
+def map_pixels(page_size: str, landscape: bool, dpi: float) -> tuple[int, int]:
+    """Pixels of the map picture that fills a sheet on this paper at ``dpi``: the printable
+    width (10 mm margins) and the height left under the title and above the credits (the
+    sheet's map area is 1/1.12 of its height, as :func:`sheet_image` lays it out)."""
+    from PySide6.QtGui import QPageLayout
+    from PySide6.QtPrintSupport import QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)  # no device opened: page maths
+    setup_paper(printer, page_size, "", landscape=landscape)
+    rect = printer.pageLayout().paintRect(QPageLayout.Unit.Inch)
+    return round(rect.width() * dpi), round(rect.height() * dpi / 1.12)
 
 
 def pdf_printer(path: Path, page_size: str, title: str, *, landscape: bool) -> object:

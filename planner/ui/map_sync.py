@@ -30,9 +30,14 @@ class MapSync(QObject):
 
     rendered = Signal()  # every layer pushed at open has painted (the snapshot waits for it)
 
-    def __init__(self, view: MapView) -> None:
+    def __init__(self, view: MapView, *, report: bool = False) -> None:
+        """``report``: a picture for a report (:class:`~planner.ui.map_capture.OffscreenMap`):
+        no account points where there are units (at 100k accounts they were a third of the
+        picture's time and show nothing the territories do not), no zoom to the whole plan
+        (the report sets its view first) and no coverage check (no edit follows)."""
         super().__init__(view)
         self.view = view
+        self.report = report
         self.plan: Plan | None = None
         self.colour_mode = "territory"
         self.metric = "potential"
@@ -82,12 +87,14 @@ class MapSync(QObject):
         if plan.atoms.n_units:
             self._waiting |= {"units", "outlines"}
             v.set_units(RawJson(mapdata.unit_layer_json(plan, self._unit_geojson)))
-        layer = mapdata.account_arrays(plan, cached_order=True)
-        if layer.any_located:
-            self._waiting.add("accounts")
-            v.set_account_arrays(layer)
+        if not self.report or not plan.atoms.n_units:
+            layer = mapdata.account_arrays(plan, cached_order=True)
+            if layer.any_located:
+                self._waiting.add("accounts")
+                v.set_account_arrays(layer)
         self._territory_layers()
-        self.zoom_to_all()
+        if not self.report:
+            self.zoom_to_all()
 
     def _territory_layers(self) -> None:
         """Outlines, labels, fills, rep home bases and the legend of the whole plan."""
@@ -184,6 +191,11 @@ class MapSync(QObject):
             ]
         self.view.set_legend(items)
 
+    @property
+    def drawing(self) -> bool:
+        """Layers pushed whole have not all painted yet (:attr:`rendered` follows)."""
+        return bool(self._waiting)
+
     def zoom_to_all(self) -> None:
         box = mapdata.bounds(self.plan) if self.plan is not None else None
         if box is not None:
@@ -222,7 +234,7 @@ class MapSync(QObject):
         each edit skip their own validity checks). Checked once per project, after the map
         has painted: at open it was ~0.1 s CPU of the 1M-account benchmark project's 3,108
         counties (more at 41k units), and the first outlines check each union instead."""
-        if self._coverage_checked:
+        if self._coverage_checked or self.report:
             return
         self._coverage_checked = True
         display = self._display

@@ -23,10 +23,11 @@ from planner.model.handover import Packet
 from planner.model.impact import Impact
 from planner.model.plan import Plan
 from planner.model.store import Project
-from planner.ui.map_capture import OffscreenMap
+from planner.ui.map_capture import report_map
 from planner.ui.map_sheet import LegendItem, SheetText, sheet_image
 
-#: Map pixels of a report picture: ~190 dpi across a landscape A4 page's width.
+#: Map pixels of a report picture: drawn at print density (map_capture.PRINT_ZOOM: 192 dpi
+#: text and lines), placed at ~185 dpi across a landscape A4 page's printable width.
 REPORT_SIZE = (2000, 1250)
 IMPACT_MAP = "tp-map:impact"
 
@@ -66,8 +67,8 @@ def _territory_items(plan: Plan, names: Sequence[str]) -> list[LegendItem]:
 
 def impact_map(project: Project, imp: Impact, size: tuple[int, int] = REPORT_SIZE) -> QImage:
     """The impact map sheet: zoomed to what moves (the whole plan when nothing does)."""
-    plan = Plan.load(project, imp.scenario)
-    before = Plan.load(project, imp.against, atoms=plan.atoms)  # units and accounts read once
+    plan = Plan.load(project, imp.scenario, atoms=imp.atoms)  # the accounts are read once
+    before = Plan.load(project, imp.against, atoms=plan.atoms)
     a = plan.atoms
     units = np.asarray(imp.moved_unit_index, dtype=np.int64)
     focus = None
@@ -76,8 +77,8 @@ def impact_map(project: Project, imp: Impact, size: tuple[int, int] = REPORT_SIZ
     elif len(imp.moved_account_index):
         idx = np.asarray(imp.moved_account_index, dtype=np.int64)
         focus = _box(a.account_lon[idx], a.account_lat[idx])
-    with OffscreenMap(*size) as m:
-        cap = m.render(plan, baseline=before.alignment, hatched_units=units, focus=focus)
+    cap = report_map(*size).render(plan, baseline=before.alignment, hatched_units=units,
+                                   focus=focus)  # fmt: skip
     touched = imp.territories
     changed = touched[(touched["accounts_gained"] > 0) | (touched["accounts_lost"] > 0)]
     legend = _territory_items(plan, [str(t) for t in changed["territory"]])
@@ -111,20 +112,20 @@ def packet_maps(
     reps = {int(r): str(a.rep_names.get(int(r), "")) for r in a.territory_rep_ids
             if np.isfinite(r)}  # fmt: skip
     out: dict[str, QImage] = {}
-    with OffscreenMap(*size) as m:
-        for i, packet in enumerate(packets):
-            idx = np.array([where[e] for e in (x.external_id for x in packet.accounts)
-                            if e in where], dtype=np.int64)  # fmt: skip
-            units = np.unique(a.account_unit[idx]) if len(idx) and a.n_units else np.zeros(0)
-            units = units[units >= 0].astype(np.int64)
-            focus = _box(a.account_lon[idx], a.account_lat[idx], pad=0.6) if len(idx) else None
-            cap = m.render(plan, hatched_units=units, focus=focus)
-            both = (packet.from_rep, packet.to_rep)
-            pairs = zip(a.territory_names, a.territory_rep_ids, strict=True)
-            names = [str(n) for n, r in pairs if np.isfinite(r) and reps.get(int(r)) in both]
-            hatch = preview_colour([str(c) for c in a.territory_colours])
-            legend = _territory_items(plan, names)
-            legend.append(LegendItem(f"Units of the {len(idx)} accounts", hatch, "hatched"))
-            text = SheetText(f"{packet.from_rep} → {packet.to_rep}", packet.scenario, legend)
-            out[packet_map_name(i)] = sheet_image(cap, text, QSize(size[0], int(size[1] * 1.12)))
+    m = report_map(*size)
+    for i, packet in enumerate(packets):
+        idx = np.array([where[e] for e in (x.external_id for x in packet.accounts)
+                        if e in where], dtype=np.int64)  # fmt: skip
+        units = np.unique(a.account_unit[idx]) if len(idx) and a.n_units else np.zeros(0)
+        units = units[units >= 0].astype(np.int64)
+        focus = _box(a.account_lon[idx], a.account_lat[idx], pad=0.6) if len(idx) else None
+        cap = m.render(plan, hatched_units=units, focus=focus)
+        both = (packet.from_rep, packet.to_rep)
+        pairs = zip(a.territory_names, a.territory_rep_ids, strict=True)
+        names = [str(n) for n, r in pairs if np.isfinite(r) and reps.get(int(r)) in both]
+        hatch = preview_colour([str(c) for c in a.territory_colours])
+        legend = _territory_items(plan, names)
+        legend.append(LegendItem(f"Units of the {len(idx)} accounts", hatch, "hatched"))
+        text = SheetText(f"{packet.from_rep} → {packet.to_rep}", packet.scenario, legend)
+        out[packet_map_name(i)] = sheet_image(cap, text, QSize(size[0], int(size[1] * 1.12)))
     return out

@@ -128,6 +128,7 @@
     S.map = map;
     var panes = [
       ["tpBasemap", 150, true],
+      ["tpBasemapLines", 160, true],
       ["tpUnits", 400, false],
       ["tpOutlines", 410, true],
       ["tpPreview", 420, true],
@@ -192,6 +193,20 @@
       send({ kind: "rendered", layer: String(tag) });
     });
     return true;
+  };
+
+  /* TP.setPadding(p): how far beyond the view (a fraction of its size) the canvas layers
+     draw. 0.5 keeps panning smooth on screen; a picture for a report (OffscreenMap) sets 0:
+     at 2000 x 1250 px each padded canvas was 4000 x 2500 px of software raster per layer. */
+  TP.setPadding = function (p) {
+    var renderers = [S.map.getRenderer(L.polyline([[0, 0], [0, 0]]))];
+    Object.keys(S).forEach(function (k) {
+      if (S[k] instanceof L.Renderer) renderers.push(S[k]);
+    });
+    renderers.forEach(function (r) {
+      r.options.padding = p;
+    });
+    return renderers.length;
   };
 
   /* TP.state(): a small summary for tests and debugging; each script adds its part. */

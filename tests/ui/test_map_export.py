@@ -145,4 +145,27 @@ def test_export_refuses_other_formats_and_keeps_the_page_controls(
         from PySide6.QtCore import QCoreApplication
 
         QCoreApplication.processEvents()
-    assert box[0] == "visible"  # hidden only while the picture was taken
+    assert box[0] in ("", "visible")  # the window's own view never loses its controls
+
+
+def test_exports_are_drawn_at_print_resolution(window: Any, tmp_path: Path,
+                                               colours: list[str]) -> None:  # fmt: skip
+    """A3 landscape at 192 dpi: the printable 400 x 277 mm (10 mm margins) is ~3,024 x 2,094
+    pixels (Qt rounds the margins to points: a pixel or two more); the map takes the width and
+    the height under the title (1/1.12 of it)."""
+    from planner.ui.map_export import export_map_to
+
+    width, height = round(400 / 25.4 * 192), round(277 / 25.4 * 192)
+    png = export_map_to(window, tmp_path / "map.png", title=TITLE, page_size="A3")
+    image = QImage(str(png))
+    assert abs(image.width() - width) <= 3
+    assert abs(image.height() - height) <= 3
+    shows_the_plan(image, colours, min_pixels=20_000)  # the territories, at that size
+
+    pdf = export_map_to(window, tmp_path / "map.pdf", title=TITLE, page_size="A3")
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]  # fmt: skip
+    sizes = [(int(row.split()[3]), int(row.split()[4])) for row in listing]
+    assert any(abs(w - width) <= 3 and abs(h - height / 1.12) <= 3 for w, h in sizes), sizes
+    (page,) = pdf_pages(pdf, dpi=100)
+    shows_the_plan(page, colours, min_pixels=500)

@@ -112,6 +112,8 @@ def build_page(out_dir: Path, *, tiles_url: str | None = None, tiles_attribution
         # levels are added by basemap.js when the map is zoomed in (see its header).
         ("tp_world", _url(RESOURCES_DIR / "basemap" / "world-110m.js")),
         ("tp_us_states", _url(RESOURCES_DIR / "basemap" / "us_state_borders.js")),
+        # Which admin-1 cells exist (a few hundred bytes); basemap.js loads the cells by view.
+        ("tp_admin1", _url(RESOURCES_DIR / "basemap" / "admin1" / "admin1-index.js")),
         *((f"tp_{name.removesuffix('.js')}", _url(RESOURCES_DIR / name)) for name in PAGE_SCRIPTS),
     ]
     fmap.default_css = [

@@ -143,6 +143,11 @@ class MapView(QWebEngineView, LiveModelCalls, AccountLayerCalls):
         return self._ready
 
     @property
+    def disposed(self) -> bool:
+        """True once :meth:`dispose` ran (the page is gone)."""
+        return self._disposed
+
+    @property
     def map_page(self) -> MapPage:
         """The page (for its ``refused`` navigation list and console log)."""
         return self._page
