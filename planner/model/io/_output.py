@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -31,6 +32,7 @@ Protected = Mapping[Path, str]
 
 _lock = threading.Lock()
 _open: dict[Path, int] = {}
+_pending: deque[Path] = deque()
 
 
 class OutputError(PlannerError, OSError):
@@ -62,17 +64,28 @@ def register_project(path: Path | str | None) -> None:
     if path is not None and "://" not in str(path):
         key = _key(Path(path))
         with _lock:
+            _drain()
             _open[key] = _open.get(key, 0) + 1
 
 
 def unregister_project(path: Path | str | None) -> None:
+    """The project is closed (or its object collected: a ``weakref.finalize`` calls this).
+
+    Only queued here, taken off under the lock by the next reader: the garbage collector may
+    run a finalizer in the middle of any allocation, also one made while this thread holds
+    ``_lock`` (a non-reentrant lock taken again there hung the test suite)."""
     if path is not None and "://" not in str(path):
-        key = _key(Path(path))
-        with _lock:
-            if _open.get(key, 0) <= 1:
-                _open.pop(key, None)
-            else:
-                _open[key] -= 1
+        _pending.append(_key(Path(path)))  # deque.append is atomic: no lock needed
+
+
+def _drain() -> None:
+    """Apply the queued unregistrations (the caller holds ``_lock``)."""
+    while _pending:
+        key = _pending.popleft()
+        if _open.get(key, 0) <= 1:
+            _open.pop(key, None)
+        else:
+            _open[key] -= 1
 
 
 def _key(path: Path) -> Path:
@@ -101,7 +114,9 @@ def check_output(out: Path | str, protect: Protected | None = None) -> Path:
     if not out.parent.is_dir():
         raise OutputError(f"{out.parent}: folder does not exist")
     with _lock:
-        opened = [f for p in _open for f in project_files(p).items()]
+        _drain()
+        keys = list(_open)
+    opened = [f for p in keys for f in project_files(p).items()]
     for path, what in [*(protect or {}).items(), *opened]:
         if same_file(out, path):
             raise OutputError(f"{out}: is {what}; choose another file name")
