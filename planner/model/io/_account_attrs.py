@@ -6,8 +6,9 @@ every unmapped column whose filled cells are all numbers is kept in ``account_at
 under its header, and becomes a metric of that name (``planner metrics``, ``--metrics``),
 summed per unit and territory like ``potential``.
 
-Which columns qualify is decided on the first chunk of the file (all of it when it is
-small): a later cell of such a column that is not a number is left blank with a warning
+Which columns qualify is decided on the first :data:`DECIDE_ROWS` rows of the file (all of it
+when it is small), whatever the reader's chunk size (the csv module's and pyarrow's differ):
+a later cell of such a column that is not a number is left blank with a warning
 (it costs the value, not the account), while an absurd or infinite number rejects its row,
 as for units (it would poison every total). On an update, the file's columns replace the
 account's values of those columns (a blank cell clears one); other columns stay.
@@ -37,18 +38,21 @@ from planner.model.unit_metrics import BUILT_IN
 MAX_NAME = 100
 #: Key prefix of the attribute values in a chunk's data.
 PREFIX = "attribute:"
+#: Rows of the file that decide which unknown columns are numeric (the first ones).
+DECIDE_ROWS = 20_000
 #: Ids per look-up (SQLite allows 32,766 parameters a statement).
 LOOKUP = 20_000
 
 
 def numeric_columns(first: Table, fmap: dict[str, str], report: ImportReport) -> list[str]:
-    """Headers of ``first`` not mapped to a field whose filled cells are all numbers."""
+    """Headers of ``first`` (the first chunk) not mapped to a field whose filled cells in the
+    first ``DECIDE_ROWS`` rows are all numbers."""
     mapped = set(fmap.values())
     out = []
     for header, cells in first.columns.items():
         if header in mapped:
             continue
-        values, bad = cols.parse_number(pd.Series(cells, dtype=object))
+        values, bad = cols.parse_number(pd.Series(cells[:DECIDE_ROWS], dtype=object))
         if bad.any() or not np.isfinite(values).any():
             continue  # text (or empty): not a metric
         if header in BUILT_IN or len(header) > MAX_NAME:
