@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
 
+from planner.model.atoms import PARTNER
 from planner.model.errors import PlannerError
 from planner.model.schema import Account, PartnerLink, Territory
 from planner.model.store import Project
@@ -134,10 +136,6 @@ def partner_choices(atoms: Any, limit: int = 500) -> list[tuple[int, str]]:
     From the atoms in memory (status codes, ids, names): a query for ``status = 'partner'``
     ordered by name scanned and sorted every account of the table (half a minute at 10M
     accounts, on the GUI thread)."""
-    import numpy as np
-
-    from planner.model.atoms import PARTNER
-
     idx = np.flatnonzero(atoms.account_status == PARTNER)
     names = [str(n) for n in atoms.account_names[idx]] if len(idx) else []
     rows = sorted(zip(names, atoms.account_ids[idx].tolist(), strict=True))

@@ -252,10 +252,7 @@ class ResultsDock(QWidget):
             self.rebuild()  # another scenario or date meanwhile: from the facts now read
             return
         self.results, self.engine = results, engine
-        if plan.atoms.n_accounts == results.atoms.n_accounts:
-            results.refresh(plan.atoms, plan.alignment)  # edits made while it was built
-            results.refresh_nodes()
-        self._evaluate()
+        self._follow_edit()  # edits made while it was built (or an import: from the facts)
 
     def set_rules(self) -> None:
         """The alert rules changed: a new engine, the same results."""
