@@ -1,8 +1,10 @@
 """CTDP benchmark: auto-balance against the published ALNS solutions (``../shared/ctdp``).
 
 Run: ``python benchmarks/ctdp.py [--time-limit 30] [--seeds 0 1 2] [--via api|cli]
-[--family 2DU60 ...] [--limit N]``. Reads the Commercial Territory Design Problem instances
-and the solutions an adaptive large neighbourhood search (ALNS) reported for them from
+[--family 2DU60 ...] [--limit N] [--shard I/N] [--jsonl FILE]``; ``--summarise FILE ...``
+prints the summary of JSON-lines files written by earlier runs (e.g. one shard per core).
+Reads the Commercial Territory Design Problem instances and the solutions an adaptive large
+neighbourhood search (ALNS) reported for them from
 ``../shared/ctdp`` (see its README; the data is never committed here) and skips, saying so,
 when the folder is missing.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import statistics
 import sys
@@ -157,7 +160,24 @@ def main(argv: list[str] | None = None) -> int:
         "--gerrychain", action="store_true",
         help="also GerryChain recursive_tree_part best-of-draws at equal time",
     )  # fmt: skip
+    ap.add_argument(
+        "--shard",
+        help="I/N: only every N-th instance from the I-th (0-based), "
+        "to run N processes side by side, one per core",
+    )
+    ap.add_argument("--jsonl", type=Path, help="append one JSON line per instance here")
+    ap.add_argument(
+        "--summarise",
+        type=Path,
+        nargs="+",
+        metavar="JSONL",
+        help="only print the summary of these JSON-lines files",
+    )
     args = ap.parse_args(argv)
+    if args.summarise:
+        summarise([json.loads(line) for f in args.summarise for line in f.read_text().splitlines()
+                   if line.strip()])  # fmt: skip
+        return 0
     if not (args.data / "input_edited").is_dir():
         print(f"no CTDP data at {args.data}: comparison skipped")
         return 0
@@ -168,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         kept: dict[str, int] = {}
         insts = [i for i in insts if kept.setdefault(i.family, 0) < args.limit
                  and not kept.__setitem__(i.family, kept[i.family] + 1)]  # fmt: skip
+    if args.shard:
+        i, n = (int(v) for v in args.shard.split("/"))
+        insts = insts[i::n]
     import planner.model.balance  # noqa: F401 - imported once here, not inside the first run's budget
 
     solve = solve_api
@@ -186,7 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             runs.append((ok, disp, secs, why))
         feas = [r for r in runs if r[0]]
         best = min((r[1] for r in feas), default=float("nan"))
-        row = {"inst": inst, "runs": runs, "best": best, "ratio": best / inst.published,
+        row: dict[str, object] = {
+               "name": inst.name, "family": inst.family, "p": inst.p,
+               "published": inst.published, "runs": runs, "best": best,
+               "ratio": best / inst.published,
                "seed_ratios": [r[1] / inst.published for r in feas]}  # fmt: skip
         if args.gerrychain:
             from benchmarks.ctdp_gerrychain import best_of_draws
@@ -196,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             row["rtp"] = disp / inst.published if ok else float("nan")
             whys = f"RTP {row['rtp']:.4f} ({draws} draws)"
         rows.append(row)
+        if args.jsonl:
+            with args.jsonl.open("a") as f:
+                f.write(json.dumps(row) + "\n")
         whys = "; ".join([r[3] for r in runs if not r[0]] + ([whys] if args.gerrychain else []))
         print(f"| {inst.name} | {inst.p} | {inst.published:.1f} | {best:.1f} | "
               f"{row['ratio']:.4f} | {len(feas)}/{len(runs)} {whys} | "
@@ -207,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
 def summarise(rows: list[dict[str, object]]) -> None:
     fams: dict[str, list[dict[str, object]]] = {}
     for r in rows:
-        fams.setdefault(r["inst"].family, []).append(r)  # type: ignore[attr-defined]
+        fams.setdefault(str(r["family"]), []).append(r)
     fams["all"] = rows
     print("\n| family | instances | feasible runs | mean ratio (per run) | mean ratio (best of "
           "seeds) | median | worst | better than ALNS | mean s/run | GerryChain RTP: feasible, "
