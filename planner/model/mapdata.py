@@ -241,7 +241,7 @@ def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
         unit=unit,
         own=own_codes(plan),
         ids=a.account_ids,
-        grid=cached_grid(plan.project, lon, lat) if cached_order else None,
+        grid=cached_grid(plan.project, lon, lat, unit) if cached_order else None,
     )
 
 

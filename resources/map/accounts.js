@@ -7,9 +7,11 @@
  *       idStart?}. The m located accounts come already in drawing order (planner/model/
  *       mapdata_grid.py): x, y (float32 Web Mercator minus x0, y0), unit (the unit id, -1 none),
  *       own (territory id, -1 none, -2 goes with its unit) and order (position -> index) by
- *       position; cellKeys, cellStart: the occupied grid cells; ids (if not consecutive from
- *       idStart) by index. Says {kind: "accounts_loaded", layer} once the file is read, then
- *       {kind: "rendered", layer: "accounts"} once painted.
+ *       position; or, instead of own, ownAt (ascending positions) and ownCode: the accounts
+ *       that do not go with their unit (the others do); cellKeys, cellStart: the occupied grid
+ *       cells; ids (if not consecutive from idStart) by index. Says {kind: "accounts_loaded",
+ *       layer} once the file is read, then {kind: "rendered", layer: "accounts"} once painted.
+ *       Assignments sent while the file is read are kept and applied to it once read.
  *   TP.setAccounts(data)      JSON, for small layers and tests: {ids, lon, lat, territory,
  *       unit?, names?} (live), or the older {ids, lon, lat, colour} / {territory: [palette
  *       index], palette} with explicit colours.
@@ -32,6 +34,7 @@
   var S = P.S;
   var TYPES = { f32: Float32Array, f64: Float64Array, i16: Int16Array, i32: Int32Array };
   var INFO_CACHE = 5000;
+  var FOLLOW = -2; // own code: goes with its unit (accountdata.js)
 
   S.accounts = null; // the TPPointsLayer
   S.accountLayer = 0; // the layer number of the binary layer shown (Python's counter)
@@ -115,8 +118,8 @@
       };
       var src = {
         n: header.n, sorted: true, m: header.m, x0: header.x0, y0: header.y0, x: field("x"), y: field("y"),
-        unit: field("unit"), own: field("own"), order: field("order"), cellKeys: field("cellKeys"),
-        cellStart: field("cellStart"),
+        unit: field("unit"), own: field("own") || ownOf(header, field), order: field("order"),
+        cellKeys: field("cellKeys"), cellStart: field("cellStart"),
       };
       if (header.fields.ids) src.ids = field("ids");
       else src.idStart = header.idStart;
@@ -124,13 +127,21 @@
       P.send({ kind: "accounts_loaded", layer: header.layer });
       var t2 = performance.now();
       S.accountLayer = header.layer;
+      var pending = S.accountsPending || [], moved = [];
+      S.accountsPending = null;
+      pending.forEach(function (a) {
+        moved = moved.concat(data.assignAt(a[0], a[1]));
+      });
+      if (moved.length) data.voteCells(moved);
       show(data);
       S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times };
     };
     xhr.onerror = function () {
+      if (header.layer >= S.accountLayer) S.accountsPending = null;
       if (header.layer >= S.accountLayer) P.send({ kind: "js_error", message: "accounts file could not be read: " + header.url });
     };
     S.accountLayer = Math.max(S.accountLayer, header.layer);
+    S.accountsPending = S.accountsPending || [];
     xhr.send();
     return header.n;
   };
@@ -145,7 +156,18 @@
     return positions === null ? S.accounts.data.m : positions.length;
   }
 
+  /* ownOf(header, field): the own column from ownAt/ownCode (every other account goes with
+     its unit), of the type Python chose for the codes. */
+  function ownOf(header, field) {
+    var at = field("ownAt"), code = field("ownCode");
+    if (!at || !code) return null;
+    var own = new code.constructor(header.m).fill(FOLLOW);
+    for (var i = 0; i < at.length; i++) own[at[i]] = code[i];
+    return own;
+  }
+
   TP.assignAccountsAt = function (indices, codes) {
+    if (S.accountsPending) S.accountsPending.push([(indices || []).slice(), (codes || []).slice()]);
     return S.accounts ? changed(S.accounts.data.assignAt(indices || [], codes || [])) : 0;
   };
 

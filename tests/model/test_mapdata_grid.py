@@ -124,3 +124,35 @@ def test_map_layer_arrays_carry_the_cached_order(grid: Project) -> None:
     arrays = mapdata.account_arrays(plan, cached_order=True)
     assert arrays.grid is not None
     assert _same(arrays.grid, account_grid(arrays.lon, arrays.lat))
+
+
+def test_the_cached_grid_keeps_units_by_position_and_ranks(grid: Project) -> None:
+    """The window's grid also carries each located account's unit id by position and each
+    account's position (-1: unlocated), kept in the cache; a cache written without them (an
+    older one) gets them once, and a unit column of another length is never used."""
+    plan = Plan.load(grid)
+    a = plan.atoms
+    lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    lon[5] = np.nan  # one unlocated account
+    unit = np.where(a.account_unit >= 0, a.unit_ids[a.account_unit], -1).astype(np.int32)
+    cached_grid(grid, lon, lat)  # an older cache: order only
+    assert set(atom_cache.read(grid, CACHE_GROUP) or {}) >= {"order"}
+    assert "unit" not in (atom_cache.read(grid, CACHE_GROUP) or {})
+    g = cached_grid(grid, lon, lat, unit)
+    assert g.unit is not None
+    assert g.rank is not None
+    assert g.unit.tolist() == unit[g.order].tolist()
+    assert g.unit.dtype == np.int16  # the ids fit
+    assert g.rank[5] == -1
+    assert (g.rank[g.order] == np.arange(g.m)).all()
+    again = cached_grid(grid, lon, lat, unit)  # now read back
+    assert again.unit is not None
+    assert again.rank is not None
+    assert again.unit.tolist() == g.unit.tolist()
+    assert again.rank.tolist() == g.rank.tolist()
+    assert "unit" in (atom_cache.read(grid, CACHE_GROUP) or {})
+    # Fewer accounts than the cache knows (never the case with a current fingerprint, but a
+    # wrong-length column would scatter accounts to wrong places): computed afresh.
+    fewer = cached_grid(grid, lon[:10], lat[:10], unit[:10])
+    assert fewer.rank is not None
+    assert len(fewer.rank) == 10

@@ -6,6 +6,7 @@ bins until the wheel zooms in."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from planner.model import mapdata, moves
 from planner.model.atoms import load_unit_geometries
+from planner.model.mapdata_grid import account_grid, with_positions
 from planner.model.plan import Plan
 from planner.model.synthetic import grid_project
 from planner.ui.map import _account_file
@@ -315,6 +317,53 @@ def test_the_layer_crosses_as_typed_arrays_and_its_file_is_removed(
     ri.wait_until(lambda: not list(page_dir.glob("accounts-*.bin")), what="the file removed")
     assert ri.js(view, "TP.accountsState().located") == 2
     assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [RED, None, BLUE]
+
+
+def test_accounts_that_go_with_their_unit_are_not_written_one_by_one(
+    qtbot: Any, map_view: Any, tmp_path: Path
+) -> None:
+    """With the grid's ranks (the window's cached grid) only the accounts with an assignment
+    of their own are written (positions and codes): the page draws them as the full column."""
+    follow = mapdata.FOLLOW_UNIT
+    lon, lat = [-98.0, np.nan, -97.0, -96.0], [38.0, np.nan, 39.0, 38.5]
+    own = [follow, follow, NORTH_ID, follow]
+    layer = _arrays(lon, lat, own, unit=[3, -1, 4, 5])
+    grid = with_positions(account_grid(layer.lon, layer.lat), layer.unit)
+    layer = dataclasses.replace(layer, grid=grid)
+    header = _account_file.write_layer(tmp_path, 1, layer)
+    fields = header["fields"]
+    assert "own" not in fields
+    raw = (tmp_path / "accounts-1.bin").read_bytes()
+
+    def read(name: str, dtype: Any) -> list[Any]:
+        spec = fields[name]
+        return np.frombuffer(raw, dtype, spec["length"], spec["offset"]).tolist()
+
+    order = read("order", np.int32)
+    assert order == [2, 3, 0]  # north first; the unlocated account left out
+    assert read("ownAt", np.int32) == [0]
+    assert read("ownCode", np.int16) == [NORTH_ID]
+    assert read("unit", np.int16) == [4, 5, 3]
+
+    view = map_view
+    view.set_territories(TERRITORIES)
+    with qtbot.waitSignal(view.bridge.rendered, check_params_cb="accounts".__eq__):
+        view.set_account_arrays(layer)
+    colours = [ri.js(view, f"TP.accountColourAt({i})") for i in range(4)]
+    # No units layer here: the accounts that go with their unit have no territory to show.
+    assert colours == [UNASSIGNED_POINT, None, BLUE, UNASSIGNED_POINT]
+
+
+def test_assignments_sent_while_the_file_is_read_are_kept_for_it(qtbot: Any, map_view: Any) -> None:
+    """An edit right after a layer is sent (one script: the page has not read the file yet)
+    reaches the new layer; it was applied to no layer at all before."""
+    view = map_view
+    view.set_territories(TERRITORIES)
+    layer = _arrays([-98.5, -98.4, -98.3], [38.5, 38.6, 38.7], [NORTH_ID] * 3)
+    with qtbot.waitSignal(view.bridge.rendered, check_params_cb="accounts".__eq__):
+        view.set_account_arrays(layer)
+        view.assign_accounts_at([1], [SOUTH_ID])
+    assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [BLUE, RED, BLUE]
 
 
 def test_bins_beyond_a_few_hundred_thousand_in_view_and_points_once_zoomed_in(

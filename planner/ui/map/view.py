@@ -261,6 +261,11 @@ class MapView(QWebEngineView, LiveModelCalls, AccountLayerCalls):
             if len(self._batch) == 1:
                 QTimer.singleShot(0, self._flush_batch)
 
+    def flush(self) -> None:
+        """Send the calls made so far now, not at the end of this event-loop turn: the page
+        starts on them while Python prepares the next ones."""
+        self._flush_batch()
+
     def _flush_batch(self) -> None:
         """Run the batched calls as one script; each in its own try, so one failing call
         neither stops the others nor goes unreported."""
