@@ -202,10 +202,14 @@
   }
 
   /* presorted(src): a layer Python sent in grid order (binary files): its columns are used as
-     they are (views on the file's buffer, no copy); only rank (index -> position) is made. */
+     they are (views on the file's buffer, no copy); only rank (index -> position) is made,
+     unless src.rank came with it (accounts.js reads the file and makes it on a worker). */
   function presorted(src) {
-    var m = src.m, order = src.order, rank = new Int32Array(src.n).fill(-1);
-    for (var k = 0; k < m; k++) rank[order[k]] = k;
+    var m = src.m, order = src.order, rank = src.rank; // made by the file's reader if it could
+    if (!rank || rank.length !== src.n) {
+      rank = new Int32Array(src.n).fill(-1);
+      for (var k = 0; k < m; k++) rank[order[k]] = k;
+    }
     return {
       m: m, x0: src.x0, y0: src.y0, order: order, rank: rank, x: src.x, y: src.y, own: src.own,
       unit: src.unit, slot: new Uint16Array(m), cellKeys: src.cellKeys, cellStart: src.cellStart,

@@ -316,6 +316,8 @@ def test_the_layer_crosses_as_typed_arrays_and_its_file_is_removed(
     page_dir = view.page_path.parent
     ri.wait_until(lambda: not list(page_dir.glob("accounts-*.bin")), what="the file removed")
     assert ri.js(view, "TP.accountsState().located") == 2
+    # Read off the page's main thread (which builds the units meanwhile at a national plan).
+    assert ri.js(view, "TP.accountsState().times.readBy") == "worker"
     assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [RED, None, BLUE]
 
 
