@@ -84,20 +84,20 @@ class MapSync(QObject):
         self._waiting = set()
         v = self.view
         v.set_territories(mapdata.territory_items(plan))
-        if not self.report or not plan.atoms.n_units:
-            # First, in a script of its own: the page reads the accounts file on its IO thread
-            # (1-4 s at 10M accounts) while its main thread builds the units sent next.
-            layer = mapdata.account_arrays(plan, cached_order=True)
-            if layer.any_located:
-                self._waiting.add("accounts")
-                v.set_account_arrays(layer)
-                v.flush()
         if plan.atoms.n_units:
             self._waiting |= {"units", "outlines"}
             v.set_units(RawJson(mapdata.unit_layer_json(plan, self._unit_geojson)))
         self._territory_layers()
         if not self.report:
             self.zoom_to_all()
+        if not self.report or not plan.atoms.n_units:
+            # Last, in a script of its own: the page builds the units (seconds at 41k ZIP
+            # areas) while the accounts file is written here, then reads it on a worker.
+            v.flush()
+            layer = mapdata.account_arrays(plan, cached_order=True)
+            if layer.any_located:
+                self._waiting.add("accounts")
+                v.set_account_arrays(layer)
 
     def _territory_layers(self) -> None:
         """Outlines, labels, fills, rep home bases and the legend of the whole plan."""

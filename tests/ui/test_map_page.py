@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
-from planner.ui.map.view import MapView
+from planner.ui.map.view import _PARSE_BEYOND, MapView, RawJson, _js_argument
+from tests.ui import real_input as ri
 from tests.ui.map_grid import BLUE, RED, SOUTH, STEP, WEST, looks
 from tests.ui.map_grid import colour_grid as _grid
 from tests.ui.map_grid import point as grid_point
@@ -293,3 +295,18 @@ def test_calls_sent_together_all_run_and_a_failing_one_is_reported(
     assert js("TP.map().getPane('tpUnits').style.display") == "none"
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert "noSuchFunction" in errors[0]
+
+
+def test_big_serialised_json_reaches_the_page_unchanged_through_json_parse(map_view: Any) -> None:
+    """Layers beyond 64 KB of JSON cross as ``JSON.parse`` of a string literal (V8 compiles a
+    12 MB object literal three times slower): every character a name may hold arrives as it
+    was, and none of them ends the literal or runs as code."""
+    names = ['quote " and \' apostrophe', "back\\slash \\u0041", "</script><b>x</b>",
+             "line\u2028separator\u2029", "Zürich 東京 😀", "tab\tnew\nline"]  # fmt: skip
+    value = {"features": [{"id": i, "name": names[i % len(names)]} for i in range(4000)]}
+    text = json.dumps(value, ensure_ascii=False)
+    assert len(text) > _PARSE_BEYOND
+    argument = _js_argument(RawJson(text))
+    assert argument.startswith("JSON.parse(")
+    assert ri.js(map_view, f"(function (x) {{ return x; }})({argument})") == value
+    assert ri.js(map_view, "window.__pwned === undefined")
