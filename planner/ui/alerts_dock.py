@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -32,6 +31,7 @@ from planner.model.io.alerts_export import write_alerts_csv
 from planner.ui.frame_model import FrameModel, fit_columns
 from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_dock import ResultsDock
+from planner.ui.when_shown import FillWhenShown
 
 #: Rule fields the dock edits: label, minimum, maximum, step, shown as percent.
 FIELDS = {
@@ -44,7 +44,7 @@ FIELDS = {
 }
 
 
-class AlertsDock(QWidget):
+class AlertsDock(FillWhenShown, QWidget):
     countChanged = Signal(int)
     exported = Signal(str)
     error = Signal(str)
@@ -52,7 +52,6 @@ class AlertsDock(QWidget):
     def __init__(self, results: ResultsDock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.results = results
-        self._stale = False
         results.updated.connect(self.show_alerts)
         self.rule = QComboBox()
         self.rule.addItem("All alerts", "")
@@ -96,12 +95,10 @@ class AlertsDock(QWidget):
         """Fill the table and the rule boxes from the Results dock's current alerts; while the
         dock is hidden only the count goes out (the status bar shows it) and the table is
         filled when the dock is shown."""
-        if not self.isVisible():
-            self._stale = True
+        if self._defer():
             al = self.alerts
             self.countChanged.emit(al.total if al else 0)
             return
-        self._stale = False
         plan = self.results.plan
         if plan is not None:
             self._loading = True
@@ -133,10 +130,8 @@ class AlertsDock(QWidget):
         fit_columns(self.table, self.model)
         self.countChanged.emit(al.total if al else 0)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.show_alerts()
+    def _fill_shown(self) -> None:
+        self.show_alerts()
 
     def _rules_changed(self) -> None:
         plan = self.results.plan

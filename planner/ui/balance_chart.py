@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QShowEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from planner.model.balance import METRICS
@@ -25,6 +25,7 @@ from planner.ui.balance_model import shown_year
 from planner.ui.balance_table import METRIC_LABELS, metric_chooser, offer_metrics
 from planner.ui.numbers import compact, full
 from planner.ui.quota_chart import difficulty_view, quota_view
+from planner.ui.when_shown import FillWhenShown
 
 TARGET_PEN = QColor("#424242")
 MARKER = QColor("#ff9800")
@@ -173,7 +174,7 @@ class _Canvas(QWidget):
             p.restore()
 
 
-class BalanceChart(QWidget):
+class BalanceChart(FillWhenShown, QWidget):
     """Metric per territory against its target; subscribes to ``plan.changed``."""
 
     def __init__(self, plan: Plan | None, parent: QWidget | None = None) -> None:
@@ -185,7 +186,6 @@ class BalanceChart(QWidget):
         self.key.setTextFormat(Qt.TextFormat.PlainText)
         self.key.setWordWrap(True)
         self.key.hide()
-        self._stale = False
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.key)
@@ -200,7 +200,7 @@ class BalanceChart(QWidget):
 
     @property
     def y_max(self) -> float:
-        self._flush()
+        self._catch_up()
         return self.view.top
 
     def set_metric(self, metric: str) -> None:
@@ -221,18 +221,16 @@ class BalanceChart(QWidget):
 
     def values(self) -> list[float]:
         """The bar heights shown, in territory order (brought up to date if stale)."""
-        self._flush()
+        self._catch_up()
         return [float(v) for v in self.view.values]
 
     def target_values(self) -> list[float]:
-        self._flush()
+        self._catch_up()
         return [float(v) for v in self.view.targets]
 
     # -- updates -------------------------------------------------------------------------------
-    def _flush(self) -> None:
-        if self._stale:
-            self._stale = False
-            self._update()
+    def _fill_shown(self) -> None:
+        self._update()
 
     def _quota_views(self) -> None:
         """Offer the quota views while the plan has a quota plan (and only then)."""
@@ -254,19 +252,12 @@ class BalanceChart(QWidget):
             self._quota_views()
             self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._flush()
-
     def refresh(self) -> None:
         """After an edit, a metric switch or a rename/recolour; hidden: just mark stale."""
         if self._plan is None:
             return
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
-        self._update()
+        if not self._defer():
+            self._update()
 
     def _update(self) -> None:
         v = self.view

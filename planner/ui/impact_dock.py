@@ -36,6 +36,7 @@ from planner.model.plan import Plan
 from planner.model.quota.book import QuotaBook
 from planner.model.quota.impact import QuotaImpact, quota_impact
 from planner.ui.frame_model import RAW_ROLE, FrameModel
+from planner.ui.when_shown import FillWhenShown
 
 DEBOUNCE_MS = 250
 
@@ -67,7 +68,7 @@ def _table(model: FrameModel) -> tuple[QTableView, QSortFilterProxyModel]:
     return view, proxy
 
 
-class ImpactDock(QWidget):
+class ImpactDock(FillWhenShown, QWidget):
     highlightUnits = Signal(list)  # unit ids to outline on the map ([] clears)
     handoverRequested = Signal(list, int)  # account external ids, "against" scenario id
     baselineOutlines = Signal(object)  # alignment vector of the "against" scenario, or None
@@ -82,7 +83,6 @@ class ImpactDock(QWidget):
         self._against_quotas = QuotaBook()
         self._against_id: int | None = None
         self._against: np.ndarray | None = None
-        self._stale = False
         self.against = QComboBox()
         self.against.currentIndexChanged.connect(lambda _i: self._choose_against())
         self.highlight = QCheckBox("Highlight changes on map")
@@ -145,16 +145,11 @@ class ImpactDock(QWidget):
         self._choose_against()
 
     def _schedule(self, *_args: object) -> None:
-        if self.isVisible():
+        if not self._defer():  # hidden: recomputed when the dock is shown, no cost meanwhile
             self._timer.start()
-        else:
-            self._stale = True  # recomputed when the dock is shown: no cost while hidden
 
-    def showEvent(self, event: object) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self._timer.start()
+    def _fill_shown(self) -> None:
+        self._timer.start()
 
     def _choose_against(self) -> None:
         if self.plan is None or self.against.currentIndex() < 0:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.model.partners import partner_choices
+from planner.ui.when_shown import FillWhenShown
 
 
 class PlanTable(QWidget):
@@ -76,7 +76,7 @@ class PlanTable(QWidget):
                 self.table.removeRow(r)
 
 
-class PartnerList(QListWidget):
+class PartnerList(FillWhenShown, QListWidget):
     """The project's partner accounts, checkable; the checked ones serve the territory.
 
     The list is built when it is first shown (the Strategy tab), not at every open: it sorts
@@ -92,15 +92,12 @@ class PartnerList(QListWidget):
     def fill(self, plan: Any, checked: list[int]) -> None:
         self.clear()
         self._plan, self._given, self._filled = plan, [int(c) for c in checked], False
-        if self.isVisible():
-            self._fill()
+        if not self._defer():
+            self._fill_shown()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._filled and self._plan is not None:
-            self._fill()
-
-    def _fill(self) -> None:
+    def _fill_shown(self) -> None:
+        if self._plan is None:
+            return
         self._filled = True
         for pid, name in partner_choices(self._plan.atoms):
             item = QListWidgetItem(str(name))  # a list item shows plain text, never markup

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -44,6 +43,7 @@ from planner.ui import workers
 from planner.ui.frame_model import FrameModel, fit_columns
 from planner.ui.impact_dock import _table as table_of
 from planner.ui.results_charts import AttainmentChart, FunnelChart, TrendChart
+from planner.ui.when_shown import FillWhenShown
 
 DEBOUNCE_MS = 200
 COLUMNS = {
@@ -106,7 +106,7 @@ def frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-class ResultsDock(QWidget):
+class ResultsDock(FillWhenShown, QWidget):
     updated = Signal()  # results and alerts are current
     fillsRequested = Signal(object, object)  # {territory id: colour} or None; legend rows
     error = Signal(str)
@@ -179,7 +179,6 @@ class ResultsDock(QWidget):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._follow_edit)
         self._rows: list[dict[str, Any]] = []
-        self._stale = False
         #: The map shows this dock's measure fills (so "none" must give the map back).
         self._colouring = False
 
@@ -293,10 +292,8 @@ class ResultsDock(QWidget):
         res = self.results
         if res is None:
             return
-        if not self.isVisible():
-            self._stale = True
+        if self._defer():
             return
-        self._stale = False
         level = str(self.level.currentData())
         self._rows = res.rows(level)
         self.model.set_frame(frame_of(self._rows))
@@ -313,10 +310,8 @@ class ResultsDock(QWidget):
         )
         self._selected()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.show_rows()
+    def _fill_shown(self) -> None:
+        self.show_rows()
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
