@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -137,8 +138,21 @@ def unit_features(plan: Plan) -> list[dict[str, Any]]:
 
 def unit_layer_json(plan: Plan, unit_geojson: list[str]) -> str:
     """The units FeatureCollection for ``TP.setUnits`` as JSON text (geometry from
-    :func:`geometry_json` of the display geometries, computed once per project)."""
-    return collection_json(unit_features(plan), unit_geojson)
+    :func:`geometry_json` of the display geometries, computed once per project): the
+    properties of :func:`unit_features`, each string escaped by the json module's own
+    encoder (ASCII only, as ``json.dumps`` writes it). One f-string per unit: a dict and a
+    ``json.dumps`` call per unit took ~0.3 s of every open at 41,000 ZIP areas."""
+    a = plan.atoms
+    text = encode_basestring_ascii
+    terr = _territory_id_of(plan, plan.alignment[: a.n_units])
+    feats = ",".join(
+        f'{{"type":"Feature","properties":{{"id":{i},"code":{text(str(c))},'
+        f'"name":{text(str(n))},"territory":{"null" if t is None else t}}},"geometry":{g}}}'
+        for i, c, n, t, g in zip(
+            a.unit_ids.tolist(), a.unit_codes, a.unit_names, terr, unit_geojson, strict=True
+        )
+    )
+    return f'{{"type":"FeatureCollection","features":[{feats}]}}'
 
 
 def unit_assignments(plan: Plan, units: NDArray[np.int64] | None = None) -> dict[int, int | None]:

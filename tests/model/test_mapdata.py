@@ -9,6 +9,7 @@ import json
 import numpy as np
 import shapely
 import shapely.geometry
+from sqlalchemy import text
 
 from planner.model import mapdata, moves
 from planner.model.atoms import FOLLOW, load_unit_geometries
@@ -108,3 +109,22 @@ def test_a_scenario_switch_sends_only_the_atoms_that_differ(grid: Project) -> No
     assert units == {int(a.unit_ids[unit]): int(a.territory_ids[0])}
     assert accounts == {int(a.account_ids[7]): int(a.territory_ids[2])}
     assert mapdata.alignment_changes(plan, plan.alignment.copy()) == ({}, {})
+
+
+def test_the_unit_layer_carries_any_name_as_the_same_text(grid: Project) -> None:
+    """Names and codes with quotes, backslashes, markup, line separators and non-Latin script
+    arrive in the page's JSON exactly as stored (escaped, ASCII only: runJavaScript takes it as a
+    string literal, never as HTML)."""
+    odd = ['a "quoted" \\ name', "<img src=x onerror=alert(1)>", "line\u2028sep\npara",
+           "Zürich 東京 😀", "tab\there", "</script>"]  # fmt: skip
+    with grid.transaction() as s:
+        for k, name in enumerate(odd):
+            s.execute(text("UPDATE unit SET name = :n, code = :c WHERE id = :i"),
+                      {"n": name, "c": name[::-1], "i": k + 1})  # fmt: skip
+    plan = Plan.load(grid)
+    geometry = ['{"type":"Point","coordinates":[0,0]}'] * plan.atoms.n_units
+    layer = mapdata.unit_layer_json(plan, geometry)
+    assert layer.isascii()
+    fc = json.loads(layer)
+    assert [f["properties"] for f in fc["features"]] == mapdata.unit_features(plan)
+    assert [f["properties"]["name"] for f in fc["features"][:6]] == odd
