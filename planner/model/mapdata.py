@@ -49,7 +49,9 @@ def display_geometries(geoms: NDArray[np.object_], n_units: int) -> NDArray[np.o
 
 
 def geometry_json(geoms: NDArray[np.object_]) -> list[str]:
-    """GeoJSON text per geometry, coordinates rounded to 1e-5 deg (~1 m), vectorised."""
+    """GeoJSON text per geometry, coordinates rounded to 1e-5 deg (~1 m), vectorised. Kept in
+    the project by ``loading.display_json_of``: bump ``loading.DISPLAY_VERSION`` when this
+    text changes."""
     if len(geoms) == 0:
         return []
     rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, 5))

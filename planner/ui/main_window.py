@@ -9,6 +9,7 @@ refreshes widgets after an edit.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -48,6 +49,9 @@ from planner.ui.scenario_mixin import ScenarioMixin
 from planner.ui.scenarios_dock import ScenariosDock
 from planner.ui.territory_actions import TerritoryActions
 from planner.ui.workspace import MapWorkspace
+
+if TYPE_CHECKING:
+    from planner.model.loading import LoadedProject
 
 MAX_RECENT = 8
 
@@ -180,14 +184,24 @@ class MainWindow(ScenarioMixin, QMainWindow):
         self._opened(path, loaded)
         return True
 
-    def _opened(self, path: Path | str, loaded: object) -> None:
+    def _opened(self, path: Path | str, loaded: LoadedProject) -> None:
         if self.project is not None:
             self.project.close()
-        self.project = loaded.plan.project  # type: ignore[attr-defined]
+        self.project = loaded.plan.project
         self._remember_recent(str(path))
-        self.set_plan(loaded.plan, geoms=loaded.geometries, display=loaded.display)  # type: ignore[attr-defined]
+        self.set_plan(
+            loaded.plan, geoms=loaded.geometries, display=loaded.display,
+            display_json=loaded.display_json,
+        )  # fmt: skip
 
-    def set_plan(self, plan: Plan, *, geoms: object = None, display: object = None) -> None:
+    def set_plan(
+        self,
+        plan: Plan,
+        *,
+        geoms: object = None,
+        display: object = None,
+        display_json: list[str] | None = None,
+    ) -> None:
         """Show a plan (after open or a scenario switch) and restore its edit history."""
         if self.plan is not None:
             self.plan.changed.disconnect(self._on_plan_change)
@@ -196,7 +210,7 @@ class MainWindow(ScenarioMixin, QMainWindow):
         active = info.get(f"active_territory:{plan.scenario_id}", "")
         if active.isdigit() and plan.territory_position(int(active)) is not None:
             self.workspace.active_id = int(active)
-        self.workspace.set_plan(plan, geoms=geoms, display=display)  # type: ignore[arg-type]
+        self.workspace.set_plan(plan, geoms=geoms, display=display, display_json=display_json)  # type: ignore[arg-type]
         for widget in (self.balance_dock, self.chart, self.account_panel, self.impact_dock,
                        self.quota_dock):  # fmt: skip
             widget.set_plan(plan)

@@ -80,9 +80,16 @@ class MapWorkspace(QObject):
 
     # -- plan ------------------------------------------------------------------------------
     def set_plan(
-        self, plan: Plan, *, geoms: np.ndarray | None = None, display: np.ndarray | None = None
+        self,
+        plan: Plan,
+        *,
+        geoms: np.ndarray | None = None,
+        display: np.ndarray | None = None,
+        display_json: list[str] | None = None,
     ) -> None:
-        """Show a plan: a scenario switch keeps the unit geometry and its display form."""
+        """Show a plan: a scenario switch keeps the unit geometry and its display form.
+        ``display_json``: the page's text of ``display`` when already known (the project's
+        cache, ``loading.display_json_of``)."""
         previous = self.plan
         if previous is not None:
             previous.changed.disconnect(self._on_change)
@@ -95,8 +102,10 @@ class MapWorkspace(QObject):
             if display is None:
                 n = len(self._geoms)
                 display = mapdata.display_geometries(self._geoms, n) if n else self._geoms
+                display_json = None
             self._display = display
-            unit_geojson = mapdata.geometry_json(display)
+            known = display_json is not None and len(display_json) == len(display)
+            unit_geojson = display_json if known else mapdata.geometry_json(display)
         self.plan = plan
         plan.changed.connect(self._on_change)
         if self.active_id is None or plan.territory_position(self.active_id) is None:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, insert, select, update
+import shapely
+import shapely.affinity
+from sqlalchemy import delete, insert, select, text, update
 
-from planner.model import atom_cache
+from planner.model import atom_cache, mapdata
 from planner.model.atoms import load_atoms, read_arrays
 from planner.model.io.accounts import import_accounts
 from planner.model.io.related import import_related
@@ -149,6 +151,28 @@ def test_names_are_read_when_first_asked_for_and_display_geometry_is_kept(tmp_pa
     assert list(again.plan.atoms.account_ext_ids[[0, 1]]) == ["A000000", "A000001"]
     assert [g.wkb for g in again.display] == [g.wkb for g in first.display]  # from the cache
     assert len(load_unit_geometries(again.plan.project)) == len(again.display)
+    # The map's text of those polygons is kept too: the very text geometry_json writes.
+    assert again.display_json == first.display_json == mapdata.geometry_json(again.display)
+    assert atom_cache.read(again.plan.project, "displayjson") is not None
+
+
+def test_the_maps_polygon_text_is_made_again_when_the_units_change(tmp_path: Path) -> None:
+    """Units imported again (here: one unit's polygon moved): the cached display text is
+    dropped with the data version and the next open writes the new polygon's text."""
+    grid_project(tmp_path / "g.tplan").close()
+    first = run_to_end(load_project(tmp_path / "g.tplan"))
+    project = first.plan.project
+    moved = shapely.affinity.translate(first.geometries[0], xoff=0.5)
+    with project.transaction() as s:
+        s.execute(text("UPDATE unit SET geometry = :g WHERE id = :i"),
+                  {"g": shapely.to_wkb(moved), "i": int(first.plan.atoms.unit_ids[0])})  # fmt: skip
+        atom_cache.invalidate(s)  # what every import does with the data version
+    project.close()
+    again = run_to_end(load_project(tmp_path / "g.tplan"))
+    assert again.display_json == mapdata.geometry_json(again.display)
+    assert again.display_json is not None
+    assert first.display_json is not None
+    assert again.display_json[0] != first.display_json[0]
 
 
 def test_rows_deleted_behind_the_cache_are_seen_at_the_next_open(tmp_path: Path) -> None:
