@@ -18,9 +18,10 @@ from planner.model.progress import Progress
 from planner.model.store import Project
 from planner.model.strings import StringColumn
 
-#: How the display polygons are made (2: an invalid coverage is cleaned first); a cache made
-#: another way is made again.
-DISPLAY_VERSION = 2
+#: How the display polygons and their text are made and kept (2: an invalid coverage is cleaned
+#: first; 3: the map's GeoJSON text kept too, both groups as 'data'); a cache made another way is
+#: made again.
+DISPLAY_VERSION = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,48 +60,48 @@ def display_of(project: Project, geoms: np.ndarray) -> np.ndarray:
     (coverage_simplify cost 0.6 s of every open of the 100k demo, and of every report map)."""
     if not len(geoms):
         return geoms
-    cached = atom_cache.read(project, "display")
-    if (
-        cached is not None
-        and len(cached["offsets"]) == len(geoms) + 1
-        and cached.get("version") is not None
-        and int(cached["version"][0]) == DISPLAY_VERSION
-    ):
-        wkb = StringColumn(cached["wkb"], cached["offsets"])
+    wkb = _cached(project, "display", len(geoms))
+    if wkb is not None:
         return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
     display = display_geometries(geoms, len(geoms))
-    packed = StringColumn.from_bytes([shapely.to_wkb(g) for g in display])
-    version = np.array([DISPLAY_VERSION], dtype=np.int64)
-    atom_cache.write(
-        project, {"wkb": packed.data, "offsets": packed.offsets, "version": version}, "display"
-    )
+    _keep(project, "display", StringColumn.from_bytes([shapely.to_wkb(g) for g in display]))
     return display
 
 
 def display_json_of(project: Project, display: np.ndarray) -> list[str]:
     """``geometry_json`` of the display polygons, from the project's cache when current (the
     rounding and GeoJSON writing of 41,000 ZIP areas cost ~0.3 s of every open; the text is
-    what the page is sent as it is). Same guards as :func:`display_of`: data fingerprint,
-    length and :data:`DISPLAY_VERSION`."""
+    what the page is sent as it is)."""
     if not len(display):
         return []
-    cached = atom_cache.read(project, "displayjson")
+    cached = _cached(project, "displayjson", len(display))
+    if cached is not None:
+        text: list[str] = np.asarray(cached).tolist()  # StringColumn's ASCII fast path
+        return text
+    text = geometry_json(display)
+    _keep(project, "displayjson", StringColumn.from_strings(text))
+    return text
+
+
+def _cached(project: Project, group: str, n: int) -> StringColumn | None:
+    """The ``n`` entries kept as ``group`` if current: the data fingerprint (atom_cache), the
+    count and :data:`DISPLAY_VERSION` all match; else None."""
+    cached = atom_cache.read(project, group)
     if (
         cached is not None
-        and len(cached["offsets"]) == len(display) + 1
+        and len(cached["offsets"]) == n + 1
         and cached.get("version") is not None
         and int(cached["version"][0]) == DISPLAY_VERSION
     ):
-        text: list[str] = np.asarray(StringColumn(cached["text"], cached["offsets"])).tolist()
-        return text  # the ASCII fast path of StringColumn.__array__
-    text = geometry_json(display)
-    packed = StringColumn.from_strings(text)
+        return StringColumn(cached["data"], cached["offsets"])
+    return None
+
+
+def _keep(project: Project, group: str, column: StringColumn) -> None:
     version = np.array([DISPLAY_VERSION], dtype=np.int64)
     atom_cache.write(
-        project, {"text": packed.data, "offsets": packed.offsets, "version": version},
-        "displayjson",
-    )  # fmt: skip
-    return text
+        project, {"data": column.data, "offsets": column.offsets, "version": version}, group
+    )
 
 
 def _load_plan(project: Project, scenario: str | int | None, atoms: AtomData) -> Plan:
