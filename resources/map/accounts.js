@@ -92,6 +92,8 @@
     var layer = new P.AccountData(src);
     S.accountTimes = { buildMs: performance.now() - t0 };
     S.accountLayer = 0;
+    S.accountLoad = (S.accountLoad || 0) + 1; // a binary layer still being read is not shown
+    S.accountsPending = null;
     return show(layer);
   };
 
@@ -103,20 +105,26 @@
      made, or it cannot read the file, the main thread reads it as before. */
   var READER = [
     "onmessage = function (e) {",
-    "  var h = e.data, x = new XMLHttpRequest();",
-    "  x.open('GET', h.url);",
-    "  x.responseType = 'arraybuffer';",
-    "  x.onload = function () {",
-    "    var buf = x.response, rank = null;",
-    "    if (buf && buf.byteLength === h.bytes && h.order && h.order.type === 'i32') {",
-    "      var order = new Int32Array(buf, h.order.offset, h.order.length);",
-    "      rank = new Int32Array(h.n).fill(-1);",
-    "      for (var k = 0; k < order.length; k++) rank[order[k]] = k;",
-    "    }",
-    "    postMessage({ layer: h.layer, buf: buf, rank: rank }, rank ? [buf, rank.buffer] : buf ? [buf] : []);",
-    "  };",
-    "  x.onerror = function () { postMessage({ layer: h.layer, failed: true }); };",
-    "  x.send();",
+    "  var h = e.data;",
+    "  var failed = function () { postMessage({ layer: h.layer, failed: true }); };",
+    "  try {",
+    "    var x = new XMLHttpRequest();",
+    "    x.open('GET', h.url);",
+    "    x.responseType = 'arraybuffer';",
+    "    x.onload = function () {",
+    "      try {",
+    "        var buf = x.response, rank = null;",
+    "        if (buf && buf.byteLength === h.bytes && h.order && h.order.type === 'i32') {",
+    "          var order = new Int32Array(buf, h.order.offset, h.order.length);",
+    "          rank = new Int32Array(h.n).fill(-1);",
+    "          for (var k = 0; k < order.length; k++) rank[order[k]] = k;",
+    "        }",
+    "        postMessage({ layer: h.layer, buf: buf, rank: rank }, rank ? [buf, rank.buffer] : buf ? [buf] : []);",
+    "      } catch (err) { failed(); }",
+    "    };",
+    "    x.onerror = failed;",
+    "    x.send();",
+    "  } catch (err) { failed(); }",
     "};",
   ].join("\n");
   var reader = null; // the Worker, or false when none can be made here
@@ -144,6 +152,16 @@
           delete readerWaiting[e.data.layer];
           if (wanted) wanted(e.data.failed ? undefined : e.data.buf, e.data.rank);
         };
+        // A worker that cannot start says so later, as an event: no more worker, and what
+        // it was asked to read is read on the main thread.
+        reader.onerror = reader.onmessageerror = function () {
+          reader = false;
+          var waiting = readerWaiting;
+          readerWaiting = {};
+          Object.keys(waiting).forEach(function (layer) {
+            waiting[layer](undefined, null);
+          });
+        };
       } catch (err) {
         reader = false;
       }
@@ -156,22 +174,24 @@
     reader.postMessage({ layer: header.layer, url: header.url, bytes: header.bytes, n: header.n, order: header.fields.order });
   }
 
+  /* failed(message): a layer that cannot be shown: said, and nothing waits for it. */
+  function failed(message) {
+    S.accountsPending = null;
+    P.send({ kind: "js_error", message: message });
+  }
+
   TP.loadAccounts = function (header) {
     var t0 = performance.now();
+    var load = (S.accountLoad = (S.accountLoad || 0) + 1);
     readFile(header, function (buf, rank, readBy) {
-      if (header.layer < S.accountLayer) return; // a newer layer was asked for meanwhile
-      if (!buf) {
-        S.accountsPending = null;
-        P.send({ kind: "js_error", message: "accounts file could not be read: " + header.url });
-        return;
-      }
+      // A newer layer (binary or JSON) was asked for meanwhile: this one is not shown.
+      if (load !== S.accountLoad || header.layer < S.accountLayer) return;
+      if (!buf) return failed("accounts file could not be read: " + header.url);
       if (header.grid !== P.AccountData.GRID) {
-        P.send({ kind: "js_error", message: "accounts file: grid " + header.grid + ", the page draws " + P.AccountData.GRID });
-        return;
+        return failed("accounts file: grid " + header.grid + ", the page draws " + P.AccountData.GRID);
       }
       if (buf.byteLength !== header.bytes) {
-        P.send({ kind: "js_error", message: "accounts file: expected " + header.bytes + " bytes, got " + buf.byteLength });
-        return;
+        return failed("accounts file: expected " + header.bytes + " bytes, got " + buf.byteLength);
       }
       var t1 = performance.now();
       var field = function (name) {
@@ -199,7 +219,7 @@
       S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times, readBy: readBy };
     });
     S.accountLayer = Math.max(S.accountLayer, header.layer);
-    S.accountsPending = S.accountsPending || [];
+    S.accountsPending = []; // the file holds every assignment sent before it
     return header.n;
   };
 

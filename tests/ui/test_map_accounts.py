@@ -368,6 +368,42 @@ def test_assignments_sent_while_the_file_is_read_are_kept_for_it(qtbot: Any, map
     assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(3)] == [BLUE, RED, BLUE]
 
 
+def test_a_layer_that_cannot_be_read_is_reported_and_the_next_one_shows(
+    qtbot: Any, map_view: Any
+) -> None:
+    """A missing file: the worker says it failed, the main thread tries too, the page reports
+    it (nothing waits for it forever) and the next layer is read and drawn as usual."""
+    view = map_view
+    view.set_territories(TERRITORIES)
+    layer = _arrays([-98.5, -98.4], [38.5, 38.6], [NORTH_ID, SOUTH_ID])
+    number = view.account_layer + 1  # the number the window's next layer gets too
+    header = _account_file.write_layer(view.page_path.parent, number, layer)
+    _account_file.remove_layers(view.page_path.parent)  # the file is gone
+    with qtbot.waitSignal(view.bridge.jsError, timeout=10_000) as error:
+        view.call("loadAccounts", header)
+    assert "could not be read" in error.args[0]
+    with qtbot.waitSignal(view.bridge.rendered, check_params_cb="accounts".__eq__):
+        view.set_account_arrays(layer)
+    assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(2)] == [BLUE, RED]
+
+
+def test_a_json_layer_set_while_a_file_is_read_stays(qtbot: Any, map_view: Any) -> None:
+    """The last layer asked for is the one shown: a binary file still being read when a JSON
+    layer arrives is dropped when it has been read."""
+    view = map_view
+    view.set_territories(TERRITORIES)
+    binary = _arrays([-98.5, -98.4], [38.5, 38.6], [SOUTH_ID, SOUTH_ID])
+    json_layer = {"ids": [1, 2], "lon": [-98.5, -98.4], "lat": [38.5, 38.6],
+                  "unit": [-1, -1], "territory": [NORTH_ID, NORTH_ID]}  # fmt: skip
+    loaded: list[int] = []
+    view.bridge.accountsLoaded.connect(loaded.append)
+    view.set_account_arrays(binary)
+    view.set_account_layer(json_layer)  # one script with the load: before the file is read
+    qtbot.wait(1500)  # a two-account file is read in milliseconds
+    assert [ri.js(view, f"TP.accountColourAt({i})") for i in range(2)] == [BLUE, BLUE]
+    assert loaded == []  # read, never built
+
+
 def test_bins_beyond_a_few_hundred_thousand_in_view_and_points_once_zoomed_in(
     qtbot: Any, map_view: Any
 ) -> None:
