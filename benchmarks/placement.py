@@ -26,6 +26,7 @@ import shapely
 from numpy.typing import NDArray
 
 from planner.model.geo import place_points
+from planner.model.point_grid import PointGrid
 
 Arr = NDArray[np.float64]
 Polys = NDArray[np.object_]
@@ -111,6 +112,7 @@ METHODS: dict[str, Callable[[Arr, Arr, Polys], NDArray[np.int64]]] = {
     "geopandas.sjoin": sjoin,
     "x-sorted bbox prefilter + intersects_xy": bbox_prefilter,
     "planner place_points": place_points,
+    "planner PointGrid (build + place)": lambda x, y, p: PointGrid(p).place(x, y),
 }
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.model.geo import place_points
 from planner.model.io import _columns as cols
 from planner.model.io.report import ImportReport
+from planner.model.point_grid import PointGrid
 
 _US = {"", "us", "usa", "unitedstates", "unitedstatesofamerica", "美国"}
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
@@ -41,7 +41,7 @@ def fix_coordinates(
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
     rows: NDArray[np.int64],
-    polys: NDArray[np.object_],
+    units: PointGrid,
     report: ImportReport,
     swap_all: bool | None = None,
 ) -> Placed:
@@ -73,13 +73,13 @@ def fix_coordinates(
     unit = np.full(len(lon), -1, dtype=np.int64)
     if n == 0:
         return Placed(lon, lat, unit, swap_all, 0)
-    as_given = place_points(lon, lat, polys)
-    swapped = place_points(lat, lon, polys)
+    as_given = units.place(lon, lat)
+    swapped = units.place(lat, lon)
     swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     if swap_all is None:
         flipped = int((has & (np.abs(lat) > 90) & swap_valid).sum())
         swap_all = flipped > n / 2
-        if not swap_all and len(polys):
+        if not swap_all and len(units.polys):
             inside = int((as_given >= 0).sum())
             inside_swapped = int((swapped >= 0).sum())
             swap_all = inside_swapped > n / 2 and inside_swapped > 2 * inside
@@ -96,7 +96,7 @@ def fix_coordinates(
         swap_valid = has & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     bad = has & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
     # with units: a swap that lands in one where the point as given does not
-    swap = swap_valid & (swapped >= 0) & (as_given < 0) if len(polys) else bad & swap_valid
+    swap = swap_valid & (swapped >= 0) & (as_given < 0) if len(units.polys) else bad & swap_valid
     for i in np.flatnonzero(swap):
         report.warn(
             int(rows[i]), "lat/lon", f"lat/lon swapped, corrected (lat {lon[i]:g}, lon {lat[i]:g})"

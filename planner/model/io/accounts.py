@@ -35,7 +35,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner.model._persist import log_data_change
-from planner.model.geo import place_points
 from planner.model.io import _account_attrs as extra_cols
 from planner.model.io import _columns as cols
 from planner.model.io._account_rows import Statuses, validate
@@ -46,6 +45,7 @@ from planner.model.io._rowchecks import RowChecks
 from planner.model.io._seen_ids import SeenIds
 from planner.model.io._tabular import Table, iter_tables
 from planner.model.io.report import ImportReport, RowIssue
+from planner.model.point_grid import PointGrid
 from planner.model.schema import Unit
 from planner.model.store import Project
 from planner.model.users import current_user
@@ -214,6 +214,7 @@ class _Placer:
         self.polys = np.array(
             shapely.from_wkb([u.geometry for u in units]) if units else [], dtype=object
         )
+        self.units = PointGrid(self.polys)  # once: a file's chunks are placed into it
         self.from_xlsx = from_xlsx
         self.notes = ImportReport(kind="accounts", file="")  # the location warnings
         self.swap_all: bool | None = None
@@ -222,7 +223,7 @@ class _Placer:
 
     def place(self, chunk: _Chunk) -> dict[str, Any]:
         data, rows, notes = chunk.data, chunk.rows, self.notes
-        placed = fix_coordinates(data["lon"], data["lat"], rows, self.polys, notes, self.swap_all)
+        placed = fix_coordinates(data["lon"], data["lat"], rows, self.units, notes, self.swap_all)
         self.swap_all = placed.swap_all
         if placed.swap_all:
             self.swapped_rows += placed.located
@@ -231,7 +232,7 @@ class _Placer:
         zip_fallback(data, lon, lat, source, rows, self.from_xlsx, notes)
         by_zip = np.flatnonzero(source == "zip")
         if len(by_zip):
-            unit[by_zip] = place_points(lon[by_zip], lat[by_zip], self.polys)
+            unit[by_zip] = self.units.place(lon[by_zip], lat[by_zip])
         if len(self.polys):
             self.outside += int(((source != "unlocated") & (unit < 0)).sum())
         unit_col = self.unit_ids[np.maximum(unit, 0)].astype(object) if len(self.polys) else None
