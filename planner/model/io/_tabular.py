@@ -279,12 +279,42 @@ class _PositionedDecodeError(UnicodeDecodeError):
 
 def _decode_problem(path: Path, encoding: str) -> str | None:
     """Why ``path`` cannot be decoded as ``encoding`` (None when it can)."""
+    if codecs.lookup(encoding).name == "utf-8" and _valid_utf8(path):
+        return None  # else decoded below, for the position of the first bad byte
     try:
         for _ in _decoded_blocks(path, encoding):
             pass
     except (UnicodeError, LookupError) as exc:  # UnicodeError: UTF-16 without a BOM
         return str(exc)
     return None
+
+
+def _valid_utf8(path: Path) -> bool:
+    """True when ``path`` is valid UTF-8 (as strict as Python's codec: no surrogates, no
+    overlong forms), checked by pyarrow's validator a block of whole lines at a time: three
+    times faster than decoding, a few seconds on a 10 million row export. False when it is
+    not, or pyarrow is missing."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - a dependency; kept optional for slim installs
+        return False
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            block = f.read(_DECODE_BLOCK)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)  # a line end is never
+            if block and cut == 0:  # inside a character; without one, cut before the
+                cut = len(data) - 1  # last character (its lead byte) instead
+                while cut > 0 and len(data) - cut < 4 and data[cut] & 0xC0 == 0x80:
+                    cut -= 1
+            carry = data[cut:]
+            try:
+                pa.array([data[:cut]], pa.binary()).cast(pa.string())
+            except pa.ArrowInvalid:
+                return False
+            if not block:
+                return True
 
 
 #: Characters other than ASCII and Chinese (CJK ideographs, CJK and full-width punctuation).
