@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from planner.model.io import _account_write
 from planner.model.io.accounts import import_accounts
 from planner.model.io.report import ImportReport
 from planner.model.schema import Account
@@ -88,6 +89,28 @@ def test_chunks_import_what_the_whole_file_imports(tmp_path: Path, chunk_cells: 
     ]
     whole.close()
     chunked.close()
+
+
+def test_rows_written_by_many_row_statements_are_the_rows_written_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk goes to SQLite as statements of many rows and a tail of single rows: with
+    three rows a statement (81 rows: 27 statements, no tail; 80: a tail of two) every value
+    lands in its own row, as when each row is its own statement."""
+    path = write(tmp_path, "mixed.csv", MIXED)
+    monkeypatch.setattr(_account_write, "_ROWS_PER_INSERT", 1)
+    single = Project.create(tmp_path / "single.tplan")
+    add_units(single)
+    expected = import_accounts(single, path, skip_invalid=True, chunk_cells=7 * 1000)
+    monkeypatch.setattr(_account_write, "_ROWS_PER_INSERT", 3)
+    for cells in (7 * 1000, 7 * 16):
+        many = Project.create(tmp_path / f"many-{cells}.tplan")
+        add_units(many)
+        report = import_accounts(many, path, skip_invalid=True, chunk_cells=cells)
+        assert outcome(report) == outcome(expected)
+        assert stored(many) == stored(single)
+        many.close()
+    single.close()
 
 
 def test_a_repeat_in_a_later_chunk_names_the_first_row(project: Project, tmp_path: Path) -> None:
