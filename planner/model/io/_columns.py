@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -182,19 +183,27 @@ def _parse_series(
 _PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
-def _plain_numbers(raw: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(floats, blank mask) when every text is blank or a plain decimal number, else None.
+def plain_numbers(raw: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(floats, mask of values that are not numbers) when every text of ``raw`` (a list of
+    text, or the column as a pyarrow array) is blank or a plain decimal number, else None.
 
     Read by pyarrow (RE2 match and a correctly rounded cast, like ``float()``): about 3x
-    faster than ``float()`` on each text, 7 s of a 10 million row import. NaN for blanks and
-    for values beyond a double (``1e999``: not a number here, as ``inf`` is not).
+    faster than ``float()`` on each text, 7 s of a 10 million row import, and without the GIL
+    when the column comes as an array. NaN for blanks and for values beyond a double
+    (``1e999``, not a number here, as ``inf`` is not).
     """
+    plain = _plain_numbers(raw)
+    return None if plain is None else (plain[0], np.isnan(plain[0]) & ~plain[1])
+
+
+def _plain_numbers(raw: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(floats, blank mask) for :func:`plain_numbers`."""
     try:
         import pyarrow as pa
         import pyarrow.compute as pc
     except ImportError:  # pragma: no cover - a dependency; kept optional for slim installs
         return None
-    text = pa.array(raw, pa.string())
+    text = raw if isinstance(raw, pa.Array | pa.ChunkedArray) else pa.array(raw, pa.string())
     blank = pc.equal(text, "")
     if not pc.all(pc.or_(blank, pc.match_substring_regex(text, _PLAIN_NUMBER))).as_py():
         return None

@@ -223,6 +223,7 @@ def _grids(
                     [c.to_pylist() for c in trimmed],
                     [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in mine],
                     short=longest <= MAX_CELL_CHARS,
+                    arrow=trimmed,
                 )
                 line = end - 1
                 if builder.pending >= chunk_rows > 0:

@@ -21,6 +21,7 @@ chunk, so the cell bound gives way to a bound on the rows of the whole file (``m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class Grid:
     rows: list[int]  # spreadsheet row number of each stored row (header row = its own number)
     rejected: list[RowIssue] = field(default_factory=list)  # rows left out, with the reason
     final: bool = True  # False for a chunk of a streamed table that more chunks follow
+    #: The same columns as pyarrow arrays, when a reader gave them and every row it read is
+    #: stored (else None): checks and number parsing run on them in C, without the GIL.
+    arrow: list[Any] | None = None
 
 
 class GridBuilder:
@@ -75,12 +79,14 @@ class GridBuilder:
         self.rejected_count = 0
         self._records: list[list[str]] = []  # rows by add()
         self._columns: list[list[str]] = []  # or columns by add_many()
+        self._arrow: list[list[Any]] | None = []  # batches of pyarrow columns, see Grid.arrow
         self._blank = [j for j, h in enumerate(header) if not h]  # columns without a header
         self._unheaded: dict[int, list[int]] = {}  # column index -> [first row, count]
 
     def add(self, row: int, raw: list[str]) -> None:
         """Add one record (row number as a spreadsheet shows it); blank records are skipped."""
         cells = [c.strip() for c in raw]
+        self._arrow = None
         if not any(cells):
             return
         self._check_count(1, np.array([row]))
@@ -128,11 +134,13 @@ class GridBuilder:
         ragged: list[tuple[int, list[str]]],
         *,
         short: bool = False,
+        arrow: list[Any] | None = None,
     ) -> None:
         """Add records given by column, stripped, with their row numbers (``rows``, all of the
         header's width), and the ``ragged`` records (row number, cells as read) among them:
         what :meth:`add_many` does once the records are split, for a reader that gives
-        columns (:mod:`._csvarrow`). ``short`` as for :meth:`add_many`."""
+        columns (:mod:`._csvarrow`). ``short`` as for :meth:`add_many`; ``arrow``: the same
+        columns as pyarrow arrays (kept for :attr:`Grid.arrow` while no row is left out)."""
         total = self._row_lengths(columns, len(rows), short)
         closer = total > MAX_CELL_CHARS
         for j in self._blank:
@@ -168,6 +176,11 @@ class GridBuilder:
         else:
             self._columns = columns
         self.grid.rows.extend(rows[keep].tolist())
+        if self._arrow is not None:
+            if arrow is not None and not other and bool(keep.all()):
+                self._arrow.append(arrow)
+            else:
+                self._arrow = None
 
     @staticmethod
     def _row_lengths(columns: list[list[str]], n: int, short: bool) -> np.ndarray:
@@ -255,11 +268,20 @@ class GridBuilder:
             rows=self.grid.rows,
             rejected=self.grid.rejected,
             final=False,
+            arrow=self._arrow_columns(),
         )
         self.stored += len(chunk.rows)
-        self._records, self._columns, self.pending = [], [], 0
+        self._records, self._columns, self.pending, self._arrow = [], [], 0, []
         self.grid = Grid(header=chunk.header, columns=[], rows=[])
         return chunk
+
+    def _arrow_columns(self) -> list[Any] | None:
+        """The batches' pyarrow columns as one chunked array per column, or None."""
+        if not self._arrow:
+            return None
+        import pyarrow as pa
+
+        return [pa.chunked_array([b[j] for b in self._arrow]) for j in range(self.width)]
 
     def finish(self) -> Grid:
         """The last rows as a grid (the whole table if no chunk was taken); warns once per

@@ -71,12 +71,14 @@ class RowChecks:
         label: str | None = None,
         *,
         text: bool = False,
+        longest: int | None = None,
     ) -> None:
         """Reject text longer than ``model``'s column ``field`` allows (``String(n)``; no limit,
         no check). ``label`` is the column's name in the file when it differs; ``text`` as for
-        :meth:`spreadsheet_errors`."""
+        :meth:`spreadsheet_errors`; ``longest``, when known, the length of the longest value
+        (or more): within the limit, no pass over the values."""
         limit = getattr(model.__table__.c[field].type, "length", None)
-        if not limit:
+        if not limit or (longest is not None and longest <= limit):
             return
         if (text or _all_text(values)) and max(map(len, values), default=0) <= limit:
             return  # the common column: one pass in C

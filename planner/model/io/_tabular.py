@@ -25,7 +25,7 @@ import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +64,8 @@ class Table:
     rows: pd.Series  # spreadsheet row numbers (header = 1), aligned with the columns
     encoding: str  # "xlsx" for workbooks
     final: bool = True  # False for a chunk of a streamed file that more chunks follow
+    #: The columns as pyarrow arrays by header, when the reader gave them (Grid.arrow).
+    arrow: dict[str, Any] | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -204,7 +206,12 @@ def _to_table(grid: Grid, encoding: str) -> Table:
     headers = _unique([grid.header[j] for j in keep])
     columns = {h: grid.columns[j] for h, j in zip(headers, keep, strict=True)}
     rows = pd.Series(np.array(grid.rows, dtype=np.int64))
-    return Table(columns=columns, rows=rows, encoding=encoding, final=grid.final)
+    arrow = (
+        {h: grid.arrow[j] for h, j in zip(headers, keep, strict=True)}
+        if grid.arrow is not None
+        else None
+    )
+    return Table(columns=columns, rows=rows, encoding=encoding, final=grid.final, arrow=arrow)
 
 
 def _detect_encoding(path: Path, head: bytes, report: ImportReport) -> tuple[str, bool]:

@@ -181,7 +181,7 @@ class _Chunk:
         report: ImportReport,
     ) -> _Chunk:
         rows = table.rows.to_numpy()
-        data, ok = validate(table.columns, fmap, rows, seen, report)
+        data, ok = validate(table.columns, fmap, rows, seen, report, table.arrow)
         if extra:
             data.update(extra_cols.parse(extra, table.columns, rows, RowChecks(report, rows, ok)))
         if not ok.all():
