@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from planner.model.errors import ImportRefused
-from planner.model.io import _tabular
+from planner.model.io import _csvarrow, _tabular
 from planner.model.io._csvarrow import _LONG_BYTES, arrow_grids
 from planner.model.io._csvread import csv_grids
 from planner.model.io.accounts import import_accounts
@@ -184,4 +184,43 @@ def test_an_import_through_either_reader_leaves_the_same_project(
     assert fast_report.imported == slow_report.imported == 3000
     assert fast_report.warnings == slow_report.warnings
     assert fast_report.unlocated == slow_report.unlocated > 0
+    assert _accounts(fast) == _accounts(slow)
+
+
+def test_checks_on_arrow_columns_reject_what_the_lists_reject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spreadsheet errors, over-long text, money forms, blanks and "nan" in a file whose
+    chunks carry pyarrow columns (no blank line, no ragged row): the same rows are rejected
+    for the same reasons, and the same accounts stored, as through the csv module's lists."""
+    out = io.StringIO()
+    out.write("Account ID,Account Name,BillingLatitude,BillingLongitude,Type,Potential,"
+              "Annual Revenue,Visits per Year,Industry\n")  # fmt: skip
+    for i in range(2000):
+        lat = ("#N/A" if i == 1500 else "nan") if i % 250 == 7 else f"{33.75 + i * 1e-6:.6f}"
+        name = "N" * 301 if i == 1200 else ("#DIV/0!" if i == 40 else f"Name {i}")
+        potential = ('"$1,200"', "1.2M", "", "abc", f"{i}")[i % 5] if i % 100 < 5 else f"{i}.25"
+        revenue = "#REF!" if i == 1700 else ("" if i % 3 else f"{i}e2")
+        out.write(f"A{i},{name},{lat},-84.39,customer,{potential},{revenue},{i % 13},x#{i}\n")
+    path = tmp_path / "checks.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    monkeypatch.setattr(_csvarrow, "_ARROW_BLOCK_BYTES", 8192)  # chunks of a few blocks
+    report = ImportReport(kind="accounts", file=str(path))
+    tables = [t for t in _tabular.iter_tables(path, report, chunk_cells=3000) if len(t.rows)]
+    assert len(tables) > 2
+    assert all(t.arrow is not None for t in tables), "the arrow columns were not carried"
+    fast, slow = _project(tmp_path, "fast.tplan"), _project(tmp_path, "slow.tplan")
+    fast_report = import_accounts(fast, path, chunk_cells=3000, skip_invalid=True)
+    monkeypatch.setattr(_tabular, "arrow_grids", lambda *a, **k: None)
+    slow_report = import_accounts(slow, path, chunk_cells=3000, skip_invalid=True)
+    reasons = [(r.row, r.field, r.reason) for r in fast_report.rejected]
+    assert reasons == [(r.row, r.field, r.reason) for r in slow_report.rejected]
+    assert {(row, field) for row, field, _ in reasons} >= {
+        (42, "name"),
+        (1202, "name"),
+        (1702, "revenue"),
+        (5, "potential"),
+    }
+    assert fast_report.warnings == slow_report.warnings
+    assert len(fast_report.warnings) >= 8  # the "nan" and "#N/A" coordinates
     assert _accounts(fast) == _accounts(slow)
