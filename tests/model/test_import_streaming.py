@@ -212,3 +212,45 @@ def test_a_large_file_into_an_empty_project_keeps_its_indexes(tmp_path: Path) ->
         plan = s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM account WHERE unit_id = 1"))
         assert "ix_account_unit_id" in " ".join(str(r) for r in plan)
     project.close()
+
+
+def test_foreign_keys_are_checked_again_after_a_bulk_load(tmp_path: Path) -> None:
+    """A bulk load into an empty table stops SQLite's check of each account's unit; after the
+    import, committed, refused or failed, every session checks foreign keys again: deleting a
+    unit detaches its accounts (ON DELETE SET NULL) and an account of a unit that does not
+    exist is refused."""
+    project = Project.create(tmp_path / "p.tplan")
+    add_units(project)
+
+    def checking() -> bool:
+        with project.session() as s:
+            return bool(s.execute(text("PRAGMA foreign_keys")).scalar())
+
+    bad = write(tmp_path, "bad.csv", HEADER + rows(50) + "Z1,,1,1,,customer,1\n")
+    refused(project, lambda: import_accounts(project, bad, chunk_cells=7 * 10))
+    assert checking()
+    original = _account_write.AccountWriter.finish
+
+    def failing(self: _account_write.AccountWriter) -> None:
+        raise OSError("disk full")
+
+    _account_write.AccountWriter.finish = failing  # type: ignore[method-assign]
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            import_accounts(project, write(tmp_path, "a.csv", HEADER + rows(50)), chunk_cells=70)
+    finally:
+        _account_write.AccountWriter.finish = original  # type: ignore[method-assign]
+    assert checking()
+    with project.session() as s:
+        assert s.execute(text("SELECT count(*) FROM account")).scalar() == 0
+    import_accounts(project, write(tmp_path, "ok.csv", HEADER + rows(50)), chunk_cells=7 * 10)
+    assert checking()
+    with project.transaction() as s:
+        unit = s.execute(text("SELECT unit_id FROM account WHERE external_id = 'A1'")).scalar()
+        s.execute(text("DELETE FROM unit WHERE id = :u"), {"u": unit})
+    with project.session() as s:
+        orphans = s.execute(text("SELECT count(*) FROM account WHERE unit_id = :u"), {"u": unit})
+        assert orphans.scalar() == 0
+    with pytest.raises(Exception, match="FOREIGN KEY"), project.transaction() as s:
+        s.execute(text("UPDATE account SET unit_id = 999999 WHERE external_id = 'A2'"))
+    project.close()
