@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from planner.model import atom_cache
+from planner.model import atom_cache, mapdata_grid
 from planner.model.atoms import AtomData, load_atoms, load_unit_geometries
 from planner.model.errors import PlannerError
 from planner.model.mapdata import display_geometries, geometry_json
@@ -42,12 +43,17 @@ def load_project(
     try:
         yield Progress(0.1, "Reading units and accounts…")
         atoms = load_atoms(project, keep_cache=True)  # opened again, it reads as a memory copy
-        yield Progress(0.5, "Reading the scenario…")
-        plan = _load_plan(project, scenario, atoms)
-        yield Progress(0.6, "Preparing the map…")
-        geoms = load_unit_geometries(project)
-        display = display_of(project, geoms)
-        display_json = display_json_of(project, display)
+        # The map's drawing order of the accounts is read meanwhile (mostly SQLite's blob
+        # reads, which let the plan's numpy go on): the map's first call waited for it.
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(mapdata_grid.prefetch, project, atoms.account_lon)
+            yield Progress(0.5, "Reading the scenario…")
+            plan = _load_plan(project, scenario, atoms)
+            yield Progress(0.6, "Preparing the map…")
+            geoms = load_unit_geometries(project)
+            display = display_of(project, geoms)
+            display_json = display_json_of(project, display)
+            ahead.result()
     except BaseException:
         project.close()
         raise

@@ -53,11 +53,25 @@
     S.accounts.addTo(S.map);
     S.accountTimes.drawMs = S.accounts.lastDrawMs;
     P.afterPaint(function () {
+      S.accountTimes.paintMs = performance.now() - t0; // shown -> the frame painted
       P.send({ kind: "rendered", layer: "accounts" });
       indexSoon();
     });
     return performance.now() - t0;
   }
+
+  /* TP.clearAccounts(): no accounts layer (another project is on its way): a file still
+     being read is not shown either. */
+  TP.clearAccounts = function () {
+    S.accountLoad = (S.accountLoad || 0) + 1;
+    S.accountsPending = null;
+    if (S.accounts) S.map.removeLayer(S.accounts);
+    S.accounts = null;
+    S.accountInfo = new Map();
+    S.accountTip = null;
+    P.hideTooltip();
+    return true;
+  };
 
   /* indexSoon(): the accounts-by-unit index, after what is queued now (see indexUnits). */
   function indexSoon() {
@@ -108,18 +122,19 @@
     "  var h = e.data;",
     "  var failed = function () { postMessage({ layer: h.layer, failed: true }); };",
     "  try {",
-    "    var x = new XMLHttpRequest();",
+    "    var t0 = performance.now(), x = new XMLHttpRequest();",
     "    x.open('GET', h.url);",
     "    x.responseType = 'arraybuffer';",
     "    x.onload = function () {",
     "      try {",
-    "        var buf = x.response, rank = null;",
+    "        var buf = x.response, rank = null, t1 = performance.now();",
     "        if (buf && buf.byteLength === h.bytes && h.order && h.order.type === 'i32') {",
     "          var order = new Int32Array(buf, h.order.offset, h.order.length);",
     "          rank = new Int32Array(h.n).fill(-1);",
     "          for (var k = 0; k < order.length; k++) rank[order[k]] = k;",
     "        }",
-    "        postMessage({ layer: h.layer, buf: buf, rank: rank }, rank ? [buf, rank.buffer] : buf ? [buf] : []);",
+    "        var times = { xhrMs: t1 - t0, rankMs: performance.now() - t1, postedAt: Date.now() };",
+    "        postMessage({ layer: h.layer, buf: buf, rank: rank, times: times }, rank ? [buf, rank.buffer] : buf ? [buf] : []);",
     "      } catch (err) { failed(); }",
     "    };",
     "    x.onerror = failed;",
@@ -143,14 +158,20 @@
     xhr.send();
   }
 
-  function readFile(header, done) {
+  /* startReader(): the worker, made when the page starts: made at the first file, it began
+     only once the main thread was free again, i.e. after the units sent with the file were
+     built (1.8 s of a 10M-account open spent waiting for it). */
+  function startReader() {
     if (reader === null) {
       try {
         reader = new Worker(URL.createObjectURL(new Blob([READER], { type: "text/javascript" })));
         reader.onmessage = function (e) {
           var wanted = readerWaiting[e.data.layer];
           delete readerWaiting[e.data.layer];
-          if (wanted) wanted(e.data.failed ? undefined : e.data.buf, e.data.rank);
+          if (!wanted) return;
+          var times = e.data.times;
+          if (times) times.waitMs = Date.now() - times.postedAt; // the main thread was busy
+          wanted(e.data.failed ? undefined : e.data.buf, e.data.rank, times);
         };
         // A worker that cannot start says so later, as an event: no more worker, and what
         // it was asked to read is read on the main thread.
@@ -166,10 +187,15 @@
         reader = false;
       }
     }
+  }
+  P.initHooks.push(startReader);
+
+  function readFile(header, done) {
+    startReader();
     if (!reader) return readOnMainThread(header, done);
-    readerWaiting[header.layer] = function (buf, rank) {
+    readerWaiting[header.layer] = function (buf, rank, times) {
       if (buf === undefined) return readOnMainThread(header, done); // the worker could not read it
-      done(buf, rank, "worker");
+      done(buf, rank, "worker", times);
     };
     reader.postMessage({ layer: header.layer, url: header.url, bytes: header.bytes, n: header.n, order: header.fields.order });
   }
@@ -183,7 +209,7 @@
   TP.loadAccounts = function (header) {
     var t0 = performance.now();
     var load = (S.accountLoad = (S.accountLoad || 0) + 1);
-    readFile(header, function (buf, rank, readBy) {
+    readFile(header, function (buf, rank, readBy, readTimes) {
       // A newer layer (binary or JSON) was asked for meanwhile: this one is not shown.
       if (load !== S.accountLoad || header.layer < S.accountLayer) return;
       if (!buf) return failed("accounts file could not be read: " + header.url);
@@ -216,7 +242,8 @@
       });
       if (moved.length) data.voteCells(moved);
       show(data);
-      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times, readBy: readBy };
+      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times, readBy: readBy,
+        read: readTimes || null };
     });
     S.accountLayer = Math.max(S.accountLayer, header.layer);
     S.accountsPending = []; // the file holds every assignment sent before it

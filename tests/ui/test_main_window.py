@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import delete
 
-from planner.model import moves
+from planner.model import atom_cache, moves
 from planner.model.edits import Edit
 from planner.model.plan import Plan
+from planner.model.schema import Account, Assignment
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
 from planner.ui.balance_table import COLUMN, RAW_ROLE
@@ -176,6 +178,35 @@ def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: 
         lambda: js(qtbot, w, "TP.map().getPane('tpAccounts').style.display") == "none",
         timeout=10_000,
     )
+
+
+def test_opening_another_project_replaces_its_map_and_history(
+    qtbot: Any, window: Any, tmp_path: Path
+) -> None:
+    """The map of a project opened after another shows only its own units and accounts (the
+    old accounts stayed drawn over a project without any), and its history is listed."""
+    w = window
+    first = w.project.location
+    w.workspace.apply(Edit.of_moves(moves.for_units(w.plan, np.array([0]), 2)))
+    assert js(qtbot, w, "TP.accountsState().n") == w.plan.atoms.n_accounts > 0
+    bare = grid_project(tmp_path / "bare.tplan", nx=3, ny=2)
+    with bare.transaction() as s:  # units only: its accounts go, as a CRM clean-up would
+        s.execute(delete(Assignment).where(Assignment.atom_kind == "account"))
+        s.execute(delete(Account))
+        atom_cache.invalidate(s)
+    bare.close()
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(tmp_path / "bare.tplan")
+    assert js(qtbot, w, "TP.accountsState().n") == 0
+    assert js(qtbot, w, "TP.accountsState().mode") is None  # nothing drawn
+    assert js(qtbot, w, "TP.state().units") == 6
+    assert w.history_view.model().rowCount() == 1  # "Opened" only
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(first)
+    assert js(qtbot, w, "TP.accountsState().n") == w.plan.atoms.n_accounts
+    model = w.history_view.model()
+    assert model.rowCount() == 2  # "Opened", then the unit move made before
+    assert model.index(1, 0).data() == w.undo_stack.text(0) != ""
 
 
 def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: Any) -> None:
