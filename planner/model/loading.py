@@ -28,7 +28,9 @@ DISPLAY_VERSION = 3
 @dataclass(frozen=True, eq=False)
 class LoadedProject:
     plan: Plan
-    geometries: np.ndarray
+    #: The unit polygons at full detail, or None when not read yet: the map is drawn from the
+    #: display form; only some gestures need these (``MapWorkspace.unit_geometries``).
+    geometries: np.ndarray | None
     display: np.ndarray
     #: The map's GeoJSON text of each display polygon (:func:`display_json_of`).
     display_json: list[str] | None = None
@@ -50,8 +52,11 @@ def load_project(
             yield Progress(0.5, "Reading the scenario…")
             plan = _load_plan(project, scenario, atoms)
             yield Progress(0.6, "Preparing the map…")
-            geoms = load_unit_geometries(project)
-            display = display_of(project, geoms)
+            display = cached_display(project, plan.atoms.n_units)
+            geoms = None
+            if display is None:
+                geoms = load_unit_geometries(project)
+                display = display_of(project, geoms)
             display_json = display_json_of(project, display)
             ahead.result()
     except BaseException:
@@ -66,12 +71,24 @@ def display_of(project: Project, geoms: np.ndarray) -> np.ndarray:
     (coverage_simplify cost 0.6 s of every open of the 100k demo, and of every report map)."""
     if not len(geoms):
         return geoms
-    wkb = _cached(project, "display", len(geoms))
-    if wkb is not None:
-        return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
+    cached = cached_display(project, len(geoms))
+    if cached is not None:
+        return cached
     display = display_geometries(geoms, len(geoms))
     _keep(project, "display", StringColumn.from_bytes([shapely.to_wkb(g) for g in display]))
     return display
+
+
+def cached_display(project: Project, n: int) -> np.ndarray | None:
+    """The ``n`` display polygons kept in the project, if current; else None. Without the
+    full-detail polygons: at 41k ZIP areas reading those cost 0.1-0.3 s of the open that the
+    map did not need."""
+    if not n:
+        return np.zeros(0, dtype=object)
+    wkb = _cached(project, "display", n)
+    if wkb is None:
+        return None
+    return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
 
 
 def display_json_of(project: Project, display: np.ndarray) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,43 @@ def test_opening_another_project_replaces_its_map_and_history(
     model = w.history_view.model()
     assert model.rowCount() == 2  # "Opened", then the unit move made before
     assert model.index(1, 0).data() == w.undo_stack.text(0) != ""
+
+
+def test_a_territory_drawn_or_split_before_the_unit_polygons_are_read(
+    qtbot: Any, window: Any
+) -> None:
+    """A project opened again is drawn from its cached display polygons; the full-detail ones
+    are read once the map is idle. A territory drawn or split before that (a quick user) waits
+    for them: the same units and the same colour choice as once they are read."""
+    w = window
+
+    def gestures() -> list[tuple[list[int], list[Any]]]:
+        out = []
+        ring = [[-84.0, 33.0], [-83.8, 33.0], [-83.8, 33.2], [-84.0, 33.2], [-84.0, 33.0]]
+        a, active = w.plan.atoms, w.workspace.active
+        mine = np.flatnonzero(w.plan.alignment[: a.n_units] == active)
+        x = float(np.median(a.unit_rep_lon[mine]))  # through the active territory
+        line = [[x, float(a.unit_rep_lat.min()) - 1], [x, float(a.unit_rep_lat.max()) + 1]]
+        for kind, geometry in (("polygon", {"type": "Polygon", "coordinates": [ring]}),
+                               ("line", {"type": "LineString", "coordinates": line})):  # fmt: skip
+            w.map_view.bridge.receive(json.dumps({"kind": kind, "geometry": geometry}))
+            edit = w.workspace.pending
+            assert edit is not None, kind
+            out.append((edit.moves.atoms.tolist(), [dict(c.spec) for c in edit.creates]))
+            w.workspace.cancel_pending()
+        return out
+
+    assert w.open_project(w.project.location)  # no waiting: the map is still being drawn
+    assert not w.workspace.geometries_read  # the window this test is about
+    early = gestures()
+    assert w.workspace.geometries_read
+    assert all(atoms and creates for atoms, creates in early)
+    qtbot.waitSignal(w.map_rendered, timeout=30_000).wait()
+    assert gestures() == early
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(w.project.location)
+    qtbot.waitUntil(lambda: w.workspace.geometries_read, timeout=10_000)  # read once idle
+    assert gestures() == early
 
 
 def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: Any) -> None:
