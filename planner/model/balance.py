@@ -285,10 +285,11 @@ class Balance:
         totals = np.zeros((k, len(TOTAL_COLUMNS)))
         units = np.arange(a.n_units)
         unit_terr = self.alignment[: a.n_units].astype(np.int64)
-        acc_idx = np.arange(a.n_units, a.n_atoms)
-        acc_terr = self.alignment[a.n_units :].astype(np.int64)
-        own = acc_terr >= 0  # pinned or free-form accounts count on their own
-        for idx, terr in ((units, unit_terr), (acc_idx[own], acc_terr[own])):
+        # Pinned or free-form accounts count on their own: only those are indexed (two 80 MB
+        # arrays of every account cost ~0.7 s of a 10M-account open in the window).
+        own = np.flatnonzero(self.alignment[a.n_units :] >= 0)
+        acc_terr = self.alignment[a.n_units + own].astype(np.int64)
+        for idx, terr in ((units, unit_terr), (own + a.n_units, acc_terr)):
             ok = terr >= 0
             if not ok.any():
                 continue

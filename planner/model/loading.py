@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from planner.model import atom_cache
+from planner.model import atom_cache, mapdata_grid
 from planner.model.atoms import AtomData, load_atoms, load_unit_geometries
 from planner.model.errors import PlannerError
 from planner.model.mapdata import display_geometries, geometry_json
@@ -27,7 +28,9 @@ DISPLAY_VERSION = 3
 @dataclass(frozen=True, eq=False)
 class LoadedProject:
     plan: Plan
-    geometries: np.ndarray
+    #: The unit polygons at full detail, or None when not read yet: the map is drawn from the
+    #: display form; only some gestures need these (``MapWorkspace.unit_geometries``).
+    geometries: np.ndarray | None
     display: np.ndarray
     #: The map's GeoJSON text of each display polygon (:func:`display_json_of`).
     display_json: list[str] | None = None
@@ -42,12 +45,20 @@ def load_project(
     try:
         yield Progress(0.1, "Reading units and accounts…")
         atoms = load_atoms(project, keep_cache=True)  # opened again, it reads as a memory copy
-        yield Progress(0.5, "Reading the scenario…")
-        plan = _load_plan(project, scenario, atoms)
-        yield Progress(0.6, "Preparing the map…")
-        geoms = load_unit_geometries(project)
-        display = display_of(project, geoms)
-        display_json = display_json_of(project, display)
+        # The map's drawing order of the accounts is read meanwhile (mostly SQLite's blob
+        # reads, which let the plan's numpy go on): the map's first call waited for it.
+        with ThreadPoolExecutor(1) as pool:
+            ahead = pool.submit(mapdata_grid.prefetch, project, atoms.account_lon)
+            yield Progress(0.5, "Reading the scenario…")
+            plan = _load_plan(project, scenario, atoms)
+            yield Progress(0.6, "Preparing the map…")
+            display = cached_display(project, plan.atoms.n_units)
+            geoms = None
+            if display is None:
+                geoms = load_unit_geometries(project)
+                display = display_of(project, geoms)
+            display_json = display_json_of(project, display)
+            ahead.result()
     except BaseException:
         project.close()
         raise
@@ -60,12 +71,24 @@ def display_of(project: Project, geoms: np.ndarray) -> np.ndarray:
     (coverage_simplify cost 0.6 s of every open of the 100k demo, and of every report map)."""
     if not len(geoms):
         return geoms
-    wkb = _cached(project, "display", len(geoms))
-    if wkb is not None:
-        return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
+    cached = cached_display(project, len(geoms))
+    if cached is not None:
+        return cached
     display = display_geometries(geoms, len(geoms))
     _keep(project, "display", StringColumn.from_bytes([shapely.to_wkb(g) for g in display]))
     return display
+
+
+def cached_display(project: Project, n: int) -> np.ndarray | None:
+    """The ``n`` display polygons kept in the project, if current; else None. Without the
+    full-detail polygons: at 41k ZIP areas reading those cost 0.1-0.3 s of the open that the
+    map did not need."""
+    if not n:
+        return np.zeros(0, dtype=object)
+    wkb = _cached(project, "display", n)
+    if wkb is None:
+        return None
+    return np.asarray(shapely.from_wkb([wkb.raw(i) for i in range(len(wkb))]), dtype=object)
 
 
 def display_json_of(project: Project, display: np.ndarray) -> list[str]:

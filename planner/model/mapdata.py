@@ -29,7 +29,7 @@ from sqlalchemy import select
 from planner.model.atoms import FOLLOW
 from planner.model.balance import deviations
 from planner.model.geo import outlines, simplify_for_display
-from planner.model.mapdata_grid import AccountGrid, cached_grid
+from planner.model.mapdata_grid import AccountGrid, cached_grid, take_prefetched
 from planner.model.schema import Account
 
 if TYPE_CHECKING:
@@ -251,13 +251,13 @@ def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
     # Unit ids through a table whose last entry (index -1: no unit) is -1: one gather.
     unit = _int32(np.append(a.unit_ids, -1), "unit ids")[np.maximum(a.account_unit, -1)]
     lon, lat = a.account_lon.astype(np.float32), a.account_lat.astype(np.float32)
+    grid = None
+    if cached_order:
+        grid = take_prefetched(plan.project, a.account_lon) or cached_grid(
+            plan.project, lon, lat, unit
+        )
     return AccountArrays(
-        lon=lon,
-        lat=lat,
-        unit=unit,
-        own=own_codes(plan),
-        ids=a.account_ids,
-        grid=cached_grid(plan.project, lon, lat, unit) if cached_order else None,
+        lon=lon, lat=lat, unit=unit, own=own_codes(plan), ids=a.account_ids, grid=grid
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from planner.model import mapdata, moves, territories
 from planner.model.atoms import load_unit_geometries
@@ -49,10 +49,12 @@ class MapWorkspace(QObject):
         self.active_id: int | None = None
         self.pending: Edit | None = None
         self.metric = "potential"
-        self._geoms = np.zeros(0, dtype=object)
+        #: Full-detail unit polygons; None until first needed or the map is idle after an open.
+        self._geoms: np.ndarray | None = np.zeros(0, dtype=object)
         self._display = np.zeros(0, dtype=object)
         self.sync = MapSync(view)
         self.rendered = self.sync.rendered
+        self.rendered.connect(lambda: QTimer.singleShot(0, self._read_geometries))
         b = view.bridge
         b.lassoDrawn.connect(self._on_lasso)
         b.polygonDrawn.connect(self._on_polygon)
@@ -88,6 +90,8 @@ class MapWorkspace(QObject):
         display_json: list[str] | None = None,
     ) -> None:
         """Show a plan: a scenario switch keeps the unit geometry and its display form.
+        ``display``: the map's polygons of a newly opened project; then ``geoms`` may be None
+        (read once the map is idle, or at once by a gesture that needs them before).
         ``display_json``: the page's text of ``display`` when already known (the project's
         cache, ``loading.display_json_of``)."""
         previous = self.plan
@@ -95,13 +99,19 @@ class MapWorkspace(QObject):
             previous.changed.disconnect(self._on_change)
         self.cancel_pending()
         same_project = previous is not None and previous.project is plan.project
-        soft = geoms is None and same_project and len(self._geoms) == plan.atoms.n_units
+        soft = (
+            geoms is None
+            and display is None
+            and same_project
+            and len(self._display) == plan.atoms.n_units
+        )
         unit_geojson = None
         if not soft:
-            self._geoms = geoms if geoms is not None else load_unit_geometries(plan.project)
+            self._geoms = geoms
             if display is None:
-                n = len(self._geoms)
-                display = mapdata.display_geometries(self._geoms, n) if n else self._geoms
+                full = self._geometries_of(plan)
+                n = len(full)
+                display = mapdata.display_geometries(full, n) if n else full
                 display_json = None
             self._display = display
             known = display_json is not None and len(display_json) == len(display)
@@ -114,8 +124,24 @@ class MapWorkspace(QObject):
 
     @property
     def unit_geometries(self) -> np.ndarray:
-        """The project's unit polygons (full detail), as loaded once per project."""
+        """The project's unit polygons (full detail), read once per project: after the map
+        has painted, or here by the first gesture that comes before (it waits for them)."""
+        return self._geometries_of(self.plan) if self.plan is not None else np.zeros(0, object)
+
+    @property
+    def geometries_read(self) -> bool:
+        """The full-detail polygons are in memory (a gesture needing them does not wait)."""
+        return self._geoms is not None
+
+    def _geometries_of(self, plan: Plan) -> np.ndarray:
+        if self._geoms is None:
+            self._geoms = load_unit_geometries(plan.project)
         return self._geoms
+
+    def _read_geometries(self) -> None:
+        """After the map painted (idle): the polygons the next split or drawn territory needs."""
+        if self.plan is not None and self._geoms is None:
+            self._geometries_of(self.plan)
 
     def set_baseline_outlines(self, alignment: np.ndarray | None) -> None:
         self.sync.set_baseline_outlines(alignment)
@@ -200,9 +226,10 @@ class MapWorkspace(QObject):
         """Colours of the territories with a unit touching ``shape``: a territory drawn or
         split off there should not share their fill."""
         a = self.plan.atoms  # type: ignore[union-attr]
-        if not len(self._geoms):
+        geoms = self.unit_geometries
+        if not len(geoms):
             return []
-        terr = self.plan.alignment[: a.n_units][shapely.intersects(self._geoms, shape)]  # type: ignore[union-attr]
+        terr = self.plan.alignment[: a.n_units][shapely.intersects(geoms, shape)]  # type: ignore[union-attr]
         return [str(c) for c in a.territory_colours[np.unique(terr[terr >= 0])]]
 
     def _on_line(self, geometry: dict) -> None:
@@ -212,7 +239,7 @@ class MapWorkspace(QObject):
             return
         line = shapely.geometry.shape(geometry)
         t = self.active
-        shape = outlines(self._geoms, plan.alignment[: plan.atoms.n_units], [t]).get(t)
+        shape = outlines(self.unit_geometries, plan.alignment[: plan.atoms.n_units], [t]).get(t)
         if shape is None or shape.is_empty:
             self.error.emit("the active territory has no units to split")
             return

@@ -212,7 +212,8 @@
     }
     return {
       m: m, x0: src.x0, y0: src.y0, order: order, rank: rank, x: src.x, y: src.y, own: src.own,
-      unit: src.unit, slot: new Uint16Array(m), cellKeys: src.cellKeys, cellStart: src.cellStart,
+      unit: src.unit, slot: src.slot && src.slot.length === m ? src.slot : new Uint16Array(m),
+      cellKeys: src.cellKeys, cellStart: src.cellStart,
     };
   }
 

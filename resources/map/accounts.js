@@ -53,11 +53,25 @@
     S.accounts.addTo(S.map);
     S.accountTimes.drawMs = S.accounts.lastDrawMs;
     P.afterPaint(function () {
+      S.accountTimes.paintMs = performance.now() - t0; // shown -> the frame painted
       P.send({ kind: "rendered", layer: "accounts" });
       indexSoon();
     });
     return performance.now() - t0;
   }
+
+  /* TP.clearAccounts(): no accounts layer (another project is on its way): a file still
+     being read is not shown either. */
+  TP.clearAccounts = function () {
+    S.accountLoad = (S.accountLoad || 0) + 1;
+    S.accountsPending = null;
+    if (S.accounts) S.map.removeLayer(S.accounts);
+    S.accounts = null;
+    S.accountInfo = new Map();
+    S.accountTip = null;
+    P.hideTooltip();
+    return true;
+  };
 
   /* indexSoon(): the accounts-by-unit index, after what is queued now (see indexUnits). */
   function indexSoon() {
@@ -101,25 +115,39 @@
      thread, so while the page built the units (seconds at 41,000 ZIP areas) a 10M-account file
      waited (3.6 s instead of 0.7 s for 125 MB with the main thread busy 3 s; a worker read it
      in 0.5 s meanwhile: /tmp measurement on this machine). The worker also makes the ranks
-     (index -> position) and hands both buffers over without a copy. Where no worker can be
-     made, or it cannot read the file, the main thread reads it as before. */
+     (index -> position), the own column (from ownAt/ownCode; -2: goes with its unit) and the
+     empty slot column, and hands them over without a copy: allocated on the main thread,
+     each of those tens of MB cost ~0.4 s there at 10M accounts (measured in the set-up
+     times), as the page's heap holds 41k polygons. Where no worker can be made, or it cannot
+     read the file, the main thread reads it as before. */
   var READER = [
     "onmessage = function (e) {",
     "  var h = e.data;",
     "  var failed = function () { postMessage({ layer: h.layer, failed: true }); };",
     "  try {",
-    "    var x = new XMLHttpRequest();",
+    "    var t0 = performance.now(), x = new XMLHttpRequest();",
     "    x.open('GET', h.url);",
     "    x.responseType = 'arraybuffer';",
     "    x.onload = function () {",
     "      try {",
-    "        var buf = x.response, rank = null;",
-    "        if (buf && buf.byteLength === h.bytes && h.order && h.order.type === 'i32') {",
-    "          var order = new Int32Array(buf, h.order.offset, h.order.length);",
-    "          rank = new Int32Array(h.n).fill(-1);",
+    "        var buf = x.response, made = null, t1 = performance.now();",
+    "        var f = h.fields, T = { i16: Int16Array, i32: Int32Array };",
+    "        if (buf && buf.byteLength === h.bytes && f.order && f.order.type === 'i32') {",
+    "          var order = new Int32Array(buf, f.order.offset, f.order.length);",
+    "          var rank = new Int32Array(h.n).fill(-1);",
     "          for (var k = 0; k < order.length; k++) rank[order[k]] = k;",
+    "          made = { rank: rank, slot: new Uint16Array(order.length), own: null };",
+    "          if (!f.own && f.ownAt && f.ownCode && T[f.ownCode.type] && f.ownAt.type === 'i32') {",
+    "            var at = new Int32Array(buf, f.ownAt.offset, f.ownAt.length);",
+    "            var code = new T[f.ownCode.type](buf, f.ownCode.offset, f.ownCode.length);",
+    "            var own = (made.own = new T[f.ownCode.type](order.length).fill(-2));",
+    "            for (var i = 0; i < at.length; i++) own[at[i]] = code[i];",
+    "          }",
     "        }",
-    "        postMessage({ layer: h.layer, buf: buf, rank: rank }, rank ? [buf, rank.buffer] : buf ? [buf] : []);",
+    "        var times = { xhrMs: t1 - t0, rankMs: performance.now() - t1, postedAt: Date.now() };",
+    "        var moved = made ? [buf, made.rank.buffer, made.slot.buffer] : buf ? [buf] : [];",
+    "        if (made && made.own) moved.push(made.own.buffer);",
+    "        postMessage({ layer: h.layer, buf: buf, made: made, times: times }, moved);",
     "      } catch (err) { failed(); }",
     "    };",
     "    x.onerror = failed;",
@@ -143,14 +171,20 @@
     xhr.send();
   }
 
-  function readFile(header, done) {
+  /* startReader(): the worker, made when the page starts: made at the first file, it began
+     only once the main thread was free again, i.e. after the units sent with the file were
+     built (1.8 s of a 10M-account open spent waiting for it). */
+  function startReader() {
     if (reader === null) {
       try {
         reader = new Worker(URL.createObjectURL(new Blob([READER], { type: "text/javascript" })));
         reader.onmessage = function (e) {
           var wanted = readerWaiting[e.data.layer];
           delete readerWaiting[e.data.layer];
-          if (wanted) wanted(e.data.failed ? undefined : e.data.buf, e.data.rank);
+          if (!wanted) return;
+          var times = e.data.times;
+          if (times) times.waitMs = Date.now() - times.postedAt; // the main thread was busy
+          wanted(e.data.failed ? undefined : e.data.buf, e.data.made, times);
         };
         // A worker that cannot start says so later, as an event: no more worker, and what
         // it was asked to read is read on the main thread.
@@ -166,12 +200,17 @@
         reader = false;
       }
     }
+  }
+  P.initHooks.push(startReader);
+
+  function readFile(header, done) {
+    startReader();
     if (!reader) return readOnMainThread(header, done);
-    readerWaiting[header.layer] = function (buf, rank) {
+    readerWaiting[header.layer] = function (buf, made, times) {
       if (buf === undefined) return readOnMainThread(header, done); // the worker could not read it
-      done(buf, rank, "worker");
+      done(buf, made, "worker", times);
     };
-    reader.postMessage({ layer: header.layer, url: header.url, bytes: header.bytes, n: header.n, order: header.fields.order });
+    reader.postMessage({ layer: header.layer, url: header.url, bytes: header.bytes, n: header.n, fields: header.fields });
   }
 
   /* failed(message): a layer that cannot be shown: said, and nothing waits for it. */
@@ -183,7 +222,7 @@
   TP.loadAccounts = function (header) {
     var t0 = performance.now();
     var load = (S.accountLoad = (S.accountLoad || 0) + 1);
-    readFile(header, function (buf, rank, readBy) {
+    readFile(header, function (buf, made, readBy, readTimes) {
       // A newer layer (binary or JSON) was asked for meanwhile: this one is not shown.
       if (load !== S.accountLoad || header.layer < S.accountLayer) return;
       if (!buf) return failed("accounts file could not be read: " + header.url);
@@ -200,7 +239,8 @@
       };
       var src = {
         n: header.n, sorted: true, m: header.m, x0: header.x0, y0: header.y0, x: field("x"), y: field("y"),
-        unit: field("unit"), own: field("own") || ownOf(header, field), order: field("order"), rank: rank,
+        unit: field("unit"), own: field("own") || (made && made.own) || ownOf(header, field), order: field("order"),
+        rank: made && made.rank, slot: made && made.slot,
         cellKeys: field("cellKeys"), cellStart: field("cellStart"),
       };
       if (header.fields.ids) src.ids = field("ids");
@@ -216,7 +256,8 @@
       });
       if (moved.length) data.voteCells(moved);
       show(data);
-      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times, readBy: readBy };
+      S.accountTimes = { readMs: t1 - t0, buildMs: t2 - t1, drawMs: S.accounts.lastDrawMs, build: data.times, readBy: readBy,
+        read: readTimes || null };
     });
     S.accountLayer = Math.max(S.accountLayer, header.layer);
     S.accountsPending = []; // the file holds every assignment sent before it

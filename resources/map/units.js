@@ -80,6 +80,18 @@
     return performance.now() - t0;
   };
 
+  /* TP.clearUnits(): no units layer (another project is on its way): the view can move
+     without projecting the old polygons again, and their memory goes before the new ones'. */
+  TP.clearUnits = function () {
+    if (S.units) S.map.removeLayer(S.units);
+    S.units = null;
+    S.unitById = {};
+    S.unitList = [];
+    S.selected = {};
+    hideTooltip();
+    return true;
+  };
+
   /* P.unitTerritory(unitId): the live territory id of a unit (null: none or unknown). */
   P.unitTerritory = function (unitId) {
     var entry = S.unitById[unitId];

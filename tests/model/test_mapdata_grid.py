@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy import text
 
-from planner.model import atom_cache, mapdata
+from planner.model import atom_cache, mapdata, mapdata_grid
 from planner.model.mapdata_grid import (
     CACHE_GROUP,
     GRID,
@@ -156,3 +156,34 @@ def test_the_cached_grid_keeps_units_by_position_and_ranks(grid: Project) -> Non
     fewer = cached_grid(grid, lon[:10], lat[:10], unit[:10])
     assert fewer.rank is not None
     assert len(fewer.rank) == 10
+
+
+def test_an_open_reads_the_order_ahead_once_and_only_for_its_own_accounts(grid: Project) -> None:
+    """Opening a project reads the cached drawing order on a thread while the plan loads; the
+    map gets the same order as read afterwards, once (200 MB at 10M accounts is not kept),
+    and never for other locations."""
+    from planner.model.loading import load_project
+    from planner.model.progress import run_to_end
+
+    path = grid.location
+    expected = mapdata.account_arrays(Plan.load(grid), cached_order=True)  # keeps the cache
+    assert expected.grid is not None
+    assert expected.grid.unit is not None
+    loaded = run_to_end(load_project(path))
+    try:
+        project, atoms = loaded.plan.project, loaded.plan.atoms
+        other = atoms.account_lon.copy()
+        assert mapdata_grid.take_prefetched(project, other) is None  # not these locations
+        loaded.plan.project.close()
+        loaded = run_to_end(load_project(path))
+        project, atoms = loaded.plan.project, loaded.plan.atoms
+        ahead = mapdata_grid.take_prefetched(project, atoms.account_lon)
+        assert ahead is not None
+        assert _same(ahead, expected.grid)
+        assert ahead.unit.tolist() == expected.grid.unit.tolist()  # type: ignore[union-attr]
+        assert mapdata_grid.take_prefetched(project, atoms.account_lon) is None  # once
+        arrays = mapdata.account_arrays(loaded.plan, cached_order=True)  # from the cache again
+        assert arrays.grid is not None
+        assert _same(arrays.grid, expected.grid)
+    finally:
+        loaded.plan.project.close()

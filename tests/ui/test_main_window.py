@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import delete
 
-from planner.model import moves
+from planner.model import atom_cache, moves
 from planner.model.edits import Edit
 from planner.model.plan import Plan
+from planner.model.schema import Account, Assignment
 from planner.model.store import Project
 from planner.model.synthetic import grid_project
 from planner.ui.balance_table import COLUMN, RAW_ROLE
@@ -176,6 +179,72 @@ def test_account_points_follow_their_unit_and_layers_toggle(qtbot: Any, window: 
         lambda: js(qtbot, w, "TP.map().getPane('tpAccounts').style.display") == "none",
         timeout=10_000,
     )
+
+
+def test_opening_another_project_replaces_its_map_and_history(
+    qtbot: Any, window: Any, tmp_path: Path
+) -> None:
+    """The map of a project opened after another shows only its own units and accounts (the
+    old accounts stayed drawn over a project without any), and its history is listed."""
+    w = window
+    first = w.project.location
+    w.workspace.apply(Edit.of_moves(moves.for_units(w.plan, np.array([0]), 2)))
+    assert js(qtbot, w, "TP.accountsState().n") == w.plan.atoms.n_accounts > 0
+    bare = grid_project(tmp_path / "bare.tplan", nx=3, ny=2)
+    with bare.transaction() as s:  # units only: its accounts go, as a CRM clean-up would
+        s.execute(delete(Assignment).where(Assignment.atom_kind == "account"))
+        s.execute(delete(Account))
+        atom_cache.invalidate(s)
+    bare.close()
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(tmp_path / "bare.tplan")
+    assert js(qtbot, w, "TP.accountsState().n") == 0
+    assert js(qtbot, w, "TP.accountsState().mode") is None  # nothing drawn
+    assert js(qtbot, w, "TP.state().units") == 6
+    assert w.history_view.model().rowCount() == 1  # "Opened" only
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(first)
+    assert js(qtbot, w, "TP.accountsState().n") == w.plan.atoms.n_accounts
+    model = w.history_view.model()
+    assert model.rowCount() == 2  # "Opened", then the unit move made before
+    assert model.index(1, 0).data() == w.undo_stack.text(0) != ""
+
+
+def test_a_territory_drawn_or_split_before_the_unit_polygons_are_read(
+    qtbot: Any, window: Any
+) -> None:
+    """A project opened again is drawn from its cached display polygons; the full-detail ones
+    are read once the map is idle. A territory drawn or split before that (a quick user) waits
+    for them: the same units and the same colour choice as once they are read."""
+    w = window
+
+    def gestures() -> list[tuple[list[int], list[Any]]]:
+        out = []
+        ring = [[-84.0, 33.0], [-83.8, 33.0], [-83.8, 33.2], [-84.0, 33.2], [-84.0, 33.0]]
+        a, active = w.plan.atoms, w.workspace.active
+        mine = np.flatnonzero(w.plan.alignment[: a.n_units] == active)
+        x = float(np.median(a.unit_rep_lon[mine]))  # through the active territory
+        line = [[x, float(a.unit_rep_lat.min()) - 1], [x, float(a.unit_rep_lat.max()) + 1]]
+        for kind, geometry in (("polygon", {"type": "Polygon", "coordinates": [ring]}),
+                               ("line", {"type": "LineString", "coordinates": line})):  # fmt: skip
+            w.map_view.bridge.receive(json.dumps({"kind": kind, "geometry": geometry}))
+            edit = w.workspace.pending
+            assert edit is not None, kind
+            out.append((edit.moves.atoms.tolist(), [dict(c.spec) for c in edit.creates]))
+            w.workspace.cancel_pending()
+        return out
+
+    assert w.open_project(w.project.location)  # no waiting: the map is still being drawn
+    assert not w.workspace.geometries_read  # the window this test is about
+    early = gestures()
+    assert w.workspace.geometries_read
+    assert all(atoms and creates for atoms, creates in early)
+    qtbot.waitSignal(w.map_rendered, timeout=30_000).wait()
+    assert gestures() == early
+    with qtbot.waitSignal(w.map_rendered, timeout=30_000):
+        assert w.open_project(w.project.location)
+    qtbot.waitUntil(lambda: w.workspace.geometries_read, timeout=10_000)  # read once idle
+    assert gestures() == early
 
 
 def test_drawn_territory_becomes_active_and_is_remembered(qtbot: Any, window: Any) -> None:

@@ -60,6 +60,13 @@ class LiveModelCalls:
         UNASSIGNED | FOLLOW_UNIT}``."""
         self.call("assignAccounts", {str(k): int(v) for k, v in mapping.items()})
 
+    def clear_data_layers(self) -> None:
+        """Remove the units and accounts layers (another project is on its way): the page
+        neither projects the old polygons again when the view moves nor keeps showing the old
+        accounts when the new project has none."""
+        self.call("clearUnits")
+        self.call("clearAccounts")
+
     def set_account_layer(
         self, layer: Mapping[str, Sequence[Any]], callback: JsCallback | None = None
     ) -> None:
