@@ -41,9 +41,11 @@ def check_header(path: Path) -> None:
     page = 65536 if page == 1 else page
     pages = int.from_bytes(head[28:32], "big")
     # The in-header size is valid when "version-valid-for" equals the change counter. With
-    # frames in the -wal the file may legitimately lag behind (recovery completes it).
+    # frames in the -wal (or a journal to play back) the file may legitimately differ
+    # (recovery completes it).
     valid = head[24:28] == head[92:96] and pages > 0
-    if valid and not _has_frames(path) and path.stat().st_size < page * pages:
+    pending = _has_frames(path) or hot_journal(path)
+    if valid and not pending and path.stat().st_size < page * pages:
         raise ProjectFileError(
             f"{path}: the project file is truncated ({path.stat().st_size:,} of "
             f"{page * pages:,} bytes); restore it from a backup"
@@ -53,6 +55,21 @@ def check_header(path: Path) -> None:
 def _has_frames(path: Path) -> bool:
     wal = Path(f"{path}-wal")
     return wal.exists() and wal.stat().st_size > 0
+
+
+#: The first bytes of a rollback journal SQLite would play back: it writes them only once the
+#: journal is synced, before the first change reaches the file itself.
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+
+def hot_journal(path: Path) -> bool:
+    """Does a rollback journal beside ``path`` (left by a killed bulk import, see
+    io/_bulk_sqlite.py) hold pages SQLite will put back into the file on its next open?"""
+    try:
+        with open(f"{path}-journal", "rb") as fh:
+            return fh.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC
+    except OSError:
+        return False
 
 
 def damaged(location: object, err: BaseException) -> ProjectFileError:
@@ -99,16 +116,27 @@ def settle(dest: Path) -> None:
     Its committed journal is checkpointed into it (it stays a complete project until the very
     rename); a journal without a project file is meaningless and removed. Another program with
     the project open makes this fail: we refuse rather than pull the file from under it.
+    A rollback journal left by a killed import is played back the same way: renamed over,
+    the old file's journal would otherwise be played into the new one on its next open.
     """
     wal = Path(f"{dest}-wal")
-    if not wal.exists():
+    if not wal.exists() and not hot_journal(dest):
         return
     if not dest.is_file() or dest.stat().st_size == 0:
         remove_side_files(dest)
         return
     con = sqlite3.connect(f"file:{dest}?mode=rw", uri=True, timeout=2)
     try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # plays a journal back
         busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        con.execute("BEGIN IMMEDIATE")  # a journal of a load still running: it has the lock
+        con.rollback()
+    except sqlite3.OperationalError as err:
+        if "locked" not in str(err):
+            raise ProjectFileError(
+                f"{dest}: cannot be replaced ({err}); remove it or choose another name"
+            ) from err
+        busy = 1
     except sqlite3.DatabaseError as err:
         raise ProjectFileError(
             f"{dest}: cannot be replaced ({err}); remove it or choose another name"

@@ -5,7 +5,9 @@ read whole. Small chunks here stand for the six million cells of a real chunk.""
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -215,16 +217,21 @@ def test_a_large_file_into_an_empty_project_keeps_its_indexes(tmp_path: Path) ->
 
 
 def test_foreign_keys_are_checked_again_after_a_bulk_load(tmp_path: Path) -> None:
-    """A bulk load into an empty table stops SQLite's check of each account's unit; after the
-    import, committed, refused or failed, every session checks foreign keys again: deleting a
-    unit detaches its accounts (ON DELETE SET NULL) and an account of a unit that does not
+    """A bulk load into an empty table stops SQLite's check of each account's unit and writes
+    through a rollback journal instead of the WAL; after the import, committed, refused or
+    failed, every session checks foreign keys again, in WAL mode, with the usual sync: deleting
+    a unit detaches its accounts (ON DELETE SET NULL) and an account of a unit that does not
     exist is refused."""
     project = Project.create(tmp_path / "p.tplan")
     add_units(project)
 
     def checking() -> bool:
         with project.session() as s:
-            return bool(s.execute(text("PRAGMA foreign_keys")).scalar())
+            settings = [
+                s.execute(text(f"PRAGMA {name}")).scalar()
+                for name in ("foreign_keys", "journal_mode", "synchronous")
+            ]
+            return settings == [1, "wal", 1]  # synchronous=NORMAL
 
     bad = write(tmp_path, "bad.csv", HEADER + rows(50) + "Z1,,1,1,,customer,1\n")
     refused(project, lambda: import_accounts(project, bad, chunk_cells=7 * 10))
@@ -254,3 +261,105 @@ def test_foreign_keys_are_checked_again_after_a_bulk_load(tmp_path: Path) -> Non
     with pytest.raises(Exception, match="FOREIGN KEY"), project.transaction() as s:
         s.execute(text("UPDATE account SET unit_id = 999999 WHERE external_id = 'A2'"))
     project.close()
+
+
+def test_a_bulk_load_writes_through_a_rollback_journal(tmp_path: Path) -> None:
+    """The load's own transaction is journalled the old way (no WAL frames: the commit has no
+    copy of every page to make); another connection with the project open keeps it in WAL mode,
+    and the import works the same."""
+    project = Project.create(tmp_path / "p.tplan")
+    add_units(project)
+    modes: list[str] = []
+    original = _account_write.AccountWriter.finish
+
+    def finish(self: _account_write.AccountWriter) -> None:
+        modes.append(self.driver.execute("PRAGMA journal_mode").fetchone()[0])
+        assert Path(f"{tmp_path / 'p.tplan'}-journal").exists() == (modes[-1] == "delete")
+        original(self)
+
+    _account_write.AccountWriter.finish = finish  # type: ignore[method-assign]
+    try:
+        import_accounts(project, write(tmp_path, "a.csv", HEADER + rows(50)), chunk_cells=70)
+        first = stored(project)
+        project.close()
+        project = Project.create(tmp_path / "q.tplan")
+        add_units(project)
+        other = sqlite3.connect(tmp_path / "q.tplan")  # another program has it open
+        other.execute("SELECT count(*) FROM unit").fetchone()
+        import_accounts(project, write(tmp_path, "a.csv", HEADER + rows(50)), chunk_cells=70)
+        other.close()
+    finally:
+        _account_write.AccountWriter.finish = original  # type: ignore[method-assign]
+    assert modes == ["delete", "wal"]
+    assert stored(project) == first
+    assert len(first) == 50
+    project.close()
+
+
+def test_a_kill_during_a_bulk_load_leaves_the_project_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the rows were written through the rollback journal and before the commit
+    (pages of the file already changed, the journal hot), the project opens as it was before:
+    no account, nothing damaged, in WAL mode again; and a project built over it (Save As, new)
+    does not get the dead load's journal played into it."""
+    from planner.model import projectfile
+    from tests.model.crash import crash_after
+
+    # a page cache of 64 KiB: the load writes into the file long before its commit, as a
+    # load of millions of rows does with the real cache
+    monkeypatch.setattr(_account_write, "_IMPORT_CACHE_KIB", 64)
+    path = tmp_path / "p.tplan"
+    project = Project.create(path)
+    add_units(project)
+    units = project_units(project)
+    project.close()
+    csv_file = write(tmp_path, "a.csv", HEADER + rows(20_000))
+    size = path.stat().st_size
+
+    def dies_before_commit(self: _account_write.AccountWriter) -> None:
+        os._exit(0)  # as if killed: no rollback, no clean-up
+
+    def load(delete_first: bool) -> Callable[[], None]:
+        def work() -> None:
+            monkeypatch.setattr(_account_write.AccountWriter, "finish", dies_before_commit)
+            project = Project.open(path)
+            if delete_first:
+                with project.transaction() as s:
+                    s.execute(text("DELETE FROM account"))
+            import_accounts(project, csv_file, chunk_cells=7 * 2000)
+
+        return work
+
+    crash_after(load(delete_first=False))
+    assert projectfile.hot_journal(path)
+    assert path.stat().st_size > size
+    projectfile.check_header(path)  # not reported as truncated
+    project = Project.open(path)
+    with project.session() as s:
+        assert s.execute(text("SELECT count(*) FROM account")).scalar() == 0
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert project_units(project) == units
+    import_accounts(project, csv_file, chunk_cells=7 * 2000)
+    with project.session() as s:
+        assert s.execute(text("SELECT count(*) FROM account")).scalar() == 20_000
+    project.close()
+
+    crash_after(load(delete_first=True))
+    assert projectfile.hot_journal(path)
+    projectfile.settle(path)  # before a new file is renamed over it: the journal played back
+    assert not projectfile.hot_journal(path)
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM account").fetchone() == (0,)  # deleted before
+    Project.create(path, overwrite=True).close()  # New over it: built beside, renamed
+    project = Project.open(path)
+    with project.session() as s:
+        assert s.execute(text("SELECT count(*) FROM unit")).scalar() == 0
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    project.close()
+
+
+def project_units(project: Project) -> list[tuple[object, ...]]:
+    with project.session() as s:
+        return [tuple(r) for r in s.execute(text("SELECT id, code FROM unit ORDER BY id"))]
