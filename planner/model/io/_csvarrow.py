@@ -28,9 +28,11 @@ import codecs
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
+from planner.model.io._arrow_text import ArrowText
 from planner.model.io._csvread import _sniff_delimiter
 from planner.model.io._grid import Grid, GridBuilder
 from planner.model.io._limits import MAX_CELL_CHARS, MAX_LINE_CHARS
@@ -220,7 +222,8 @@ def _grids(
                 )
                 builder.add_columns(
                     lines + header_row,
-                    [c.to_pylist() for c in trimmed],
+                    # the strings made when used; an ArrowText does what a list does
+                    cast("list[list[str]]", [ArrowText(arrays=[c]) for c in trimmed]),
                     [(n + header_row, _record(t.encode(), delimiter) or []) for n, t in mine],
                     short=longest <= MAX_CELL_CHARS,
                     arrow=trimmed,

@@ -187,8 +187,8 @@ class _Chunk:
         if not ok.all():
             rows = rows[ok]
             data = {
-                k: ([x for x, k in zip(v, ok.tolist(), strict=True) if k] if isinstance(v, list)
-                    else v[ok])
+                k: (v[ok] if isinstance(v, np.ndarray)
+                    else [x for x, k in zip(v, ok.tolist(), strict=True) if k])
                 for k, v in data.items()
             }  # fmt: skip
         status = statuses.classify(data["status"], rows)
