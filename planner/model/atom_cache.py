@@ -28,7 +28,7 @@ import logging
 import sqlite3
 import zlib
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -80,21 +80,36 @@ def fingerprint(project: Project) -> dict[str, Any]:
     return out
 
 
-def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
+def read(
+    project: Project, group: str = "atoms", *, stamp: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The cached arrays of ``group``, or None when there is no valid cache for it.
+
+    Valid means written for the tables as they are now, or, given ``stamp`` (the fingerprint
+    of the data the caller holds: :attr:`AtomData.stamp`), written for that very data."""
+    return read_stamped(project, group, stamp=stamp)[0]
+
+
+def read_stamped(
+    project: Project, group: str = "atoms", *, stamp: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """:func:`read`, and the fingerprint it was checked against: the stamp for whatever is
+    derived from the tables now when the cache is not valid (it was taken before they are
+    read, so a change made meanwhile can only make that later cache miss, never go stale).
 
     The fingerprint (a row count of every account: ~0.7 s of CPU at 10M) is taken on another
     connection while the arrays are read."""
+    current: Future[dict[str, Any]] | None = None
     try:
         with ThreadPoolExecutor(1) as pool:
-            current = pool.submit(fingerprint, project)
+            current = pool.submit(fingerprint, project) if stamp is None else _known(stamp)
             with project.session() as s:
                 meta_raw = s.scalar(select(AtomCache.data).where(AtomCache.name == f"{group}/meta"))
                 if meta_raw is None:
-                    return None
+                    return None, current.result()
                 meta = json.loads(bytes(meta_raw).decode("utf-8"))
                 if meta.get("format") != FORMAT:
-                    return None
+                    return None, current.result()
                 eager = [
                     f"{group}/{n}.{part}"
                     for n, spec in meta["arrays"].items()
@@ -109,7 +124,7 @@ def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
                 }
                 blobs = _fetch(s, eager, sums)
             if meta.get("fingerprint") != current.result():
-                return None
+                return None, current.result()
         out = {}
         for name, spec in meta["arrays"].items():
             if name in LAZY:
@@ -121,10 +136,19 @@ def read(project: Project, group: str = "atoms") -> dict[str, Any] | None:
                 )
             else:
                 out[name] = _decode(f"{group}/{name}", spec, blobs, checked=True)
-        return out
+        return out, current.result()
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("%s cache of %s ignored: %s", group, project.location, exc)
-        return None
+        if current is not None and current.exception() is None:  # the pool has ended: done
+            return None, current.result()
+        return None, fingerprint(project)
+
+
+def _known(stamp: Mapping[str, Any]) -> Future[dict[str, Any]]:
+    """A fingerprint the caller already has, as the pool's future would give it."""
+    done: Future[dict[str, Any]] = Future()
+    done.set_result(dict(stamp))
+    return done
 
 
 def _fetch(s: Session, names: list[str], sums: Mapping[str, int] | None = None) -> dict[str, bytes]:
@@ -168,10 +192,23 @@ def _check(blobs: Mapping[str, bytes], sums: Mapping[str, int]) -> None:
             raise ValueError(f"{name}: checksum mismatch")
 
 
-def write(project: Project, arrays: Mapping[str, Any], group: str = "atoms") -> bool:
+def write(
+    project: Project,
+    arrays: Mapping[str, Any],
+    group: str = "atoms",
+    *,
+    stamp: Mapping[str, Any] | None = None,
+) -> bool:
     """Store ``arrays`` (numpy arrays and StringColumns) as ``group``; False if it could not be
-    written (read-only project, another writer): the project still opens the slow way."""
-    meta: dict[str, Any] = {"format": FORMAT, "fingerprint": fingerprint(project), "arrays": {}}
+    written (read-only project, another writer): the project still opens the slow way.
+
+    ``stamp``: the fingerprint taken before the data ``arrays`` come from was read (from
+    :func:`read_stamped`, or :attr:`AtomData.stamp` for what is derived from the atoms).
+    Without it the fingerprint is taken now, which is right only if nothing can have changed
+    the tables since they were read: another program's import in between would have the old
+    arrays stored as the new data's."""
+    stamp = dict(stamp) if stamp is not None else fingerprint(project)
+    meta: dict[str, Any] = {"format": FORMAT, "fingerprint": stamp, "arrays": {}}
     rows = []
     for name, value in arrays.items():
         if isinstance(value, StringColumn):

@@ -78,6 +78,10 @@ class AtomData:
     rep_names: dict[int, str]
     #: Home base (lon, lat) of every rep that has one: a territory's travel anchor.
     rep_homes: dict[int, tuple[float, float]]
+    #: The project's fingerprint (:func:`planner.model.atom_cache.fingerprint`) for the data
+    #: these arrays were read from: what is derived from them is cached under it, so another
+    #: program's import meanwhile cannot have it stored as the new data's. None: not known.
+    stamp: dict[str, Any] | None = None
 
     @property
     def n_units(self) -> int:
@@ -250,14 +254,14 @@ def load_atoms(
     """
     from planner.model import atom_cache
 
-    arrays = atom_cache.read(project)
+    arrays, stamp = atom_cache.read_stamped(project)
     if arrays is None:
         arrays = read_arrays(project)
         if keep_cache:
-            atom_cache.write(project, arrays)
+            atom_cache.write(project, arrays, stamp=stamp)
     units = {k: np.asarray(arrays[k]) for k in ("unit_codes", "unit_names")}  # few: decode
     sums = arrays.pop("unit_sums", None)
-    atoms = AtomData(**{**arrays, **units}, **territory_fields(project, scenario_id))
+    atoms = AtomData(**{**arrays, **units}, **territory_fields(project, scenario_id), stamp=stamp)
     if sums is not None and sums.shape == (atoms.n_units, len(BASE_COLUMNS)):
         atoms.__dict__["_memo_unit_sums"] = sums
     return atoms

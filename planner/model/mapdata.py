@@ -254,7 +254,7 @@ def account_arrays(plan: Plan, *, cached_order: bool = False) -> AccountArrays:
     grid = None
     if cached_order:
         grid = take_prefetched(plan.project, a.account_lon) or cached_grid(
-            plan.project, lon, lat, unit
+            plan.project, lon, lat, unit, stamp=a.stamp
         )
     return AccountArrays(
         lon=lon, lat=lat, unit=unit, own=own_codes(plan), ids=a.account_ids, grid=grid

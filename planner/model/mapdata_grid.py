@@ -116,12 +116,15 @@ def cached_grid(
     lon: NDArray[np.floating],
     lat: NDArray[np.floating],
     unit: NDArray[np.integer[Any]] | None = None,
+    *,
+    stamp: dict[str, Any] | None = None,
 ) -> AccountGrid:
     """:func:`account_grid` of the project's accounts, from its atom cache when current, else
     computed and kept there (``lon``/``lat``: the accounts' locations, by index). With
     ``unit`` (each account's unit id, by index) the grid also carries it by position and the
-    ranks (:class:`AccountGrid`), kept in the cache as well."""
-    cached = atom_cache.read(project, CACHE_GROUP)
+    ranks (:class:`AccountGrid`), kept in the cache as well. ``stamp``: the fingerprint of the
+    data ``lon``/``lat``/``unit`` come from (:attr:`AtomData.stamp`; None: the tables now)."""
+    cached = atom_cache.read(project, CACHE_GROUP, stamp=stamp)
     grid = _from_cache(cached, len(lon)) if cached is not None else None
     if grid is not None and (unit is None or grid.unit is not None):
         return grid
@@ -129,21 +132,23 @@ def cached_grid(
         grid = account_grid(lon, lat)
     if unit is not None:
         grid = with_positions(grid, unit)
-    atom_cache.write(project, _to_cache(grid), CACHE_GROUP)
+    atom_cache.write(project, _to_cache(grid), CACHE_GROUP, stamp=stamp)
     return grid
 
 
 _PREFETCHED = "_prefetched_account_grid"
 
 
-def prefetch(project: Project, lon: NDArray[np.floating]) -> None:
+def prefetch(
+    project: Project, lon: NDArray[np.floating], stamp: dict[str, Any] | None = None
+) -> None:
     """Read the cached drawing order of the accounts at ``lon`` (the atoms' own array) now,
     for the next :func:`take_prefetched`: opening a project does it on a thread while the plan
     loads (~0.4-0.7 s of reading at 10M accounts that the map's first call waited for).
     Read only, best effort: a missing, stale or incomplete cache is left to
     :func:`cached_grid`."""
     try:
-        cached = atom_cache.read(project, CACHE_GROUP)
+        cached = atom_cache.read(project, CACHE_GROUP, stamp=stamp)
     except Exception as exc:  # never fail an open because of the map's cache
         log.info("account grid of %s not read ahead: %s", project.location, exc)
         return

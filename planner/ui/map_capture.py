@@ -220,7 +220,9 @@ class OffscreenMap:
         new_project = self._project is None or self._project() is not plan.project
         if new_project:
             self._project = weakref.ref(plan.project)
-            self._display = display_of(plan.project, load_unit_geometries(plan.project))
+            self._display = display_of(
+                plan.project, load_unit_geometries(plan.project), plan.atoms.stamp
+            )
             self._unit_json = mapdata.geometry_json(self._display)
         self._rendered = False
         # A new project is pushed whole; another plan of the same one only where it differs.

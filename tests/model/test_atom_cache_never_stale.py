@@ -157,3 +157,50 @@ def test_results_are_identical_with_and_without_the_cache(
     finally:
         first.plan.project.close()
         second.plan.project.close()
+
+
+def test_what_a_window_keeps_after_another_programs_import_is_not_used(tmp_path: Path) -> None:
+    """A window holds a project's arrays; another program imports accounts (the figures
+    change); the window then keeps what it derives from the arrays it holds (the map's drawing
+    order, the atom arrays themselves when it read them just before the import): each kept for
+    the data it came from, so the next open, of the new data, derives them again."""
+    from planner.model import mapdata, mapdata_grid
+
+    path = tmp_path / "g.tplan"
+    grid_project(path).close()
+    window = opened(path)  # keeps its caches; the import below drops them all
+    other = Project.open(path)
+    _import(other, tmp_path, "accounts-upsert")
+    mapdata.account_arrays(window, cached_order=True)  # the map's first call, after it
+    fresh = Project.open(path)
+    assert atom_cache.read(fresh, mapdata_grid.CACHE_GROUP) is None  # not the new data's
+    assert atom_cache.read(window.project, mapdata_grid.CACHE_GROUP, stamp=window.atoms.stamp)
+    fresh.close()
+
+    # the arrays read from the tables, then the import, then the window keeps them
+    import planner.model.atoms as atoms_module
+
+    original = atoms_module.read_arrays
+
+    def read_then_import(project: Project) -> dict:
+        arrays = original(project)
+        (tmp_path / "accounts-upsert.csv").unlink()
+        csv = tmp_path / "again.csv"
+        csv.write_text("id,name,potential,revenue\nA000001,Again Co,5,6\n")
+        import_accounts(other, csv)
+        return arrays
+
+    atoms_module.read_arrays = read_then_import  # type: ignore[assignment]
+    try:
+        load_atoms(Project.open(path), keep_cache=True)
+    finally:
+        atoms_module.read_arrays = original  # type: ignore[assignment]
+    fresh = Project.open(path)
+    cached = atom_cache.read(fresh)
+    assert cached is None or cached["account_names"][1] == "Again Co"
+    again = opened(path)
+    i = again.atoms.account_index()[int(again.atoms.account_ids[1])]
+    assert again.atoms.account_names[i] == "Again Co"
+    assert again.atoms.account_matrix[i, 1] == 5
+    other.close()
+    fresh.close()
