@@ -13,7 +13,9 @@ version (``project_info.data_version``, moved on by every import of accounts, un
 opportunities, which also delete the cache) and a fingerprint of the tables (row counts and
 largest ids); each array carries its dtype, shape and an Adler-32 checksum. Anything that does
 not match, or does not decode, means "no cache": the data is derived from the tables again.
-Writing is best effort: a read-only project simply opens the slow way.
+The fingerprint a group is written under is the one taken *before* its data was read
+(:func:`read_stamped`, :attr:`AtomData.stamp`), so another program's import in between can
+only make it miss. Writing is best effort: a read-only project simply opens the slow way.
 
 Reading is what opening 10M accounts costs, so it is kept small: blobs are read with SQLite's
 ``blobopen`` (one copy), consecutive ids are stored as a range, the per-unit sums the balance
