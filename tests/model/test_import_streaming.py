@@ -363,3 +363,42 @@ def test_a_kill_during_a_bulk_load_leaves_the_project_as_it_was(
 def project_units(project: Project) -> list[tuple[object, ...]]:
     with project.session() as s:
         return [tuple(r) for r in s.execute(text("SELECT id, code FROM unit ORDER BY id"))]
+
+
+def test_a_bulk_load_is_committed_when_another_program_holds_the_file_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Back to WAL needs the file to itself: another program reading it at the very moment the
+    load has committed leaves the project in rollback mode for now (no wait, no error: the
+    import is in), and the next open sets WAL again."""
+    from planner.model.io import _bulk_sqlite
+
+    path = tmp_path / "p.tplan"
+    project = Project.create(path)
+    add_units(project)
+    original = _bulk_sqlite.BulkSettings.restore
+    modes: list[str] = []
+
+    def restore_while_read(self: _bulk_sqlite.BulkSettings, *args: object) -> None:
+        reader = sqlite3.connect(path, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM account").fetchone()  # holds a shared lock
+            original(self, *args)
+            modes.append(self.driver.execute("PRAGMA journal_mode").fetchone()[0])
+        finally:
+            reader.close()
+
+    monkeypatch.setattr(_bulk_sqlite.BulkSettings, "restore", restore_while_read)
+    report = import_accounts(project, write(tmp_path, "a.csv", HEADER + rows(50)), chunk_cells=70)
+    assert report.imported == 50
+    assert modes == ["delete"]
+    with project.session() as s:
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 1
+    project.close()
+    again = Project.open(path)
+    with again.session() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("SELECT count(*) FROM account")).scalar() == 50
+    again.close()

@@ -74,14 +74,13 @@ class AccountWriter:
         self.owners: set[str] = set()
         self.driver: Any = session.connection().connection.driver_connection
         self._cache: int | None = None
-        self.bulk: BulkSettings | None = None
         self._indexes: list[tuple[str, list[str]]] = []
         driver = self.driver
         if isinstance(driver, sqlite3.Connection):
             self._cache = driver.execute("PRAGMA cache_size").fetchone()[0]
             driver.execute(f"PRAGMA cache_size=-{_IMPORT_CACHE_KIB}")
             if bulk and not self.any_existing:
-                self.bulk = BulkSettings(driver, session)
+                BulkSettings(driver, session)  # until the transaction ends: see the class
                 self._indexes = self._drop_indexes()
 
     def write(self, data: dict[str, Any]) -> None:

@@ -43,7 +43,7 @@ class BulkSettings:
         mode = str(driver.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         if mode == "wal":
             sync = driver.execute("PRAGMA synchronous").fetchone()[0]
-            if _leave_wal(driver):
+            if _journal(driver, "DELETE"):
                 self.changed["journal_mode"] = "WAL"
                 self.changed["synchronous"] = sync
                 driver.execute("PRAGMA synchronous=FULL")
@@ -51,31 +51,32 @@ class BulkSettings:
             for name in ("after_commit", "after_rollback"):
                 event.listen(session, name, self.restore)
 
-    @property
-    def journal_off_wal(self) -> bool:
-        """Is the load written through a rollback journal (not the WAL)?"""
-        return "journal_mode" in self.changed
-
     def restore(self, *_: object) -> None:
         """Put the settings back once the transaction has ended (see the module's note).
 
-        Back to WAL needs the file to itself as well: if another program opened it meanwhile,
-        the project stays in rollback mode until a connection opens it next (each sets WAL).
+        Back to WAL needs the file to itself as well: if another program has it open at this
+        moment, the project stays in rollback mode until a connection opens it next (each
+        sets WAL); the import has been committed all the same.
         """
         if not self.changed or self.driver.in_transaction:
             return
         for name, value in self.changed.items():
-            self.driver.execute(f"PRAGMA {name}={value}")
+            if name == "journal_mode":
+                _journal(self.driver, value)
+            else:
+                self.driver.execute(f"PRAGMA {name}={value}")
         self.changed = {}
 
 
-def _leave_wal(driver: sqlite3.Connection) -> bool:
-    """Switch to a rollback journal if no other connection has the file open (then SQLite
-    answers "database is locked" at once: the busy timeout is off for the attempt)."""
+def _journal(driver: sqlite3.Connection, mode: str) -> bool:
+    """Set the journal ``mode`` if SQLite can at once; True if it did. Leaving or entering WAL
+    needs the file to itself: with another connection on it SQLite answers "database is
+    locked", at once since the busy timeout is off for the attempt."""
     timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
     driver.execute("PRAGMA busy_timeout=0")
     try:
-        return str(driver.execute("PRAGMA journal_mode=DELETE").fetchone()[0]).lower() != "wal"
+        got = driver.execute(f"PRAGMA journal_mode={mode}").fetchone()[0]
+        return str(got).lower() == mode.lower()
     except sqlite3.OperationalError:
         return False
     finally:
