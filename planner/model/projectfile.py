@@ -131,16 +131,12 @@ def settle(dest: Path) -> None:
         busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         con.execute("BEGIN IMMEDIATE")  # a journal of a load still running: it has the lock
         con.rollback()
-    except sqlite3.OperationalError as err:
-        if "locked" not in str(err):
+    except sqlite3.DatabaseError as err:
+        if not (isinstance(err, sqlite3.OperationalError) and "locked" in str(err)):
             raise ProjectFileError(
                 f"{dest}: cannot be replaced ({err}); remove it or choose another name"
             ) from err
         busy = 1
-    except sqlite3.DatabaseError as err:
-        raise ProjectFileError(
-            f"{dest}: cannot be replaced ({err}); remove it or choose another name"
-        ) from err
     finally:
         con.close()
     if busy:

@@ -30,7 +30,7 @@ from PySide6.QtGui import QImage
 from planner.model import mapdata
 from planner.model.atoms import load_unit_geometries
 from planner.model.errors import PlannerError
-from planner.model.loading import display_of
+from planner.model.loading import display_json_of, display_of
 from planner.model.plan import Plan
 from planner.ui.map.view import MapView, RawJson
 from planner.ui.map_sync import MapSync
@@ -220,10 +220,9 @@ class OffscreenMap:
         new_project = self._project is None or self._project() is not plan.project
         if new_project:
             self._project = weakref.ref(plan.project)
-            self._display = display_of(
-                plan.project, load_unit_geometries(plan.project), plan.atoms.stamp
-            )
-            self._unit_json = mapdata.geometry_json(self._display)
+            stamp = plan.atoms.stamp
+            self._display = display_of(plan.project, load_unit_geometries(plan.project), stamp)
+            self._unit_json = display_json_of(plan.project, self._display, stamp)
         self._rendered = False
         # A new project is pushed whole; another plan of the same one only where it differs.
         if new_project or plan is not self.sync.plan:
