@@ -39,3 +39,10 @@ def test_invalid_bytes_named_with_their_position(
     problem = _decode_problem(path, "utf-8")
     assert problem is not None
     assert f"position {len(head) + 2}" in problem
+
+
+def test_an_encoding_python_does_not_know_is_named(tmp_path: Path) -> None:
+    """``--encoding nope``: refused in one line naming it, as before the UTF-8 fast check."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"id,name\nA1,x\n")
+    assert _decode_problem(path, "nope") == "unknown encoding: nope"

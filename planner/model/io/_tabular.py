@@ -286,9 +286,9 @@ class _PositionedDecodeError(UnicodeDecodeError):
 
 def _decode_problem(path: Path, encoding: str) -> str | None:
     """Why ``path`` cannot be decoded as ``encoding`` (None when it can)."""
-    if codecs.lookup(encoding).name == "utf-8" and _valid_utf8(path):
-        return None  # else decoded below, for the position of the first bad byte
     try:
+        if codecs.lookup(encoding).name == "utf-8" and _valid_utf8(path):
+            return None  # else decoded below, for the position of the first bad byte
         for _ in _decoded_blocks(path, encoding):
             pass
     except (UnicodeError, LookupError) as exc:  # UnicodeError: UTF-16 without a BOM
