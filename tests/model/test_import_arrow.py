@@ -80,6 +80,8 @@ READ_BY_ARROW = {
     "plain": b"id,name\nA1,x\nA2,y\n",
     "crlf": b"id,name\r\nA1,x\r\nA2,y\r\n",
     "old mac line ends": b"id,name\rA1,x\rA2,y\r",
+    "old mac line ends, a quote on the last line": b'id,name\rA1,x\rA2,"y, z"\r',
+    "crlf, a quote on the last line": b'id,name\r\nA1,"y"\r\n',
     "bom": b"\xef\xbb\xbfid,name\nA1,x\n",
     "blank lines before the header": b"\n , \n\nid,name\nA1,x\n",
     "blank and whitespace lines among rows": b"id,name\nA1,x\n\n   \n , \nA2,y\n\n\n",

@@ -121,9 +121,11 @@ def _plain(path: Path, delimiter: str) -> bool:
             data = carry + block
             if b"\x00" in block:
                 return False
-            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1 if block else len(data)
-            if block and data.endswith(b"\r"):
-                cut -= 1  # a CRLF may be split between two blocks
+            # a CRLF may be split between two blocks: a final \r waits for the next block,
+            # with the line it ends (checked whole once its end is known)
+            last = len(data) - 1 if data.endswith(b"\r") else len(data)
+            cut = max(data.rfind(b"\n", 0, last), data.rfind(b"\r", 0, last)) + 1
+            cut = cut if block else len(data)
             if not _plain_lines(data[:cut] if block else data + b"\n", delimiter):
                 return False
             carry = data[cut:]
